@@ -1,0 +1,46 @@
+"""Which format module reads a file: by --format name, or by sniffing name and first bytes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.base import FormatModule
+from ingest import crossref, jsonld, nsfc_projects, oai_pmh, openalex, orcid, popsci_works, pubmed, researchers
+from kg.errors import InputError, Location
+
+# Order matters for sniffing: the more specific formats first.
+MODULES: tuple[FormatModule, ...] = (
+    oai_pmh.MODULE,
+    pubmed.MODULE,
+    orcid.MODULE,
+    jsonld.MODULE,
+    openalex.MODULE,
+    crossref.MODULE,
+    popsci_works.MODULE,
+    researchers.MODULE,
+    nsfc_projects.MODULE,
+)
+SNIFF_BYTES = 1 << 14
+
+
+def format_names() -> list[str]:
+    return [m.name for m in MODULES]
+
+
+def by_name(name: str) -> FormatModule:
+    for module in MODULES:
+        if module.name == name:
+            return module
+    raise InputError(Location(file="--format"), f"unknown format '{name}'",
+                     hint=f"Use auto or one of: {', '.join(format_names())}.")
+
+
+def choose(path: Path, fmt: str = "auto") -> FormatModule:
+    if fmt != "auto":
+        return by_name(fmt)
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    for module in MODULES:
+        if module.sniff(path, head):
+            return module
+    raise InputError(Location(file=str(path)), "cannot tell which source format this file is",
+                     hint=f"Pass --format with one of: {', '.join(format_names())}.")

@@ -1,0 +1,281 @@
+"""Reading rows from CSV, TSV, XLSX and JSON lines, and the value parsers they share.
+
+Rows come out as (line_number, {normalized header: raw value}). Headers are folded
+(NFKC, trimmed) so that '批准金额（万元）' and '批准金额(万元)' are the same column.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Iterator
+
+from charset_normalizer import from_bytes
+
+from ingest.base import IngestContext
+from kg.errors import InputError
+
+Row = dict[str, str]
+_TABULAR_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+MAX_FIELD = 1_000_000  # characters; csv's default limit of 131072 is too small for abstracts
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def header_key(header: str) -> str:
+    """Canonical form of a column header: width-folded, no spaces, lower-case."""
+    return re.sub(r"\s+", "", fold(header.lstrip("\ufeff"))).lower()
+
+
+# Encodings ----------------------------------------------------------------------------
+def detect_encoding(context: IngestContext, sample: bytes) -> str:
+    """The declared encoding, else UTF-8 (with BOM), else GB18030, else a detector's guess."""
+    if context.encoding:
+        try:
+            codecs.lookup(context.encoding)
+        except LookupError:
+            raise context.error(f"unknown encoding '{context.encoding}'", hint="Use --encoding utf-8, gbk or gb18030.") from None
+        return context.encoding
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for candidate in ("utf-8", "gb18030"):
+        try:
+            sample.decode(candidate)
+            return candidate
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut by the sample's end is not a decoding failure.
+            if exc.start >= len(sample) - 4:
+                return candidate
+    best = from_bytes(sample).best()
+    if best is None:
+        raise context.error("cannot tell the text encoding", hint="Pass --encoding (for example utf-8 or gb18030).")
+    return best.encoding
+
+
+def read_text(context: IngestContext) -> Iterator[tuple[int, str]]:
+    """Lines of a text file, numbered from 1, decoded strictly (a bad byte is an error)."""
+    path = context.path
+    with open(path, "rb") as handle:
+        sample = handle.read(1 << 16)
+    encoding = detect_encoding(context, sample)
+    line_no = 0
+    try:
+        with open(path, "r", encoding=encoding, errors="strict", newline="") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                yield line_no, line
+    except UnicodeDecodeError as exc:
+        raise context.error(f"bytes that are not valid {encoding} near line {line_no + 1} ({exc.reason})",
+                            line=line_no + 1, hint="Pass the right --encoding (for example gb18030), or re-save the file as UTF-8.") from None
+
+
+# Rows ---------------------------------------------------------------------------------
+def read_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
+    suffix = context.path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        yield from _xlsx_rows(context)
+    elif suffix in (".jsonl", ".ndjson", ".json"):
+        yield from _jsonl_rows(context)
+    else:
+        yield from _delimited_rows(context, _TABULAR_SUFFIXES.get(suffix, ","))
+
+
+def _delimited_rows(context: IngestContext, delimiter: str) -> Iterator[tuple[int, Row]]:
+    csv.field_size_limit(MAX_FIELD)
+    reader = csv.reader((text for _, text in read_text(context)), delimiter=delimiter)
+    try:
+        headers = next(reader)
+    except StopIteration:
+        raise context.error("the file is empty", hint="Export the table again with its header row.") from None
+    except csv.Error as exc:
+        raise context.error(f"not a readable table ({exc})", line=1) from None
+    keys = [header_key(h) for h in headers]
+    while True:
+        line = reader.line_num + 1  # a quoted field may span lines: report where the row starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise context.error(f"not a readable table row ({exc})", line=line) from None
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(keys):
+            yield line, {"__error__": f"has {len(row)} columns where the header has {len(keys)}"}
+            continue
+        yield line, dict(zip(keys, row))
+
+
+def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
+    for line_no, text in read_text(context):
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise context.error(f"invalid JSON ({exc.msg} at column {exc.colno})", line=line_no,
+                                hint="Each line must be one JSON object (JSON lines).") from None
+        if not isinstance(value, dict):
+            raise context.error("a JSON line that is not an object", line=line_no, hint="Each line must be one JSON object.")
+        yield line_no, {header_key(k): v for k, v in value.items()}
+
+
+def _xlsx_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
+    from openpyxl import load_workbook  # imported here: only XLSX files need it
+
+    try:
+        workbook = load_workbook(context.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise context.error(f"not a readable XLSX workbook ({exc.__class__.__name__})", hint="Open and re-save the file as .xlsx.") from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        try:
+            headers = next(rows)
+        except StopIteration:
+            raise context.error("the first sheet is empty", hint="Put the header row on the first sheet.") from None
+        keys = [header_key(str(h)) if h is not None else "" for h in headers]
+        for line_no, values in enumerate(rows, start=2):
+            if values is None or all(v is None or str(v).strip() == "" for v in values):
+                continue
+            yield line_no, {k: ("" if v is None else _cell_text(v)) for k, v in zip(keys, values) if k}
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# Headers ------------------------------------------------------------------------------
+class Columns:
+    """Maps the many header spellings of a format to its field names.
+
+    `aliases` is {field: [header, ...]}; unknown headers are an error unless ignored,
+    so that a renamed column is never silently dropped.
+    """
+
+    def __init__(self, aliases: dict[str, list[str]], ignored: list[str] = ()) -> None:
+        self.by_header = {header_key(h): f for f, hs in aliases.items() for h in hs}
+        self.ignored = {header_key(h) for h in ignored}
+
+    def check(self, context: IngestContext, line: int, row: Row) -> None:
+        for key in row:
+            if key not in self.by_header and key not in self.ignored and not key.startswith("__"):
+                raise context.error(f"unknown column '{key}'", line=line, field=key,
+                                    hint="Rename the column to one listed in docs/formats.md, or remove it.")
+
+    def fields(self, row: Row) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in row.items():
+            field = self.by_header.get(key)
+            if field is not None and value not in (None, "") and field not in out:
+                out[field] = value
+        return out
+
+
+# Value parsers ------------------------------------------------------------------------
+_LIST_SEPARATORS = re.compile(r"\s*[；;、,，|]\s*")
+
+
+def split_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p for p in _LIST_SEPARATORS.split(fold(str(value))) if p]
+
+
+def parse_decimal(value) -> str:
+    """A decimal's canonical lexical form: '65.0' -> '65.0', ' 20 ' -> '20'. ValueError if not a number."""
+    text = fold(str(value)).replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return format(number, "f")
+
+
+def parse_int(value) -> int:
+    text = fold(str(value)).replace(",", "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(text)
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?)?(?:[-/.]\s*(\d{1,2})\s*日?)?$")
+
+
+def parse_date(value) -> tuple[str, str]:
+    """('2016-01', 'gYearMonth') from '2016-01', '201601', '2016年1月', '2016/1'; also dates and years.
+
+    Returns the lexical form and its XSD type name; ValueError when it is not a date.
+    """
+    text = fold(str(value))
+    if re.fullmatch(r"\d{6}", text):
+        text = f"{text[:4]}-{text[4:]}"
+    elif re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    match = _YEAR_MONTH.match(text.split("T")[0])
+    if not match:
+        raise ValueError(f"not a date: {value!r}")
+    year, month, day = match.groups()
+    if not 1900 <= int(year) <= 2100:
+        raise ValueError(f"year out of range: {value!r}")
+    if month is None:
+        return year, "gYear"
+    if not 1 <= int(month) <= 12:
+        raise ValueError(f"month out of range: {value!r}")
+    if day is None:
+        return f"{year}-{int(month):02d}", "gYearMonth"
+    if not 1 <= int(day) <= 31:
+        raise ValueError(f"day out of range: {value!r}")
+    return f"{year}-{int(month):02d}-{int(day):02d}", "date"
+
+
+_PERIOD = re.compile(r"^\s*(.+?)\s*(?:至|~|～|—|–|--|到|\s-\s)\s*(.+?)\s*$")
+
+
+def parse_period(value) -> tuple[tuple[str, str], tuple[str, str]]:
+    """'2016-01至2018-12' or '201601-201812' -> ((start, type), (end, type))."""
+    text = fold(str(value))
+    compact = re.fullmatch(r"(\d{6})-(\d{6})", text)
+    match = compact or _PERIOD.match(text)
+    if not match:
+        raise ValueError(f"not a period: {value!r}")
+    start, end = parse_date(match.group(1)), parse_date(match.group(2))
+    if start[0] > end[0]:
+        raise ValueError(f"the period ends before it starts: {value!r}")
+    return start, end
+
+
+_TRUE = {"是", "true", "yes", "y", "1", "已结题", "结题"}
+_FALSE = {"否", "false", "no", "n", "0", "未结题", "在研"}
+
+
+def parse_bool(value) -> bool:
+    text = fold(str(value)).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not yes/no: {value!r}")
+
+
+_SCRAPER_PREFIX = re.compile(r"^\s*\d{1,5}\s*[.、．]\s*(?=\S)")
+
+
+def clean_title(value) -> str:
+    """Drop the '12.' numbering that scrapers put before NSFC titles; keep the rest as is."""
+    return _SCRAPER_PREFIX.sub("", fold(str(value)), count=1)

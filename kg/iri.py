@@ -1,0 +1,105 @@
+"""Entity and graph IRIs, minted here and nowhere else.
+
+IRIs are stable: the same record always mints the same IRI, so re-ingest replaces
+rather than duplicates, and no entity is ever a blank node.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import quote
+
+from rdflib import URIRef
+
+_SAFE = re.compile(r"[^0-9A-Za-z._~-]+")
+
+
+def stable_hash(*parts: str, length: int = 16) -> str:
+    """A short, stable hex digest of normalized text parts (NFKC, case-folded, trimmed)."""
+    text = "\x1f".join(unicodedata.normalize("NFKC", p or "").strip().casefold() for p in parts)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def slug(text: str) -> str:
+    """A path segment safe in an IRI; non-ASCII is percent-encoded, so distinct names stay distinct."""
+    return quote(unicodedata.normalize("NFKC", text).strip(), safe="-._~")
+
+
+class Minter:
+    """Mints every IRI under one configurable base, e.g. https://kg.example.org/project/61772368."""
+
+    def __init__(self, base_iri: str) -> None:
+        self.base = base_iri
+
+    def _iri(self, *segments: str) -> URIRef:
+        return URIRef(self.base + "/".join(segments))
+
+    # Entities -------------------------------------------------------------------
+    def project(self, approval_number: str) -> URIRef:
+        return self._iri("project", approval_number)
+
+    def person(self, scheme: str, local_id: str) -> URIRef:
+        """scheme: 'orcid', 'nsfc' (NSFC person id), 'src-<source>' (a source's own id), or 'h' (hash)."""
+        return self._iri("person", f"{scheme}-{slug(local_id)}")
+
+    def person_by_name(self, name: str, institution: str = "") -> URIRef:
+        """A person known only by name (and institution) in one source: a mention, merged later by linking."""
+        return self.person("h", stable_hash(name, institution))
+
+    def institution(self, name: str, ror: str | None = None) -> URIRef:
+        return self._iri("org", f"ror-{ror}") if ror else self._iri("org", "h-" + stable_hash(name))
+
+    def output(self, doi: str | None = None, source: str = "", local_id: str = "") -> URIRef:
+        if doi:
+            return self._iri("output", "doi", slug(doi))
+        return self._iri("output", f"{slug(source)}-{stable_hash(local_id)}")
+
+    def work(self, source: str, local_id: str) -> URIRef:
+        return self._iri("work", f"{slug(source)}-{slug(local_id)}")
+
+    def application_code(self, code: str) -> URIRef:
+        return self._iri("code", code)
+
+    def affiliation(self, person: URIRef, institution: URIRef, start: str = "") -> URIRef:
+        return self._iri("affiliation", stable_hash(str(person), str(institution), start))
+
+    def authorship(self, output: URIRef, rank: int) -> URIRef:
+        return self._iri("authorship", stable_hash(str(output)), str(rank))
+
+    def pool_membership(self, person: URIRef) -> URIRef:
+        return self._iri("talent-pool", stable_hash(str(person)))
+
+    def link(self, subject: URIRef, relation: URIRef, obj: URIRef, method: URIRef) -> URIRef:
+        return self._iri("link", stable_hash(str(subject), str(relation), str(obj), str(method)))
+
+    # Named graphs ---------------------------------------------------------------
+    def source_graph(self, source_id: str) -> URIRef:
+        return self._iri("graph", "source", slug(source_id))
+
+    def restricted_graph(self, public_graph: URIRef) -> URIRef:
+        """The twin of a graph that holds its restricted (unreviewed, confidential) statements."""
+        return URIRef(str(public_graph) + "/restricted")
+
+    def ontology_graph(self) -> URIRef:
+        """The ontology, the SHACL shapes and the controlled lists."""
+        return self._iri("graph", "ontology")
+
+    def catalog_graph(self) -> URIRef:
+        """PROV metadata of every ingested source file."""
+        return self._iri("graph", "catalog")
+
+    def derived_graph(self) -> URIRef:
+        """Facts materialized after each ingest (popularization status, counts)."""
+        return self._iri("graph", "derived")
+
+    def links_graph(self) -> URIRef:
+        """Links found by the linking step (mined grants, identity decisions)."""
+        return self._iri("graph", "links")
+
+    def curation_graph(self) -> URIRef:
+        """Curators' decisions; never replaced by an ingest."""
+        return self._iri("graph", "curation")
+
+    def is_restricted_graph(self, graph: URIRef) -> bool:
+        return str(graph).endswith("/restricted")

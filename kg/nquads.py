@@ -1,0 +1,57 @@
+"""Fast N-Quads writing for rdflib terms: the path from mapped records to a bulk load.
+
+rdflib's serializers go through a Graph; ingest streams millions of triples straight
+to a file that Oxigraph bulk-loads, so terms are rendered here with minimal work.
+"""
+from __future__ import annotations
+
+from typing import IO, Iterable
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+Triple = tuple  # (subject, predicate, object) of rdflib terms
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_IRI_FORBIDDEN = str.maketrans({c: f"%{ord(c):02X}" for c in ' <>"{}|^`\\'})
+_XSD_STRING = str(XSD.string)
+
+
+def iri_nt(iri: str) -> str:
+    return "<" + iri.translate(_IRI_FORBIDDEN) + ">"
+
+
+def term_nt(term) -> str:
+    if isinstance(term, URIRef):
+        return iri_nt(term)
+    if isinstance(term, Literal):
+        lexical = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return lexical + "@" + term.language
+        if term.datatype and str(term.datatype) != _XSD_STRING:
+            return lexical + "^^" + iri_nt(term.datatype)
+        return lexical
+    if isinstance(term, BNode):
+        return "_:b" + str(term)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+class NQuadsWriter:
+    """Writes triples into one named graph of an N-Quads stream."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.count = 0
+        self._predicates: dict[str, str] = {}
+
+    def write(self, triples: Iterable[Triple], graph: URIRef) -> None:
+        graph_nt = iri_nt(graph)
+        predicates = self._predicates
+        lines = []
+        for s, p, o in triples:
+            p_nt = predicates.get(p)
+            if p_nt is None:
+                p_nt = predicates[p] = iri_nt(p)
+            lines.append(f"{term_nt(s)} {p_nt} {term_nt(o)} {graph_nt} .\n")
+        self.stream.write("".join(lines))
+        self.count += len(lines)

@@ -1,0 +1,248 @@
+"""The graph store: rdflib as the API over Oxigraph on disk, or over a SPARQL endpoint.
+
+`KnowledgeGraph` is the only object the other layers use to read and write the graph.
+Writes happen inside `KnowledgeGraph.write()`, which makes a whole ingest atomic:
+on the embedded store a hard-link checkpoint is taken first and restored if the work
+fails or the process dies (the journal file tells the next opener to roll back).
+
+Design notes (measured, see the project brief):
+- `len(graph)` over oxrdflib is a full distinct scan; use `count_triples()`.
+- Bulk loading N-Quads is the fast path; rdflib `add()` per triple is not.
+"""
+from __future__ import annotations
+
+import fcntl
+import gc
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Protocol
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset, URIRef
+from rdflib.query import Result
+
+from kg.config import Settings
+from kg.errors import ConfigError, QueryError, StoreError
+from kg.iri import Minter
+from kg.vocab import PREFIXES
+
+JOURNAL = "store.journal"
+CHECKPOINT = "store.checkpoint"
+WRITE_LOCK = "write.lock"
+
+
+class Backend(Protocol):
+    """What a storage backend must offer; the embedded and remote ones both do."""
+
+    def rdflib_store(self): ...
+    def load_nquads(self, path: Path) -> None: ...
+    def drop_graph(self, graph: URIRef) -> None: ...
+    def graph_names(self) -> list[URIRef]: ...
+    def update(self, sparql: str) -> None: ...
+    @contextmanager
+    def transaction(self) -> Iterator[None]: ...
+    def close(self) -> None: ...
+
+
+class EmbeddedBackend:
+    """Oxigraph (RocksDB) in `data_dir/store`, with checkpoint-based atomic writes."""
+
+    def __init__(self, data_dir: Path, read_only: bool = False) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / "store"
+        self.read_only = read_only
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            self._recover()
+        self._ox: ox.Store | None = None
+        self._rdflib_store: OxigraphStore | None = None
+        self._open()
+
+    # Opening and closing --------------------------------------------------------
+    def _open(self) -> None:
+        try:
+            if self.read_only:
+                self._ox = ox.Store.read_only(str(self.path))
+            else:
+                self._ox = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(
+                f"The graph store at {self.path} cannot be opened ({exc}).",
+                "Another scipop process may be writing to it; wait for it to finish, or use another --data-dir.",
+            ) from exc
+        self._rdflib_store = OxigraphStore(store=self._ox)
+
+    def close(self) -> None:
+        # pyoxigraph closes RocksDB when the last reference goes; drop ours and collect.
+        self._rdflib_store = None
+        self._ox = None
+        gc.collect()
+
+    @property
+    def ox(self) -> ox.Store:
+        assert self._ox is not None, "store is closed"
+        return self._ox
+
+    def rdflib_store(self) -> OxigraphStore:
+        assert self._rdflib_store is not None, "store is closed"
+        return self._rdflib_store
+
+    # Crash recovery -------------------------------------------------------------
+    def _recover(self) -> None:
+        """Roll back a write that a killed process left half done."""
+        journal = self.data_dir / JOURNAL
+        checkpoint = self.data_dir / CHECKPOINT
+        if journal.exists() and checkpoint.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+            os.replace(checkpoint, self.path)
+            journal.unlink()
+        elif checkpoint.exists():
+            # The process died while taking the checkpoint: the store itself was not touched.
+            shutil.rmtree(checkpoint)
+            journal.unlink(missing_ok=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self.read_only:
+            raise StoreError("The store is open read-only.", "Run writes from the CLI, not from a read-only server.")
+        lock_file = open(self.data_dir / WRITE_LOCK, "w")
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            lock_file.close()
+            raise StoreError("Another scipop process is writing to this data directory.", "Wait for it to finish and try again.") from exc
+        try:
+            self.ox.flush()
+            checkpoint = self.data_dir / CHECKPOINT
+            self.ox.backup(str(checkpoint))
+            (self.data_dir / JOURNAL).write_text("write in progress; the checkpoint is restored on next open\n")
+            try:
+                yield
+                self.ox.flush()
+            except BaseException:
+                self._rollback()
+                raise
+            (self.data_dir / JOURNAL).unlink()
+            shutil.rmtree(checkpoint)
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+            lock_file.close()
+
+    def _rollback(self) -> None:
+        self.close()
+        self._recover()
+        self._open()
+
+    # Writes ---------------------------------------------------------------------
+    def load_nquads(self, path: Path) -> None:
+        self.ox.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+
+    def drop_graph(self, graph: URIRef) -> None:
+        node = ox.NamedNode(str(graph))
+        if self.ox.contains_named_graph(node):
+            self.ox.remove_graph(node)
+
+    def update(self, sparql: str) -> None:
+        try:
+            self.ox.update(sparql)
+        except SyntaxError as exc:
+            raise QueryError(f"The SPARQL update is not valid: {exc}", "Check the update's syntax.") from exc
+
+    def graph_names(self) -> list[URIRef]:
+        return [URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def count_triples(self, graph: URIRef | None = None) -> int:
+        """Quad count straight from the store; far cheaper than rdflib's len()."""
+        if graph is None:
+            query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+            solutions = self.ox.query(query)
+        else:
+            solutions = self.ox.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=ox.NamedNode(str(graph)))
+        return int(next(iter(solutions))["n"].value)
+
+
+def open_backend(settings: Settings, read_only: bool = False) -> Backend:
+    if settings.store_url:
+        from kg.remote import RemoteBackend  # only needed when a server is configured
+
+        return RemoteBackend(settings.store_url)
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise ConfigError(f"The data directory {settings.data_dir} is a file.", "Point --data-dir / SCIPOP_DATA_DIR at a directory.")
+    return EmbeddedBackend(settings.data_dir, read_only=read_only)
+
+
+class KnowledgeGraph:
+    """The graph as the rest of the system sees it: rdflib API, named graphs, atomic writes."""
+
+    def __init__(self, settings: Settings, read_only: bool = False) -> None:
+        self.settings = settings
+        self.minter = Minter(settings.base_iri)
+        self.backend = open_backend(settings, read_only=read_only)
+        self._dataset: Dataset | None = None
+
+    def __enter__(self) -> "KnowledgeGraph":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._dataset = None
+        self.backend.close()
+
+    @property
+    def dataset(self) -> Dataset:
+        """rdflib Dataset whose default graph is the union of all named graphs."""
+        if self._dataset is None:
+            self._dataset = Dataset(store=self.backend.rdflib_store(), default_union=True)
+            for prefix, namespace in PREFIXES.items():
+                self._dataset.bind(prefix, namespace, override=True)
+        return self._dataset
+
+    @contextmanager
+    def write(self) -> Iterator["KnowledgeGraph"]:
+        """All writes in the block land together or not at all."""
+        with self.backend.transaction():
+            self._dataset = None  # a rollback reopens the store; never keep a stale handle
+            try:
+                yield self
+            finally:
+                self._dataset = None
+
+    # Reading --------------------------------------------------------------------
+    def query(self, sparql: str, **bindings) -> Result:
+        """Run trusted SPARQL (our own queries) over the union of all graphs."""
+        try:
+            return self.dataset.query(sparql, initBindings=bindings or {})
+        except SyntaxError as exc:
+            raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
+
+    def select(self, sparql: str, **bindings) -> list[dict]:
+        """SELECT rows as dicts of variable name -> rdflib term (unbound variables omitted)."""
+        result = self.query(sparql, **bindings)
+        names = [str(v) for v in result.vars]
+        return [{n: row[i] for i, n in enumerate(names) if row[i] is not None} for row in result]
+
+    def graph_names(self) -> list[URIRef]:
+        return self.backend.graph_names()
+
+    def count_triples(self, graph: URIRef | None = None) -> int:
+        return self.backend.count_triples(graph)
+
+    # Writing (inside write()) ---------------------------------------------------
+    def load_nquads(self, path: Path) -> None:
+        self.backend.load_nquads(path)
+
+    def drop_graph(self, graph: URIRef) -> None:
+        self.backend.drop_graph(graph)
+
+    def update(self, sparql: str) -> None:
+        self.backend.update(sparql)
+
+
+def prefix_block() -> str:
+    """PREFIX declarations for every namespace in kg.vocab, for SPARQL text."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
