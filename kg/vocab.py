@@ -141,6 +141,7 @@ linkObject = SP.linkObject
 linkMethod = SP.linkMethod
 confidence = SP.confidence
 evidence = SP.evidence
+rank = SP.rank                            # a LinkMethod's strength, 1 = strongest
 
 # --- Provenance of source files (PROV) -----------------------------------------------
 sourceName = SP.sourceName
