@@ -1,0 +1,37 @@
+"""The ontology, shapes and controlled lists live in the store's ontology graph."""
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import Literal
+
+from kg import vocab as V
+from kg.concepts import ONTOLOGY_PATH, SHAPES_PATH
+from kg.nquads import term_nt
+from kg.store import KnowledgeGraph, prefix_block
+
+
+def _files():
+    return [p for p in (ONTOLOGY_PATH, SHAPES_PATH) if p.exists()]
+
+
+def ontology_digest() -> str:
+    digest = hashlib.sha256()
+    for path in _files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_ontology(kg: KnowledgeGraph) -> bool:
+    """(Re)load ontology.ttl and shapes.ttl when they changed; call inside kg.write(). True if loaded."""
+    graph = kg.minter.ontology_graph()
+    digest = ontology_digest()
+    rows = kg.select(prefix_block() + f"SELECT ?d WHERE {{ GRAPH {term_nt(graph)} {{ {term_nt(graph)} sp:sha256 ?d }} }}")
+    if rows and str(rows[0]["d"]) == digest:
+        return False
+    kg.drop_graph(graph)
+    target = kg.dataset.graph(graph)
+    for path in _files():
+        target.parse(path, format="turtle")
+    target.add((graph, V.sha256, Literal(digest)))
+    return True

@@ -1,0 +1,105 @@
+"""Derived facts that pages and reports need often, materialized after each ingest.
+
+Whole-graph negation is slow on Oxigraph (FILTER NOT EXISTS is quadratic), so the gap
+questions are answered once here, with grouped counts (OPTIONAL, no negation), and stored
+in the derived graph:
+
+- project: sp:obligationTier (from its type), sp:outputCount, sp:workCount,
+  sp:popularizationStatus (Popularized / ResultsUnpopularized / NoKnownResults);
+- output: sp:isPopularized, sp:workCount.
+
+Only approved works count as popularization: a work still under confidentiality review
+has not reached the public yet. The same code runs on the full store and on the public
+view, each over what it holds.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg import vocab as V
+from kg.nquads import NQuadsWriter
+from kg.store import KnowledgeGraph, prefix_block
+
+TIERS = prefix_block() + """
+SELECT ?p ?tier WHERE { ?p a sp:FundedProject ; sp:projectType ?t . ?t sp:obligationTier ?tier }"""
+
+PROJECT_OUTPUTS = prefix_block() + """
+SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {
+  ?p a sp:FundedProject .
+  OPTIONAL { ?o sp:resultOf ?p . ?o a sp:ResearchOutput }
+} GROUP BY ?p"""
+
+PROJECT_WORKS = prefix_block() + """
+SELECT ?p (COUNT(DISTINCT ?w) AS ?n) WHERE {
+  ?p a sp:FundedProject .
+  OPTIONAL {
+    { ?w sp:popularizes ?p } UNION { ?o sp:resultOf ?p . ?w sp:popularizes ?o }
+    ?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
+  }
+} GROUP BY ?p"""
+
+PROJECT_REPORTED = prefix_block() + """
+SELECT DISTINCT ?p WHERE { ?p a sp:FundedProject ; sp:popularizationReport ?r }"""
+
+OUTPUT_WORKS = prefix_block() + """
+SELECT ?o (COUNT(DISTINCT ?w) AS ?n) WHERE {
+  ?o a sp:ResearchOutput .
+  OPTIONAL { ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved }
+} GROUP BY ?o"""
+
+
+@dataclass(frozen=True)
+class DerivedCounts:
+    projects: int
+    outputs: int
+    triples: int
+
+
+def _int(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+def project_status(outputs: int, works: int, reported: bool) -> URIRef:
+    """The one rule for a project's popularization status."""
+    if works > 0 or reported:
+        return V.Popularized
+    return V.ResultsUnpopularized if outputs > 0 else V.NoKnownResults
+
+
+def compute(kg: KnowledgeGraph) -> list[tuple]:
+    """All derived triples, from the graph as it is now."""
+    outputs = {row[0]: int(row[1]) for row in kg.query(PROJECT_OUTPUTS)}
+    works = {row[0]: int(row[1]) for row in kg.query(PROJECT_WORKS)}
+    reported = {row[0] for row in kg.query(PROJECT_REPORTED)}
+    triples: list[tuple] = [(p, V.obligationTier, tier) for p, tier in kg.query(TIERS)]
+    for project, n_outputs in outputs.items():
+        n_works = works.get(project, 0)
+        triples += [
+            (project, V.outputCount, _int(n_outputs)),
+            (project, V.workCount, _int(n_works)),
+            (project, V.popularizationStatus, project_status(n_outputs, n_works, project in reported)),
+        ]
+    for output, n_works in kg.query(OUTPUT_WORKS):
+        n = int(n_works)
+        triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, Literal(n > 0))]
+    return triples
+
+
+def refresh(kg: KnowledgeGraph) -> int:
+    """Recompute the derived graph; call inside kg.write(). Returns the number of triples."""
+    graph = kg.minter.derived_graph()
+    triples = compute(kg)
+    with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir, delete=False) as handle:
+        NQuadsWriter(handle).write(triples, graph)
+        path = handle.name
+    try:
+        kg.drop_graph(graph)
+        kg.load_nquads(path)
+    finally:
+        os.unlink(path)
+    return len(triples)

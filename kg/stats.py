@@ -1,0 +1,43 @@
+"""What the graph holds: entities per class and triples per named graph."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg import vocab as V
+from kg.store import KnowledgeGraph, prefix_block
+
+# The entity classes a user counts, in the order they are shown.
+ENTITY_CLASSES = (V.FundedProject, V.Researcher, V.SupportingInstitution, V.Organization, V.ResearchOutput,
+                  V.PopularScienceWork, V.TalentPoolMembership, V.QualifiedLink, V.ApplicationCode, V.SourceFile)
+
+CLASS_COUNTS = prefix_block() + """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?class { %s } ?s a ?class } GROUP BY ?class"""
+
+GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+
+@dataclass
+class GraphStats:
+    classes: dict[str, int]
+    graphs: dict[str, int]
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+    def to_json(self) -> dict:
+        """Class local names as keys (FundedProject, Researcher, …), then totals and graphs."""
+        return {**self.classes, "triples": self.triples, "named_graphs": self.graphs}
+
+
+def local_name(iri) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def graph_stats(kg: KnowledgeGraph) -> GraphStats:
+    values = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
+    found = {local_name(row[0]): int(row[1]) for row in kg.query(CLASS_COUNTS % values)}
+    classes = {local_name(c): found.get(local_name(c), 0) for c in ENTITY_CLASSES}
+    graphs = {str(row[0]): int(row[1]) for row in kg.query(GRAPH_COUNTS)}
+    return GraphStats(classes=classes, graphs=graphs)

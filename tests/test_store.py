@@ -1,0 +1,100 @@
+"""The store keeps what the user loaded: failed or killed writes leave it exactly as it was."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from kg import vocab as V
+from kg.errors import StoreError
+from kg.store import KnowledgeGraph
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _nquads(tmp_path: Path, kg: KnowledgeGraph, graph: URIRef, n: int) -> Path:
+    path = tmp_path / f"{n}.nq"
+    with open(path, "w", encoding="utf-8") as handle:
+        for i in range(n):
+            handle.write(f"<{kg.minter.project(f'6177{i:04d}')}> <{V.title}> \"项目 {i}\"@zh <{graph}> .\n")
+    return path
+
+
+def _snapshot(kg: KnowledgeGraph) -> set:
+    return {tuple(row) for row in kg.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")}
+
+
+def test_a_failed_write_leaves_the_store_exactly_as_it_was(kg, tmp_path):
+    graph = kg.minter.source_graph("projects.csv")
+    with kg.write():
+        kg.load_nquads(_nquads(tmp_path, kg, graph, 50))
+    before = _snapshot(kg)
+
+    with pytest.raises(RuntimeError):
+        with kg.write():
+            kg.drop_graph(graph)
+            kg.load_nquads(_nquads(tmp_path, kg, kg.minter.source_graph("other.csv"), 7))
+            raise RuntimeError("the ingest failed half way")
+
+    assert _snapshot(kg) == before
+    assert not (kg.settings.data_dir / "store.journal").exists()
+    assert not (kg.settings.data_dir / "store.checkpoint").exists()
+
+
+def test_a_write_killed_with_sigkill_is_rolled_back_on_next_open(settings, tmp_path):
+    with KnowledgeGraph(settings) as kg:
+        graph = kg.minter.source_graph("projects.csv")
+        with kg.write():
+            kg.load_nquads(_nquads(tmp_path, kg, graph, 20))
+        before = _snapshot(kg)
+        big = _nquads(tmp_path, kg, kg.minter.source_graph("big.csv"), 5000)
+
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from kg.config import Settings
+        from kg.store import KnowledgeGraph
+        kg = KnowledgeGraph(Settings(data_dir=Path({str(settings.data_dir)!r})))
+        with kg.write():
+            kg.drop_graph(kg.minter.source_graph("projects.csv"))
+            kg.load_nquads(Path({str(big)!r}))
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == -9, done.stderr.decode()
+    assert (settings.data_dir / "store.journal").exists()
+
+    with KnowledgeGraph(settings) as kg:
+        assert _snapshot(kg) == before
+    assert not (settings.data_dir / "store.journal").exists()
+
+
+def test_only_one_writer_at_a_time(kg, settings):
+    with kg.write():
+        other = KnowledgeGraph.__new__(KnowledgeGraph)  # a second handle on the same lock file
+        other.backend = kg.backend
+        with pytest.raises(StoreError, match="Another scipop process"):
+            with other.backend.transaction():
+                pass
+
+
+def test_counts_come_from_the_store_not_from_len(kg, tmp_path):
+    graph = kg.minter.source_graph("a.csv")
+    with kg.write():
+        kg.load_nquads(_nquads(tmp_path, kg, graph, 12))
+    assert kg.count_triples(graph) == 12
+    assert kg.count_triples() == 12
+    assert graph in kg.graph_names()
+
+
+def test_the_rdflib_api_sees_the_union_of_named_graphs(kg, tmp_path):
+    with kg.write():
+        kg.load_nquads(_nquads(tmp_path, kg, kg.minter.source_graph("a.csv"), 3))
+    project = kg.minter.project("61770001")
+    assert kg.dataset.value(project, V.title) == Literal("项目 1", lang="zh")
+    rows = kg.select("SELECT ?t WHERE { ?p <%s> ?t }" % V.title)
+    assert len(rows) == 3
