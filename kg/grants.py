@@ -25,7 +25,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Iterable
 
 from kg.errors import InvalidIdentifier
@@ -185,11 +187,15 @@ class _Phrase:
 
 
 _CHINA = r"(?:the\s+)?(?:china|p\.?\s?r\.?\s?(?:of\s+)?china|people'?s\s+republic\s+of\s+china|prc)\b"
+# "... of China University of Geosciences" names a university, not the country.
+_NOT_UNIVERSITY = r"(?!\s+(?:[A-Za-z]+\s+){0,3}(?:university|institute|college)\b)"
+_FOUNDATION = r"(?:fo?undations?|funds?)"  # "Fundation" is a frequent typo
 _NSFC_EN_RE = re.compile(
-    r"(?P<full>\b(?:chinese\s+)?national\s+natur(?:al|e)\s+sciences?\s+(?:foundations?|funds?)"
+    rf"(?P<full>\b(?:chinese\s+)?national\s+natur(?:al|e)\s+sciences?\s+{_FOUNDATION}"
     rf"(?:\s+(?:of|for)\s+{_CHINA})?)"
-    rf"|(?P<noc>\bnatur(?:al|e)\s+sciences?\s+(?:foundations?|funds?)\s+of\s+{_CHINA})"
-    rf"|(?P<natsci>\bnational\s+science\s+foundation\s+of\s+{_CHINA})"
+    rf"|(?P<cnsf>\b(?:chinese|china)\s+natur(?:al|e)\s+sciences?\s+{_FOUNDATION})"
+    rf"|(?P<noc>\bnatur(?:al|e)\s+sciences?\s+{_FOUNDATION}\s+of\s+{_CHINA}{_NOT_UNIVERSITY})"
+    rf"|(?P<natsci>\bnational\s+science\s+foundation\s+of\s+{_CHINA}{_NOT_UNIVERSITY})"
     r"|(?P<talent>\bnational\s+science\s+fund\s+for\s+(?:distinguished|excellent|outstanding)\s+young\s+scholars)"
     rf"|(?P<acro>\b(?:NSFC|NNSFC|NNSF|CNSF)\b|\bNN?SF\s+of\s+{_CHINA})",
     re.IGNORECASE,
@@ -204,13 +210,13 @@ _NSFC_EN_TAIL_RE = re.compile(
     r"funding|programs?|programmes?|projects?|foundation|for|of|the|creative|groups?|innovative|"
     r"special|instrument|development|tianyuan|mathematics|overseas|emergency|integrated|"
     r"integration|plan|basic|science|sciences|center|centre|grants?|awards?|under|through|"
-    r"with|via|numbers?|nos?|no|contracts?|id|a|an|in|part|and|talents?|face|surface|"
-    r"fellowship|fostering|incubation|facility)\b\.?)*",
+    r"with|via|numbers?|nos?|no|contracts?|id|a|an|in|part|talents?|face|surface|"
+    r"fellowship|fostering|incubation|facility)\b\.?){0,12}",
     re.IGNORECASE,
 )
 _NSFC_ZH_RE = re.compile(
     r"国家自然科学基金(?:委员会|委)?|国家自然科学青年基金|国家青年科学基金|国家自然基金|国家自科基金"
-    r"|国家杰出青年科学基金|国家优秀青年科学基金|国家基金委|国家自然科学"
+    r"|国家杰出青年科学基金|国家优秀青年科学基金|国家基金委"
 )
 _OTHER_EN_RE = re.compile(
     r"\b(?:foundations?|funds?|councils?|programs?|programmes?|projects?|plans?|ministry|ministries|"
@@ -232,7 +238,7 @@ _CJK_RUN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _ZH_CONJ_RE = re.compile(r"以及|和|与|及|并")
 _ZH_OTHER_RE = re.compile(
     r"基金|计划|项目|专项|课题|工程|经费|资金|基地|中心|实验室|大学|学院|研究院|研究所|委员会"
-    r"|教育部|科技部|科学技术部|财政部|科技厅|教育厅|科技局|省|自治区|人才|团队|平台"
+    r"|教育部|科技部|科学技术部|财政部|科技厅|教育厅|局(?!部)|省|自治区|人才|团队|平台|协会|学会"
 )
 # Cue words inside the brackets ("批准号", "基金号") are not funders even though some
 # contain 基金/项目.
@@ -279,11 +285,16 @@ def _is_provincial_prefix(t: str, start: int) -> bool:
     lower = word.lower()
     if lower in _PROVINCIAL_WORDS:
         return True
-    if lower in _FUNCTION_WORDS:
+    if lower in _FUNCTION_WORDS or _looks_like_national(lower):
         return False
     # A capitalized name right before "Natural Science Foundation" is a place
     # (Beijing, Zhejiang, Shandong ...), i.e. a provincial or municipal fund.
     return word[:1].isupper() and not before.rstrip().endswith((",", ";", ":", ")"))
+
+
+def _looks_like_national(word: str) -> bool:
+    """'Natinal', 'Nationl': a misspelt 'National', not a place name."""
+    return SequenceMatcher(None, word, "national").ratio() >= 0.8
 
 
 def _zh_phrases(t: str) -> list[_Phrase]:
@@ -339,26 +350,83 @@ def _merge_zh_joint(t: str, phrases: list[_Phrase]) -> list[_Phrase]:
     return merged
 
 
+# Words that may continue a funder's name around its keyword:
+# "the [Natural Science Foundation of Jiangsu Province]", "[Ministry of Science and Technology]".
+_NAME_WORD = r"(?:[A-Z][A-Za-z&'.-]*|of|for|the|and|&|on|in|de|du)"
+_NAME_LEFT_RE = re.compile(rf"(?:{_NAME_WORD} ){{0,8}}$")
+_NAME_RIGHT_RE = re.compile(rf"(?: {_NAME_WORD}){{0,8}}")
+_EDGE_WORDS = frozenset("of for the and & on in de du".split())
+
+
 def _other_en_phrases(t: str) -> list[_Phrase]:
     spans = [m.span() for m in _OTHER_EN_RE.finditer(t)]
     spans += [m.span() for m in _OTHER_ACRONYM_RE.finditer(t)]
-    return [_Phrase(a, b, False, "en", 0.0) for a, b in spans]
+    spans = [_extend_name(t, a, b) for a, b in sorted(spans)]
+    return [_Phrase(a, b, False, "en", 0.0) for a, b in _merge_spans(t, spans)]
+
+
+def _extend_name(t: str, a: int, b: int) -> tuple[int, int]:
+    """Widen a funder keyword to the name around it, without leading/trailing 'of the'."""
+    left_text = t[max(0, a - 120):a]
+    left = _NAME_LEFT_RE.search(left_text)
+    words = left.group().split() if left else []
+    while words and words[0].lower() in _EDGE_WORDS:
+        words.pop(0)
+    new_a = a - len(" ".join(words)) - 1 if words else a
+    right = _NAME_RIGHT_RE.match(t, b)
+    words = right.group().split() if right else []
+    while words and words[-1].lower() in _EDGE_WORDS:
+        words.pop()
+    new_b = b + 1 + len(" ".join(words)) if words else b
+    return new_a, new_b
+
+
+def _merge_spans(t: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1] + 1 and not t[merged[-1][1]:a].strip():
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _find_phrases(t: str) -> list[_Phrase]:
-    nsfc = _nsfc_en_phrases(t)
     zh = _zh_phrases(t)
-    nsfc += [p for p in zh if p.nsfc]
-    nsfc = _extend_en_joint(t, nsfc)
+    nsfc = sorted(_nsfc_en_phrases(t) + [p for p in zh if p.nsfc], key=lambda p: p.start)
+    _mark_joint(t, nsfc)
     others = [p for p in zh if not p.nsfc] + _other_en_phrases(t)
-    # A keyword inside an NSFC name ("Foundation", "Key Project") is part of it.
-    others = [o for o in others if not any(n.start <= o.start < n.end or o.start <= n.start < o.end for n in nsfc)]
+    others = _cut_at_nsfc(t, others, nsfc)
     phrases = sorted(nsfc + others, key=lambda p: (p.start, not p.nsfc))
     _set_depths(t, phrases)
     return phrases
 
 
-def _extend_en_joint(t: str, phrases: list[_Phrase]) -> list[_Phrase]:
+_TRAILING_LINK_RE = re.compile(r"(?:\s+(?:and|the|of|for|by|&))*\s*$")
+
+
+def _cut_at_nsfc(t: str, others: list[_Phrase], nsfc: list[_Phrase]) -> list[_Phrase]:
+    """Keywords inside an NSFC name ("Foundation", "Key Project") belong to it; a name
+    that runs into an NSFC name ("Jiangsu Province and the NSFC") stops before it."""
+    starts = [p.start for p in nsfc]
+    kept = []
+    for other in others:
+        i = bisect_right(starts, other.start) - 1
+        if i >= 0 and other.start < nsfc[i].end:
+            continue
+        nxt = nsfc[i + 1] if i + 1 < len(nsfc) else None
+        if nxt is not None and nxt.start < other.end:
+            head = _TRAILING_LINK_RE.sub("", t[other.start:nxt.start])
+            if not head.strip():
+                continue
+            other.end = other.start + len(head)
+        kept.append(other)
+    return kept
+
+
+def _mark_joint(t: str, phrases: list[_Phrase]) -> None:
+    """Joint funds ("Joint Fund of the NSFC and Guangdong Province") name a second
+    party that is not a separate funder."""
     for phrase in phrases:
         window = t[max(0, phrase.start - 30):min(len(t), phrase.end + 40)]
         cut = re.search(r"[0-9(]", t[phrase.end:phrase.end + 40])
@@ -366,7 +434,6 @@ def _extend_en_joint(t: str, phrases: list[_Phrase]) -> list[_Phrase]:
             window = t[max(0, phrase.start - 30):phrase.end + cut.start()]
         if _JOINT_RE.search(window):
             phrase.joint = True
-    return phrases
 
 
 _OPEN = "([{【〔"
@@ -456,31 +523,40 @@ def _number_of(text: str) -> str | None:
 
 def _join_ocr_splits(t: str, tokens: list[_Token]) -> list[_Token]:
     """'6177 2368' -> 61772368: short digit groups one space apart that only together
-    make an approval number (two years such as '2015 2019' are left alone)."""
+    make an approval number. Tokens with fewer than five digits are then dropped: they
+    are years or page numbers, nobody's grant number."""
     out: list[_Token] = []
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        j = i
-        raw = token.raw
-        while (
-            token.number is None and _SHORT_DIGITS_RE.match(raw) and j + 1 < len(tokens)
-            and tokens[j + 1].start == tokens[j].end + 1 and t[tokens[j].end] == " "
-            and tokens[j + 1].raw.isdigit() and len(raw) + len(tokens[j + 1].raw) <= 11
-            and not (_YEAR_RE.match(tokens[j].raw) and _YEAR_RE.match(tokens[j + 1].raw))
-        ):
-            j += 1
-            raw += tokens[j].raw
-            number = _try_number(raw)
-            if number is not None and len(raw) in (8, 11) or (number and raw[0].isalpha()):
-                token = _Token(token.start, tokens[j].end, raw, number)
-                i = j
-                break
-        out.append(token)
-        i += 1
-    # Only tokens with five or more digits can be grant numbers of anyone; shorter ones
-    # (years, page numbers) are noise for list detection.
+        joined = _join_from(t, tokens, i)
+        if joined is None:
+            out.append(tokens[i])
+            i += 1
+        else:
+            out.append(joined[0])
+            i = joined[1] + 1
     return [tok for tok in out if sum(c.isdigit() for c in tok.raw) >= 5]
+
+
+def _join_from(t: str, tokens: list[_Token], i: int) -> tuple[_Token, int] | None:
+    first = tokens[i]
+    if first.number is not None or not _SHORT_DIGITS_RE.match(first.raw):
+        return None
+    raw = first.raw
+    for j in range(i + 1, min(i + 4, len(tokens))):
+        prev, nxt = tokens[j - 1], tokens[j]
+        if nxt.start != prev.end + 1 or t[prev.end] != " " or not nxt.raw.isdigit() or len(nxt.raw) >= 8:
+            return None
+        if _YEAR_RE.match(prev.raw) and _YEAR_RE.match(nxt.raw):
+            return None  # "2015 2019"
+        raw += nxt.raw
+        digits = sum(c.isdigit() for c in raw)
+        if digits > 11:
+            return None
+        number = _try_number(raw)
+        if number is not None and digits in (7, 8, 11) and len(raw) >= 8:
+            return _Token(first.start, nxt.end, raw, number), j
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -504,16 +580,23 @@ _CUE_RE = re.compile(
     r"grants?|nos?\b|numbers?|awards?|contracts?|批准号|资助号|基金号|项目号|编号|资助项目|项目编号|资助",
     re.IGNORECASE,
 )
-_RESPECTIVELY_RE = re.compile(r"^\)?\s?,?\s?(?:respectively|分别)", re.IGNORECASE)
-_GROUP_LINK_RE = re.compile(r"^\s?(?:,|and|&|as well as|和|与|及|、)?\s?(?:and\s)?(?:by\s)?(?:the\s)?$", re.IGNORECASE)
+_GROUP_LINK_RE = re.compile(r"^\s?(?:,|and|&|as well as|和|与|及|、)\s?(?:and\s)?(?:by\s)?(?:the\s)?$", re.IGNORECASE)
+
+
+# A ';' or '.' followed by more numbers or a number cue continues the same list:
+# "Grant Nos. 61772368; 61772369", "... of China. Grant No. 61772368".
+_LIST_GOES_ON_RE = re.compile(r"\s?(?:(?:grants?|nos?|numbers?|awards?|批准号|项目编号)\b\.?\s?:?\s?){0,3}[UTLJW]?\d", re.IGNORECASE)
 
 
 def _boundaries(t: str) -> list[int]:
     positions = []
     for match in _SENTENCE_END_RE.finditer(t):
-        if match.group() == "." and _is_abbreviation(t, match.start()):
+        dot = match.start()
+        if match.group() in ".;" and _LIST_GOES_ON_RE.match(t, dot + 1):
             continue
-        positions.append(match.start())
+        if match.group() == "." and _is_abbreviation(t, dot):
+            continue
+        positions.append(dot)
     return positions
 
 
@@ -533,9 +616,13 @@ def _attribute_reverse(t: str, tokens: list[_Token], phrases: list[_Phrase]) -> 
         idx = link
         while idx >= 0:
             tokens[idx].phrase, tokens[idx].how = phrase, "reverse"
-            if idx == 0 or not _LIST_SEP_RE.match(t[tokens[idx - 1].end:tokens[idx].start]):
+            if idx == 0 or not _same_list(t, tokens[idx - 1], tokens[idx]):
                 break
             idx -= 1
+
+
+def _same_list(t: str, left: _Token, right: _Token) -> bool:
+    return right.start - left.end <= 40 and bool(_LIST_SEP_RE.match(t[left.end:right.start]))
 
 
 def _reverse_link(t: str, phrase_start: int, by_end: dict[int, int]) -> int | None:
@@ -574,7 +661,7 @@ def _attribute_forward(t: str, tokens: list[_Token], phrases: list[_Phrase]) -> 
                 continue  # the second party of a joint fund, not a new funder
             if current is not None and phrase.start < current.end:
                 continue  # nested inside the current phrase
-            if current is not None and assigned_in_segment == 0 and _GROUP_LINK_RE.match(t[current.end:phrase.start]):
+            if current is not None and assigned_in_segment == 0 and _linked_names(t, current, phrase):
                 group.append(phrase)
             else:
                 group = [phrase]
@@ -592,14 +679,22 @@ def _attribute_forward(t: str, tokens: list[_Token], phrases: list[_Phrase]) -> 
     return groups
 
 
+def _linked_names(t: str, left: _Phrase, right: _Phrase) -> bool:
+    """'the NSFC and the Natural Science Foundation of Jiangsu Province': one group."""
+    return right.start - left.end <= 30 and bool(_GROUP_LINK_RE.match(t[left.end:right.start]))
+
+
 def _attribute_respectively(t: str, tokens: list[_Token], groups: list[list[_Phrase]]) -> None:
     """'the NSFC and the Natural Science Foundation of Jiangsu Province under Grants
     61772368 and BK20201234, respectively': k funders, k numbers -> by position."""
+    by_phrase: dict[int, list[_Token]] = {}
+    for tok in tokens:
+        if tok.phrase is not None and tok.how == "forward":
+            by_phrase.setdefault(id(tok.phrase), []).append(tok)
     for group in groups:
         if len(group) < 2 or not any(p.nsfc for p in group):
             continue
-        last = group[-1]
-        listed = [tok for tok in tokens if tok.phrase is last and tok.how == "forward"]
+        listed = by_phrase.get(id(group[-1]), [])
         if len(listed) != len(group):
             continue
         for phrase, token in zip(group, listed):
@@ -671,9 +766,6 @@ def _confidence(phrase: _Phrase, token: _Token, between: str) -> float:
     if token.how == "forward" and token.start - phrase.end > 40:
         score -= 0.05  # a long stretch between name and number
     return round(max(0.0, min(score, 0.99)), 2)
-
-
-_AWARD_SPLIT_RE = re.compile(r"[,;，；、/&]|\band\b|\bor\b|和|及", re.IGNORECASE)
 
 
 def split_award_string(award: str) -> list[str]:

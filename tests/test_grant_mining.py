@@ -1,0 +1,294 @@
+"""A curator pastes acknowledgement and 基金项目 text and gets back the NSFC approval
+numbers that the text ties to NSFC, with evidence she can check against the source.
+
+The labelled statements come from two places: our own hand-written set
+(tests/data/acknowledgements_labelled.jsonl) and real statements from public
+repositories (../shared/realdata, skipped when that folder is absent).
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.grants import GrantMention, evaluate, find_nsfc_grants, is_nsfc_funder_name, split_award_string
+from kg.ids import is_approval_number, normalize_approval_number
+
+DATA = Path(__file__).resolve().parent / "data" / "acknowledgements_labelled.jsonl"
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REAL_ACKS = REALDATA / "acknowledgements" / "real_ack_strings_nsfc.jsonl"
+
+
+def _load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+OWN_ROWS = _load(DATA)
+
+
+def _real_rows() -> list[dict]:
+    if not REAL_ACKS.exists():
+        pytest.skip(f"real acknowledgement strings not available at {REAL_ACKS}")
+    return _load(REAL_ACKS)
+
+
+def _numbers(text: str) -> list[str]:
+    return [m.approval_number for m in find_nsfc_grants(text)]
+
+
+def _assert_row(row: dict) -> None:
+    found = set(_numbers(row["text"]))
+    accepted = {normalize_approval_number(n) for n in row["nsfc_grant_numbers"] if is_approval_number(n)}
+    rejected = {n for n in row["nsfc_grant_numbers"] if not is_approval_number(n)}
+    assert found == accepted, f"{row['id']}: {row['notes']}"
+    if rejected and not row.get("ambiguous"):
+        # The text is right, the label is right, but kg.ids does not (yet) accept this
+        # number shape, e.g. the post-2020 joint-fund form U22B2062.
+        pytest.xfail(f"{row['id']}: kg.ids.normalize_approval_number rejects {sorted(rejected)}")
+
+
+# --- The labelled statements -------------------------------------------------
+
+def test_our_labelled_set_is_big_and_hard_enough() -> None:
+    assert len(OWN_ROWS) >= 160
+    negatives_or_mixed = [r for r in OWN_ROWS if not r["nsfc_grant_numbers"] or r["notes"].startswith("MIXED") or "hard negative" in r["notes"]]
+    assert len(negatives_or_mixed) >= 60
+    assert {r["lang"] for r in OWN_ROWS} == {"en", "zh", "bi"}
+    assert len({r["id"] for r in OWN_ROWS}) == len(OWN_ROWS)
+    for row in OWN_ROWS:
+        assert all(normalize_approval_number(n) == n for n in row["nsfc_grant_numbers"]), row["id"]
+
+
+@pytest.mark.parametrize("row", OWN_ROWS, ids=[r["id"] for r in OWN_ROWS])
+def test_each_hand_written_statement_gives_exactly_its_labelled_numbers(row: dict) -> None:
+    _assert_row(row)
+
+
+def test_each_real_statement_gives_exactly_its_labelled_numbers() -> None:
+    failures = []
+    known_gaps = []
+    for row in _real_rows():
+        found = set(_numbers(row["text"]))
+        accepted = {normalize_approval_number(n) for n in row["nsfc_grant_numbers"] if is_approval_number(n)}
+        if found != accepted:
+            failures.append((row["id"], sorted(found), sorted(accepted)))
+        if not row.get("ambiguous") and any(not is_approval_number(n) for n in row["nsfc_grant_numbers"]):
+            known_gaps.append(row["id"])
+    assert not failures
+    if known_gaps:
+        pytest.xfail(f"kg.ids.normalize_approval_number rejects the U22B2062-style joint-fund numbers in {known_gaps}")
+
+
+def test_precision_and_recall_over_both_sets() -> None:
+    rows = OWN_ROWS + (_load(REAL_ACKS) if REAL_ACKS.exists() else [])
+    scores = evaluate(rows)
+    print(f"\nNSFC grant mining over {len(rows)} statements: {scores}")
+    assert scores["precision"] >= 0.99
+    assert scores["recall"] >= 0.97
+
+
+# --- What a mention carries -------------------------------------------------------
+
+@pytest.mark.parametrize("row", [r for r in OWN_ROWS if r["nsfc_grant_numbers"]][:80], ids=lambda r: r["id"])
+def test_spans_point_into_the_original_text_and_contain_the_number(row: dict) -> None:
+    text = row["text"]
+    for mention in find_nsfc_grants(text):
+        assert isinstance(mention, GrantMention)
+        assert 0 <= mention.start < mention.end <= len(text)
+        assert mention.evidence == text[mention.start:mention.end]
+        assert len(mention.evidence) <= 300
+        squeezed = re.sub(r"\s", "", normalize_width(mention.evidence)).upper()
+        assert mention.approval_number in squeezed, (mention, text)
+        assert 0.0 < mention.confidence <= 1.0
+        assert mention.method in {"ack-pattern-en", "ack-pattern-zh", "ack-reverse-en", "ack-reverse-zh"}
+
+
+def normalize_width(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
+
+
+def test_evidence_runs_from_the_funder_phrase_to_the_number() -> None:
+    text = "Supported by the National Natural Science Foundation of China (Grant No. 61772368)."
+    (mention,) = find_nsfc_grants(text)
+    assert mention.evidence == "National Natural Science Foundation of China (Grant No. 61772368"
+    assert mention.method == "ack-pattern-en"
+    assert mention.confidence >= 0.95
+
+
+def test_spans_survive_entities_and_hyphenation() -> None:
+    text = "Na-\ntional Natural Science Foundation of China &#40;Grant No. 6177 2368&#41;"
+    (mention,) = find_nsfc_grants(text)
+    assert mention.approval_number == "61772368"
+    assert text[mention.start:mention.end].startswith("Na-\ntional")
+    assert text[mention.start:mention.end].endswith("6177 2368")
+
+
+def test_long_evidence_is_trimmed_but_keeps_the_number() -> None:
+    filler = "under the programme for the support of long-term research " * 1
+    text = "National Natural Science Foundation of China " + "Key Program " * 30 + filler + "(61772368)"
+    mentions = find_nsfc_grants(text)
+    for mention in mentions:
+        assert len(mention.evidence) <= 300
+        assert "61772368" in mention.evidence
+
+
+def test_confidence_is_higher_with_an_explicit_cue() -> None:
+    cued = find_nsfc_grants("国家自然科学基金(批准号: 61772368)")[0]
+    plain = find_nsfc_grants("Natural Science Foundation of China 61772368")[0]
+    assert cued.confidence >= 0.95
+    assert plain.confidence < cued.confidence
+    assert cued.method == "ack-pattern-zh"
+
+
+def test_numbers_are_unique_and_in_order_of_appearance() -> None:
+    text = "NSFC (61772368, 41804016); 国家自然科学基金(61772368, 12171335)"
+    assert _numbers(text) == ["61772368", "41804016", "12171335"]
+
+
+def test_reversed_order_is_recognised() -> None:
+    (mention,) = find_nsfc_grants("Grant 61772368 from the National Natural Science Foundation of China")
+    assert mention.method == "ack-reverse-en"
+    assert mention.evidence.startswith("61772368")
+
+
+def test_empty_and_non_text_input() -> None:
+    assert find_nsfc_grants("") == []
+    assert find_nsfc_grants("   ") == []
+
+
+# --- Structured metadata -------------------------------------------------------------
+
+def test_split_award_string_on_the_real_crossref_award() -> None:
+    assert split_award_string("61932008, 61772368") == ["61932008", "61772368"]
+
+
+def test_split_award_string_on_the_real_crossref_record() -> None:
+    path = REALDATA / "publications" / "crossref" / "crossref_work_10.7717_peerj.10555_macrel_NSFC.json"
+    if not path.exists():
+        pytest.skip(f"real Crossref record not available at {path}")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    message = record.get("message", record)
+    nsfc = [f for f in message["funder"] if is_nsfc_funder_name(f.get("DOI", "")) or is_nsfc_funder_name(f.get("name", ""))]
+    assert nsfc
+    awards = [number for funder in nsfc for award in funder.get("award", []) for number in split_award_string(award)]
+    assert awards == ["61932008", "61772368"]
+
+
+@pytest.mark.parametrize(
+    "award, expected",
+    [
+        ("Nos. 61932008; 61772368", ["61932008", "61772368"]),
+        ("No. U1832123", ["U1832123"]),
+        ("61772368 and 61772369", ["61772368", "61772369"]),
+        ("６１７７２３６８、４１８０４０１６", ["61772368", "41804016"]),
+        ("6177 2368", ["61772368"]),
+        ("31950410540", ["31950410540"]),
+        ("2018YFA0701234, 61772368", ["61772368"]),
+        ("BK20201234", []),
+        ("", []),
+    ],
+)
+def test_split_award_string_variants(award: str, expected: list[str]) -> None:
+    assert split_award_string(award) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "National Natural Science Foundation of China",
+        "NSFC",
+        "NNSFC",
+        "国家自然科学基金",
+        "国家自然科学基金委员会",
+        "Natural Science Foundation of China",
+        "10.13039/501100001809",
+        "https://doi.org/10.13039/501100001809",
+        "National Natural Science Foundation of China (NSFC)",
+    ],
+)
+def test_nsfc_funder_names(name: str) -> None:
+    assert is_nsfc_funder_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Natural Science Foundation of Jiangsu Province",
+        "Zhejiang Provincial Natural Science Foundation",
+        "Zhejiang Provincial Natural Science Foundation of China",
+        "湖北省自然科学基金",
+        "National Science Foundation",
+        "国家社会科学基金",
+        "Research Grants Council, University Grants Committee",
+        "10.13039/100000001",
+        "",
+    ],
+)
+def test_other_funder_names(name: str) -> None:
+    assert not is_nsfc_funder_name(name)
+
+
+# --- Robustness and speed ---------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_raises_and_yields_valid_numbers(text: str) -> None:
+    for mention in find_nsfc_grants(text):
+        assert is_approval_number(mention.approval_number)
+        assert normalize_approval_number(mention.approval_number) == mention.approval_number
+        assert 0 <= mention.start <= mention.end <= len(text)
+
+
+_PIECES = st.sampled_from([
+    "National Natural Science Foundation of China", "NSFC", "国家自然科学基金", "湖北省自然科学基金",
+    "Natural Science Foundation of Jiangsu Province", "(", ")", "（", "）", "，", "、", "；", ";", ",", " and ",
+    "Grant No. ", "Nos. ", "批准号：", "61772368", "6177 2368", "U1832123", "31950410540", "17203620",
+    "2018YFA0701234", "&amp;", "&#40;", "-\n", "\n", " ", ". ", "。", "from the ", "respectively",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_funding_like_text_never_raises_and_spans_hold(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for mention in find_nsfc_grants(text):
+        assert is_approval_number(mention.approval_number)
+        assert mention.evidence == text[mention.start:mention.end]
+        squeezed = re.sub(r"\s", "", normalize_width(mention.evidence)).upper()
+        assert mention.approval_number in squeezed
+
+
+def test_long_and_adversarial_inputs_stay_fast() -> None:
+    nasty = [
+        "(" * 20000 + "61772368",
+        "National Natural Science Foundation of China " + "of the " * 5000 + "61772368",
+        "NSFC " + "1 " * 20000,
+        "Foundation " * 5000 + "NSFC 61772368",
+        "国家自然科学基金" + "、" * 20000,
+        "&amp;" * 10000,
+        "<sup " + "a" * 20000,
+    ]
+    for text in nasty:
+        started = time.perf_counter()
+        find_nsfc_grants(text)
+        assert time.perf_counter() - started < 2.0, text[:40]
+
+
+def test_throughput_over_the_labelled_statements() -> None:
+    texts = [r["text"] for r in OWN_ROWS]
+    started = time.perf_counter()
+    for _ in range(5):
+        for text in texts:
+            find_nsfc_grants(text)
+    rate = 5 * len(texts) / (time.perf_counter() - started)
+    print(f"\n{rate:.0f} statements/s")
+    # The target is 2,000/s; the floor here is lower because the test machine is shared.
+    assert rate > 1000
