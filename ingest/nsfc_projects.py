@@ -235,7 +235,7 @@ class ProjectMapper:
         b.add(project, V.department, department)
 
     def _money_and_dates(self, b: RecordBuilder, project: URIRef, row: Fields) -> None:
-        amount = self._parse(row, "amount", parse_decimal, "the amount (万元) is not a number")
+        amount = self._parse(row, "amount", _canonical_decimal, "the amount (万元) is not a number")
         b.decimal(project, V.amountWan, amount)
         start = end = None
         if row.get("period") is not None:
@@ -361,6 +361,16 @@ def _id_text(value) -> str:
         return ""
     text = fold(_text(value))
     return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
+def _canonical_decimal(value: str) -> str:
+    """The XSD canonical decimal ('59' and '59.0' -> '59.0', '65.50' -> '65.5'), so that the same
+    amount from two exports is the same literal."""
+    text = parse_decimal(value)
+    if "." not in text:
+        return text + ".0"
+    text = text.rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 
 def _clean_title(title: str, index=None) -> str:
