@@ -79,7 +79,7 @@ class OutputRecord:
             if concept is not None:
                 self.builder.add(self.iri, V.outputKind, concept)
                 return
-        self.builder.add(self.iri, V.outputKind, V.OutputOther)
+        self.builder.add(self.iri, V.outputKind, V.concept("OutputOther"))
 
     def doi(self, doi: str | None) -> None:
         self.builder.plain(self.iri, V.doi, doi)
