@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from pathlib import Path
 
-from rdflib import Literal
+from rdflib import Graph, Literal
 
 from kg import vocab as V
 from kg.concepts import ONTOLOGY_PATH, SHAPES_PATH
-from kg.nquads import term_nt
+from kg.nquads import NQuadsWriter, term_nt
 from kg.store import KnowledgeGraph, prefix_block
 
 
@@ -29,9 +31,14 @@ def ensure_ontology(kg: KnowledgeGraph) -> bool:
     rows = kg.select(prefix_block() + f"SELECT ?d WHERE {{ GRAPH {term_nt(graph)} {{ {term_nt(graph)} sp:sha256 ?d }} }}")
     if rows and str(rows[0]["d"]) == digest:
         return False
-    kg.drop_graph(graph)
-    target = kg.dataset.graph(graph)
+    data = Graph()
     for path in _files():
-        target.parse(path, format="turtle")
-    target.add((graph, V.sha256, Literal(digest)))
+        data.parse(path, format="turtle")
+    data.add((graph, V.sha256, Literal(digest)))
+    with tempfile.TemporaryDirectory(dir=kg.settings.data_dir) as tmp:
+        staged = Path(tmp) / "ontology.nq"
+        with open(staged, "w", encoding="utf-8") as handle:
+            NQuadsWriter(handle).write(data, graph)
+        kg.drop_graph(graph)
+        kg.load_nquads(staged)
     return True

@@ -54,7 +54,8 @@ def record_source(kg: KnowledgeGraph, source: SourceRecord) -> None:
         + f"DELETE WHERE {{ GRAPH {term_nt(catalog)} {{ {term_nt(g)} ?p ?o }} }} ;\n"
         + f"DELETE WHERE {{ GRAPH {term_nt(restricted_catalog)} {{ {term_nt(g)} ?p ?o }} }} ;\n"
         + f"DELETE WHERE {{ GRAPH {term_nt(restricted_catalog)} {{ {term_nt(source.restricted_graph)} ?p ?o }} }} ;\n"
-        + "INSERT DATA { " + _graph_block(catalog, public) + _graph_block(restricted_catalog, restricted) + " }"
+        + "INSERT DATA { " + _graph_block(catalog, public) + _graph_block(restricted_catalog, restricted) + " }",
+        touches=(catalog, restricted_catalog),
     )
 
 

@@ -17,7 +17,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -41,7 +41,7 @@ class Backend(Protocol):
     def load_nquads(self, path: Path) -> None: ...
     def drop_graph(self, graph: URIRef) -> None: ...
     def graph_names(self) -> list[URIRef]: ...
-    def update(self, sparql: str) -> None: ...
+    def update(self, sparql: str, touches: Iterable[URIRef] = ()) -> None: ...
     @contextmanager
     def transaction(self) -> Iterator[None]: ...
     def close(self) -> None: ...
@@ -145,7 +145,7 @@ class EmbeddedBackend:
         if self.ox.contains_named_graph(node):
             self.ox.remove_graph(node)
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, touches: Iterable[URIRef] = ()) -> None:
         try:
             self.ox.update(sparql)
         except SyntaxError as exc:
@@ -168,7 +168,7 @@ def open_backend(settings: Settings, read_only: bool = False) -> Backend:
     if settings.store_url:
         from kg.remote import RemoteBackend  # only needed when a server is configured
 
-        return RemoteBackend(settings.store_url)
+        return RemoteBackend(settings.store_url, settings.data_dir)
     if settings.data_dir.exists() and not settings.data_dir.is_dir():
         raise ConfigError(f"The data directory {settings.data_dir} is a file.", "Point --data-dir / SCIPOP_DATA_DIR at a directory.")
     return EmbeddedBackend(settings.data_dir, read_only=read_only)
@@ -239,8 +239,9 @@ class KnowledgeGraph:
     def drop_graph(self, graph: URIRef) -> None:
         self.backend.drop_graph(graph)
 
-    def update(self, sparql: str) -> None:
-        self.backend.update(sparql)
+    def update(self, sparql: str, touches: Iterable[URIRef] = ()) -> None:
+        """A SPARQL update inside write(); `touches` names the graphs it changes."""
+        self.backend.update(sparql, touches)
 
 
 def prefix_block() -> str:

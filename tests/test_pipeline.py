@@ -1,0 +1,140 @@
+"""A research office loads its exports: all or nothing, idempotent, with provenance and a reject report."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from rdflib import Literal
+
+from cli import main
+from ingest.pipeline import ingest_paths
+from kg import catalog
+from kg import vocab as V
+from kg.errors import InputError
+from kg.store import prefix_block
+
+from conftest import DATA
+
+PROJECTS = DATA / "projects"
+
+
+def _snapshot(kg) -> set:
+    return {tuple(row) for row in kg.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")}
+
+
+def _projects(kg) -> set:
+    return {str(r["p"]) for r in kg.select(prefix_block() + "SELECT ?p WHERE { ?p a sp:FundedProject }")}
+
+
+def test_each_file_gets_its_own_graph_and_a_catalog_entry(kg):
+    summary = ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    graph = kg.minter.source_graph("dailycafi_C0501_2022.csv")
+
+    assert summary.records == 4 and summary.rejects == 0
+    assert graph in kg.graph_names()
+    # Records restate shared facts (institutions, code hierarchy); the store keeps each triple once.
+    assert 0 < kg.count_triples(graph) <= summary.triples
+    [entry] = catalog.sources(kg)
+    assert entry["graph"] == graph
+    assert str(entry["format"]) == "nsfc-projects"
+    assert len(str(entry["sha256"])) == 64
+    assert int(entry["records"]) == 4
+    # The exact bytes are kept, so the graph can always be rebuilt from what was loaded.
+    assert (kg.settings.sources_dir / f"{entry['sha256']}.csv").read_bytes() == (PROJECTS / "dailycafi_C0501_2022.csv").read_bytes()
+
+
+def test_re_ingesting_the_same_file_replaces_its_graph(kg):
+    ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    first = {t for t in _snapshot(kg) if t[0] != kg.minter.catalog_graph()}
+    ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    second = {t for t in _snapshot(kg) if t[0] != kg.minter.catalog_graph()}
+    assert first == second
+    assert len(catalog.sources(kg)) == 1
+
+
+def test_a_bad_row_stops_the_ingest_and_names_file_line_and_field(kg):
+    ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    before = _snapshot(kg)
+    with pytest.raises(InputError) as caught:
+        ingest_paths(kg, [PROJECTS / "projects_zh.jsonl", PROJECTS / "bad_rows.csv"])
+    error = caught.value
+    assert error.location.file.endswith("bad_rows.csv")
+    assert error.location.line == 3
+    assert error.location.field is not None
+    assert "bad_rows.csv, line 3" in error.message
+    assert _snapshot(kg) == before  # the good file given first was not loaded either
+
+
+def test_skip_invalid_loads_the_good_rows_and_reports_the_rest(kg):
+    summary = ingest_paths(kg, [PROJECTS / "bad_rows.csv"], skip_invalid=True)
+    assert summary.records == 1
+    assert summary.rejects == 4
+    rows = [json.loads(line) for line in summary.reject_report.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in rows] == [3, 4, 5, 6]
+    assert all(r["file"].endswith("bad_rows.csv") and r["field"] and r["problem"] for r in rows)
+    assert _projects(kg) == {str(kg.minter.project("31870719"))}
+
+
+def test_unreviewed_records_go_to_the_restricted_twin_graph(kg):
+    ingest_paths(kg, [PROJECTS / "projects_zh.jsonl"])
+    graph = kg.minter.source_graph("projects_zh.jsonl")
+    restricted = kg.minter.restricted_graph(graph)
+    rows = kg.select(prefix_block() + "SELECT ?g ?p ?s WHERE { GRAPH ?g { ?p a sp:FundedProject ; sp:reviewStatus ?s } }")
+    by_graph = {(r["g"], r["s"]) for r in rows}
+    assert (graph, V.Approved) in by_graph
+    assert (restricted, V.Pending) in by_graph
+    assert not any(g == graph and s != V.Approved for g, s in by_graph)
+
+
+def test_derived_status_follows_the_works_that_popularize_a_project(kg, tmp_path):
+    works = tmp_path / "works.csv"
+    works.write_text(
+        "work_id,title,kind,grant_numbers,review_status\n"
+        "w1,膜蛋白的故事,video,31870719,approved\n"
+        "w2,叶绿体里的折纸,article,31900512,pending\n", encoding="utf-8")
+    ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv", PROJECTS / "projects_zh.jsonl"])
+
+    def status(number: str):
+        return kg.dataset.value(kg.minter.project(number), V.popularizationStatus)
+
+    assert status("31870719") == V.NoKnownResults
+    # The concluding report's popularization field counts as popularization.
+    assert status("32071234") == V.Popularized
+    ingest_paths(kg, [works])
+    assert status("31870719") == V.Popularized
+    # A work still under confidentiality review has not reached the public yet.
+    assert status("31900512") == V.NoKnownResults
+    assert kg.dataset.value(kg.minter.project("31870719"), V.workCount) == Literal(1)
+    assert kg.dataset.value(kg.minter.project("31870719"), V.obligationTier) == V.TierEncouraged
+
+
+def test_cli_reports_a_user_mistake_in_one_line_with_exit_status_2(runner, tmp_path):
+    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "ingest", str(PROJECTS / "bad_rows.csv")])
+    assert result.exit_code == 2
+    assert "bad_rows.csv, line 3" in result.output
+    assert "Fix:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_ingest_stats_and_query(runner, tmp_path):
+    data_dir = str(tmp_path / "d")
+    result = runner.invoke(main, ["--data-dir", data_dir, "--quiet", "ingest", str(PROJECTS / "dailycafi_C0501_2022.csv")])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(runner.invoke(main, ["--data-dir", data_dir, "stats", "--format", "json"]).output)
+    assert stats["FundedProject"] == 4
+    assert stats["triples"] > 0
+    query = prefix_block() + "SELECT ?n WHERE { ?p sp:approvalNumber ?n } ORDER BY ?n"
+    result = runner.invoke(main, ["--data-dir", data_dir, "query", "-", "--format", "csv"], input=query)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "n" and len(lines) == 5
+    refused = runner.invoke(main, ["--data-dir", data_dir, "query", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"])
+    assert refused.exit_code == 2 and "SERVICE is not allowed" in refused.output
+
+
+def test_every_option_can_come_from_the_environment(runner, tmp_path):
+    env = {"SCIPOP_DATA_DIR": str(tmp_path / "env-data"), "SCIPOP_QUIET": "1"}
+    result = runner.invoke(main, ["ingest", str(PROJECTS / "bad_rows.csv")], env={**env, "SCIPOP_INGEST_SKIP_INVALID": "1"})
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "env-data" / "rejects").is_dir()

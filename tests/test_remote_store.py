@@ -1,0 +1,94 @@
+"""Users who outgrow one machine point the same code at a SPARQL server (here a real `oxigraph serve`)."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest_paths
+from kg import derive
+from kg.config import Settings
+from kg.store import KnowledgeGraph, prefix_block
+
+from conftest import DATA
+
+PROJECTS = DATA / "projects"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def sparql_server(tmp_path):
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    port = _free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "server"), "--bind", f"127.0.0.1:{port}",
+                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def remote_kg(sparql_server, tmp_path):
+    graph = KnowledgeGraph(Settings(data_dir=tmp_path / "client", store_url=sparql_server))
+    yield graph
+    graph.close()
+
+
+def _snapshot(kg) -> set:
+    return {tuple(row) for row in kg.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")}
+
+
+def test_ingest_and_query_through_a_sparql_server(remote_kg):
+    summary = ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    rows = remote_kg.select(prefix_block() + "SELECT ?n WHERE { ?p a sp:FundedProject ; sp:approvalNumber ?n } ORDER BY ?n")
+    assert len(rows) == summary.records == 4
+    graph = remote_kg.minter.source_graph("dailycafi_C0501_2022.csv")
+    assert graph in remote_kg.graph_names()
+    assert 0 < remote_kg.count_triples(graph) <= summary.triples
+    statuses = remote_kg.select(prefix_block() + "SELECT ?p ?s WHERE { ?p sp:popularizationStatus ?s }")
+    assert len(statuses) == 4
+
+
+def test_re_ingest_is_idempotent_on_the_server(remote_kg):
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    first = {t for t in _snapshot(remote_kg) if t[0] != remote_kg.minter.catalog_graph()}
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    second = {t for t in _snapshot(remote_kg) if t[0] != remote_kg.minter.catalog_graph()}
+    assert first == second
+
+
+def test_a_failed_write_is_rolled_back_on_the_server(remote_kg, monkeypatch):
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    before = _snapshot(remote_kg)
+
+    def fail(kg):
+        raise RuntimeError("the derived step failed")
+
+    monkeypatch.setattr(derive, "refresh", fail)
+    with pytest.raises(RuntimeError):
+        ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv", PROJECTS / "projects_zh.jsonl"])
+    assert _snapshot(remote_kg) == before
