@@ -77,6 +77,7 @@ def map_work(context: IngestContext, work: Any, *, line: int | None, ordinal: in
     out = OutputRecord(context, f"doi:{doi}", output_iri(context, doi, NAME, doi))
     out.doi(doi)
     out.title(_first(work.get("title")))
+    out.require_title(field="title", **where)
     out.kind(as_str(work.get("type")))
     out.venue(_first(work.get("container-title")))
     out.year(year_or_error(context, _year(work), field="issued", **where))

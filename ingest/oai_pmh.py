@@ -149,6 +149,7 @@ def _map_dc(context: IngestContext, dc: Element, oai_id: str) -> MappedRecord:
             out.builder.plain(out.iri, V.url, value)
     for title in _dc(dc, "title"):
         out.title(title)
+    out.require_title(record=oai_id, field="dc:title")
     for subject in _dc(dc, "subject"):
         out.keyword(subject)
     dates = _dc(dc, "date")
@@ -216,6 +217,7 @@ def _map_arxiv(context: IngestContext, arxiv: Element, oai_id: str) -> MappedRec
         out.builder.plain(out.iri, V.oarHandle, oai_id)
     out.source_id(f"arxiv:{arxiv_id}" if arxiv_id else None)
     out.title(text_of(_ax(arxiv, "title")))
+    out.require_title(record=oai_id, field="title")
     out.abstract(text_of(_ax(arxiv, "abstract")))
     out.venue(text_of(_ax(arxiv, "journal-ref")))
     out.year(year_or_error(context, text_of(_ax(arxiv, "created")) or None, record=oai_id, field="created"))

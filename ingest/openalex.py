@@ -68,6 +68,7 @@ def map_work(context: IngestContext, work: Any, *, line: int | None, ordinal: in
     out.source_id(f"openalex:{work_id}" if work_id else None)
     out.doi(doi)
     out.title(as_str(work.get("title")) or as_str(work.get("display_name")))
+    out.require_title(field="title", **where)
     out.kind(as_str(work.get("type")), as_str(work.get("type_crossref")))
     out.year(year_or_error(context, work.get("publication_year") or None, field="publication_year", **where))
     out.citations(count_or_error(context, work.get("cited_by_count"), field="cited_by_count", **where))

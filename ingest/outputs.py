@@ -87,6 +87,11 @@ class OutputRecord:
     def title(self, text: str | None) -> None:
         self.builder.text(self.iri, V.title, collapse(text))
 
+    def require_title(self, **where) -> None:
+        """Every output needs a title (shapes.ttl); a record without one is an InputError."""
+        if not any(p == V.title for _, p, _ in self.builder.triples):
+            raise self.context.error("a research output needs a title", **where)
+
     def abstract(self, text: str | None) -> None:
         self.builder.text(self.iri, V.abstract, collapse(text))
 
@@ -110,12 +115,14 @@ class OutputRecord:
 
     # Authors -----------------------------------------------------------------------
     def authors(self, authors: list[Author]) -> None:
+        # Rank is the position in the source; a nameless entry keeps its place but adds no one.
         for rank, author in enumerate(authors, start=1):
-            self._author(rank, author)
+            if author.name:
+                self._author(rank, author)
 
     def _author(self, rank: int, author: Author) -> None:
         b, m = self.builder, self.minter
-        first_org = author.institutions[0].name if author.institutions else ""
+        first_org = next((i.name for i in author.institutions if i.name), "")
         if author.orcid:
             person = m.person("orcid", author.orcid)
         elif author.openalex_id:
@@ -132,6 +139,8 @@ class OutputRecord:
         b.text(person, V.name, author.name)
         b.plain(person, V.orcid, author.orcid)
         for inst in author.institutions:
+            if not inst.name:
+                continue   # an organization needs a name (shapes.ttl); a bare ROR id alone is not kept
             org = m.institution(inst.name, inst.ror)
             b.a(org, V.Organization)
             b.text(org, V.name, inst.name)

@@ -60,6 +60,7 @@ def map_article(context: IngestContext, article: Element, ordinal: int) -> Mappe
     out.doi(doi)
     out.title(text_of(art.find("ArticleTitle")))
     out.title(text_of(art.find("VernacularTitle")))
+    out.require_title(record=record_id, field="ArticleTitle")
     out.abstract(" ".join(_abstract_parts(art)))
     out.venue(text_of(art.find("Journal/Title")))
     out.year(year_or_error(context, _year(art), record=record_id, field="PubDate"))

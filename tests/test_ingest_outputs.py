@@ -18,11 +18,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from ingest import crossref, oai_pmh, openalex, pubmed
+from ingest.pipeline import ingest_paths
 from ingest.base import IngestContext, MappedRecord
 from ingest.safexml import REFUSED_MESSAGE
+from kg import catalog
 from kg import vocab as V
 from kg.errors import InputError
 from kg.iri import Minter
+from kg.store import prefix_block
+from kg.validation import format_violations, validate_graph
 
 DATA = Path(__file__).resolve().parent / "data" / "outputs"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -160,7 +164,7 @@ def test_an_unreadable_dc_date_rejects_only_that_record(tmp_path):
 
 def test_a_malformed_nsfc_grant_agreement_is_a_record_error(tmp_path):
     path = write(tmp_path, "grant.xml", oai_page(
-        oai_record("oai:x:9", "<dc:relation>info:eu-repo/grantAgreement/NSFC/General/12AB</dc:relation>")))
+        oai_record("oai:x:9", "<dc:title>T</dc:title><dc:relation>info:eu-repo/grantAgreement/NSFC/General/12AB</dc:relation>")))
     _, errors = read(oai_pmh, path)
     assert errors[0].location.field == "dc:relation" and "12AB" in errors[0].message
 
@@ -220,7 +224,7 @@ def test_openalex_nsfc_is_found_by_funder_id_or_name_and_other_funders_ignored()
 
 
 def test_openalex_old_grants_field_is_still_read(tmp_path):
-    work = {"id": "https://openalex.org/W1", "doi": "10.1234/old", "grants": [
+    work = {"id": "https://openalex.org/W1", "doi": "10.1234/old", "title": "Old", "grants": [
         {"funder": "https://openalex.org/F4320321001", "funder_display_name": "NSFC", "award_id": "61772368"}]}
     records, _ = read(openalex, write(tmp_path, "old.json", json.dumps(work, indent=2)))
     assert links(graph(records), MINTER.output(doi="10.1234/old")) == {"61772368": V.MethodFunderMetadata}
@@ -242,7 +246,7 @@ def test_a_malformed_pretty_printed_openalex_file_names_the_line(tmp_path):
 
 
 def test_an_openalex_bad_orcid_names_record_and_field(tmp_path):
-    work = {"id": "https://openalex.org/W5", "authorships": [
+    work = {"id": "https://openalex.org/W5", "title": "T", "authorships": [
         {"author": {"display_name": "X", "orcid": "https://orcid.org/0000-0002-1825-0098"}}]}
     _, errors = read(openalex, write(tmp_path, "w.jsonl", json.dumps(work) + "\n"))
     assert errors[0].location.record == "W5" and errors[0].location.field == "authorships[0].author.orcid"
@@ -288,11 +292,13 @@ def test_crossref_work_lists_and_json_lines(tmp_path):
 
 def test_crossref_problems_name_where_they_are(tmp_path):
     lines = [json.dumps({"title": ["no DOI"]}), json.dumps({"DOI": "not-a-doi"}),
-             json.dumps({"DOI": "10.1234/c", "issued": {"date-parts": [["spring"]]}}),
+             json.dumps({"DOI": "10.1234/c", "title": ["C"], "issued": {"date-parts": [["spring"]]}}),
+             json.dumps({"DOI": "10.1234/d", "title": []}),
              json.dumps({"status": "failed", "message-type": "validation-failure", "message": []})]
     _, errors = read(crossref, write(tmp_path, "bad.jsonl", "\n".join(lines)))
-    assert [(e.location.line, e.location.field) for e in errors] == [(1, "DOI"), (2, "DOI"), (3, "issued"), (4, None)]
-    assert "status 'failed'" in errors[3].message
+    assert [(e.location.line, e.location.field) for e in errors] == [(1, "DOI"), (2, "DOI"), (3, "issued"), (4, "title"), (5, None)]
+    assert "needs a title" in errors[3].message and errors[3].location.record == "10.1234/d"
+    assert "status 'failed'" in errors[4].message
 
 
 def test_real_crossref_macrel_nsfc_awards():
@@ -311,6 +317,44 @@ def test_real_crossref_samples_without_nsfc():
         records, errors = read(crossref, real("publications", "crossref", name))
         assert errors == [] and len(records) == 1
         assert not list(graph(records).triples((None, V.resultOf, None)))
+
+
+# The graphs fit the shapes, and load end to end ------------------------------------------
+FIXTURES = [(oai_pmh, "oai_listrecords.xml"), (openalex, "openalex_works.jsonl"),
+            (crossref, "crossref_work.json"), (pubmed, "pubmed_set.xml")]
+
+
+@pytest.mark.parametrize("module, name", FIXTURES)
+def test_fixture_graphs_conform_to_the_shapes(module, name):
+    assert format_violations(validate_graph(graph(read(module, DATA / name)[0]))) == []
+
+
+@pytest.mark.parametrize("module, name", FIXTURES)
+def test_a_harvest_loads_and_answers_which_outputs_came_from_a_project(kg, tmp_path, module, name):
+    """Ingest one file with format auto-detection, then ask what a programme officer would ask."""
+    path = tmp_path / name
+    path.write_bytes((DATA / name).read_bytes())
+    ingest_paths(kg, [path], skip_invalid=True)
+    rows = kg.select(prefix_block() + """
+        SELECT ?number ?doi ?method WHERE {
+          ?output a sp:ResearchOutput ; sp:resultOf ?project ; bibo:doi ?doi .
+          ?link sp:linkSubject ?output ; sp:linkObject ?project ; sp:linkMethod ?method .
+          BIND(STRAFTER(STR(?project), "/project/") AS ?number)
+        }""")
+    found = {(str(r["number"]), str(r["doi"]), r["method"]) for r in rows}
+    expected_links = {
+        "oai_listrecords.xml": {("31970123", "10.1234/scipop.2021.001", V.MethodOARField),
+                                ("32071234", "10.1234/scipop.2021.001", V.MethodAcknowledgementMining)},
+        "openalex_works.jsonl": {("31970123", "10.1234/scipop.2021.001", V.MethodFunderMetadata),
+                                 ("32071234", "10.1234/scipop.2021.001", V.MethodFunderMetadata)},
+        "crossref_work.json": {("31970123", "10.1234/scipop.2021.001", V.MethodFunderMetadata),
+                               ("32071234", "10.1234/scipop.2021.001", V.MethodFunderMetadata),
+                               ("U1832123", "10.1234/scipop.2021.001", V.MethodAcknowledgementMining)},
+        "pubmed_set.xml": {("31772345", "10.1234/cje.2020.042", V.MethodFunderMetadata)},
+    }[name]
+    assert found == expected_links
+    [entry] = catalog.sources(kg)
+    assert str(entry["format"]) == module.MODULE.name
 
 
 # The same DOI from different sources is one output -------------------------------------
