@@ -28,7 +28,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Iterable
+from typing import Callable, Iterable, Union
 
 from kg.errors import InvalidIdentifier
 from kg.ids import fold_width, normalize_approval_number
@@ -82,11 +82,20 @@ _TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]{0,15}(?:\s[^<>]{0,200})?/?>")
 # "Founda-\ntion": a hyphen at a line end between letters is a PDF line break.
 _HYPHEN_BREAK_RE = re.compile(r"(?<=[A-Za-z])[-\u00ad\u2010][ \t]*\r?\n[ \t]*(?=[a-z])")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
-_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\ufeff]+")
+_ZW = "\u200b\u200c\u200d\ufeff"
+# Runs that are not already one plain space (most text needs no rewrite at all).
+_SPACE_RE = re.compile(rf"(?:[^\S ]|[{_ZW}])[\s{_ZW}]*| [\s{_ZW}]+")
 
 
-def _rewrite(text: str, pattern: re.Pattern[str], replace) -> tuple[str, list[int], list[int]] | None:
-    """Apply `replace(match) -> str` to every match; None when nothing matched.
+# A replacement is either plain text (every new char maps to the whole match) or text
+# with its own per-character source offsets.
+_Replacement = Union[str, tuple[str, list[int], list[int]]]
+
+
+def _rewrite(
+    text: str, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], _Replacement]
+) -> tuple[str, list[int], list[int]] | None:
+    """Apply `replace` to every match; None when nothing matched.
 
     Returns the new text and, per new character, the [start, end) it came from.
     """
@@ -94,24 +103,23 @@ def _rewrite(text: str, pattern: re.Pattern[str], replace) -> tuple[str, list[in
     starts: list[int] = []
     ends: list[int] = []
     pos = 0
-    matched = False
     for match in pattern.finditer(text):
-        matched = True
         a, b = match.span()
         if a > pos:
             pieces.append(text[pos:a])
             starts.extend(range(pos, a))
             ends.extend(range(pos + 1, a + 1))
         new = replace(match)
-        pieces.append(new)
-        if isinstance(new, _Aligned):
-            starts.extend(new.starts)
-            ends.extend(new.ends)
+        if isinstance(new, tuple):
+            new, new_starts, new_ends = new
+            starts.extend(new_starts)
+            ends.extend(new_ends)
         else:
             starts.extend([a] * len(new))
             ends.extend([b] * len(new))
+        pieces.append(new)
         pos = b
-    if not matched:
+    if not pieces:
         return None
     if pos < len(text):
         pieces.append(text[pos:])
@@ -120,22 +128,12 @@ def _rewrite(text: str, pattern: re.Pattern[str], replace) -> tuple[str, list[in
     return "".join(pieces), starts, ends
 
 
-class _Aligned(str):
-    """A replacement string that carries its own per-character source offsets."""
-
-    starts: list[int]
-    ends: list[int]
-
-
-def _nfkc_run(match: re.Match[str]) -> str:
+def _nfkc_run(match: re.Match[str]) -> _Replacement:
+    """NFKC a run of non-ASCII characters, character by character so each output
+    character knows its source (NFKC may expand one character into several)."""
     run = match.group()
-    folded = fold_width(run)
-    if folded == run:
-        out = _Aligned(run)
-        out.starts = list(range(match.start(), match.end()))
-        out.ends = list(range(match.start() + 1, match.end() + 1))
-        return out
-    # Character by character, so each output char knows its source char.
+    if fold_width(run) == run:
+        return run if len(run) == 1 else (run, list(range(match.start(), match.end())), list(range(match.start() + 1, match.end() + 1)))
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -144,9 +142,7 @@ def _nfkc_run(match: re.Match[str]) -> str:
         chars.append(piece)
         starts.extend([match.start() + i] * len(piece))
         ends.extend([match.start() + i + 1] * len(piece))
-    out = _Aligned("".join(chars))
-    out.starts, out.ends = starts, ends
-    return out
+    return "".join(chars), starts, ends
 
 
 def _normalize(text: str) -> _Normalized:
@@ -161,13 +157,15 @@ def _normalize(text: str) -> _Normalized:
         (_SPACE_RE, lambda m: " "),
     )
     for pattern, replace in stages:
+        if pattern is _NON_ASCII_RE and fold_width(current) == current:
+            continue  # CJK text that NFKC leaves alone needs no character map
         result = _rewrite(current, pattern, replace)
         if result is None:
             continue
         current, new_starts, new_ends = result
         # Compose with the map so far: new char -> previous text -> original.
-        starts = [starts[s] if s < len(starts) else len(text) for s in new_starts]
-        ends = [ends[e - 1] if e > 0 else 0 for e in new_ends]
+        starts = [starts[s] for s in new_starts]
+        ends = [ends[e - 1] for e in new_ends]
     return _Normalized(current, starts, ends)
 
 
@@ -353,7 +351,7 @@ def _merge_zh_joint(t: str, phrases: list[_Phrase]) -> list[_Phrase]:
 # Words that may continue a funder's name around its keyword:
 # "the [Natural Science Foundation of Jiangsu Province]", "[Ministry of Science and Technology]".
 _NAME_WORD = r"(?:[A-Z][A-Za-z&'.-]*|of|for|the|and|&|on|in|de|du)"
-_NAME_LEFT_RE = re.compile(rf"(?:{_NAME_WORD} ){{0,8}}$")
+_NAME_WORD_RE = re.compile(_NAME_WORD)
 _NAME_RIGHT_RE = re.compile(rf"(?: {_NAME_WORD}){{0,8}}")
 _EDGE_WORDS = frozenset("of for the and & on in de du".split())
 
@@ -367,9 +365,7 @@ def _other_en_phrases(t: str) -> list[_Phrase]:
 
 def _extend_name(t: str, a: int, b: int) -> tuple[int, int]:
     """Widen a funder keyword to the name around it, without leading/trailing 'of the'."""
-    left_text = t[max(0, a - 120):a]
-    left = _NAME_LEFT_RE.search(left_text)
-    words = left.group().split() if left else []
+    words = _name_words_before(t, a)
     while words and words[0].lower() in _EDGE_WORDS:
         words.pop(0)
     new_a = a - len(" ".join(words)) - 1 if words else a
@@ -379,6 +375,22 @@ def _extend_name(t: str, a: int, b: int) -> tuple[int, int]:
         words.pop()
     new_b = b + 1 + len(" ".join(words)) if words else b
     return new_a, new_b
+
+
+def _name_words_before(t: str, a: int, limit: int = 8) -> list[str]:
+    """Up to `limit` name words right before position a, nearest last."""
+    words: list[str] = []
+    pos = a
+    while len(words) < limit and pos > 1 and t[pos - 1] == " ":
+        space = t.rfind(" ", max(0, pos - 42), pos - 1)
+        if space < 0 and pos - 42 > 0:
+            break  # a word longer than any name word
+        word = t[space + 1:pos - 1]
+        if not word or not _NAME_WORD_RE.fullmatch(word):
+            break
+        words.insert(0, word)
+        pos = space + 1
+    return words
 
 
 def _merge_spans(t: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -391,15 +403,37 @@ def _merge_spans(t: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _find_phrases(t: str) -> list[_Phrase]:
+def _find_phrases(t: str, depths: _Depths | None = None) -> list[_Phrase]:
     zh = _zh_phrases(t)
     nsfc = sorted(_nsfc_en_phrases(t) + [p for p in zh if p.nsfc], key=lambda p: p.start)
     _mark_joint(t, nsfc)
     others = [p for p in zh if not p.nsfc] + _other_en_phrases(t)
     others = _cut_at_nsfc(t, others, nsfc)
+    _programme_names_continue_nsfc(t, others, nsfc)
     phrases = sorted(nsfc + others, key=lambda p: (p.start, not p.nsfc))
-    _set_depths(t, phrases)
+    _set_depths(t, phrases, depths or _Depths(t))
     return phrases
+
+
+# A bare NSFC programme name after an NSFC phrase ("... of NSFC (No. 1) and the General
+# Program (No. 2)", "国家自然科学基金(1)；青年科学基金项目(2)") still means NSFC.
+_PROGRAMME_ONLY_RE = re.compile(
+    r"^(?:the\s+)?(?:general|key|major|youth|young\s+scientists?|excellent\s+young\s+scientists?|"
+    r"distinguished\s+young\s+scholars?|regional|major\s+research)\s+(?:programs?|programmes?|projects?|funds?|plan)$"
+    r"|^(?:面上|青年|青年科学基金|重点|地区科学基金|优秀青年科学基金|重大研究计划)项目$",
+    re.IGNORECASE,
+)
+_PROGRAMME_REACH = 200
+
+
+def _programme_names_continue_nsfc(t: str, others: list[_Phrase], nsfc: list[_Phrase]) -> None:
+    starts = [p.start for p in nsfc]
+    for other in others:
+        i = bisect_right(starts, other.start) - 1
+        if i < 0 or other.start - nsfc[i].end > _PROGRAMME_REACH:
+            continue
+        if _PROGRAMME_ONLY_RE.match(t[other.start:other.end].strip()):
+            other.nsfc, other.strength = True, 0.8
 
 
 _TRAILING_LINK_RE = re.compile(r"(?:\s+(?:and|the|of|for|by|&))*\s*$")
@@ -436,30 +470,31 @@ def _mark_joint(t: str, phrases: list[_Phrase]) -> None:
             phrase.joint = True
 
 
+_BRACKET_RE = re.compile(r"[(\[{【〔)\]}】〕]")
 _OPEN = "([{【〔"
-_CLOSE = ")]}】〕"
 
 
-def _bracket_depths(t: str) -> list[int]:
-    """Depth before each character; unbalanced closers clamp at 0."""
-    depths = [0] * (len(t) + 1)
-    depth = 0
-    for i, ch in enumerate(t):
-        depths[i] = depth
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE and depth > 0:
-            depth -= 1
-    depths[len(t)] = depth
-    return depths
+class _Depths:
+    """Bracket depth at any position; unbalanced closers clamp at 0."""
+
+    def __init__(self, t: str) -> None:
+        self.positions: list[int] = []
+        self.after: list[int] = []
+        depth = 0
+        for match in _BRACKET_RE.finditer(t):
+            depth = depth + 1 if match.group() in _OPEN else max(0, depth - 1)
+            self.positions.append(match.start())
+            self.after.append(depth)
+
+    def at(self, pos: int) -> int:
+        """Depth just before the character at pos."""
+        i = bisect_right(self.positions, pos - 1) - 1
+        return self.after[i] if i >= 0 else 0
 
 
-def _set_depths(t: str, phrases: list[_Phrase]) -> None:
-    if not phrases:
-        return
-    depths = _bracket_depths(t)
+def _set_depths(t: str, phrases: list[_Phrase], depths: _Depths) -> None:
     for phrase in phrases:
-        phrase.depth = depths[phrase.end]
+        phrase.depth = depths.at(phrase.end)
 
 
 # ---------------------------------------------------------------------------
@@ -478,6 +513,7 @@ class _Token:
 
 # Alphanumeric parts, optionally hyphen-joined ("2035-00247B", "NSFC-61772368").
 _ALNUM_RE = re.compile(r"[A-Za-z0-9]+(?:[-‐–][A-Za-z0-9]+)*")
+_DIGIT_RE = re.compile(r"\d")
 _GLUED_PREFIX_RE = re.compile(r"^(?:nos?|nr|grants?|nsfc|nnsfc)(?=[UTLJWutljw]?\d{7})", re.IGNORECASE)
 _SHORT_DIGITS_RE = re.compile(r"^[UTLJWutljw]?\d{1,7}$")
 _YEAR_RE = re.compile(r"^(?:19|20)\d\d$")
@@ -496,7 +532,7 @@ def _part_tokens(t: str) -> list[_Token]:
     tokens: list[_Token] = []
     for match in _ALNUM_RE.finditer(t):
         compound = match.group()
-        if not any(c.isdigit() for c in compound):
+        if not _DIGIT_RE.search(compound):
             continue
         parts = list(re.finditer(r"[A-Za-z0-9]+", compound))
         for i, part in enumerate(parts):
@@ -535,7 +571,7 @@ def _join_ocr_splits(t: str, tokens: list[_Token]) -> list[_Token]:
         else:
             out.append(joined[0])
             i = joined[1] + 1
-    return [tok for tok in out if sum(c.isdigit() for c in tok.raw) >= 5]
+    return [tok for tok in out if sum(map(str.isdigit, tok.raw)) >= 5]
 
 
 def _join_from(t: str, tokens: list[_Token], i: int) -> tuple[_Token, int] | None:
@@ -569,15 +605,16 @@ _LIST_SEP_RE = re.compile(
     re.IGNORECASE,
 )
 # Between the last number of a list and a funder named after it.
+# No comma: "grants X and Y, by the Beijing Nova Program" starts a new clause.
 _REVERSE_LINK_RE = re.compile(
-    r"^\)?\s?,?\s?(?:(?:awarded|funded|provided|supported|granted|sponsored)\s+)?"
+    r"^\)?\s?(?:(?:awarded|funded|provided|supported|granted|sponsored)\s+)?"
     r"(?:from|by|of)\s+(?:the\s+)?$|^\s?\(\s?$",
     re.IGNORECASE,
 )
 _SENTENCE_END_RE = re.compile(r"[;。!?！？]|\.(?=\s[A-Z\u4e00-\u9fff])")
 _ABBREVIATIONS = frozenset("no nos nr dr prof mr ms mrs st co ltd inc jr vs al eg ie e.g i.e fig ref grant p r".split())
 _CUE_RE = re.compile(
-    r"grants?|nos?\b|numbers?|awards?|contracts?|批准号|资助号|基金号|项目号|编号|资助项目|项目编号|资助",
+    r"\b(?:grants?|nos?|numbers?|awards?|contracts?)\b|批准号|资助号|基金号|项目号|编号|资助项目|项目编号|资助",
     re.IGNORECASE,
 )
 _GROUP_LINK_RE = re.compile(r"^\s?(?:,|and|&|as well as|和|与|及|、)\s?(?:and\s)?(?:by\s)?(?:the\s)?$", re.IGNORECASE)
@@ -633,13 +670,12 @@ def _reverse_link(t: str, phrase_start: int, by_end: dict[int, int]) -> int | No
     return None
 
 
-def _attribute_forward(t: str, tokens: list[_Token], phrases: list[_Phrase]) -> list[list[_Phrase]]:
+def _attribute_forward(t: str, tokens: list[_Token], phrases: list[_Phrase], depths: _Depths) -> list[list[_Phrase]]:
     """Each remaining number goes to the nearest preceding funder phrase of its segment.
 
     Returns the funder groups ("the NSFC and the Jiangsu NSF under Grants x and y") for
     the positional pass.
     """
-    depths = _bracket_depths(t)
     events: list[tuple[int, int, object]] = [(p.start, 1, p) for p in phrases]
     events += [(pos, 0, None) for pos in _boundaries(t)]
     events += [(tok.start, 2, tok) for tok in tokens]
@@ -652,7 +688,7 @@ def _attribute_forward(t: str, tokens: list[_Token], phrases: list[_Phrase]) -> 
     assigned_in_segment = 0
     for pos, kind, item in events:
         if kind == 0:
-            if current is not None and depths[pos] <= current.depth:
+            if current is not None and depths.at(pos) <= current.depth:
                 current, group = None, []
         elif kind == 1:
             phrase = item
@@ -711,12 +747,13 @@ def find_nsfc_grants(text: str) -> list[GrantMention]:
         return []
     norm = _normalize(text)
     t = norm.text
-    phrases = _find_phrases(t)
+    depths = _Depths(t)
+    phrases = _find_phrases(t, depths)
     if not any(p.nsfc for p in phrases):
         return []  # cheap exit: most statements of other funders stop here
     tokens = _part_tokens(t)
     _attribute_reverse(t, tokens, phrases)
-    groups = _attribute_forward(t, tokens, phrases)
+    groups = _attribute_forward(t, tokens, phrases, depths)
     _attribute_respectively(t, tokens, groups)
 
     mentions: list[GrantMention] = []

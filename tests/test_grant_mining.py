@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -110,8 +111,6 @@ def test_spans_point_into_the_original_text_and_contain_the_number(row: dict) ->
 
 
 def normalize_width(text: str) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFKC", text)
 
 
@@ -132,12 +131,14 @@ def test_spans_survive_entities_and_hyphenation() -> None:
 
 
 def test_long_evidence_is_trimmed_but_keeps_the_number() -> None:
-    filler = "under the programme for the support of long-term research " * 1
-    text = "National Natural Science Foundation of China " + "Key Program " * 30 + filler + "(61772368)"
+    numbers = [f"617723{i:02d}" for i in range(40)]
+    text = "National Natural Science Foundation of China (Grant Nos. " + ", ".join(numbers) + ")"
     mentions = find_nsfc_grants(text)
+    assert [m.approval_number for m in mentions] == numbers
     for mention in mentions:
         assert len(mention.evidence) <= 300
-        assert "61772368" in mention.evidence
+        assert mention.approval_number in mention.evidence
+        assert mention.evidence == text[mention.start:mention.end]
 
 
 def test_confidence_is_higher_with_an_explicit_cue() -> None:
@@ -234,6 +235,21 @@ def test_nsfc_funder_names(name: str) -> None:
 )
 def test_other_funder_names(name: str) -> None:
     assert not is_nsfc_funder_name(name)
+
+
+def test_every_name_ror_gives_for_nsfc_is_recognised_and_other_organisations_are_not() -> None:
+    ror = REALDATA / "ror"
+    if not ror.exists():
+        pytest.skip(f"real ROR records not available at {ror}")
+    for path in sorted(ror.glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        names = [n["value"] for n in record.get("names", [])] or [record.get("name", "")] + record.get("aliases", []) + record.get("acronyms", [])
+        is_nsfc = path.name.startswith("01h0zpd94")
+        for name in names:
+            if is_nsfc and not any("\u0100" <= ch <= "\u024f" for ch in name):  # skip pinyin with tone marks
+                assert is_nsfc_funder_name(name), name
+            elif not is_nsfc:
+                assert not is_nsfc_funder_name(name), name
 
 
 # --- Robustness and speed ---------------------------------------------------------------
