@@ -13,8 +13,10 @@ from kg.errors import InvalidIdentifier
 
 # NSFC approval numbers: 8 digits (31970123), 11 digits for some international and
 # talent programmes (31950410540), or one letter prefix (U joint funds, T/L/J/W special
-# programmes) followed by 7 or more digits. Total length 8-11 characters.
-_APPROVAL_RE = re.compile(r"^(?:[A-Z]\d{7,10}|\d{8}|\d{10,11})$")
+# programmes) followed by 7 or more digits; joint funds since 2020 put a letter after
+# the year (U22B2062, U20A20185). Total length 8-11 characters.
+APPROVAL_PATTERN = r"^(?:[A-Z]\d{7,10}|[A-Z]\d{2}[A-Z]\d{4,5}|\d{8}|\d{10,11})$"  # shapes.ttl repeats it; a test checks
+_APPROVAL_RE = re.compile(APPROVAL_PATTERN)
 _APPROVAL_PREFIXES = frozenset("UTLJW")
 _SPACES = re.compile(r"[\s\u200b\u3000]+")
 
