@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from rdflib import URIRef
-from rdflib.namespace import SKOS, XSD
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, SKOS, XSD
 
 from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
 from ingest.tabular import fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
@@ -149,11 +149,73 @@ class HeaderMap:
     def _check_unknown(self, context: IngestContext, line: int, key: str) -> None:
         if key in self.ignored:
             return
-        if key.startswith("__") or key.startswith(IGNORED_PREFIXES):
+        # "": a nameless column, such as the row index pandas writes; it names no field.
+        if key == "" or key.startswith("__") or key.startswith(IGNORED_PREFIXES):
             self.ignored.add(key)   # remember: the next rows skip this check
             return
         raise context.error(f"unknown column '{key}'", line=line, field=key,
                             hint="Rename the column to one listed in docs/formats.md §1, or remove it.")
+
+
+# Literals --------------------------------------------------------------------------------
+# Same ranges as ingest.base.has_cjk, but one C-level search instead of a Python loop
+# over every character of a long English abstract.
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_CACHED_LENGTH = 80          # titles of people, keywords, names, dates: values that repeat
+_CACHE_LIMIT = 200_000
+_RDF_TYPE = RDF.type         # rdflib resolves RDF.type on every access; resolve it once
+
+
+class LiteralCache:
+    """rdflib Literals reused across rows: building one costs more than the rest of a field."""
+
+    def __init__(self) -> None:
+        self._literals: dict[tuple, Literal] = {}
+
+    def get(self, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> Literal:
+        if len(lexical) > _CACHED_LENGTH:
+            return Literal(lexical, lang=lang, datatype=datatype)
+        key = (lexical, lang, datatype)
+        literal = self._literals.get(key)
+        if literal is None:
+            if len(self._literals) >= _CACHE_LIMIT:
+                self._literals.clear()
+            literal = self._literals[key] = Literal(lexical, lang=lang, datatype=datatype)
+        return literal
+
+
+class Builder(RecordBuilder):
+    """RecordBuilder with the same literal shapes, built through a LiteralCache."""
+
+    def __init__(self, key: str, kind: URIRef | None, literals: LiteralCache) -> None:
+        super().__init__(key, kind)
+        self.literals = literals
+
+    def a(self, s: URIRef, cls: URIRef) -> None:
+        self.record.triples.append((s, _RDF_TYPE, cls))
+
+    def add(self, s: URIRef, p: URIRef, o) -> None:
+        if o is not None:   # the mapping only passes terms here, never raw strings
+            self.record.triples.append((s, p, o))
+
+    def text(self, s: URIRef, p: URIRef, value, lang: str | None = "auto") -> None:
+        if value is None:
+            return
+        value = str(value).strip()
+        if value:
+            if lang == "auto":
+                lang = "zh" if _CJK.search(value) else "en"
+            self.record.triples.append((s, p, self.literals.get(value, lang=lang or None)))
+
+    def plain(self, s: URIRef, p: URIRef, value) -> None:
+        if value is not None:
+            value = str(value).strip()
+            if value:
+                self.record.triples.append((s, p, self.literals.get(value)))
+
+    def typed(self, s: URIRef, p: URIRef, lexical, datatype: URIRef) -> None:
+        if lexical is not None and str(lexical) != "":
+            self.record.triples.append((s, p, self.literals.get(str(lexical), datatype=datatype)))
 
 
 # Mapping -------------------------------------------------------------------------------
@@ -166,6 +228,7 @@ class ProjectMapper:
         self._code_triples: dict[str, tuple] = {}
         self._types: dict[str, URIRef | None] = {}
         self._departments: dict[str, URIRef | None] = {}
+        self.literals = LiteralCache()
 
     def error(self, row: Fields, name: str, problem: str, value=None, hint: str = "") -> InputError:
         return self.context.error(problem, line=row.line, field=row.headers.get(name, name), value=value, hint=hint)
@@ -178,7 +241,7 @@ class ProjectMapper:
         number = identifier(self.context, normalize_approval_number, _text(raw_number),
                             line=row.line, field=row.headers["approval_number"])
         project = self.minter.project(number)
-        b = RecordBuilder(number, kind=V.FundedProject)
+        b = Builder(number, V.FundedProject, self.literals)
         b.a(project, V.FundedProject)
         b.plain(project, V.approvalNumber, number)
         self._titles(b, project, row)

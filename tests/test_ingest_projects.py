@@ -329,6 +329,13 @@ def test_an_unknown_column_refuses_the_whole_file():
     assert "unknown column" in caught.value.message
 
 
+def test_a_nameless_index_column_is_not_an_unknown_column(tmp_path: Path):
+    path = tmp_path / "pandas_export.csv"
+    path.write_text(",批准号,项目名称\n0,31870719,膜转运蛋白复合体的冷冻电镜结构研究\n", encoding="utf-8")
+    records, errors = read(path)
+    assert errors == [] and [r.key for r in records] == ["31870719"]
+
+
 @pytest.mark.parametrize("line, field, problem", [
     ('{"项目名称": "没有批准号的项目"}', "approval_number", "missing"),
     ('{"批准号": "31570701"}', "title", "missing"),
