@@ -129,13 +129,13 @@ class HeaderMap:
         by_key = {header_key(h): (name, h) for name, headers in ALIASES.items() for h in headers}
         return cls(by_key=by_key, ignored={header_key(h) for h in IGNORED})
 
-    def fields(self, context: IngestContext, line: int, row: dict) -> Fields:
+    def fields(self, context: IngestContext, line: int, row: dict, header_line: int | None = None) -> Fields:
         values: dict[str, object] = {}
         headers: dict[str, str] = {}
         for key, value in row.items():
             known = self.by_key.get(key)
             if known is None:
-                self._check_unknown(context, line, key)
+                self._check_unknown(context, header_line or line, key)
                 continue
             name, header = known
             if name in values or value is None or value == "" or value == []:
@@ -471,12 +471,15 @@ def read(context: IngestContext) -> RecordStream:
     """One MappedRecord per project row, an InputError per row that cannot be mapped."""
     headers = HeaderMap.default()
     mapper = ProjectMapper(context)
+    # A table's columns are named on its header line; a JSON object names its own keys.
+    per_line_keys = context.path.suffix.lower() in (".jsonl", ".json", ".ndjson")
     for line, row in read_rows(context):
         problem = row.get("__error__")
         if problem:
             yield context.error(problem, line=line)
             continue
-        fields = headers.fields(context, line, row)   # an unknown column refuses the file
+        # an unknown column refuses the file
+        fields = headers.fields(context, line, row, header_line=line if per_line_keys else 1)
         try:
             yield mapper.map(fields)
         except InputError as exc:

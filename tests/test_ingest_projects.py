@@ -326,6 +326,7 @@ def test_an_unknown_column_refuses_the_whole_file():
     with pytest.raises(InputError) as caught:
         next(stream)
     assert caught.value.location.field == "项目经费"
+    assert caught.value.location.line == 1      # the header line names the column
     assert "unknown column" in caught.value.message
 
 
