@@ -201,7 +201,7 @@ INSTITUTIONS: list[tuple[str, str, str, str, str]] = [
     ("延边大学", "Yanbian University", "吉林", "", "u"),
     ("江西农业大学", "Jiangxi Agricultural University", "江西", "", "u"),
     ("赣南医学院", "Gannan Medical University", "江西", "", "u"),
-    ("石油大学（华东）", "China University of Petroleum (East China)", "山东", "", "u"),
+    ("中国石油大学（华东）", "China University of Petroleum (East China)", "山东", "", "u"),
     ("中国矿业大学", "China University of Mining and Technology", "江苏", "", "u"),
     ("南方医科大学", "Southern Medical University", "广东", "", "u"),
     ("温州医科大学", "Wenzhou Medical University", "浙江", "", "u"),
