@@ -364,8 +364,8 @@ class ProjectMapper:
 
     def _year(self, row: Fields, name: str) -> int | None:
         year = self._parse(row, name, parse_int, "the year is not a number")
-        if year is not None and not 1980 <= year <= 2100:
-            raise self.error(row, name, "the year is out of range", value=row.get(name))
+        if year is not None and not 1986 <= year <= 2100:   # NSFC was founded in 1986
+            raise self.error(row, name, "the year is not between 1986 and 2100", value=row.get(name))
         return year
 
     def _project_type(self, row: Fields, label: str) -> URIRef:

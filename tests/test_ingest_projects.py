@@ -306,6 +306,14 @@ def test_period_spellings(tmp_path: Path, fields: str, start: str, end: str):
     assert graph.value(project("31570701"), V.endDate) == Literal(end, datatype=XSD.gYearMonth)
 
 
+def test_every_fixture_conforms_to_the_shapes(xlsx_export: Path):
+    from kg.validation import format_violations, validate_graph
+
+    for path in (DATA / "dailycafi_C0501_2022.csv", DATA / "suqingdong_C050101_2015.tsv",
+                 DATA / "projects_zh.jsonl", xlsx_export):
+        assert format_violations(validate_graph(graph_of(read(path)[0]))) == [], path.name
+
+
 # Errors ------------------------------------------------------------------------------------
 def test_bad_rows_are_reported_with_file_line_and_field_and_good_rows_still_map():
     records, errors = read(DATA / "bad_rows.csv")
@@ -341,6 +349,7 @@ def test_a_nameless_index_column_is_not_an_unknown_column(tmp_path: Path):
     ('{"项目名称": "没有批准号的项目"}', "approval_number", "missing"),
     ('{"批准号": "31570701"}', "title", "missing"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "批准年度": "二〇一五"}', "批准年度", "year"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "批准年度": 1976}', "批准年度", "1986"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "是否结题": "也许"}', "是否结题", "concluded"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "申请代码": "X99"}', "申请代码", "application code"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "审核状态": "不知道"}', "审核状态", "review status"),
