@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -282,29 +281,20 @@ def test_funding_like_text_never_raises_and_spans_hold(pieces: list[str]) -> Non
         assert mention.approval_number in squeezed
 
 
-def test_long_and_adversarial_inputs_stay_fast() -> None:
-    nasty = [
-        "(" * 20000 + "61772368",
-        "National Natural Science Foundation of China " + "of the " * 5000 + "61772368",
-        "NSFC " + "1 " * 20000,
-        "Foundation " * 5000 + "NSFC 61772368",
-        "国家自然科学基金" + "、" * 20000,
-        "&amp;" * 10000,
-        "<sup " + "a" * 20000,
-    ]
-    for text in nasty:
-        started = time.perf_counter()
-        find_nsfc_grants(text)
-        assert time.perf_counter() - started < 2.0, text[:40]
+ADVERSARIAL = [
+    "(" * 20000 + "61772368",
+    "National Natural Science Foundation of China " + "of the " * 5000 + "61772368",
+    "NSFC " + "1 " * 20000,
+    "Foundation " * 5000 + "NSFC 61772368",
+    "国家自然科学基金" + "、" * 20000,
+    "&amp;" * 10000,
+    "<sup " + "a" * 20000,
+]
 
 
-def test_throughput_over_the_labelled_statements() -> None:
-    texts = [r["text"] for r in OWN_ROWS]
-    started = time.perf_counter()
-    for _ in range(5):
-        for text in texts:
-            find_nsfc_grants(text)
-    rate = 5 * len(texts) / (time.perf_counter() - started)
-    print(f"\n{rate:.0f} statements/s")
-    # The target is 2,000/s; the floor here is lower because the test machine is shared.
-    assert rate > 1000
+def test_long_and_adversarial_inputs_give_sound_answers() -> None:
+    # Their speed is measured by bench/grants.py, not here.
+    for text in ADVERSARIAL:
+        for mention in find_nsfc_grants(text):
+            assert mention.approval_number == normalize_approval_number(mention.approval_number)
+            assert 0 <= mention.start < mention.end <= len(text)
