@@ -25,6 +25,7 @@ the code. Identify/ListSets/ListIdentifiers responses hold no records and are re
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 from xml.etree.ElementTree import Element
@@ -51,14 +52,24 @@ def sniff(path: Path, head: bytes) -> bool:
     return path.suffix.lower() == ".xml" and (b"<OAI-PMH" in head or b"openarchives.org/OAI/2.0/\"" in head)
 
 
+@dataclass
+class PageInfo:
+    """What a response page says about itself besides its records."""
+
+    deleted: int = 0
+    resumption_token: str | None = None
+
+
 class OaiRecordStream:
-    """The records of one response page, plus what the page says about itself."""
+    """The records of one response page; `deleted` and `resumption_token` are known once read.
+
+    The generator does not refer back to the stream (no reference cycle), so the file
+    is closed as soon as the stream is dropped.
+    """
 
     def __init__(self, context: IngestContext) -> None:
-        self.context = context
-        self.deleted = 0
-        self.resumption_token: str | None = None
-        self._records = self._read()
+        self.info = PageInfo()
+        self._records = _read_page(context, self.info)
 
     def __iter__(self) -> "OaiRecordStream":
         return self
@@ -66,51 +77,64 @@ class OaiRecordStream:
     def __next__(self) -> MappedRecord | InputError:
         return next(self._records)
 
-    def _read(self) -> Iterator[MappedRecord | InputError]:
-        context = self.context
-        verbs: list[str] = []
-        for ordinal, element in iter_elements(context, {"record", "error", "resumptionToken", *RECORD_VERBS,
-                                                         "Identify", "ListSets", "ListIdentifiers", "ListMetadataFormats"}):
-            name = local(element.tag)
-            if ordinal == 0:
-                if name != "OAI-PMH":
-                    raise context.error(f"the root element is <{name}>, not <OAI-PMH>",
-                                        hint="Give a saved OAI-PMH ListRecords or GetRecord response.")
-                continue
-            if name == "error":
-                if self._error(element):
-                    return
-            elif name == "resumptionToken":
-                self.resumption_token = text_of(element) or None
-            elif name == "record":
-                yield from self._record(element, ordinal)
-            else:
-                verbs.append(name)
-        if verbs and not any(v in RECORD_VERBS for v in verbs):
-            raise context.error(f"an OAI-PMH {verbs[0]} response holds no records",
-                                hint="Harvest with verb=ListRecords (or GetRecord) and metadataPrefix=oai_dc.")
+    @property
+    def deleted(self) -> int:
+        return self.info.deleted
 
-    def _error(self, element: Element) -> bool:
-        """True for noRecordsMatch (an empty page); any other OAI error is raised."""
-        code = element.get("code", "")
-        if code == "noRecordsMatch":
-            return True
-        message = text_of(element)
-        raise self.context.error(f"the OAI-PMH response is the error '{code}'" + (f": {message}" if message else ""),
-                                 hint="Harvest the page again (a resumption token expires; start a new ListRecords).")
+    @property
+    def resumption_token(self) -> str | None:
+        return self.info.resumption_token
 
-    def _record(self, record: Element, ordinal: int) -> Iterator[MappedRecord | InputError]:
-        header = record.find(f"{{{OAI_NS}}}header")
-        oai_id = text_of(header.find(f"{{{OAI_NS}}}identifier")) if header is not None else ""
-        if header is not None and header.get("status") == "deleted":
-            self.deleted += 1
-            return
-        try:
-            yield map_record(self.context, record, oai_id or f"#{ordinal}")
-        except InputError as exc:
-            yield exc
-        except RecursionError:
-            yield self.context.error("the record is nested too deeply to read", record=oai_id or f"#{ordinal}")
+
+_WANTED = {"record", "error", "resumptionToken", *RECORD_VERBS, "Identify", "ListSets", "ListIdentifiers",
+           "ListMetadataFormats"}
+
+
+def _read_page(context: IngestContext, info: PageInfo) -> Iterator[MappedRecord | InputError]:
+    verbs: list[str] = []
+    for ordinal, element in iter_elements(context, _WANTED):
+        name = local(element.tag)
+        if ordinal == 0:
+            if name != "OAI-PMH":
+                raise context.error(f"the root element is <{name}>, not <OAI-PMH>",
+                                    hint="Give a saved OAI-PMH ListRecords or GetRecord response.")
+            continue
+        if name == "error":
+            if _is_empty_page(context, element):
+                return
+        elif name == "resumptionToken":
+            info.resumption_token = text_of(element) or None
+        elif name == "record":
+            yield from _record(context, info, element, ordinal)
+        else:
+            verbs.append(name)
+    if verbs and not any(v in RECORD_VERBS for v in verbs):
+        raise context.error(f"an OAI-PMH {verbs[0]} response holds no records",
+                            hint="Harvest with verb=ListRecords (or GetRecord) and metadataPrefix=oai_dc.")
+
+
+def _is_empty_page(context: IngestContext, element: Element) -> bool:
+    """True for noRecordsMatch (an empty page); any other OAI error is raised."""
+    code = element.get("code", "")
+    if code == "noRecordsMatch":
+        return True
+    message = text_of(element)
+    raise context.error(f"the OAI-PMH response is the error '{code}'" + (f": {message}" if message else ""),
+                        hint="Harvest the page again (a resumption token expires; start a new ListRecords).")
+
+
+def _record(context: IngestContext, info: PageInfo, record: Element, ordinal: int) -> Iterator[MappedRecord | InputError]:
+    header = record.find(f"{{{OAI_NS}}}header")
+    oai_id = text_of(header.find(f"{{{OAI_NS}}}identifier")) if header is not None else ""
+    if header is not None and header.get("status") == "deleted":
+        info.deleted += 1
+        return
+    try:
+        yield map_record(context, record, oai_id or f"#{ordinal}")
+    except InputError as exc:
+        yield exc
+    except RecursionError:
+        yield context.error("the record is nested too deeply to read", record=oai_id or f"#{ordinal}")
 
 
 def read(context: IngestContext) -> OaiRecordStream:

@@ -23,7 +23,6 @@ from xml.etree.ElementTree import Element, TreeBuilder
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
-from defusedxml.ElementTree import iterparse as _defused_iterparse
 
 from ingest.base import IngestContext
 from kg.errors import InputError
@@ -32,14 +31,15 @@ REFUSED_MESSAGE = "XML with a DTD or entity declarations is refused"
 REFUSED_HINT = ("Remove the <!DOCTYPE ... [ ... ]> block and any <!ENTITY> declarations; "
                 "SciPop never expands entities or loads DTDs.")
 PROLOG_LIMIT = 1 << 16     # bytes scanned for declarations before the parser starts
+CHUNK = 1 << 16
 _DECL_RE = re.compile(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 
 
 class _BareDoctypeParser(DefusedXMLParser):
     """defusedxml's parser, tolerating a DOCTYPE without an internal subset."""
 
-    def __init__(self) -> None:
-        super().__init__(target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    def __init__(self, target) -> None:
+        super().__init__(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
     def defused_start_doctype_decl(self, name, sysid, pubid, has_internal_subset):
         if has_internal_subset:
@@ -79,31 +79,66 @@ def _as_ascii_bytes(head: bytes) -> bytes:
     return head
 
 
+class _Collector:
+    """Parser target: builds the tree and queues each wanted element once it is complete.
+
+    A finished wanted element is detached from its parent, so memory stays flat.
+    """
+
+    def __init__(self, wanted: set[str]) -> None:
+        self.builder = TreeBuilder()
+        self.wanted = wanted
+        self.ready: list[Element] = []
+        self.stack: list[Element] = []
+
+    def start(self, tag, attrs):
+        element = self.builder.start(tag, attrs)
+        if not self.stack:
+            self.ready.append(element)    # the root, announced when it opens
+        self.stack.append(element)
+        return element
+
+    def end(self, tag):
+        element = self.builder.end(tag)
+        self.stack.pop()
+        if local(element.tag) in self.wanted:
+            self.ready.append(element)
+            if self.stack:
+                self.stack[-1].remove(element)
+        return element
+
+    def data(self, text):
+        self.builder.data(text)
+
+    def close(self):
+        return self.builder.close()
+
+
 def iter_elements(context: IngestContext, wanted: set[str]) -> Iterator[tuple[int, Element]]:
     """(ordinal, element) for each completed element whose local name is in `wanted`.
 
     The root element comes first, as ordinal 0, when it starts (tag and attributes
     only), so a caller can refuse a file of the wrong kind before reading on.
-    Wanted elements are not nested in one another. Each is detached from its parent
-    after the caller has seen it. Parse errors become an InputError with line and column.
+    Wanted elements are not nested in one another. Parse errors become an InputError
+    with line and column.
     """
     check_prolog(context)
-    stack: list[Element] = []
-    count = 0
+    collector = _Collector(wanted)
+    parser = _BareDoctypeParser(collector)
+    count = -1
     try:
-        for event, element in _defused_iterparse(str(context.path), events=("start", "end"),
-                                                 parser=_BareDoctypeParser()):
-            if event == "start":
-                if not stack:
-                    yield 0, element
-                stack.append(element)
-                continue
-            stack.pop()
-            if local(element.tag) in wanted:
-                count += 1
-                yield count, element
-                if stack:
-                    stack[-1].remove(element)
+        with open(context.path, "rb") as handle:   # closed as soon as the reader stops
+            while True:
+                chunk = handle.read(CHUNK)
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
+                while collector.ready:
+                    count += 1
+                    yield count, collector.ready.pop(0)
+                if not chunk:
+                    return
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         raise InputError(context.at(line=line), f"malformed XML at line {line}, column {column} ({_reason(exc)})",
