@@ -7,6 +7,7 @@ Modules never touch the store: the pipeline decides what gets loaded.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -131,8 +132,12 @@ class RecordBuilder:
             self.plain(link, V.evidence, evidence[:500])
 
 
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    """Chinese characters present? (one regex scan: abstracts are long)"""
+    return _CJK.search(text) is not None
 
 
 def review_status(context: IngestContext, raw, default: URIRef, *, line=None, record=None, field="review_status") -> URIRef:

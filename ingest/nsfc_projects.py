@@ -18,7 +18,7 @@ from typing import Iterator
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
-from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
+from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, has_cjk, identifier, is_public, review_status
 from ingest.tabular import fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
 from kg import concepts
 from kg import vocab as V
@@ -158,9 +158,6 @@ class HeaderMap:
 
 
 # Literals --------------------------------------------------------------------------------
-# Same ranges as ingest.base.has_cjk, but one C-level search instead of a Python loop
-# over every character of a long English abstract.
-_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _CACHED_LENGTH = 80          # titles of people, keywords, names, dates: values that repeat
 _CACHE_LIMIT = 200_000
 _RDF_TYPE = RDF.type         # rdflib resolves RDF.type on every access; resolve it once
@@ -204,7 +201,7 @@ class Builder(RecordBuilder):
         value = str(value).strip()
         if value:
             if lang == "auto":
-                lang = "zh" if _CJK.search(value) else "en"
+                lang = "zh" if has_cjk(value) else "en"
             self.record.triples.append((s, p, self.literals.get(value, lang=lang or None)))
 
     def plain(self, s: URIRef, p: URIRef, value) -> None:

@@ -273,7 +273,8 @@ def parse_bool(value) -> bool:
     raise ValueError(f"not yes/no: {value!r}")
 
 
-_SCRAPER_PREFIX = re.compile(r"^\s*\d{1,5}\s*[.、．]\s*(?=\S)")
+# "12.标题" but not "3.5 GHz": the numbering is never followed by another digit.
+_SCRAPER_PREFIX = re.compile(r"^\s*\d{1,5}\s*[.、．]\s*(?=[^\s\d])")
 
 
 def clean_title(value) -> str:
