@@ -31,12 +31,13 @@ EXPECTED = {
     ("person/nsfc-2", "sp:orcid"),
     ("affiliation/a3", "sp:affiliationOrg"),
     ("talent-pool/t1", "^sp:talentPoolMembership"),
-    ("talent-pool/t1", "sp:since"),
+    ("talent-pool/t2", "sp:nominatedBy"),          # a name, not an organization
     ("org/h-1", "schema:name"),
     ("org/h-2", "sp:ror"),
     ("output/o1", "bibo:doi"),
     ("output/o2", "sp:publicationYear"),
-    ("authorship/o3/1", "sp:authorRank"),
+    ("authorship/o3/1", "sp:authorRank"),           # 0
+    ("output/o4", "dcterms:title"),                 # a record without a title
     ("work/w1", "sp:workKind"),
     ("work/w2", "sp:views"),
     ("work/w3", "sp:reviewStatus"),
