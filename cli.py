@@ -81,29 +81,40 @@ def main(ctx: click.Context, data_dir: Path, base_iri: str, store_url: str | Non
 
 # Ingest -----------------------------------------------------------------------------------
 def _progress(context: Context):
-    """A progress callback for the pipeline: one tqdm bar per file, records as the unit."""
-    bars: dict[str, tqdm] = {}
+    """A progress callback for the pipeline: one bar, records as the unit, the current file as its label."""
+    bar = tqdm(unit=" records", disable=context.quiet, file=sys.stderr, leave=False)
+    seen: dict[str, int] = {}
 
     def update(label: str, records: int) -> None:
-        bar = bars.get(label)
-        if bar is None:
-            bar = bars[label] = tqdm(desc=label[:40], unit=" records", disable=context.quiet, leave=False, file=sys.stderr)
-        bar.update(records - bar.n)
+        bar.set_description(label[:40], refresh=False)
+        bar.update(records - seen.get(label, 0))
+        seen[label] = records
 
     return update
 
 
-def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | None, skip_invalid: bool):
+def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | None, skip_invalid: bool,
+               publish: bool = True):
     from ingest.pipeline import ingest_paths
 
     with context.open_graph() as kg:
         summary = ingest_paths(kg, paths, fmt=fmt, encoding=encoding, skip_invalid=skip_invalid,
                                progress=_progress(context))
-    context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
-                f"in {summary.seconds:.1f} s.")
-    if summary.reject_report:
-        context.say(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
+        context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
+                    f"in {summary.seconds:.1f} s.")
+        if summary.reject_report:
+            context.say(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
+        if publish and not context.settings.store_url:
+            run_publish(context, kg)
     return summary
+
+
+def run_publish(context: Context, kg: KnowledgeGraph) -> None:
+    from kg.publish import publish
+
+    publication = publish(kg)
+    context.say(f"Published {publication.stamp}: the public view holds {publication.public_triples} triples; "
+                f"{publication.withheld_entities} restricted entities withheld ({publication.seconds:.1f} s).")
 
 
 @main.command()
@@ -111,10 +122,21 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
 @click.option("--format", "fmt", default="auto", show_default=True, help="Source format, or auto to detect it per file.")
 @click.option("--encoding", default=None, help="Text encoding of the files (default: detect UTF-8/GB18030).")
 @click.option("--skip-invalid", is_flag=True, help="Load the good records and write the bad ones to a reject report.")
+@click.option("--publish/--no-publish", default=True, show_default=True,
+              help="Refresh the read-only staff and public views afterwards.")
 @pass_context
-def ingest(context: Context, paths: tuple[Path, ...], fmt: str, encoding: str | None, skip_invalid: bool) -> None:
+def ingest(context: Context, paths: tuple[Path, ...], fmt: str, encoding: str | None, skip_invalid: bool,
+           publish: bool) -> None:
     """Load source files (or directories of them) into the graph, all or nothing."""
-    run_ingest(context, list(paths), fmt, encoding, skip_invalid)
+    run_ingest(context, list(paths), fmt, encoding, skip_invalid, publish)
+
+
+@main.command("publish")
+@pass_context
+def publish_command(context: Context) -> None:
+    """Refresh the read-only views: 'full' for staff, 'public' without any restricted record."""
+    with context.open_graph() as kg:
+        run_publish(context, kg)
 
 
 @main.command()
@@ -227,3 +249,7 @@ def extract_grants(context: Context) -> None:
             {"approval_number": m.approval_number, "evidence": m.evidence, "start": m.start, "end": m.end,
              "confidence": m.confidence, "method": m.method} for m in mentions]
         click.echo(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

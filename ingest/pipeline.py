@@ -1,11 +1,11 @@
 """From source files to the store, all or nothing.
 
-1. Stage: every file is read by its format module and written as N-Quads (public records
-   to the file's source graph, restricted ones to its /restricted twin). Any problem stops
+1. Stage: every file is read by its format module and written as N-Quads to one staging
+   file (public records in the file's source graph, restricted ones in its /restricted twin). Any problem stops
    here, before the store is touched (or, with skip_invalid, the record goes to the reject
    report).
 2. Load: inside one `KnowledgeGraph.write()` the old graphs of each file are dropped, the
-   staged N-Quads are bulk-loaded, the PROV catalog is updated and derived facts are
+   staged N-Quads are bulk-loaded at once, the PROV catalog is updated and derived facts are
    refreshed. A failure or a kill restores the checkpoint taken before.
 """
 from __future__ import annotations
@@ -40,8 +40,6 @@ class StagedFile:
     source_id: str
     format: str
     sha256: str
-    public_nq: Path
-    restricted_nq: Path
     records: int = 0
     restricted_records: int = 0
     triples: int = 0
@@ -97,40 +95,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stage_file(kg: KnowledgeGraph, path: Path, source_id: str, staging: Path, *, fmt: str,
+def stage_file(kg: KnowledgeGraph, path: Path, source_id: str, writer: NQuadsWriter, *, fmt: str,
                encoding: str | None, skip_invalid: bool, progress: Progress | None) -> StagedFile:
+    """Map one file into the shared staging stream; its quads name the file's own graphs."""
     module = registry.choose(path, fmt)
     graph = kg.minter.source_graph(source_id)
     restricted = kg.minter.restricted_graph(graph)
-    stem = staging / uuid.uuid4().hex
-    staged = StagedFile(path=path, source_id=source_id, format=module.name, sha256=sha256_of(path),
-                        public_nq=stem.with_suffix(".public.nq"), restricted_nq=stem.with_suffix(".restricted.nq"))
+    staged = StagedFile(path=path, source_id=source_id, format=module.name, sha256=sha256_of(path))
     context = IngestContext(path=path, source_id=source_id, minter=kg.minter, encoding=encoding)
-    with open(staged.public_nq, "w", encoding="utf-8") as pub, open(staged.restricted_nq, "w", encoding="utf-8") as res:
-        public_writer, restricted_writer = NQuadsWriter(pub), NQuadsWriter(res)
-        for item in module.read(context):
-            if isinstance(item, InputError):
-                if not skip_invalid:
-                    raise item
-                staged.rejects.append(item)
-                continue
-            _write_record(item, staged, public_writer, restricted_writer, graph, restricted)
-            if progress and staged.records % PROGRESS_EVERY == 0:
-                progress(path.name, staged.records)
-        staged.triples = public_writer.count + restricted_writer.count
+    written_before = writer.count
+    for item in module.read(context):
+        if isinstance(item, InputError):
+            if not skip_invalid:
+                raise item
+            staged.rejects.append(item)
+            continue
+        _write_record(item, staged, writer, graph, restricted)
+        if progress and staged.records % PROGRESS_EVERY == 0:
+            progress(path.name, staged.records)
+    staged.triples = writer.count - written_before
     if progress:
         progress(path.name, staged.records)
     return staged
 
 
-def _write_record(record: MappedRecord, staged: StagedFile, public_writer: NQuadsWriter,
-                  restricted_writer: NQuadsWriter, graph, restricted) -> None:
+def _write_record(record: MappedRecord, staged: StagedFile, writer: NQuadsWriter, graph, restricted) -> None:
     staged.records += 1
     if record.public:
-        public_writer.write(record.triples, graph)
+        writer.write(record.triples, graph)
     else:
         staged.restricted_records += 1
-        restricted_writer.write(record.triples, restricted)
+        writer.write(record.triples, restricted)
     if record.kind is not None:
         staged.kinds[record.kind] += 1
 
@@ -141,28 +136,31 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     files = expand_paths(paths)
     staging = kg.settings.data_dir / "staging" / uuid.uuid4().hex
     staging.mkdir(parents=True)
+    batch = staging / "batch.nq"
     try:
-        staged = [stage_file(kg, path, source_id, staging, fmt=fmt, encoding=encoding,
-                             skip_invalid=skip_invalid, progress=progress) for path, source_id in files]
+        # One staging file for the whole run: one bulk load instead of one per file.
+        with open(batch, "w", encoding="utf-8") as stream:
+            writer = NQuadsWriter(stream)
+            staged = [stage_file(kg, path, source_id, writer, fmt=fmt, encoding=encoding,
+                                 skip_invalid=skip_invalid, progress=progress) for path, source_id in files]
         report = write_reject_report(kg, staged)
         with kg.write():
             ensure_ontology(kg)
             for item in staged:
-                load_staged(kg, item)
+                replace_source_graphs(kg, item)
+            kg.load_nquads(batch)
             derive.refresh(kg)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return IngestSummary(files=staged, reject_report=report, seconds=time.monotonic() - started)
 
 
-def load_staged(kg: KnowledgeGraph, item: StagedFile) -> None:
-    """Replace the file's graphs with the staged ones and record where they came from."""
+def replace_source_graphs(kg: KnowledgeGraph, item: StagedFile) -> None:
+    """Drop the file's old graphs (its new quads are in the batch) and record where they came from."""
     graph = kg.minter.source_graph(item.source_id)
     restricted = kg.minter.restricted_graph(graph)
     kg.drop_graph(graph)
     kg.drop_graph(restricted)
-    kg.load_nquads(item.public_nq)
-    kg.load_nquads(item.restricted_nq)
     keep_source_copy(kg, item)
     catalog.record_source(kg, catalog.SourceRecord(
         graph=graph, restricted_graph=restricted, name=item.source_id, path=str(item.path), sha256=item.sha256,

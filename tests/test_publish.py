@@ -1,0 +1,75 @@
+"""The public view physically lacks restricted records; staff see everything; readers never see half."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.pipeline import ingest_paths
+from kg import vocab as V
+from kg.errors import NotFound
+from kg.publish import current_stamp, publish
+from kg.store import prefix_block
+from kg.views import open_view
+
+from conftest import DATA
+
+CANARY = "CANARY-7f3a9c"
+
+
+@pytest.fixture
+def published(kg, tmp_path):
+    works = tmp_path / "works.csv"
+    works.write_text(
+        "work_id,title,kind,grant_numbers,review_status\n"
+        "w1,膜蛋白的故事,video,31870719,approved\n"
+        f"w2,{CANARY} 未审核的视频,video,31870719,pending\n"
+        f"w3,{CANARY} 涉密展览,exhibition,31900512,confidential\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "person_id,name_zh,name_en,email,review_status\n"
+        "100200300,孙飞,Fei Sun,sunfei@example.org,approved\n"
+        f"100200301,{CANARY}李娜,Na Li,lina@example.org,pending\n", encoding="utf-8")
+    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", DATA / "projects" / "projects_zh.jsonl", works, people])
+    return publish(kg)
+
+
+def _all_text(graph) -> str:
+    rows = graph.query("SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }")
+    return "\n".join(" ".join(str(t) for t in row if t is not None) for row in rows)
+
+
+def test_the_public_view_lacks_every_restricted_statement(published, settings):
+    with open_view(settings, "public") as public:
+        text = _all_text(public)
+        assert CANARY not in text
+        assert "lina@example.org" not in text and "sunfei@example.org" not in text
+        assert not any(str(g).endswith("/restricted") for g in public.graph_names())
+        # The pending project T2221001 does not exist for the public, not even as a link target.
+        assert "T2221001" not in text
+        statuses = {r["s"] for r in public.select(prefix_block() + "SELECT DISTINCT ?s WHERE { ?x sp:reviewStatus ?s }")}
+        assert statuses == {V.Approved}
+
+
+def test_staff_see_everything(published, settings):
+    with open_view(settings, "full") as full:
+        text = _all_text(full)
+        assert CANARY in text and "lina@example.org" in text and "T2221001" in text
+
+
+def test_derived_facts_of_the_public_view_count_only_public_works(published, settings, kg):
+    project = kg.minter.project("31870719")
+    with open_view(settings, "public") as public:
+        assert public.dataset.value(project, V.popularizationStatus) == V.Popularized
+        assert int(public.dataset.value(project, V.workCount)) == 1
+
+
+def test_a_new_publication_replaces_the_current_one(published, kg, settings):
+    first = current_stamp(settings)
+    second = publish(kg)
+    assert current_stamp(settings) == second.stamp != first
+    with open_view(settings, "public") as public:
+        assert public.count_triples() == second.public_triples
+
+
+def test_nothing_to_read_before_the_first_publication(settings, kg):
+    with pytest.raises(NotFound, match="Nothing has been published"):
+        open_view(settings, "public")
