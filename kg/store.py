@@ -27,6 +27,7 @@ from rdflib.query import Result
 from kg.config import Settings
 from kg.errors import ConfigError, QueryError, StoreError
 from kg.iri import Minter
+from kg.nquads import iri_nt
 from kg.vocab import PREFIXES
 
 JOURNAL = "store.journal"
@@ -228,6 +229,12 @@ class KnowledgeGraph:
 
     def graph_names(self) -> list[URIRef]:
         return self.backend.graph_names()
+
+    def triples_of(self, graph: URIRef) -> Iterator[tuple]:
+        """The triples of one named graph; works on read-only stores (rdflib's
+        Dataset.graph() would try to create the graph)."""
+        result = self.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {iri_nt(graph)} {{ ?s ?p ?o }} }}")
+        return (tuple(row) for row in result)
 
     def count_triples(self, graph: URIRef | None = None) -> int:
         return self.backend.count_triples(graph)
