@@ -140,6 +140,9 @@ def _path(report: Graph, path: Node | None) -> str:
         inverse = report.value(path, SH.inversePath)
         if inverse is not None:
             return "^" + _compact(inverse)
+        alternatives = report.value(path, SH.alternativePath)
+        if alternatives is not None:
+            return "|".join(_compact(p) for p in Collection(report, alternatives))
         if report.value(path, RDF.first) is not None:
             return "/".join(_compact(p) for p in Collection(report, path))
     return _compact(path)

@@ -17,7 +17,7 @@ KG = "https://kg.scipop.example.org/"
 # (entity, property) of every mistake in invalid.ttl: one of each kind.
 EXPECTED = {
     ("project/p1", "sp:approvalNumber"),
-    ("project/61000002", "dcterms:title"),          # missing
+    ("project/61000002", "schema:name|dcterms:title"),  # no title
     ("project/61000003", "dcterms:title"),          # no language tag
     ("project/61000004", "sp:projectType"),         # a department, not a project type
     ("project/61000005", "sp:amountWan"),           # negative
@@ -27,7 +27,7 @@ EXPECTED = {
     ("project/61000009", "schema:startDate"),       # plain text '2018-13'
     ("project/61000010", "sp:hostedBy"),            # text instead of an IRI
     ("code/X99", "skos:notation"),
-    ("person/nsfc-1", "schema:name"),
+    ("person/nsfc-1", "schema:name|dcterms:title"),  # a researcher record without a name
     ("person/nsfc-2", "sp:orcid"),
     ("affiliation/a3", "sp:affiliationOrg"),
     ("talent-pool/t1", "^sp:talentPoolMembership"),
@@ -37,7 +37,7 @@ EXPECTED = {
     ("output/o1", "bibo:doi"),
     ("output/o2", "sp:publicationYear"),
     ("authorship/o3/1", "sp:authorRank"),           # 0
-    ("output/o4", "dcterms:title"),                 # a record without a title
+    ("output/o4", "schema:name|dcterms:title"),     # an output record without a title
     ("work/w1", "sp:workKind"),
     ("work/w2", "sp:views"),
     ("work/w3", "sp:reviewStatus"),
