@@ -94,8 +94,8 @@ def _validate_in_place(data: Graph, graph_name: str) -> list[Violation]:
 def _fetch(kg: "KnowledgeGraph", graph_iri: URIRef) -> Graph:
     """Copy one named graph into memory (pyshacl copies and walks it many times)."""
     data = Graph()
-    # Iterating triples is one scan; never len() an oxrdflib graph (see kg/store.py).
-    data.addN((s, p, o, data) for s, p, o in kg.dataset.graph(graph_iri).triples((None, None, None)))
+    # One scan of the graph; works on read-only stores (never len() an oxrdflib graph).
+    data.addN((s, p, o, data) for s, p, o in kg.triples_of(graph_iri))
     return data
 
 
