@@ -34,14 +34,17 @@ SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {
   OPTIONAL { ?o sp:resultOf ?p . ?o a sp:ResearchOutput }
 } GROUP BY ?p"""
 
-PROJECT_WORKS = prefix_block() + """
-SELECT ?p (COUNT(DISTINCT ?w) AS ?n) WHERE {
-  ?p a sp:FundedProject .
-  OPTIONAL {
-    { ?w sp:popularizes ?p } UNION { ?o sp:resultOf ?p . ?w sp:popularizes ?o }
-    ?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
-  }
-} GROUP BY ?p"""
+# Works reach a project directly or through one of its outputs. Two plain joins, merged in
+# Python: the same question as one OPTIONAL { … UNION … } took 73 s at 700 projects.
+PROJECT_WORKS_DIRECT = prefix_block() + """
+SELECT DISTINCT ?p ?w WHERE {
+  ?w sp:popularizes ?p ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved . ?p a sp:FundedProject .
+}"""
+
+PROJECT_WORKS_VIA_OUTPUTS = prefix_block() + """
+SELECT DISTINCT ?p ?w WHERE {
+  ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved . ?o sp:resultOf ?p .
+}"""
 
 PROJECT_REPORTED = prefix_block() + """
 SELECT DISTINCT ?p WHERE { ?p a sp:FundedProject ; sp:popularizationReport ?r }"""
@@ -74,7 +77,11 @@ def project_status(outputs: int, works: int, reported: bool) -> URIRef:
 def compute(kg: KnowledgeGraph) -> list[tuple]:
     """All derived triples, from the graph as it is now."""
     outputs = {row[0]: int(row[1]) for row in kg.query(PROJECT_OUTPUTS)}
-    works = {row[0]: int(row[1]) for row in kg.query(PROJECT_WORKS)}
+    works_by_project: dict = {}
+    for query in (PROJECT_WORKS_DIRECT, PROJECT_WORKS_VIA_OUTPUTS):
+        for project, work in kg.query(query):
+            works_by_project.setdefault(project, set()).add(work)
+    works = {project: len(found) for project, found in works_by_project.items()}
     reported = {row[0] for row in kg.query(PROJECT_REPORTED)}
     triples: list[tuple] = [(p, V.obligationTier, tier) for p, tier in kg.query(TIERS)]
     for project, n_outputs in outputs.items():
