@@ -1,6 +1,8 @@
 """Shared fixtures: settings and an empty store under tmp_path, the CLI runner, and the demo graph."""
 from __future__ import annotations
 
+import os
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,13 +17,43 @@ REALDATA = ROOT.parent / "shared" / "realdata"
 DEMO_DATA = ROOT / "demo" / "data"
 
 
+# With SCIPOP_TEST_STORE_URL set (.ci/run starts `oxigraph serve` for it), every test that uses
+# the `kg` fixture runs against that SPARQL server instead of the embedded store, and the
+# others are deselected: the same story, told over the standard protocol.
+TEST_STORE_URL = os.environ.get("SCIPOP_TEST_STORE_URL") or None
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "embedded_only: needs the embedded store (checkpoints, publications)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not TEST_STORE_URL:
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_store = "kg" in getattr(item, "fixturenames", ())
+        (keep if uses_store and not item.get_closest_marker("embedded_only") else drop).append(item)
+    items[:] = keep
+    config.hook.pytest_deselected(items=drop)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "scipop-data")
+    return Settings(data_dir=tmp_path / "scipop-data", store_url=TEST_STORE_URL)
+
+
+def _empty_server(url: str) -> None:
+    update = url.rsplit("/", 1)[0] + "/update"
+    request = urllib.request.Request(update, data=b"DROP ALL", method="POST",
+                                     headers={"Content-Type": "application/sparql-update"})
+    urllib.request.urlopen(request, timeout=60).read()
 
 
 @pytest.fixture
 def kg(settings: Settings):
+    if settings.store_url:
+        _empty_server(settings.store_url)
     graph = KnowledgeGraph(settings)
     yield graph
     graph.close()

@@ -13,6 +13,7 @@ from kg.views import open_view
 from conftest import DATA
 
 CANARY = "CANARY-7f3a9c"
+pytestmark = pytest.mark.embedded_only  # checkpoints and publications belong to the embedded store
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from kg.errors import StoreError
 from kg.store import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.embedded_only  # checkpoints and publications belong to the embedded store
 
 
 def _nquads(tmp_path: Path, kg: KnowledgeGraph, graph: URIRef, n: int) -> Path:
