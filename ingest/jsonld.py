@@ -28,7 +28,7 @@ from rdflib.plugins.parsers.jsonld import to_rdf
 from ingest.base import IngestContext, MappedRecord, RecordStream, identifier, review_status
 from ingest.popsci_works import (Creator, WorkFields, build_work, creator_for_id, creator_for_name, looks_like_orcid,
                                  parse_count, unique)
-from ingest.tabular import detect_encoding, fold, parse_date
+from ingest.tabular import fold, parse_date, read_json_document
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError, InvalidIdentifier
@@ -93,20 +93,6 @@ class TopNode:
     @property
     def label(self) -> str:
         return self.given_id or f"#{self.index + 1}"
-
-
-def load(context: IngestContext):
-    raw = context.path.read_bytes()
-    encoding = detect_encoding(context, raw[: 1 << 16])
-    try:
-        return json.loads(raw.decode(encoding))
-    except UnicodeDecodeError as exc:
-        raise context.error(f"bytes that are not valid {encoding} ({exc.reason})",
-                            hint="Pass the right --encoding, or re-save the file as UTF-8.") from None
-    except json.JSONDecodeError as exc:
-        raise context.error(f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", line=exc.lineno) from None
-    except RecursionError:
-        raise context.error("JSON nested too deeply") from None
 
 
 def top_nodes(context: IngestContext, data) -> tuple[list, object]:
@@ -375,7 +361,7 @@ class WorkNode:
 
 # The module ----------------------------------------------------------------------------
 def read(context: IngestContext) -> RecordStream:
-    graph, tops = parse(context, load(context))
+    graph, tops = parse(context, read_json_document(context))
     for top in tops:
         if isinstance(top, InputError):
             yield top

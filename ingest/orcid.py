@@ -12,7 +12,6 @@ not a valid ORCID refuses the record: we do not invent people.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from rdflib import URIRef
 
 from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier
 from ingest.popsci_works import XSD_DATE_TYPES, unique
-from ingest.tabular import detect_encoding, fold
+from ingest.tabular import fold, read_json_document
 from kg import vocab as V
 from kg.errors import InputError, InvalidIdentifier
 from kg.grants import NSFC_FUNDER_DOI, is_nsfc_funder_name
@@ -219,23 +218,8 @@ class OrcidRecord:
 
 
 # The module ----------------------------------------------------------------------------
-def load_json(context: IngestContext):
-    """The whole file as JSON; a file-level problem is an InputError."""
-    raw = context.path.read_bytes()
-    encoding = detect_encoding(context, raw[: 1 << 16])
-    try:
-        return json.loads(raw.decode(encoding))
-    except UnicodeDecodeError as exc:
-        raise context.error(f"bytes that are not valid {encoding} ({exc.reason})",
-                            hint="Pass the right --encoding, or re-save the file as UTF-8.") from None
-    except json.JSONDecodeError as exc:
-        raise context.error(f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", line=exc.lineno) from None
-    except RecursionError:
-        raise context.error("JSON nested too deeply") from None
-
-
 def read(context: IngestContext) -> RecordStream:
-    data = load_json(context)
+    data = read_json_document(context)
     if not isinstance(data, dict) or "orcid-identifier" not in data:
         raise context.error("not an ORCID record (no 'orcid-identifier')",
                             hint="Give the record JSON from the ORCID public API /v3.0/{orcid}/record.")

@@ -11,13 +11,11 @@ import json
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Iterator
 
 from charset_normalizer import from_bytes
 
 from ingest.base import IngestContext
-from kg.errors import InputError
 
 Row = dict[str, str]
 _TABULAR_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -72,6 +70,21 @@ def read_text(context: IngestContext) -> Iterator[tuple[int, str]]:
     except UnicodeDecodeError as exc:
         raise context.error(f"bytes that are not valid {encoding} near line {line_no + 1} ({exc.reason})",
                             line=line_no + 1, hint="Pass the right --encoding (for example gb18030), or re-save the file as UTF-8.") from None
+
+
+def read_json_document(context: IngestContext):
+    """The whole file as one JSON value; a file-level problem is an InputError."""
+    raw = context.path.read_bytes()
+    encoding = detect_encoding(context, raw[: 1 << 16])
+    try:
+        return json.loads(raw.decode(encoding))
+    except UnicodeDecodeError as exc:
+        raise context.error(f"bytes that are not valid {encoding} ({exc.reason})",
+                            hint="Pass the right --encoding, or re-save the file as UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise context.error(f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", line=exc.lineno) from None
+    except RecursionError:
+        raise context.error("JSON nested too deeply") from None
 
 
 # Rows ---------------------------------------------------------------------------------
