@@ -150,3 +150,129 @@ def _json_term(term) -> dict:
     elif term.datatype:
         out["datatype"] = str(term.datatype)
     return out
+
+
+# --- Result formats for the SPARQL 1.1 Protocol --------------------------------------------
+# Media types the endpoint offers, mapped to the names used by `render_results` /
+# `render_graph` (also accepted as ?format= overrides).
+RESULT_MEDIA_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_MEDIA_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+class QueryTimeout(LimitExceeded):
+    """The query ran past the time limit and was stopped."""
+
+    code = "query_timeout"
+    status = 503
+
+
+@dataclass
+class GraphResult:
+    """A CONSTRUCT or DESCRIBE result, capped at `limit` triples."""
+
+    triples: list[tuple]
+    truncated: bool = False
+
+
+def run_query(kg: KnowledgeGraph, checked: CheckedQuery, limit: int = 10_000) -> "Table | GraphResult":
+    """Run a checked user query of any form; rows or triples are capped at `limit`."""
+    if checked.form not in ("ConstructQuery", "DescribeQuery"):
+        return run_select(kg, checked.text, limit=limit)
+    result = kg.query(checked.text)
+    triples: list[tuple] = []
+    truncated = False
+    for triple in result:
+        if len(triples) >= limit:
+            truncated = True
+            break
+        triples.append(triple)
+    return GraphResult(triples=triples, truncated=truncated)
+
+
+def render_results(table: Table, fmt: str) -> str:
+    """A SELECT/ASK result in one of the SPARQL 1.1 result formats (json, xml, csv, tsv)."""
+    if fmt == "json":
+        return json.dumps(to_sparql_json(table), ensure_ascii=False)
+    if fmt == "xml":
+        return _results_xml(table)
+    if fmt == "csv":
+        return _results_delimited(table, ",", _csv_term, header=table.variables)
+    if fmt == "tsv":
+        return _results_delimited(table, "\t", _tsv_term, header=["?" + v for v in table.variables])
+    raise QueryError(f"Unknown result format '{fmt}'.", "Use json, xml, csv or tsv.")
+
+
+def render_graph(result: GraphResult, fmt: str) -> str:
+    """A CONSTRUCT/DESCRIBE result as Turtle, N-Triples, JSON-LD or RDF/XML."""
+    from rdflib import Graph
+
+    from kg.vocab import PREFIXES
+
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    for triple in result.triples:
+        graph.add(triple)
+    if fmt not in GRAPH_MEDIA_TYPES.values():
+        raise QueryError(f"Unknown graph format '{fmt}'.", "Use turtle, nt, json-ld or xml.")
+    return graph.serialize(format=fmt)
+
+
+def _results_xml(table: Table) -> str:
+    from rdflib.query import Result
+    from rdflib.term import Variable
+
+    if table.boolean is not None:
+        result = Result("ASK")
+        result.askAnswer = table.boolean
+    else:
+        result = Result("SELECT")
+        result.vars = [Variable(v) for v in table.variables]
+        result.bindings = [{Variable(v): t for v, t in zip(table.variables, row) if t is not None}
+                           for row in table.rows]
+    return result.serialize(format="xml").decode("utf-8")
+
+
+def _csv_term(term) -> str:
+    # SPARQL 1.1 CSV: IRIs and literals as their plain text, blank nodes as _:label.
+    if isinstance(term, BNode):
+        return "_:" + str(term)
+    return term_text(term)
+
+
+def _tsv_term(term) -> str:
+    # SPARQL 1.1 TSV: terms in their N-Triples/Turtle form.
+    from kg.nquads import term_nt
+
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return "_:" + str(term)
+    return term_nt(term)
+
+
+def _results_delimited(table: Table, delimiter: str, render_term, header: list[str]) -> str:
+    buffer = io.StringIO()
+    if delimiter == ",":
+        writer = csv.writer(buffer, lineterminator="\r\n")
+    else:
+        # TSV terms are already escaped N-Triples; no quoting layer on top.
+        writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE,
+                            escapechar=None, quotechar=None)
+    if table.boolean is not None:
+        writer.writerow(["_askResult"])
+        writer.writerow(["true" if table.boolean else "false"])
+        return buffer.getvalue()
+    writer.writerow(header)
+    writer.writerows([[render_term(t) for t in row] for row in table.rows])
+    return buffer.getvalue()

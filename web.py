@@ -1,0 +1,206 @@
+"""The Flask application: configuration, views, security headers, errors, blueprints.
+
+`create_app(config)` is the only entry point (`scipop serve` runs it under waitress).
+Handlers live in webapp/ and stay thin: they call kg/ and search/.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from kg.errors import NotFound, ScipopError
+from webapp import auth, entity_data, i18n
+from webapp.config import WebConfig, load_config
+from webapp.links import href
+from webapp.sparql_pool import SparqlPool
+from webapp.state import ViewState
+
+HERE = Path(__file__).resolve().parent / "webapp"
+# No inline scripts or styles anywhere: SVG charts use presentation attributes.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+API_PREFIXES = ("/api/", "/sparql", "/.well-known/")
+
+
+@dataclass
+class Services:
+    """What the handlers share: configuration, the open views, the SPARQL workers."""
+
+    config: WebConfig
+    views: ViewState
+    sparql: SparqlPool
+
+    @property
+    def base(self) -> str:
+        return self.config.settings.base_iri
+
+
+def create_app(config: dict | None = None) -> Flask:
+    web_config = load_config(config)
+    app = Flask(__name__, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
+    app.config.update(
+        SECRET_KEY=web_config.secret_key,
+        MAX_CONTENT_LENGTH=web_config.max_request_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=web_config.production,
+        JSON_AS_ASCII=False,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.json.ensure_ascii = False
+    app.extensions["scipop"] = Services(
+        config=web_config,
+        views=ViewState(web_config.settings, web_config.search_engine),
+        sparql=SparqlPool(web_config.sparql_workers, web_config.sparql_timeout),
+    )
+    _register_request_hooks(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp import api, linked_data, pages, sparql
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(linked_data.bp)  # last: its entity routes are the catch-alls
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def choose_view_and_language():
+        g.services = app.extensions["scipop"]
+        g.lang = i18n.choose_lang(request)
+        g.user = auth.current_user()
+        g.view = auth.view_for_request()
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if g.get("user") is not None:
+            headers["Cache-Control"] = "private, no-store"  # staff pages show restricted records
+        asked = request.args.get("lang")
+        if asked in i18n.LANGS:
+            response.set_cookie(i18n.COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True)
+        origin = app.extensions["scipop"].config.cors_origin
+        if origin and request.path.startswith(API_PREFIXES + ("/project/", "/person/", "/org/", "/output/",
+                                                               "/work/", "/code/")):
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            headers.add("Vary", "Origin")
+        return response
+
+
+def _explicit_html() -> bool:
+    return any(value == "text/html" and quality > 0 for value, quality in request.accept_mimetypes)
+
+
+def wants_json() -> bool:
+    """API, SPARQL and VoID answer errors in JSON unless a browser asks for HTML; pages in HTML
+    unless the client asked for something else (a linked-data client asking for Turtle)."""
+    if request.path.startswith("/api/"):
+        return True
+    if request.path.startswith(API_PREFIXES):
+        return not _explicit_html()
+    specific = [value for value, quality in request.accept_mimetypes if value != "*/*" and quality > 0]
+    return bool(specific) and not _explicit_html()
+
+
+def error_response(error: ScipopError):
+    status = getattr(error, "status", 400)
+    if wants_json():
+        response = jsonify(error.to_dict())
+        response.status_code = status
+    else:
+        response = app_render_error(error, status)
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    if status in (404, 406):
+        response.headers["Vary"] = "Accept"
+    return response
+
+
+def app_render_error(error: ScipopError, status: int):
+    from flask import make_response
+
+    return make_response(render_template("error.html", error=error, status=status), status)
+
+
+class HttpError(ScipopError):
+    """A werkzeug HTTP error (404 route, 405, 413 body too large) in the one error shape."""
+
+    def __init__(self, exc: HTTPException) -> None:
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
+                 415: "unsupported_media_type", 406: "not_acceptable"}
+        super().__init__(exc.description or exc.name)
+        self.code = codes.get(exc.code or 400, "bad_request")
+        self.status = exc.code or 400
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ScipopError)
+    def scipop_error(error: ScipopError):
+        return error_response(error)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # A bug, not a user mistake: log the traceback, answer in the one error shape.
+        app.logger.exception("Unhandled error on %s", request.path)
+        error = ScipopError("Something went wrong on the server.", "Try again; report it if it persists.")
+        error.code, error.status = "internal_error", 500
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 404:
+            # One body for every unknown path: the same as an unknown entity.
+            from webapp.entity_data import NOT_FOUND_MESSAGE
+
+            return error_response(NotFound(NOT_FOUND_MESSAGE))
+        response = error_response(HttpError(exc))
+        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def helpers():
+        services = app.extensions["scipop"]
+
+        def t(key: str, **values) -> str:
+            return i18n.translate(g.get("lang", i18n.DEFAULT_LANG), key, **values)
+
+        def link(iri):
+            return href(iri, services.base)
+
+        def lang_url(lang: str) -> str:
+            args = request.args.to_dict(flat=False)
+            args["lang"] = [lang]
+            from urllib.parse import urlencode
+
+            return request.path + "?" + urlencode(args, doseq=True)
+
+        def concept_label(iri) -> str:
+            return entity_data.concept_label(str(iri), g.get("lang", i18n.DEFAULT_LANG)) or str(iri)
+
+        def property_label(iri) -> str:
+            return entity_data.property_label(str(iri), g.get("lang", i18n.DEFAULT_LANG))
+
+        return {"t": t, "link": link, "lang_url": lang_url, "csrf_token": auth.csrf_token,
+                "concept_label": concept_label, "property_label": property_label,
+                "base_iri": services.base, "lang": g.get("lang", i18n.DEFAULT_LANG),
+                "user": g.get("user"), "view": g.get("view")}

@@ -1,0 +1,1 @@
+"""The web front end's blueprints and helpers; `web.create_app` assembles them."""

@@ -1,0 +1,84 @@
+"""Small helpers every blueprint uses: the request's view, SPARQL through the workers,
+query-string parsing for search filters, and the example query library."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, g, request
+
+from kg.errors import QueryError
+from kg.store import KnowledgeGraph
+from webapp.sparql_pool import Answer, Job
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "docs" / "queries"
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+
+
+def services():
+    return current_app.extensions["scipop"]
+
+
+def view_graph() -> KnowledgeGraph:
+    """The store this request may read: public for everyone, full for logged-in staff."""
+    return services().views.graph(g.view)
+
+
+def view_index():
+    return services().views.index(g.view)
+
+
+def run_sparql(query: str, fmt: str) -> Answer:
+    """A user query on the request's view, in a worker process with the time and row limits."""
+    svc = services()
+    view = svc.views.view_settings(g.view)
+    job = Job(data_dir=str(view.data_dir), base_iri=view.base_iri, query=query, fmt=fmt,
+              max_rows=svc.config.sparql_max_rows)
+    return svc.sparql.run(job)
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(f"'{name}' must be a whole number, not '{raw[:20]}'.", f"Use {name}={default}.") from None
+    return min(max(value, low), high)
+
+
+def filter_args(keys) -> dict[str, list[str]]:
+    """Search filters from the query string: ?department=A&department=C&tier=obliged …"""
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        values = [v.strip()[:200] for v in request.args.getlist(key) if v.strip()]
+        if values:
+            out[key] = values
+    return out
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str
+    title: str
+    text: str
+
+
+@lru_cache(maxsize=1)
+def examples() -> tuple[Example, ...]:
+    """docs/queries/*.rq; the first comment line is the title."""
+    found = []
+    if QUERIES_DIR.is_dir():
+        for path in sorted(QUERIES_DIR.glob("*.rq")):
+            text = path.read_text(encoding="utf-8")
+            title = path.stem.replace("-", " ")
+            for line in text.splitlines():
+                if line.startswith("#"):
+                    title = re.sub(r"^#+\s*", "", line).strip() or title
+                    break
+            found.append(Example(slug=path.stem, title=title, text=text))
+    return tuple(found)

@@ -1,0 +1,104 @@
+"""The web app's configuration: one dataclass built from a dict and SCIPOP_* variables.
+
+Everything a deployment sets (secret key, staff accounts, SPARQL limits, CORS) comes from
+configuration; nothing is hard-coded. `create_app(config)` passes its dict here; keys are
+the environment variable names (SCIPOP_SECRET_KEY …), so tests and deployments speak the
+same language.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.config import DEFAULT_BASE_IRI, Settings
+from kg.errors import ConfigError
+
+# Secret keys that are obviously not secret: refused in production.
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    name: str
+    password_hash: str  # werkzeug.security hash, e.g. pbkdf2:sha256:600000$…
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    settings: Settings
+    secret_key: str
+    production: bool = False
+    staff: dict[str, StaffUser] = field(default_factory=dict)
+    sparql_timeout: float = 10.0
+    sparql_max_rows: int = 10_000
+    sparql_workers: int = 2
+    cors_origin: str | None = None       # None: no CORS headers at all
+    max_request_bytes: int = 64 * 1024   # forms and SPARQL bodies; queries themselves stop at 10 KB
+    search_engine: str | None = None
+
+
+def _get(config: dict, env: dict, key: str, default=None):
+    if key in config:
+        return config[key]
+    return env.get(key, default)
+
+
+
+def parse_staff(spec: str, admins: str = "") -> dict[str, StaffUser]:
+    """'alice:<hash>,bob:<hash>' -> users; hashes contain ':' and '$' but never ','."""
+    admin_names = {a.strip() for a in admins.split(",") if a.strip()}
+    users: dict[str, StaffUser] = {}
+    for entry in (spec or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        name, sep, password_hash = entry.partition(":")
+        if not sep or not name or not password_hash:
+            raise ConfigError(f"The staff account entry '{name or entry[:20]}' has no password hash.",
+                              "Set SCIPOP_STAFF_USERS to 'name:<werkzeug hash>,…' (see docs/http-api.md).")
+        users[name] = StaffUser(name, password_hash, name in admin_names)
+    return users
+
+
+def load_config(config: dict | None = None, environ: dict | None = None) -> WebConfig:
+    """The app's configuration from `config` (wins) and the environment."""
+    config = dict(config or {})
+    env = dict(os.environ if environ is None else environ)
+    settings = config.get("settings")
+    if settings is None:
+        settings = Settings(
+            data_dir=Path(_get(config, env, "SCIPOP_DATA_DIR", "scipop-data")),
+            base_iri=_get(config, env, "SCIPOP_BASE_IRI", DEFAULT_BASE_IRI),
+            store_url=_get(config, env, "SCIPOP_STORE_URL") or None,
+        )
+    production = str(_get(config, env, "SCIPOP_ENV", "development")).strip().lower() == "production"
+    secret = str(_get(config, env, "SCIPOP_SECRET_KEY", "") or "")
+    if production and (secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH):
+        raise ConfigError("SCIPOP_ENV=production needs a real secret key.",
+                          f"Set SCIPOP_SECRET_KEY to a random value of at least {MIN_SECRET_LENGTH} characters, "
+                          "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+    if not secret:
+        # Development: a per-process key; sessions (staff logins) end when the server restarts.
+        secret = secrets.token_urlsafe(48)
+    try:
+        return WebConfig(
+            settings=settings,
+            secret_key=secret,
+            production=production,
+            staff=parse_staff(str(_get(config, env, "SCIPOP_STAFF_USERS", "") or ""),
+                              str(_get(config, env, "SCIPOP_ADMIN_USERS", "") or "")),
+            sparql_timeout=float(_get(config, env, "SCIPOP_SPARQL_TIMEOUT", 10.0)),
+            sparql_max_rows=int(_get(config, env, "SCIPOP_SPARQL_MAX_ROWS", 10_000)),
+            sparql_workers=int(_get(config, env, "SCIPOP_SPARQL_WORKERS", 2)),
+            cors_origin=(_get(config, env, "SCIPOP_CORS_ORIGIN") or None),
+            max_request_bytes=int(_get(config, env, "SCIPOP_MAX_REQUEST_BYTES", 64 * 1024)),
+            search_engine=_get(config, env, "SCIPOP_SEARCH_ENGINE") or None,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"A numeric web setting is not a number ({exc}).",
+                          "Check SCIPOP_SPARQL_TIMEOUT, SCIPOP_SPARQL_MAX_ROWS, SCIPOP_SPARQL_WORKERS and "
+                          "SCIPOP_MAX_REQUEST_BYTES.") from exc

@@ -1,0 +1,278 @@
+"""HTML pages: home, search, talent pool, unpopularized results, departments, SPARQL."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+from flask import Blueprint, Response, g, render_template, request
+
+from kg import concepts
+from kg import vocab as V
+from kg.errors import NotFound, QueryError, ScipopError
+from webapp import charts, facts
+from webapp.common import (MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, run_sparql, services,
+                           view_graph, view_index)
+from webapp.i18n import translate
+from webapp.state import SearchUnavailable
+
+bp = Blueprint("pages", __name__)
+
+SEARCH_FILTERS = ("department", "application_code", "project_type", "output_kind", "work_kind", "tier",
+                  "institution", "region", "year", "popularized", "in_pool", "title")
+UNPOP_FILTERS = ("department", "application_code", "project_type", "tier", "institution", "region", "year")
+CSV_EXPORT_MAX = 20_000
+KINDS = ("project", "researcher", "output", "work", "institution")
+
+
+def _t(key: str, **values) -> str:
+    return translate(g.lang, key, **values)
+
+
+def _legend() -> dict[str, str]:
+    return {"popularized": _t("status.popularized"), "unpopularized": _t("status.unpopularized"),
+            "noresults": _t("status.noresults")}
+
+
+@bp.route("/")
+def home():
+    views = services().views
+    data = views.fact(g.view, ("home",), facts.home_facts)
+    depts = facts.departments()
+    dept_names = {str(d): f"{concepts.notation(d)} {concepts.pref_label(d, g.lang)}" for d in depts}
+    dept_links = {dept_names[str(d)]: f"/department/{concepts.notation(d)}" for d in depts}
+    by_dept = [(dept_names[str(d)], data["by_department"].get(str(d), 0)) for d in depts]
+    coverage = [(dept_names[str(d)], data["coverage_department"].get(str(d), {})) for d in depts
+                if data["coverage_department"].get(str(d))]
+    tiers = [(concepts.pref_label(t, g.lang), data["coverage_tier"].get(str(t), {}))
+             for t in (V.TierObliged, V.TierEncouraged, V.TierOther) if data["coverage_tier"].get(str(t))]
+    chart = {
+        "departments": charts.bar_chart(by_dept, _t("home.by_department"), links=dept_links),
+        "years": charts.column_chart(data["by_year"], _t("home.by_year")),
+        "coverage": charts.coverage_chart(coverage, _t("home.coverage"), _legend(), links=dept_links),
+        "tiers": charts.coverage_chart(tiers, _t("home.coverage_tier"), _legend()),
+    }
+    dept_items = [(concepts.notation(d), dept_names[str(d)]) for d in depts]
+    return render_template("home.html", counts=data["classes"], charts=chart, dept_items=dept_items,
+                           reports=_reports_available())
+
+
+def _reports_available() -> bool:
+    try:
+        import kg.reports  # noqa: F401  (the reports engineer's module; linked once it lands)
+    except ImportError:
+        return False
+    return True
+
+
+@bp.route("/department/<letter>")
+def department(letter: str):
+    dept = facts.department_by_letter(letter) if len(letter) == 1 else None
+    if dept is None:
+        from webapp.entity_data import NOT_FOUND_MESSAGE
+
+        raise NotFound(NOT_FOUND_MESSAGE)
+    data = services().views.fact(g.view, ("department", str(dept)), lambda kg: facts.department_facts(kg, dept))
+    name = concepts.pref_label(dept, g.lang)
+    chart = {
+        "years": charts.column_chart(data["by_year"], _t("home.by_year")),
+        "coverage": charts.coverage_chart([(name, data["status"])], _t("home.coverage"), _legend()),
+        "institutions": charts.bar_chart([(i["label"], i["n"]) for i in data["institutions"]],
+                                         _t("dept.top_institutions"), colour=charts.PALETTE[1]),
+    }
+    return render_template("department.html", dept=dept, letter=concepts.notation(dept), name=name, data=data,
+                           charts=chart)
+
+
+# --- Search ------------------------------------------------------------------------------------
+def _search_query(kind_default: str | None = None):
+    from search import SearchQuery
+
+    kind = request.args.get("kind") or kind_default
+    if kind and kind not in KINDS:
+        raise QueryError(f"Unknown kind '{kind[:30]}'.", "Use one of: " + ", ".join(KINDS) + ".")
+    sort = request.args.get("sort", "relevance")
+    if sort not in ("relevance", "recent", "significance"):
+        sort = "relevance"
+    return SearchQuery(text=request.args.get("q", "")[:500], kind=kind, filters=filter_args(SEARCH_FILTERS),
+                       sort=sort, page=int_arg("page", 1, 1, MAX_PAGE),
+                       per_page=int_arg("per_page", 20, 1, MAX_PER_PAGE))
+
+
+def _pages(total: int, query) -> dict:
+    pages = max(1, math.ceil(total / query.per_page))
+    return {"page": query.page, "pages": pages, "prev": query.page - 1 if query.page > 1 else None,
+            "next": query.page + 1 if query.page < pages else None}
+
+
+def page_url(**changes) -> str:
+    """The current URL with some arguments replaced (None removes one); page resets unless given."""
+    from urllib.parse import urlencode
+
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        elif isinstance(value, list):
+            args[key] = value
+        else:
+            args[key] = [str(value)]
+    return request.path + ("?" + urlencode(args, doseq=True) if args else "")
+
+
+def toggle_url(key: str, value: str) -> str:
+    current = request.args.getlist(key)
+    values = [v for v in current if v != value] if value in current else current + [value]
+    return page_url(**{key: values or None})
+
+
+@bp.app_context_processor
+def url_helpers():
+    return {"page_url": page_url, "toggle_url": toggle_url, "facet_label": facet_label}
+
+
+def facet_label(key: str, value: str) -> str:
+    """A facet value as people read it: department and tier names, yes/no."""
+    if key == "department":
+        dept = facts.department_by_letter(value) if len(value) == 1 else None
+        return f"{value} {concepts.pref_label(dept, g.lang)}" if dept is not None else value
+    if key in ("popularized", "in_pool") and value in ("yes", "no"):
+        return _t(value)
+    if key == "tier":
+        tiers = {"obliged": V.TierObliged, "encouraged": V.TierEncouraged, "other": V.TierOther}
+        return concepts.pref_label(tiers[value], g.lang) if value in tiers else value
+    return value
+
+
+@bp.route("/search")
+def search():
+    text = request.args.get("q", "")
+    if not text and not request.args:
+        return render_template("search.html", results=None, query=None, error=None)
+    try:
+        query = _search_query()
+        results = view_index().search(query)
+    except SearchUnavailable as error:
+        return render_template("search.html", results=None, query=None, error=error), error.status
+    return render_template("search.html", results=results, query=query, pages=_pages(results.total, query),
+                           error=None)
+
+
+@bp.route("/talent")
+def talent():
+    topic = request.args.get("topic", "")[:300]
+    hits, error = None, None
+    if topic:
+        try:
+            hits = view_index().talent(_talent_query(topic))
+        except SearchUnavailable as exc:
+            error = exc
+    return render_template("talent.html", hits=hits, topic=topic, error=error, departments=facts.departments())
+
+
+def _talent_query(topic: str):
+    from search import TalentQuery
+
+    pool = request.args.get("in_pool")
+    return TalentQuery(topic=topic, department=request.args.get("department") or None,
+                       institution=request.args.get("institution") or None,
+                       region=request.args.get("region") or None, title=request.args.get("title") or None,
+                       in_pool=True if pool == "yes" else None, limit=int_arg("limit", 20, 1, 100))
+
+
+def _unpop_query(page: int | None = None, per_page: int | None = None):
+    from search import SearchQuery
+
+    return SearchQuery(text=request.args.get("q", "")[:500], kind="project", filters=filter_args(UNPOP_FILTERS),
+                       sort=request.args.get("sort", "significance") if request.args.get("sort") in
+                       ("relevance", "recent", "significance") else "significance",
+                       page=page or int_arg("page", 1, 1, MAX_PAGE),
+                       per_page=per_page or int_arg("per_page", 25, 1, MAX_PER_PAGE))
+
+
+@bp.route("/unpopularized")
+def unpopularized():
+    try:
+        query = _unpop_query()
+        results = view_index().unpopularized(query)
+    except SearchUnavailable as error:
+        return render_template("unpopularized.html", results=None, error=error, departments=facts.departments()), 503
+    return render_template("unpopularized.html", results=results, query=query, pages=_pages(results.total, query),
+                           error=None, departments=facts.departments())
+
+
+CSV_COLUMNS = ("iri", "label", "kind", "year", "department", "project_type", "tier", "institution", "outputs", "works")
+
+
+@bp.route("/unpopularized.csv")
+def unpopularized_csv():
+    """Every matching project (up to CSV_EXPORT_MAX) as CSV, with a UTF-8 BOM so Excel reads the Chinese."""
+    index = view_index()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    page, written = 1, 0
+    while written < CSV_EXPORT_MAX:
+        results = index.unpopularized(_unpop_query(page=page, per_page=MAX_PER_PAGE))
+        for hit in results.hits:
+            writer.writerow(csv_row(hit))
+            written += 1
+        if not results.hits or page * MAX_PER_PAGE >= results.total:
+            break
+        page += 1
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=unpopularized.csv"})
+
+
+def csv_row(hit) -> list[str]:
+    fields = hit.fields or {}
+    row = [hit.iri, hit.label, hit.kind]
+    for key in CSV_COLUMNS[3:]:
+        value = fields.get(key, "")
+        row.append(_csv_safe("; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)))
+    row[1] = _csv_safe(row[1])
+    return row
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is a formula to spreadsheet programs: neutralize it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- SPARQL page --------------------------------------------------------------------------------
+@bp.route("/query")
+def query_page():
+    text = request.args.get("query", "")
+    chosen = request.args.get("example", "")
+    library = examples()
+    if not text and chosen:
+        text = next((e.text for e in library if e.slug == chosen), "")
+    result, error = None, None
+    if text:
+        try:
+            result = _table(run_sparql(text, "json"))
+        except ScipopError as exc:
+            if exc.code != "not_acceptable":
+                error = exc
+            else:  # CONSTRUCT / DESCRIBE: show the graph as Turtle
+                try:
+                    answer = run_sparql(text, "turtle")
+                    result = {"graph": answer.body.decode("utf-8"), "form": answer.form, "truncated": answer.truncated}
+                except ScipopError as graph_error:
+                    error = graph_error
+    cfg = services().config
+    status = error.status if error is not None else 200
+    return render_template("query.html", text=text, examples=library, chosen=chosen, result=result, error=error,
+                           timeout=cfg.sparql_timeout, max_rows=cfg.sparql_max_rows), status
+
+
+def _table(answer) -> dict:
+    data = json.loads(answer.body)
+    if "boolean" in data:
+        return {"boolean": data["boolean"], "form": answer.form, "truncated": False}
+    variables = data["head"]["vars"]
+    rows = [[binding.get(v) for v in variables] for binding in data["results"]["bindings"]]
+    return {"variables": variables, "rows": rows, "form": answer.form, "truncated": answer.truncated}

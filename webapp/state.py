@@ -1,0 +1,120 @@
+"""Which store and index a request reads, reopened when a new publication becomes current.
+
+Anonymous requests get the public view (a store that physically lacks restricted records,
+and its own search index); logged-in staff get the full view. `published/CURRENT` changes
+atomically after each ingest, so every request compares its stamp (one small file read)
+and the views are reopened when it moved. Old handles are dropped, not closed: a request
+still running on them finishes on the publication it started with.
+
+Page facts that need whole-graph aggregates (~1 s at 100k projects) are computed once per
+publication and view and kept here.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from kg.config import Settings
+from kg.errors import NotFound, ScipopError
+from kg.publish import current_stamp, view_settings
+from kg.store import KnowledgeGraph
+from kg.views import FULL, PUBLIC, open_view
+
+VIEWS = (PUBLIC, FULL)
+
+
+class SearchUnavailable(ScipopError):
+    code = "search_unavailable"
+    status = 503
+
+
+@dataclass
+class _Publication:
+    stamp: str | None
+    graphs: dict[str, KnowledgeGraph] = field(default_factory=dict)
+    indexes: dict[str, Any] = field(default_factory=dict)
+    facts: dict[tuple, Any] = field(default_factory=dict)
+
+
+class ViewState:
+    """The open views of the current publication, shared by all request threads."""
+
+    def __init__(self, settings: Settings, search_engine: str | None = None) -> None:
+        self.settings = settings
+        self.search_engine = search_engine
+        self._lock = threading.Lock()
+        self._current = _Publication(stamp=None)
+
+    def publication(self) -> _Publication:
+        stamp = current_stamp(self.settings)
+        current = self._current
+        if stamp != current.stamp:
+            with self._lock:
+                if self._current.stamp != stamp:
+                    self._current = _Publication(stamp=stamp)
+                current = self._current
+        return current
+
+    @property
+    def stamp(self) -> str | None:
+        return self.publication().stamp
+
+    def graph(self, view: str) -> KnowledgeGraph:
+        if view not in VIEWS:
+            raise ValueError(view)
+        publication = self.publication()
+        graph = publication.graphs.get(view)
+        if graph is None:
+            with self._lock:
+                graph = publication.graphs.get(view)
+                if graph is None:
+                    graph = open_view(self.settings, view)
+                    publication.graphs[view] = graph
+        return graph
+
+    def view_settings(self, view: str) -> Settings:
+        """Settings pointing at the current publication's view (for the SPARQL workers)."""
+        published = view_settings(self.settings, view)
+        if published is None:
+            raise NotFound("Nothing has been published from this data directory yet.",
+                           "Run `scipop build --demo`, or `scipop ingest …` followed by `scipop publish`.")
+        return published
+
+    def index(self, view: str):
+        """The search index of `view`; SearchUnavailable when search is not built."""
+        publication = self.publication()
+        index = publication.indexes.get(view)
+        if index is not None:
+            return index
+        with self._lock:
+            index = publication.indexes.get(view)
+            if index is None:
+                index = _open_index(self.settings, view, self.search_engine)
+                publication.indexes[view] = index
+        return index
+
+    def fact(self, view: str, key: tuple, compute: Callable[[KnowledgeGraph], Any]) -> Any:
+        """A value computed once per publication and view (page aggregates)."""
+        publication = self.publication()
+        full_key = (view,) + key
+        if full_key in publication.facts:
+            return publication.facts[full_key]
+        value = compute(self.graph(view))
+        publication.facts[full_key] = value  # a race only computes twice; both results are equal
+        return value
+
+
+def _open_index(settings: Settings, view: str, engine: str | None):
+    try:
+        from search import open_index
+    except ImportError as exc:
+        raise SearchUnavailable("Search is not available in this installation.",
+                                "Install the search package and run `scipop build`.") from exc
+    try:
+        return open_index(settings, view=view, engine=engine)
+    except ScipopError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise SearchUnavailable(f"The search index cannot be opened ({exc}).",
+                                "Run `scipop build` (or `scipop index`) to build it.") from exc
