@@ -251,5 +251,35 @@ def extract_grants(context: Context) -> None:
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
+# Serve (web front end, SPARQL endpoint, linked data) ----------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes the server.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Request threads.")
+@click.option("--engine", default=None, help="Search engine of the index (default: the index's own).")
+@pass_context
+def serve(context: Context, host: str, port: int, threads: int, engine: str | None) -> None:
+    """Run the web pages, JSON API, SPARQL endpoint and linked data under waitress."""
+    import os
+
+    from waitress import serve as waitress_serve
+
+    from kg.publish import current_stamp
+    from web import create_app
+
+    if current_stamp(context.settings) is None and not context.settings.store_url:
+        context.say("Nothing is published yet: pages will answer 404 until `scipop build --demo` or `scipop publish`.")
+    config = {"settings": context.settings}
+    if engine:
+        config["SCIPOP_SEARCH_ENGINE"] = engine
+    app = create_app({**{k: v for k, v in os.environ.items() if k.startswith("SCIPOP_")}, **config})
+    context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ ({threads} threads). Ctrl-C stops.")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="scipop", clear_untrusted_proxy_headers=True,
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    finally:
+        app.extensions["scipop"].sparql.close()
+
+
 if __name__ == "__main__":
     main()
