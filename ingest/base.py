@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -56,14 +56,17 @@ class MappedRecord:
 RecordStream = Iterator["MappedRecord | InputError"]
 
 
-class FormatModule(Protocol):
-    """One source format. `sniff` looks at the name and the first bytes only."""
+@dataclass(frozen=True)
+class FormatModule:
+    """One source format as the registry sees it; each format module exposes one as MODULE.
+
+    `sniff` looks at the file name and the first bytes only; `read` maps the whole file.
+    """
 
     name: str
     description: str
-
-    def sniff(self, path: Path, head: bytes) -> bool: ...
-    def read(self, context: IngestContext) -> RecordStream: ...
+    sniff: Callable[[Path, bytes], bool]
+    read: Callable[[IngestContext], RecordStream]
 
 
 class RecordBuilder:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.base import IngestContext, MappedRecord, RecordStream
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordStream
 from ingest.outputs import (Author, Institution, OutputRecord, as_dict, as_list, as_str, count_or_error,
                             doi_or_error, json_documents, orcid_or_error, output_iri, ror_or_none, strip_markup,
                             year_or_error)
@@ -133,11 +133,4 @@ def _funder(out: OutputRecord, funder: dict) -> None:
     out.mine(name)
 
 
-class _Module:
-    name = NAME
-    description = "Crossref work JSON (message, API envelope, work list, or JSON lines)"
-    sniff = staticmethod(sniff)
-    read = staticmethod(read)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "Crossref work JSON (message, API envelope, work list, or JSON lines)", sniff, read)

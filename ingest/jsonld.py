@@ -18,14 +18,13 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.jsonld import to_rdf
 
-from ingest.base import IngestContext, MappedRecord, RecordStream, identifier, review_status
+from ingest.base import FormatModule, IngestContext, RecordStream, identifier, review_status
 from ingest.popsci_works import (Creator, WorkFields, build_work, creator_for_id, creator_for_name, looks_like_orcid,
                                  parse_count, unique)
 from ingest.tabular import fold, parse_date, read_json_document
@@ -379,16 +378,4 @@ def sniff(path: Path, head: bytes) -> bool:
     return suffix == ".jsonld" or (suffix == ".json" and b'"@context"' in head)
 
 
-@dataclass(frozen=True)
-class _Module:
-    name: str = NAME
-    description: str = "schema.org JSON-LD popular-science works (context resolved locally, never fetched)"
-
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return sniff(path, head)
-
-    def read(self, context: IngestContext) -> Iterator[MappedRecord | InputError]:
-        return read(context)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "schema.org JSON-LD popular-science works (context resolved locally, never fetched)", sniff, read)

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
-from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, has_cjk, identifier, is_public, review_status
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, has_cjk, identifier, is_public, review_status
 from ingest.tabular import fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
 from kg import concepts
 from kg import vocab as V
@@ -483,16 +482,4 @@ def read(context: IngestContext) -> RecordStream:
             yield exc
 
 
-@dataclass(frozen=True)
-class _Module:
-    name: str = NAME
-    description: str = "NSFC funded-project exports (CSV, TSV, XLSX, JSON lines) with Chinese or English headers"
-
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return sniff(path, head)
-
-    def read(self, context: IngestContext) -> Iterator[MappedRecord | InputError]:
-        return read(context)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "NSFC funded-project exports (CSV, TSV, XLSX, JSON lines) with Chinese or English headers", sniff, read)

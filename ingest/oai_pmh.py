@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterator
 from xml.etree.ElementTree import Element
 
-from ingest.base import IngestContext, MappedRecord
+from ingest.base import FormatModule, IngestContext, MappedRecord
 from ingest.outputs import (OAR_FIELD_CONFIDENCE, Author, GrantClaim, Institution, OutputRecord, collapse,
                             doi_or_error, output_iri, year_or_error)
 from ingest.safexml import iter_elements, local, namespace, text_of
@@ -261,11 +261,4 @@ def _map_arxiv(context: IngestContext, arxiv: Element, oai_id: str) -> MappedRec
     return out.done()
 
 
-class _Module:
-    name = NAME
-    description = "OAI-PMH ListRecords/GetRecord response (oai_dc or arXiv metadata)"
-    sniff = staticmethod(sniff)
-    read = staticmethod(read)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "OAI-PMH ListRecords/GetRecord response (oai_dc or arXiv metadata)", sniff, read)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.base import IngestContext, MappedRecord, RecordStream
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordStream
 from ingest.outputs import (Author, Institution, OutputRecord, as_dict, as_list, as_str, count_or_error,
                             doi_or_error, json_documents, orcid_or_error, output_iri, ror_or_none, year_or_error)
 from kg.errors import InputError
@@ -125,11 +125,4 @@ def abstract_from_index(index: Any) -> str:
     return " ".join(slots[p] for p in sorted(slots))
 
 
-class _Module:
-    name = NAME
-    description = "OpenAlex Work JSON (one object, a list/API page, or JSON lines)"
-    sniff = staticmethod(sniff)
-    read = staticmethod(read)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "OpenAlex Work JSON (one object, a list/API page, or JSON lines)", sniff, read)

@@ -13,13 +13,11 @@ not a valid ORCID refuses the record: we do not invent people.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from rdflib import URIRef
 
-from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier
 from ingest.popsci_works import XSD_DATE_TYPES, unique
 from ingest.tabular import fold, read_json_document
 from kg import vocab as V
@@ -229,16 +227,7 @@ def read(context: IngestContext) -> RecordStream:
         yield exc
 
 
-@dataclass(frozen=True)
-class _Module:
-    name: str = NAME
-    description: str = "ORCID public API record JSON (v3.0; v2.x read where the shape allows)"
+def _sniff(path: Path, head: bytes) -> bool:
+    return path.suffix.lower() == ".json" and b'"orcid-identifier"' in head
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() == ".json" and b'"orcid-identifier"' in head
-
-    def read(self, context: IngestContext) -> Iterator[MappedRecord | InputError]:
-        return read(context)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "ORCID public API record JSON (v3.0; v2.x read where the shape allows)", _sniff, read)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from rdflib import URIRef
 from rdflib.namespace import XSD
 
-from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
 from ingest.tabular import Columns, fold, header_key, parse_date, parse_int, read_rows, split_list
 from kg import concepts
 from kg import vocab as V
@@ -334,16 +333,7 @@ def decode_head(head: bytes) -> str:
     return head.decode("utf-8", errors="ignore")
 
 
-@dataclass(frozen=True)
-class _Module:
-    name: str = NAME
-    description: str = "Popular-science works (CSV, TSV, XLSX, JSON lines): articles, videos, lectures, events …"
+def _sniff(path: Path, head: bytes) -> bool:
+    return sniff_tabular(path, head, ID_HEADERS)
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return sniff_tabular(path, head, ID_HEADERS)
-
-    def read(self, context: IngestContext) -> Iterator[MappedRecord | InputError]:
-        return read(context)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "Popular-science works (CSV, TSV, XLSX, JSON lines): articles, videos, lectures, events …", _sniff, read)

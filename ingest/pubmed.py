@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from ingest.base import IngestContext, MappedRecord, RecordStream
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordStream
 from ingest.outputs import (Author, Institution, OutputRecord, doi_or_error, orcid_or_error, output_iri,
                             ror_or_none, year_or_error)
 from ingest.safexml import iter_elements, local, text_of
@@ -129,11 +129,4 @@ def _grant(out: OutputRecord, grant: Element) -> None:
         out.mine(grant_id)
 
 
-class _Module:
-    name = NAME
-    description = "PubMed XML (PubmedArticleSet)"
-    sniff = staticmethod(sniff)
-    read = staticmethod(read)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "PubMed XML (PubmedArticleSet)", sniff, read)

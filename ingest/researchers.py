@@ -8,13 +8,11 @@ emitted as a separate record that is never public, whatever the review status sa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from rdflib import Literal, URIRef
 
-from ingest.base import IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
 from ingest.popsci_works import XSD_DATE_TYPES, as_text, sniff_tabular, unique
 from ingest.tabular import Columns, fold, header_key, parse_date, read_rows
 from kg import concepts
@@ -212,16 +210,7 @@ def read(context: IngestContext) -> RecordStream:
         yield from records
 
 
-@dataclass(frozen=True)
-class _Module:
-    name: str = NAME
-    description: str = "Researcher exports (CSV, TSV, JSON lines) keyed by person_id / 人员ID"
+def _sniff(path: Path, head: bytes) -> bool:
+    return sniff_tabular(path, head, ID_HEADERS)
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        return sniff_tabular(path, head, ID_HEADERS)
-
-    def read(self, context: IngestContext) -> Iterator[MappedRecord | InputError]:
-        return read(context)
-
-
-MODULE = _Module()
+MODULE = FormatModule(NAME, "Researcher exports (CSV, TSV, JSON lines) keyed by person_id / 人员ID", _sniff, read)
