@@ -13,6 +13,8 @@ read-only and see either the old or the new one, never half of either.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -27,10 +29,11 @@ from rdflib import URIRef
 from kg import derive
 from kg.config import Settings
 from kg.errors import ConfigError
-from kg.store import EmbeddedBackend, KnowledgeGraph
+from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 
 PUBLISHED = "published"
 CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
 VIEWS = ("full", "public")
 KEEP = 2  # publications kept: the current one and the one readers may still hold
 
@@ -42,6 +45,7 @@ class Publication:
     public_triples: int
     withheld_entities: int
     seconds: float
+    copied_graphs: int = 0
 
     def view_dir(self, view: str) -> Path:
         return self.path / view
@@ -74,31 +78,41 @@ def _is_public_graph(kg: KnowledgeGraph, graph: URIRef) -> bool:
 
 
 def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
-    """IRIs that restricted graphs describe and no public graph does: they must not appear at all."""
-    graphs = kg.graph_names()
-    restricted = [g for g in graphs if kg.minter.is_restricted_graph(g)]
-    public = [g for g in graphs if not kg.minter.is_restricted_graph(g)]
-    store = kg.backend.ox
-    hidden: set[str] = set()
-    for graph in restricted:
-        for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))):
-            if isinstance(quad.subject, ox.NamedNode):
-                hidden.add(quad.subject.value)
-    for graph in public:
-        node = ox.NamedNode(str(graph))
-        for quad in store.quads_for_pattern(None, None, None, node):
-            if isinstance(quad.subject, ox.NamedNode):
-                hidden.discard(quad.subject.value)
-    return hidden
+    """IRIs that restricted graphs describe and no public graph does: they must not appear at all.
 
-
-def _public_quads(kg: KnowledgeGraph, hidden: set[str]):
-    """Every statement of every public graph that names no restricted-only entity."""
+    Looks only at the (few) subjects of restricted graphs, each checked with an index
+    lookup, so the cost follows the restricted records, not the whole graph.
+    """
     store = kg.backend.ox
-    derived = kg.minter.derived_graph()
+    candidates: set[str] = set()
+    # The restricted catalog describes graphs, not entities; the public copy never includes it.
+    restricted_catalog = kg.minter.restricted_graph(kg.minter.catalog_graph())
     for graph in kg.graph_names():
-        if not _is_public_graph(kg, graph) or graph == derived:
-            continue  # derived facts are recomputed over the public statements only
+        if kg.minter.is_restricted_graph(graph) and graph != restricted_catalog:
+            for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))):
+                if isinstance(quad.subject, ox.NamedNode):
+                    candidates.add(quad.subject.value)
+    return {iri for iri in candidates if not _described_publicly(kg, store, iri)}
+
+
+def _described_publicly(kg: KnowledgeGraph, store: ox.Store, iri: str) -> bool:
+    for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+        graph = quad.graph_name
+        if isinstance(graph, ox.NamedNode) and not kg.minter.is_restricted_graph(URIRef(graph.value)):
+            return True
+    return False
+
+
+def _copyable_graphs(kg: KnowledgeGraph) -> list[URIRef]:
+    """Graphs the public view copies: every public graph but the derived one, which it recomputes."""
+    derived = kg.minter.derived_graph()
+    return [g for g in kg.graph_names() if _is_public_graph(kg, g) and g != derived]
+
+
+def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
+    """The statements of `graphs` that name no restricted-only entity."""
+    store = kg.backend.ox
+    for graph in graphs:
         for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))):
             if _names_hidden(quad.subject, hidden) or _names_hidden(quad.object, hidden):
                 continue
@@ -109,13 +123,40 @@ def _names_hidden(term, hidden: set[str]) -> bool:
     return isinstance(term, ox.NamedNode) and term.value in hidden
 
 
+def source_fingerprints(kg: KnowledgeGraph) -> dict[str, str]:
+    """Per source graph, what identifies its content: the file's sha256 and load time (catalog)."""
+    rows = kg.select(prefix_block() + """
+        SELECT ?g ?sha ?time WHERE { ?g a sp:SourceFile ; sp:sha256 ?sha ; prov:generatedAtTime ?time }""")
+    return {str(r["g"]): f"{r['sha']}@{r['time']}" for r in rows}
+
+
+def _hidden_digest(hidden: set[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(hidden)).encode("utf-8")).hexdigest()
+
+
+def _previous_manifest(root: Path) -> tuple[Path, dict] | None:
+    stamp = (root / CURRENT).read_text(encoding="utf-8").strip() if (root / CURRENT).exists() else None
+    if not stamp:
+        return None
+    manifest = root / stamp / MANIFEST
+    if not manifest.exists():
+        return None
+    return root / stamp, json.loads(manifest.read_text(encoding="utf-8"))
+
+
 def publish(kg: KnowledgeGraph) -> Publication:
-    """Make a new publication from the working store and make it current."""
+    """Make a new publication from the working store and make it current.
+
+    When the previous publication withheld the same entities, its public store is the
+    starting point and only the source graphs whose files changed are copied again, so
+    a small ingest publishes in time proportional to the change.
+    """
     if not isinstance(kg.backend, EmbeddedBackend):
         raise ConfigError("Publishing snapshots needs the embedded store.",
                           "With a SPARQL server, serve a separate public dataset (see docs/scaling.md).")
     started = time.monotonic()
     root = published_root(kg.settings)
+    root.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     target = root / stamp
     (target / "full").mkdir(parents=True)
@@ -124,20 +165,48 @@ def publish(kg: KnowledgeGraph) -> Publication:
     kg.backend.ox.backup(str(target / "full" / "store"))
 
     hidden = restricted_only_entities(kg)
-    public_settings = kg.settings.with_overrides(data_dir=target / "public", store_url=None)
-    public_store = ox.Store(str(target / "public" / "store"))
-    public_store.bulk_extend(_public_quads(kg, hidden))
+    fingerprints = source_fingerprints(kg)
+    manifest = {"hidden": _hidden_digest(hidden), "sources": fingerprints}
+    graphs = _copyable_graphs(kg)
+    previous = _previous_manifest(root)
+    public_path = target / "public" / "store"
+    if previous and previous[1].get("hidden") == manifest["hidden"]:
+        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs)
+    public_store = ox.Store(str(public_path))
+    public_store.bulk_extend(_public_quads(kg, graphs, hidden))
     public_store.flush()
     del public_store
+    public_settings = kg.settings.with_overrides(data_dir=target / "public", store_url=None)
     with KnowledgeGraph(public_settings) as public:
         with public.write():
             derive.refresh(public)
         public_triples = public.count_triples()
 
+    (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     _make_current(root, stamp)
     _prune(root, keep=KEEP)
     return Publication(stamp=stamp, path=target, public_triples=public_triples,
-                       withheld_entities=len(hidden), seconds=time.monotonic() - started)
+                       withheld_entities=len(hidden), seconds=time.monotonic() - started,
+                       copied_graphs=len(graphs))
+
+
+def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public_path: Path,
+                         fingerprints: dict[str, str], graphs: list[URIRef]) -> list[URIRef]:
+    """Seed the public store from the previous one; return the graphs that still need copying."""
+    previous_dir, previous_manifest = previous
+    old = previous_manifest.get("sources", {})
+    seed = ox.Store(str(previous_dir / "public" / "store"))
+    seed.backup(str(public_path))
+    del seed
+    public_store = ox.Store(str(public_path))
+    stale = [g for g in public_store.named_graphs()
+             if isinstance(g, ox.NamedNode) and (g.value not in fingerprints or fingerprints[g.value] != old.get(g.value))]
+    for graph in stale:
+        public_store.remove_graph(graph)
+    public_store.flush()
+    del public_store
+    unchanged = {g for g, fp in fingerprints.items() if old.get(g) == fp}
+    return [g for g in graphs if str(g) not in unchanged]
 
 
 def _make_current(root: Path, stamp: str) -> None:

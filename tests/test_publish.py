@@ -74,3 +74,26 @@ def test_a_new_publication_replaces_the_current_one(published, kg, settings):
 def test_nothing_to_read_before_the_first_publication(settings, kg):
     with pytest.raises(NotFound, match="Nothing has been published"):
         open_view(settings, "public")
+
+
+def _public_quads_of(settings) -> set:
+    with open_view(settings, "public") as public:
+        return {tuple(row) for row in public.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")}
+
+
+def test_a_small_ingest_republishes_only_what_changed(published, kg, settings, tmp_path):
+    more = tmp_path / "more-works.csv"
+    more.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                    "w9,叶绿体的一天,article,31900512,approved\n", encoding="utf-8")
+    ingest_paths(kg, [more])
+    incremental = publish(kg)
+    # the new file, plus the fixed graphs (catalog, ontology), but none of the unchanged sources
+    assert incremental.copied_graphs <= 4
+    seeded = _public_quads_of(settings)
+
+    (incremental.path / "manifest.json").unlink()  # no manifest: the next publish copies everything
+    full = publish(kg)
+    assert full.copied_graphs > incremental.copied_graphs
+    assert _public_quads_of(settings) == seeded
+    with open_view(settings, "public") as public:
+        assert public.dataset.value(kg.minter.project("31900512"), V.popularizationStatus) == V.Popularized
