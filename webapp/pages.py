@@ -13,9 +13,8 @@ from kg import vocab as V
 from kg.errors import NotFound, QueryError, ScipopError
 from webapp import charts, facts
 from webapp.common import (MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, run_sparql, services,
-                           view_graph, view_index)
+                           view_index)
 from webapp.i18n import translate
-from webapp.state import SearchUnavailable
 
 bp = Blueprint("pages", __name__)
 
@@ -154,7 +153,9 @@ def search():
     try:
         query = _search_query()
         results = view_index().search(query)
-    except SearchUnavailable as error:
+    except ScipopError as error:
+        if error.status != 503:
+            raise
         return render_template("search.html", results=None, query=None, error=error), error.status
     return render_template("search.html", results=results, query=query, pages=_pages(results.total, query),
                            error=None)
@@ -167,7 +168,9 @@ def talent():
     if topic:
         try:
             hits = view_index().talent(_talent_query(topic))
-        except SearchUnavailable as exc:
+        except ScipopError as exc:
+            if exc.status != 503:
+                raise
             error = exc
     return render_template("talent.html", hits=hits, topic=topic, error=error, departments=facts.departments())
 
@@ -197,7 +200,9 @@ def unpopularized():
     try:
         query = _unpop_query()
         results = view_index().unpopularized(query)
-    except SearchUnavailable as error:
+    except ScipopError as error:
+        if error.status != 503:
+            raise
         return render_template("unpopularized.html", results=None, error=error, departments=facts.departments()), 503
     return render_template("unpopularized.html", results=results, query=query, pages=_pages(results.total, query),
                            error=None, departments=facts.departments())
