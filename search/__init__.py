@@ -1,0 +1,21 @@
+"""Search: bilingual full-text search, talent-pool lookup and unpopularized-results search.
+
+The only package that uses a search engine. Two engines sit behind one interface:
+Whoosh (default, `whoosh-reloaded`) and Tantivy (`--search-engine tantivy`, much faster
+at scale). Both index the same pre-analysed tokens (jieba for Chinese, Porter stems for
+English, pinyin name keys), so they return the same documents for the same query.
+
+    from search import SearchQuery, open_index
+    with open_index(settings, "public") as index:
+        results = index.search(SearchQuery(text="量子计算", kind="project", filters={"popularized": ["no"]}))
+"""
+from search.index import (IndexNotReady, build_index, check_index, diff_index, graph_fingerprint, open_index,
+                          open_view_graph, update_index)
+from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults, TalentHit, TalentQuery)
+from search.searching import SearchIndex
+
+__all__ = [
+    "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
+    "TalentQuery", "build_index", "check_index", "diff_index", "graph_fingerprint", "open_index", "open_view_graph",
+    "update_index",
+]

@@ -1,0 +1,645 @@
+"""From the graph to index documents, engine-neutral.
+
+The graph is read with a few big SELECTs (one per entity class plus authorships and
+identities; see `load`), then every document is assembled in plain Python. Popularization
+comes from the derived facts (sp:popularizationStatus, sp:isPopularized, counts), never
+from negation over the graph. Only approved works count as popularization, as in
+kg.derive; in the public view there are no others.
+
+People are resolved to one identity per person before aggregation: a mention with
+`owl:sameAs` a researcher is folded into that researcher (the linking step writes those;
+until it has run every mention is its own person). This is the SPARQL pattern
+`OPTIONAL { ?x owl:sameAs ?c } BIND(COALESCE(?c, ?x) AS ?person)`, applied in Python to
+the rows so that the big SELECTs stay simple scans; sameAs is read in both directions and
+through chains, and the person's IRI is the strongest of the group (NSFC, ORCID, …).
+
+Every document carries a content hash, which is how `check_index` finds stale documents.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+import networkx as nx
+from rdflib import URIRef
+from rdflib.namespace import RDF
+
+from kg import concepts
+from kg import vocab as V
+from kg.store import KnowledgeGraph
+from search.analysis import has_cjk
+from search.graphread import rows
+from search.regions import normalize_region, region_of_institution
+
+Props = dict[str, list[str]]
+
+PROJECT_PROPS = {
+    "type": RDF.type, "number": V.approvalNumber, "title": V.title, "abstract": V.abstract,
+    "conc": V.concludingAbstract, "keyword": V.keyword, "ptype": V.projectType, "dept": V.department,
+    "code": V.applicationCode, "year": V.approvalYear, "pi": V.principalInvestigator, "member": V.member,
+    "host": V.hostedBy, "tier": V.obligationTier, "status": V.popularizationStatus, "outputs": V.outputCount,
+    "works": V.workCount, "amount": V.amountWan,
+}
+OUTPUT_PROPS = {
+    "type": RDF.type, "title": V.title, "abstract": V.abstract, "keyword": V.keyword, "doi": V.doi,
+    "okind": V.outputKind, "venue": V.venue, "year": V.publicationYear, "cites": V.citationCount,
+    "project": V.resultOf, "popularized": V.isPopularized, "works": V.workCount,
+}
+WORK_PROPS = {
+    "type": RDF.type, "title": V.title, "wkind": V.workKind, "creator": V.creator, "cname": V.creatorName,
+    "channel": V.channel, "url": V.url, "date": V.datePublished, "views": V.views, "likes": V.likes,
+    "shares": V.shares, "attendance": V.attendance, "award": V.award, "target": V.popularizes,
+    "review": V.reviewStatus, "audience": V.audience,
+}
+PERSON_PROPS = {
+    "type": RDF.type, "name": V.name, "alt": V.alternateName, "job": V.jobTitle, "dept": V.department,
+    "expertise": V.expertise, "inst": V.currentInstitution, "pool": V.talentPoolMembership, "orcid": V.orcid,
+    "pid": V.personId,
+}
+ORG_PROPS = {"type": RDF.type, "name": V.name, "region": V.region, "ror": V.ror}
+
+MAX_EVIDENCE = 5
+MAX_PERSON_TITLES = 200  # enough for topical fit; a very prolific author's doc stays bounded
+
+
+@dataclass
+class GraphData:
+    """Everything the documents are made from, keyed by IRI."""
+
+    projects: dict[str, Props]
+    outputs: dict[str, Props]
+    works: dict[str, Props]
+    people: dict[str, Props]
+    orgs: dict[str, Props]
+    authors: dict[str, list[tuple]]  # output -> [(rank, person IRI or None, printed name or None)]
+    canonical: dict[str, str]  # mention -> the IRI that names the person (see _identities)
+    supporting: set[str] = field(default_factory=set)  # organizations typed sp:SupportingInstitution
+
+
+@dataclass
+class Doc:
+    """One index document, before any engine sees it."""
+
+    iri: str
+    kind: str
+    label: str
+    label_en: str = ""
+    title: list[str] = field(default_factory=list)  # texts of the title field (weight 3)
+    keywords: list[str] = field(default_factory=list)  # keywords, expertise (weight 2)
+    body: list[str] = field(default_factory=list)  # abstracts, venues, channels (weight 1)
+    names: list[str] = field(default_factory=list)  # the entity's own names (name keys)
+    people_names: list[str] = field(default_factory=list)  # names of the people on it
+    ident: list[str] = field(default_factory=list)  # approval numbers, DOIs, ORCID iDs
+    facets: dict[str, str] = field(default_factory=dict)  # single-valued: filter and facet agree
+    codes: list[str] = field(default_factory=list)  # application code and its parents (filter)
+    people: list[str] = field(default_factory=list)  # person IRIs on it
+    links: list[str] = field(default_factory=list)  # other entities its content depends on
+    year: int = 0
+    significance: float = 0.0  # citations (outputs, projects), reach (works), record (people)
+    popularization: float = 0.0  # people: 0..1 popularization record
+    summary: str = ""  # the text snippets are cut from
+    fields: dict = field(default_factory=dict)  # shown with a hit
+    evidence: list[dict] = field(default_factory=list)  # stored evidence (works, outputs, projects)
+
+    def content_hash(self) -> str:
+        # Documents are built deterministically (sorted lists, fixed key order), so repr is a
+        # stable serialization, several times cheaper than json.dumps or dataclasses.asdict.
+        return hashlib.sha1(repr(self.__dict__).encode("utf-8")).hexdigest()[:16]
+
+    def stored(self) -> dict:
+        """What the index keeps to show a hit without going back to the graph."""
+        return {"label_en": self.label_en, "summary": self.summary, "fields": self.fields,
+                "evidence": self.evidence, "people": self.people, "links": self.links,
+                "popularization": self.popularization}
+
+
+# Reading the graph ---------------------------------------------------------------------------
+# Oxigraph answers a join of `?s a <Class>` with a property far slower than the property
+# alone, and decoding terms dominates the cost; so the graph is read as one scan per
+# property (`?s <p> ?o`) and rows are dispatched to entities by their class in Python.
+CLASSES = {"projects": (V.FundedProject, PROJECT_PROPS), "outputs": (V.ResearchOutput, OUTPUT_PROPS),
+           "works": (V.PopularScienceWork, WORK_PROPS), "people": (V.Researcher, PERSON_PROPS),
+           "orgs": (V.Organization, ORG_PROPS)}
+AUTHORSHIP_PROPS = {"authorship": V.authorship, "author": V.author, "name": V.authorName, "rank": V.authorRank}
+
+
+def _subjects(kg: KnowledgeGraph, cls: URIRef) -> set[str]:
+    return {row[0] for row in rows(kg, f"SELECT ?s WHERE {{ ?s a <{cls}> }}")}
+
+
+def _scan(kg: KnowledgeGraph, predicate: URIRef) -> Iterator[tuple[str, str]]:
+    return rows(kg, f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}")
+
+
+def _dedupe(records: dict[str, Props]) -> None:
+    """The union of named graphs repeats a triple once per graph that states it."""
+    for props in records.values():
+        for key, values in props.items():
+            if len(values) > 1:
+                props[key] = sorted(set(values))
+
+
+def _load_entities(kg: KnowledgeGraph, members: dict[str, set[str]]) -> dict[str, dict[str, Props]]:
+    """Props of every entity of every class, one scan per property."""
+    records: dict[str, dict[str, Props]] = {name: {iri: {} for iri in iris} for name, iris in members.items()}
+    by_predicate: dict[str, list[tuple[str, str]]] = defaultdict(list)  # predicate -> [(class name, prop key)]
+    for name, (_, props) in CLASSES.items():
+        for key, predicate in props.items():
+            if predicate != RDF.type:
+                by_predicate[str(predicate)].append((name, key))
+    for predicate, targets in by_predicate.items():
+        tables = [(records[name], key) for name, key in targets]
+        for s, o in _scan(kg, URIRef(predicate)):
+            for table, key in tables:
+                props = table.get(s)
+                if props is not None:
+                    values = props.get(key)
+                    if values is None:
+                        props[key] = [o]
+                    else:
+                        values.append(o)
+    for table in records.values():
+        _dedupe(table)
+    return records
+
+
+def _load_authors(kg: KnowledgeGraph, outputs: dict[str, Props]) -> dict[str, list[tuple]]:
+    """output -> [(rank, person IRI or None, printed name or None)], from four property scans."""
+    parts: dict[str, dict[str, str]] = {}
+    owner: dict[str, str] = {}
+    for output, authorship in _scan(kg, V.authorship):
+        if output in outputs:
+            owner[authorship] = output
+    for key in ("author", "name", "rank"):
+        for authorship, value in _scan(kg, AUTHORSHIP_PROPS[key]):
+            if authorship in owner:
+                parts.setdefault(authorship, {})[key] = min(value, parts.get(authorship, {}).get(key, value))
+    authors: dict[str, list[tuple]] = defaultdict(list)
+    for authorship, output in owner.items():
+        found = parts.get(authorship, {})
+        authors[output].append((_int(found.get("rank"), 999), found.get("author"), found.get("name")))
+    return dict(authors)
+
+
+# Which IRI names a person when several are the same: an NSFC record, then ORCID, then any
+# other source's id, and a name-only mention last.
+_IDENTITY_RANK = ("/person/nsfc-", "/person/orcid-", "/person/openalex-", "/person/src-", "/person/h-")
+
+
+def _identity_key(iri: str) -> tuple[int, str]:
+    rank = next((i for i, marker in enumerate(_IDENTITY_RANK) if marker in iri), len(_IDENTITY_RANK))
+    return rank, iri
+
+
+def _identities(kg: KnowledgeGraph, people: set[str]) -> dict[str, str]:
+    """mention -> the IRI that names the person, over owl:sameAs in either direction (and chains)."""
+    same = nx.Graph()
+    same.add_edges_from((a, b) for a, b in _scan(kg, V.sameAs) if a in people and b in people and a != b)
+    canonical: dict[str, str] = {}
+    for group in nx.connected_components(same):
+        name = min(group, key=_identity_key)
+        canonical.update((iri, name) for iri in group if iri != name)
+    return canonical
+
+
+def load(kg: KnowledgeGraph) -> GraphData:
+    """Read everything the index needs from the graph: one scan per class and per property."""
+    members = {name: _subjects(kg, cls) for name, (cls, _) in CLASSES.items()}
+    supporting = _subjects(kg, V.SupportingInstitution)
+    members["orgs"] |= supporting
+    records = _load_entities(kg, members)
+    canonical = _identities(kg, members["people"])
+    # Organizations get a document when they host a project or are someone's current institution.
+    wanted = supporting | {i for p in records["people"].values() for i in p.get("inst", ())}
+    orgs = {iri: props for iri, props in records["orgs"].items() if iri in wanted}
+    return GraphData(projects=records["projects"], outputs=records["outputs"], works=records["works"],
+                     people=records["people"], orgs=orgs, authors=_load_authors(kg, records["outputs"]),
+                     canonical=canonical, supporting=supporting)
+
+
+# Small helpers -------------------------------------------------------------------------------
+def _int(value, default: int = 0) -> int:
+    try:
+        return int(float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _first(props: Props, key: str, default: str = "") -> str:
+    values = props.get(key)
+    return min(values) if values else default  # min: the same value whatever order rows came in
+
+
+def _all(props: Props, key: str) -> list[str]:
+    return sorted(set(props.get(key, ())))
+
+
+@lru_cache(maxsize=None)
+def _notation(concept: str) -> str:
+    return concepts.notation(URIRef(concept))
+
+
+def _zh_en(texts: Iterable[str]) -> tuple[str, str]:
+    """The Chinese and the English one of a record's language variants."""
+    texts = sorted(set(texts))
+    zh = next((t for t in texts if has_cjk(t)), "")
+    en = next((t for t in texts if not has_cjk(t)), "")
+    return zh, en
+
+
+def _code_chain(code_iri: str) -> list[str]:
+    """'…/code/C0501' -> ['C05', 'C0501']: the code and its parents down to two characters."""
+    code = code_iri.rsplit("/", 1)[-1]
+    return [code[:n] for n in range(3, len(code) + 1) if n % 2 == 1] or [code]
+
+
+def _year(value: str) -> int:
+    return _int(value[:4]) if value else 0
+
+
+def _summary(*parts: str, limit: int = 400) -> str:
+    return " · ".join(p for p in parts if p)[:limit]
+
+
+class Builder:
+    """Assembles every kind of document from one GraphData."""
+
+    def __init__(self, data: GraphData) -> None:
+        self.data = data
+        self.person_of = data.canonical
+        self._org_names = {iri: _zh_en(props.get("name", ()))[0] or _first(props, "name") for iri, props in data.orgs.items()}
+        self._project_outputs: dict[str, list[str]] = defaultdict(list)
+        for output, props in data.outputs.items():
+            for project in props.get("project", ()):
+                self._project_outputs[project].append(output)
+        self._works_on: dict[str, list[str]] = defaultdict(list)
+        for work, props in data.works.items():
+            if self._approved(props):
+                for target in props.get("target", ()):
+                    self._works_on[target].append(work)
+        self._hosted: dict[str, list[str]] = defaultdict(list)
+        for project, props in data.projects.items():
+            for host in props.get("host", ()):
+                self._hosted[host].append(project)
+        self._merged = self._merge_people()
+
+    # Identity --------------------------------------------------------------------------------
+    def person(self, iri: str) -> str:
+        return self.person_of.get(iri, iri)
+
+    def _merge_people(self) -> dict[str, dict]:
+        """Per person: own props merged over mentions, and the projects, outputs and works they are on."""
+        merged: dict[str, dict] = {}
+
+        def entry(iri: str) -> dict:
+            person = self.person(iri)
+            record = merged.get(person)
+            if record is None:
+                record = merged[person] = {"props": defaultdict(set), "pi": set(), "member": set(),
+                                           "outputs": set(), "works": set(), "printed": set()}
+            return record
+
+        for iri, props in self.data.people.items():
+            record = entry(iri)
+            for key, values in props.items():
+                record["props"][key].update(values)
+        for project, props in self.data.projects.items():
+            for role in ("pi", "member"):
+                for iri in props.get(role, ()):
+                    entry(iri)[role].add(project)
+        for output, authors in self.data.authors.items():
+            for _, iri, name in authors:
+                if iri:
+                    record = entry(iri)
+                    record["outputs"].add(output)
+                    if name:
+                        record["printed"].add(name)
+        for work, props in self.data.works.items():
+            for iri in props.get("creator", ()):
+                entry(iri)["works"].add(work)
+        return merged
+
+    # Shared pieces ---------------------------------------------------------------------------
+    @staticmethod
+    def _approved(work: Props) -> bool:
+        review = work.get("review")
+        return not review or str(V.Approved) in review
+
+    def _person_name(self, iri: str) -> str:
+        record = self._merged.get(self.person(iri))
+        if record is None:
+            return ""
+        zh, en = _zh_en(record["props"].get("name", ()))
+        return zh or en
+
+    def _institution_facets(self, org: str) -> dict[str, str]:
+        if not org:
+            return {}
+        facets = {"institution": org}
+        region = self._region(org)
+        if region:
+            facets["region"] = region
+        return facets
+
+    def _region(self, org: str) -> str:
+        props = self.data.orgs.get(org, {})
+        stated = [normalize_region(r) or r for r in props.get("region", ())]
+        if stated:
+            return min(stated)
+        return region_of_institution(self._org_names.get(org, "")) or ""
+
+    def _work_ref(self, work: str) -> dict:
+        props = self.data.works.get(work, {})
+        zh, en = _zh_en(props.get("title", ()))
+        return {"iri": work, "kind": "work", "label": zh or en,
+                "work_kind": _notation(_first(props, "wkind")) if props.get("wkind") else "",
+                "reach": self._reach(props), "year": _year(_first(props, "date"))}
+
+    @staticmethod
+    def _reach(props: Props) -> int:
+        return sum(_int(_first(props, key)) for key in ("views", "likes", "shares", "attendance"))
+
+    def _works_evidence(self, target: str) -> list[dict]:
+        refs = [self._work_ref(w) for w in set(self._works_on.get(target, ()))]
+        return sorted(refs, key=lambda r: (-r["reach"], r["iri"]))[:MAX_EVIDENCE]
+
+    def _project_context(self, project: str) -> dict[str, str]:
+        """The facets an output or work inherits from a project it belongs to."""
+        props = self.data.projects.get(project)
+        if props is None:
+            return {}
+        facets = {}
+        if props.get("dept"):
+            facets["department"] = _notation(_first(props, "dept"))
+        if props.get("ptype"):
+            facets["project_type"] = _notation(_first(props, "ptype"))
+        if props.get("tier"):
+            facets["tier"] = _notation(_first(props, "tier"))
+        facets.update(self._institution_facets(_first(props, "host")))
+        return facets
+
+    # Projects --------------------------------------------------------------------------------
+    def project(self, iri: str) -> Doc:
+        props = self.data.projects[iri]
+        zh, en = _zh_en(props.get("title", ()))
+        number = _first(props, "number")
+        outputs = sorted(set(self._project_outputs.get(iri, ())))
+        citations = sum(_int(_first(self.data.outputs[o], "cites")) for o in outputs)
+        status = _notation(_first(props, "status")) if props.get("status") else "no-results"
+        host = _first(props, "host")
+        pis = sorted({self.person(p) for p in props.get("pi", ())})
+        members = sorted({self.person(p) for p in props.get("member", ())})
+        people = sorted(set(pis) | set(members))
+        facets = self._project_context(iri)
+        facets.update({"kind": "project", "popularized": "yes" if status == "popularized" else "no", "status": status})
+        if status == "unpopularized":
+            facets["unpopularized"] = "yes"  # has results, none popularized: what unpopularized() lists
+        year = _int(_first(props, "year"))
+        if year:
+            facets["year"] = str(year)
+        codes = sorted({c for code in props.get("code", ()) for c in _code_chain(code)})
+        if codes:
+            facets["application_code"] = codes[0]
+        keywords = _all(props, "keyword")
+        top_outputs = sorted(outputs, key=lambda o: (-_int(_first(self.data.outputs[o], "cites")), o))[:3]
+        evidence = self._works_evidence(iri) + [self._output_ref(o) for o in top_outputs]
+        fields = {"approval_number": number, "year": year or None, "department": facets.get("department"),
+                  "project_type": facets.get("project_type"), "tier": facets.get("tier"),
+                  "institution": self._org_names.get(host, ""), "institution_iri": host or None,
+                  "region": facets.get("region"), "popularized": facets["popularized"], "status": status,
+                  "outputs": _int(_first(props, "outputs"), len(outputs)), "works": _int(_first(props, "works")),
+                  "citations": citations, "pi": ", ".join(filter(None, (self._person_name(p) for p in pis))),
+                  "application_code": codes[-1] if codes else None, "amount_wan": _first(props, "amount") or None}
+        return Doc(iri=iri, kind="project", label=zh or en or number, label_en=en,
+                   title=sorted(set(props.get("title", ()))), keywords=keywords,
+                   body=_all(props, "abstract") + _all(props, "conc"),
+                   people_names=[n for n in (self._person_name(p) for p in people) if n], ident=[number] if number else [],
+                   facets=facets, codes=codes, people=people, links=sorted(set(outputs) | {host} - {""}), year=year,
+                   significance=float(citations + len(outputs)), summary=_summary(zh, en, "；".join(keywords[:8])),
+                   fields=fields, evidence=evidence)
+
+    # Outputs ---------------------------------------------------------------------------------
+    def _output_ref(self, output: str) -> dict:
+        props = self.data.outputs.get(output, {})
+        zh, en = _zh_en(props.get("title", ()))
+        return {"iri": output, "kind": "output", "label": en or zh, "year": _int(_first(props, "year")) or None,
+                "citations": _int(_first(props, "cites"))}
+
+    def output(self, iri: str) -> Doc:
+        props = self.data.outputs[iri]
+        zh, en = _zh_en(props.get("title", ()))
+        authors = sorted(self.data.authors.get(iri, ()), key=lambda a: (a[0], a[1] or "", a[2] or ""))
+        people = sorted({self.person(p) for _, p, _ in authors if p})
+        names = [name or self._person_name(p or "") for _, p, name in authors]
+        projects = sorted(set(props.get("project", ())))
+        facets = self._project_context(projects[0]) if projects else {}
+        popularized = "true" in props.get("popularized", ())
+        facets.update({"kind": "output", "popularized": "yes" if popularized else "no"})
+        if not popularized:
+            facets["unpopularized"] = "yes"
+        if props.get("okind"):
+            facets["output_kind"] = _notation(_first(props, "okind"))
+        year = _int(_first(props, "year"))
+        if year:
+            facets["year"] = str(year)
+        cites = _int(_first(props, "cites"))
+        doi = _first(props, "doi")
+        project_refs = [{"iri": p, "kind": "project", "label": self._project_label(p)} for p in projects]
+        fields = {"year": year or None, "doi": doi or None, "venue": _first(props, "venue") or None, "citations": cites,
+                  "popularized": facets["popularized"], "output_kind": facets.get("output_kind"),
+                  "department": facets.get("department"), "tier": facets.get("tier"),
+                  "institution": self._org_names.get(facets.get("institution", ""), ""),
+                  "institution_iri": facets.get("institution"), "region": facets.get("region"),
+                  "authors": ", ".join(n for n in names[:6] if n), "works": _int(_first(props, "works"))}
+        return Doc(iri=iri, kind="output", label=en or zh or doi, label_en=en,
+                   title=sorted(set(props.get("title", ()))), keywords=_all(props, "keyword"),
+                   body=_all(props, "abstract") + _all(props, "venue"), people_names=[n for n in names if n],
+                   ident=[doi] if doi else [], facets=facets, people=people, links=projects, year=year,
+                   significance=float(cites), summary=_summary(en or zh, _first(props, "venue"), ", ".join(n for n in names[:4] if n)),
+                   fields=fields, evidence=self._works_evidence(iri) + project_refs)
+
+    def _project_label(self, project: str) -> str:
+        props = self.data.projects.get(project, {})
+        zh, en = _zh_en(props.get("title", ()))
+        return zh or en or _first(props, "number")
+
+    # Popular-science works -------------------------------------------------------------------
+    def work(self, iri: str) -> Doc:
+        props = self.data.works[iri]
+        zh, en = _zh_en(props.get("title", ()))
+        people = sorted({self.person(p) for p in props.get("creator", ())})
+        names = sorted(set(props.get("cname", ())) | {n for n in (self._person_name(p) for p in people) if n})
+        targets = sorted(set(props.get("target", ())))
+        projects = [t for t in targets if t in self.data.projects]
+        projects += [p for t in targets if t in self.data.outputs for p in self.data.outputs[t].get("project", ())]
+        facets = self._project_context(min(projects)) if projects else {}
+        facets.pop("institution", None)  # a work is not hosted; its creators' institutions are theirs
+        facets.pop("region", None)
+        facets["kind"] = "work"
+        if props.get("wkind"):
+            facets["work_kind"] = _notation(_first(props, "wkind"))
+        year = _year(_first(props, "date"))
+        if year:
+            facets["year"] = str(year)
+        reach = self._reach(props)
+        awards = _all(props, "award")
+        refs = [{"iri": t, "kind": "project" if t in self.data.projects else "output",
+                 "label": self._project_label(t) if t in self.data.projects else self._output_ref(t)["label"]}
+                for t in targets]
+        fields = {"year": year or None, "work_kind": facets.get("work_kind"), "channel": _first(props, "channel") or None,
+                  "url": _first(props, "url") or None, "date": _first(props, "date") or None, "reach": reach,
+                  "awards": awards, "creators": ", ".join(names), "department": facets.get("department"),
+                  "approved": self._approved(props)}
+        return Doc(iri=iri, kind="work", label=zh or en, label_en=en, title=sorted(set(props.get("title", ()))),
+                   keywords=_all(props, "audience"), body=_all(props, "channel") + awards, people_names=names,
+                   facets=facets, people=people, links=sorted(set(targets) | set(projects)), year=year,
+                   significance=float(reach), summary=_summary(zh or en, _first(props, "channel"), "、".join(names)),
+                   fields=fields, evidence=refs[:MAX_EVIDENCE])
+
+    # Researchers -----------------------------------------------------------------------------
+    def researcher(self, iri: str) -> Doc:
+        record = self._merged[iri]
+        props = record["props"]
+        names = sorted(props.get("name", set()) | props.get("alt", set()))
+        zh, en = _zh_en(names)
+        projects = sorted(record["pi"] | record["member"])
+        outputs = sorted(record["outputs"])
+        works = sorted(record["works"])
+        approved = [w for w in works if self._approved(self.data.works.get(w, {}))]
+        department = self._person_department(props, projects)
+        institution = self._person_institution(props, projects)
+        facets = {"kind": "researcher", "in_pool": "yes" if props.get("pool") else "no",
+                  "popularized": "yes" if approved else "no"}
+        if department:
+            facets["department"] = department
+        facets.update(self._institution_facets(institution))
+        jobs = sorted(props.get("job", ()))
+        if jobs:
+            facets["job_title"] = jobs[0]
+        record_score, record_fields = self._popularization_record(approved, bool(props.get("pool")))
+        titles = [t for p in projects for t in self.data.projects[p].get("title", ())]
+        titles += [t for o in outputs for t in self.data.outputs[o].get("title", ())]
+        titles += [t for w in works for t in self.data.works.get(w, {}).get("title", ())]
+        keywords = sorted(set(props.get("expertise", ())) | {k for p in projects for k in self.data.projects[p].get("keyword", ())})
+        ident = sorted(props.get("orcid", set()) | props.get("pid", set()))
+        fields = {"department": department or None, "institution": self._org_names.get(institution, ""),
+                  "institution_iri": institution or None, "region": facets.get("region"), "job_title": jobs[0] if jobs else None,
+                  "in_pool": facets["in_pool"], "projects": len(projects), "outputs": len(outputs),
+                  "expertise": sorted(props.get("expertise", ())), "name_en": en or None, **record_fields}
+        evidence = sorted((self._work_ref(w) for w in approved), key=lambda r: (-r["reach"], r["iri"]))[:MAX_EVIDENCE]
+        return Doc(iri=iri, kind="researcher", label=zh or en or iri.rsplit("/", 1)[-1], label_en=en,
+                   title=sorted(set(titles))[:MAX_PERSON_TITLES], keywords=keywords,
+                   names=names + sorted(record["printed"]) + sorted(set(self._creator_names(works))), ident=ident,
+                   facets=facets, people=[iri], links=sorted(set(projects) | set(outputs) | set(works)),
+                   significance=record_score, popularization=record_score,
+                   summary=_summary(zh, en, jobs[0] if jobs else "", self._org_names.get(institution, ""),
+                                    "；".join(sorted(props.get("expertise", ()))[:8])),
+                   fields=fields, evidence=evidence)
+
+    def _creator_names(self, works: list[str]) -> list[str]:
+        # A work names its creators in text; with one creator that text is this person's name.
+        return [n for w in works for n in self.data.works.get(w, {}).get("cname", ())
+                if len(self.data.works[w].get("creator", ())) == 1]
+
+    def _person_department(self, props: dict, projects: list[str]) -> str:
+        own = sorted(props.get("dept", ()))
+        if own:
+            return _notation(own[0])
+        counts = Counter(_notation(d) for p in projects for d in self.data.projects[p].get("dept", ()))
+        return min(counts, key=lambda d: (-counts[d], d)) if counts else ""
+
+    def _person_institution(self, props: dict, projects: list[str]) -> str:
+        own = sorted(props.get("inst", ()))
+        if own:
+            return own[0]
+        hosted = sorted(((_int(_first(self.data.projects[p], "year")), _first(self.data.projects[p], "host"))
+                         for p in projects if self.data.projects[p].get("host")), reverse=True)
+        return hosted[0][1] if hosted else ""
+
+    def _popularization_record(self, works: list[str], in_pool: bool) -> tuple[float, dict]:
+        """0..1 from the number, kinds and reach of approved works, awards and pool membership.
+
+        raw = log2(1 + works) + 0.5 * (distinct kinds - 1) + 0.5 * log10(1 + reach) + 0.75 * awards + 1.5 * pool,
+        squashed by 1 - exp(-raw / 4) so that a strong record approaches 1 and none is 0.
+        """
+        props = [self.data.works.get(w, {}) for w in works]
+        kinds = {_first(p, "wkind") for p in props if p.get("wkind")}
+        reach = sum(self._reach(p) for p in props)
+        awards = sum(len(set(p.get("award", ()))) for p in props)
+        raw = (math.log2(1 + len(works)) + 0.5 * max(len(kinds) - 1, 0) + 0.5 * math.log10(1 + reach)
+               + 0.75 * awards + (1.5 if in_pool else 0.0))
+        score = round(1 - math.exp(-raw / 4), 4)
+        return score, {"works": len(works), "work_kinds": sorted(_notation(k) for k in kinds), "reach": reach,
+                       "awards": awards, "popularization": score}
+
+    # Institutions ----------------------------------------------------------------------------
+    def institution(self, iri: str) -> Doc:
+        props = self.data.orgs[iri]
+        names = sorted(set(props.get("name", ())))
+        zh, en = _zh_en(names)
+        hosted = self._hosted.get(iri, [])
+        statuses = Counter(_notation(_first(self.data.projects[p], "status")) for p in hosted
+                           if self.data.projects[p].get("status"))
+        departments = Counter(_notation(_first(self.data.projects[p], "dept")) for p in hosted
+                              if self.data.projects[p].get("dept"))
+        facets = {"kind": "institution"}
+        region = self._region(iri)
+        if region:
+            facets["region"] = region
+        fields = {"region": region or None, "projects": len(hosted), "popularized_projects": statuses.get("popularized", 0),
+                  "unpopularized_projects": statuses.get("unpopularized", 0), "ror": _first(props, "ror") or None,
+                  "departments": dict(sorted(departments.items())), "supporting": iri in self.data.supporting}
+        return Doc(iri=iri, kind="institution", label=zh or en or iri.rsplit("/", 1)[-1], label_en=en, title=names,
+                   names=names, ident=_all(props, "ror"), facets=facets, significance=float(len(hosted)),
+                   summary=_summary(zh, en, region), fields=fields)
+
+    # Everything ------------------------------------------------------------------------------
+    def iris(self) -> dict[str, str]:
+        """Every IRI that gets a document, with its kind."""
+        kinds: dict[str, str] = {}
+        kinds.update((iri, "institution") for iri in self.data.orgs)
+        # People known only as a reference (a work's creator by ORCID, no record) get no document.
+        kinds.update((iri, "researcher") for iri, record in self._merged.items() if record["props"])
+        kinds.update((iri, "work") for iri in self.data.works)
+        kinds.update((iri, "output") for iri in self.data.outputs)
+        kinds.update((iri, "project") for iri in self.data.projects)
+        return kinds
+
+    def build(self, iri: str, kind: str) -> Doc:
+        return getattr(self, kind)(iri)
+
+    def docs(self, only: Iterable[str] | None = None) -> Iterator[Doc]:
+        kinds = self.iris()
+        selected = kinds if only is None else {i: kinds[i] for i in only if i in kinds}
+        for iri, kind in selected.items():
+            yield self.build(iri, kind)
+
+    def neighbours(self, iris: Iterable[str]) -> set[str]:
+        """IRIs whose documents show something of these entities (names, titles, status, counts)."""
+        out: set[str] = set()
+        for iri in iris:
+            iri = self.person(iri)
+            if iri in self.data.projects:
+                props = self.data.projects[iri]
+                out |= {self.person(p) for p in props.get("pi", ()) + props.get("member", ())}
+                out |= set(props.get("host", ())) | set(self._project_outputs.get(iri, ()))
+                out |= set(self._works_on.get(iri, ()))
+            elif iri in self.data.outputs:
+                out |= {self.person(p) for _, p, _ in self.data.authors.get(iri, ()) if p}
+                out |= set(self.data.outputs[iri].get("project", ())) | set(self._works_on.get(iri, ()))
+            elif iri in self.data.works:
+                props = self.data.works[iri]
+                out |= {self.person(p) for p in props.get("creator", ())}
+                for target in props.get("target", ()):
+                    out.add(target)
+                    out |= set(self.data.outputs.get(target, {}).get("project", ()))
+            elif iri in self._merged:
+                record = self._merged[iri]
+                out |= record["pi"] | record["member"] | record["outputs"] | record["works"]
+            elif iri in self.data.orgs:
+                out |= set(self._hosted.get(iri, ()))
+        return out

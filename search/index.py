@@ -1,0 +1,264 @@
+"""Building, updating, checking and opening search indexes.
+
+- `build_index` reads the graph and writes a complete new index (atomically swapped in).
+- `update_index` re-indexes only the entities that changed, and the documents that show
+  something of them (a project's PI's name, a work's popularization of a project …), in
+  a copy of the current index that is then swapped in.
+- `check_index` compares the graph with the index: documents missing, extra or stale.
+- `open_index` opens the current index. When it is missing, or was built from another
+  state of the graph (its recorded fingerprint differs), it raises `IndexNotReady`
+  telling to run `scipop index` — unless the caller passes `auto_build=True` (the CLI
+  does), in which case it builds or updates the index first. A web server should not
+  spend minutes rebuilding inside a request, hence raising is the default.
+
+The index of view "public" must be built from a graph that holds only public data
+(`kg.views.open_view(settings, "public")`); `build_index` reads whatever graph it is
+given and records the view name in the index path only.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from kg.config import Settings
+from kg.errors import ConfigError, NotFound, StoreError
+from kg.store import KnowledgeGraph
+from search import documents
+from search.engine import ENGINES, Engine, field_values
+from search.model import IndexDiff, IndexStats
+from search.graphread import rows
+from search.query import Everything
+from search.searching import SearchIndex
+from search.store import FORMAT, IndexLocation
+from search.tantivy_engine import TantivyEngine
+from search.whoosh_engine import WhooshEngine
+
+Progress = Callable[[int], None]  # documents written so far
+
+FINGERPRINT_SOURCES = """SELECT ?g ?sha ?t WHERE { ?g a sp:SourceFile ; sp:sha256 ?sha ; prov:generatedAtTime ?t }"""
+
+
+class IndexNotReady(StoreError):
+    """There is no search index yet, or it was built from an older state of the graph."""
+
+    code = "index_not_ready"
+
+
+def engine_for(name: str) -> Engine:
+    if name == "whoosh":
+        return WhooshEngine()
+    if name == "tantivy":
+        return TantivyEngine()
+    raise ConfigError(f"Unknown search engine '{name}'.", "Use --search-engine whoosh or --search-engine tantivy.")
+
+
+def engine_name(settings: Settings, engine: str | None) -> str:
+    name = engine or settings.search_engine or "whoosh"
+    if name not in ENGINES:
+        raise ConfigError(f"Unknown search engine '{name}'.", "Use --search-engine whoosh or --search-engine tantivy.")
+    return name
+
+
+def graph_fingerprint(kg: KnowledgeGraph) -> str:
+    """What the graph holds, cheaply: its source files (digest, load time) and the size of links/curation."""
+    digest = hashlib.sha256()
+    for graph, sha, loaded in sorted(rows(kg, FINGERPRINT_SOURCES)):
+        digest.update(f"{graph}\t{sha}\t{loaded}\n".encode())
+    for graph in (kg.minter.links_graph(), kg.minter.curation_graph()):
+        digest.update(f"{graph}\t{kg.count_triples(graph)}\n".encode())
+    digest.update(f"format {FORMAT}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+def _meta(view: str, engine: str, fingerprint: str, by_kind: dict[str, int]) -> dict:
+    return {"format": FORMAT, "view": view, "engine": engine, "fingerprint": fingerprint,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "documents": sum(by_kind.values()), "by_kind": by_kind}
+
+
+# Building ------------------------------------------------------------------------------------
+def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", engine: str | None = None,
+                progress: Progress | None = None) -> IndexStats:
+    """Write a complete new index from the graph and make it current."""
+    started = time.monotonic()
+    name = engine_name(settings, engine)
+    location = IndexLocation.of(settings, view, name)
+    fingerprint = graph_fingerprint(kg)
+    builder = documents.Builder(documents.load(kg))
+    building = location.new_dir()
+    by_kind: dict[str, int] = {}
+    try:
+        writer = engine_for(name).create(building)
+        try:
+            for count, doc in enumerate(builder.docs(), start=1):
+                writer.add(field_values(doc))
+                by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
+                if progress and count % 1000 == 0:
+                    progress(count)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        final = location.publish(building, _meta(view, name, fingerprint, by_kind))
+    except BaseException:
+        location.discard(building)
+        raise
+    if progress:
+        progress(sum(by_kind.values()))
+    return IndexStats(view=view, engine=name, documents=sum(by_kind.values()), by_kind=dict(sorted(by_kind.items())),
+                      seconds=time.monotonic() - started, path=str(final), fingerprint=fingerprint)
+
+
+def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris: set[str] | None,
+                 engine: str | None = None) -> IndexStats:
+    """Re-index the changed entities and the documents that show something of them.
+
+    `changed_iris=None` compares every document with the graph (as `check_index` does)
+    and re-indexes whatever differs. Without an index yet, this builds one.
+    """
+    started = time.monotonic()
+    name = engine_for(engine_name(settings, engine)).name
+    location = IndexLocation.of(settings, view, name)
+    if location.current() is None:
+        return build_index(kg, settings, view, name)
+    fingerprint = graph_fingerprint(kg)
+    builder = documents.Builder(documents.load(kg))
+    kinds = builder.iris()
+    reader = engine_for(name).open(location.current())
+    try:
+        indexed = reader.hashes()
+        if changed_iris is None:
+            candidates = set(kinds) | set(indexed)
+        else:
+            candidates = _affected(reader, builder, set(changed_iris))
+    finally:
+        reader.close()
+    to_write = []
+    for iri in sorted(candidates & set(kinds)):
+        doc = builder.build(iri, kinds[iri])
+        if indexed.get(iri) != doc.content_hash():
+            to_write.append(doc)
+    to_delete = sorted(iri for iri in candidates if iri in indexed and iri not in kinds)
+    if to_write or to_delete or location.meta().get("fingerprint") != fingerprint:
+        _apply(location, name, view, fingerprint, to_write, to_delete, indexed)
+    by_kind: dict[str, int] = {}
+    for doc in to_write:
+        by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
+    return IndexStats(view=view, engine=name, documents=len(to_write), by_kind=by_kind,
+                      seconds=time.monotonic() - started, path=str(location.current()), fingerprint=fingerprint,
+                      removed=len(to_delete))
+
+
+def _affected(reader, builder: documents.Builder, changed: set[str]) -> set[str]:
+    """The changed IRIs, their neighbours now, and their neighbours as the index last saw them."""
+    changed = {builder.person(i) for i in changed} | changed
+    affected = set(changed) | builder.neighbours(changed)
+    for iri in changed:
+        old = reader.get(iri)
+        if old is not None:
+            affected |= set(old.data.get("people", ())) | set(old.data.get("links", ()))
+    return affected
+
+
+def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_write: list, to_delete: list[str],
+           indexed: dict[str, str]) -> None:
+    building = location.copy_current()
+    try:
+        writer = engine_for(name).writer(building)
+        try:
+            for doc in to_write:
+                if doc.iri in indexed:
+                    writer.delete(doc.iri)
+                writer.add(field_values(doc))
+            for iri in to_delete:
+                writer.delete(iri)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        reader = engine_for(name).open(building)
+        try:
+            by_kind = reader.search(Everything(), [], "relevance", 0, 1, facets=["kind"]).facets["kind"]
+        finally:
+            reader.close()
+        location.publish(building, _meta(view, name, fingerprint, dict(sorted(by_kind.items()))))
+    except BaseException:
+        location.discard(building)
+        raise
+
+
+def check_index(kg: KnowledgeGraph, settings: Settings, view: str, engine: str | None = None) -> list[str]:
+    """Differences between graph and index, one line each: 'missing IRI', 'extra IRI', 'stale IRI'."""
+    return diff_index(kg, settings, view, engine).lines()
+
+
+def diff_index(kg: KnowledgeGraph, settings: Settings, view: str, engine: str | None = None) -> IndexDiff:
+    name = engine_name(settings, engine)
+    location = IndexLocation.of(settings, view, name)
+    current = location.current()
+    if current is None:
+        raise IndexNotReady(f"There is no {view} search index for {name} yet.",
+                            f"Run `scipop index --view {view} --search-engine {name}`.")
+    builder = documents.Builder(documents.load(kg))
+    kinds = builder.iris()
+    reader = engine_for(name).open(current)
+    try:
+        indexed = reader.hashes()
+    finally:
+        reader.close()
+    diff = IndexDiff(missing=sorted(set(kinds) - set(indexed)), extra=sorted(set(indexed) - set(kinds)))
+    for iri in sorted(set(kinds) & set(indexed)):
+        if builder.build(iri, kinds[iri]).content_hash() != indexed[iri]:
+            diff.stale.append(iri)
+    return diff
+
+
+# Opening ---------------------------------------------------------------------------------------
+def open_view_graph(settings: Settings, view: str) -> KnowledgeGraph:
+    """The graph an index of `view` is built from: the published view when there is one."""
+    try:
+        from kg.views import open_view
+    except ImportError:  # before kg.views existed every reader used the working store
+        return KnowledgeGraph(settings, read_only=True)
+    try:
+        return open_view(settings, view)
+    except NotFound:
+        if view == "full":
+            return KnowledgeGraph(settings, read_only=True)
+        raise
+
+
+def open_index(settings: Settings, view: str = "public", engine: str | None = None, *,
+               auto_build: bool = False, check_fresh: bool = True):
+    """The current index of `view`, ready to search (see the module docstring for staleness)."""
+    name = engine_name(settings, engine)
+    location = IndexLocation.of(settings, view, name)
+    if location.current() is None or check_fresh:
+        _ensure_fresh(settings, view, name, location, auto_build)
+    return SearchIndex(engine_for(name).open(location.current()), view=view, engine=name,
+                       meta=location.meta() or {})
+
+
+def _ensure_fresh(settings: Settings, view: str, name: str, location: IndexLocation, auto_build: bool) -> None:
+    meta = location.meta()
+    try:
+        kg = open_view_graph(settings, view)
+    except NotFound:
+        if meta is None:
+            raise IndexNotReady(f"There is no {view} search index yet, and nothing has been published to build it from.",
+                                "Run `scipop build --demo` or `scipop ingest …`, then `scipop index`.")
+        return  # nothing published to compare with: serve the index there is
+    with kg:
+        if meta is not None and meta.get("fingerprint") == graph_fingerprint(kg) and meta.get("format") == FORMAT:
+            return
+        if not auto_build:
+            what = "no" if meta is None else "an out-of-date"
+            raise IndexNotReady(f"There is {what} {view} search index ({name}) for the current graph.",
+                                f"Run `scipop index --view {view} --search-engine {name}` "
+                                f"(add --rebuild to build it from scratch).")
+        if meta is None:
+            build_index(kg, settings, view, name)
+        else:
+            update_index(kg, settings, view, None, name)

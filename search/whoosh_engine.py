@@ -1,0 +1,162 @@
+"""Whoosh (whoosh-reloaded), the default engine: pure Python, slower, no native dependency.
+
+Text fields hold the pre-analysed tokens of `search.analysis`, split on spaces. Facet
+fields are single-valued sortable ID columns, counted with Whoosh's own facets. Every
+search runs under a `TimeLimitCollector`; without SIGALRM (so it also works in a web
+server's worker threads) it checks the clock between matches, which is enough because
+the query tree never holds the expensive forms (leading wildcards, open ranges).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import collectors, fields, index, query as wq, sorting
+from whoosh.analysis import SpaceSeparatedTokenizer
+
+from kg.errors import LimitExceeded
+from search import query as Q
+from search.engine import TIME_LIMIT_SECONDS, EngineResult, StoredHit, stored_hash, unpack
+
+SORT_FIELDS = {"recent": "year_num", "significance": "significance"}
+LIMIT_MB = 256
+
+
+def schema() -> fields.Schema:
+    tokens = SpaceSeparatedTokenizer()
+    spec = {
+        "iri": fields.KEYWORD(unique=True, scorable=True, commas=True),
+        "title": fields.TEXT(analyzer=tokens, phrase=True),
+        "keywords": fields.TEXT(analyzer=tokens, phrase=True),
+        "body": fields.TEXT(analyzer=tokens, phrase=True),
+        "name": fields.TEXT(analyzer=tokens, phrase=False),
+        "people_names": fields.TEXT(analyzer=tokens, phrase=False),
+        "ident": fields.TEXT(analyzer=tokens, phrase=False),
+        # Scorable (with a length column) although never scored: for a field without one,
+        # whoosh-reloaded checks the file system once per posting while writing.
+        "codes": fields.KEYWORD(scorable=True),
+        "people": fields.KEYWORD(scorable=True),
+        "year_num": fields.NUMERIC(numtype=int, bits=32, sortable=True, default=0),
+        "significance": fields.NUMERIC(numtype=int, bits=64, sortable=True, default=0),
+        "stored": fields.STORED(),
+    }
+    spec.update({name: fields.KEYWORD(scorable=True, sortable=True, commas=True) for name in Q.FACET_FIELDS})
+    return fields.Schema(**spec)
+
+
+def compile_node(node) -> wq.Query:
+    """The Whoosh query for one node of the query tree."""
+    if isinstance(node, Q.Term):
+        return wq.Term(node.field, node.text, boost=node.boost)
+    if isinstance(node, Q.Phrase):
+        return wq.Phrase(node.field, list(node.words), slop=max(1, node.slop + 1), boost=node.boost)
+    if isinstance(node, Q.Prefix):
+        return wq.Prefix(node.field, node.text, boost=node.boost)
+    if isinstance(node, Q.AnyOf):
+        terms = [wq.Term(node.field, v) for v in node.values]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    if isinstance(node, Q.And):
+        return wq.And([compile_node(n) for n in node.items], boost=node.boost)
+    if isinstance(node, Q.Or):
+        return wq.Or([compile_node(n) for n in node.items], boost=node.boost)
+    if isinstance(node, Q.Not):
+        return wq.Not(compile_node(node.item))
+    if isinstance(node, Q.Everything):
+        return wq.Every()
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _unscored(query: wq.Query) -> wq.Query:
+    # Not boost=0: Whoosh then mis-evaluates unions of three or more terms (measured: 1 hit of 7).
+    return wq.ConstantScoreQuery(query, 0.0)
+
+
+class WhooshWriter:
+    def __init__(self, ix: index.Index) -> None:
+        self._writer = ix.writer(limitmb=LIMIT_MB)
+
+    def add(self, values: dict) -> None:
+        doc = {k: (" ".join(v) if isinstance(v, list) else v) for k, v in values.items()}
+        self._writer.add_document(**{k: v for k, v in doc.items() if v != ""})
+
+    def delete(self, iri: str) -> None:
+        self._writer.delete_by_term("iri", iri)
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
+class WhooshReader:
+    def __init__(self, ix: index.Index) -> None:
+        self._ix = ix
+        self._searcher = ix.searcher()
+
+    def search(self, query, filters: list, sort: str, offset: int, limit: int,
+               facets: Iterable[str] = ()) -> EngineResult:
+        facets = list(facets)
+        sort_field = SORT_FIELDS.get(sort)
+        compiled = compile_node(query)
+        if filters:
+            # Filters join the query with a constant score of 0: they select without scoring (as in Tantivy).
+            # Whoosh's own filter= collector would be bypassed by the TimeLimitCollector around it.
+            compiled = wq.And([compiled] + [_unscored(compile_node(f)) for f in filters])
+        collector = self._searcher.collector(
+            limit=offset + limit,
+            sortedby=sorting.FieldFacet(sort_field, reverse=True) if sort_field else None,
+            groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets} or None,
+            optimize=False,  # block-quality skipping would make the total an estimate
+        )
+        timed = collectors.TimeLimitCollector(collector, TIME_LIMIT_SECONDS, use_alarm=False)
+        try:
+            self._searcher.search_with_collector(compiled, timed)
+        except collectors.TimeLimit as exc:
+            raise LimitExceeded(f"The search took longer than {TIME_LIMIT_SECONDS:g} s and was stopped.",
+                                "Make the query more specific, or add filters.") from exc
+        results = timed.results()
+        # Sorted by a field, a hit's score is that field's value, not relevance: report none.
+        hits = [unpack(hit["stored"], 0.0 if sort_field else float(hit.score or 0.0))
+                for hit in results[offset:offset + limit]]
+        counts = {}
+        for name in facets:
+            groups = results.groups(name)
+            counts[name] = {str(k): int(v) for k, v in groups.items() if k not in ("", None, b"")}
+        return EngineResult(total=len(results), hits=hits, facets=counts)
+
+    def get(self, iri: str) -> StoredHit | None:
+        stored = self._searcher.document(iri=iri)
+        return unpack(stored["stored"], 0.0) if stored else None
+
+    def hashes(self) -> dict[str, str]:
+        return dict(stored_hash(fields_["stored"]) for fields_ in self._searcher.all_stored_fields())
+
+    def count(self) -> int:
+        return self._searcher.doc_count()
+
+    def prefix_terms(self, field: str, prefix: str, limit: int) -> list[str]:
+        found = []
+        for term in self._searcher.reader().expand_prefix(field, prefix):
+            found.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if len(found) >= limit:
+                break
+        return found
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+
+class WhooshEngine:
+    name = "whoosh"
+
+    def create(self, path: Path) -> WhooshWriter:
+        path.mkdir(parents=True, exist_ok=True)
+        return WhooshWriter(index.create_in(str(path), schema()))
+
+    def writer(self, path: Path) -> WhooshWriter:
+        return WhooshWriter(index.open_dir(str(path)))
+
+    def open(self, path: Path) -> WhooshReader:
+        return WhooshReader(index.open_dir(str(path)))
