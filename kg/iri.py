@@ -73,6 +73,14 @@ class Minter:
     def link(self, subject: URIRef, relation: URIRef, obj: URIRef, method: URIRef) -> URIRef:
         return self._iri("link", stable_hash(str(subject), str(relation), str(obj), str(method)))
 
+    def curation_decision(self, kind: str, subject: URIRef, stamp: str) -> URIRef:
+        """One curator's decision of `kind` about `subject` at time `stamp`; earlier decisions stay."""
+        return self._iri("curation", kind, stable_hash(str(subject), stamp))
+
+    def derived_table(self, name: str) -> URIRef:
+        """A materialized aggregate table of the reports (kg.rollup), e.g. 'gaps-department'."""
+        return self._iri("table", slug(name))
+
     # Named graphs ---------------------------------------------------------------
     def source_graph(self, source_id: str) -> URIRef:
         return self._iri("graph", "source", slug(source_id))

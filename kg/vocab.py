@@ -160,6 +160,16 @@ popularizationStatus = SP.popularizationStatus
 outputCount = SP.outputCount
 workCount = SP.workCount
 isPopularized = SP.isPopularized
+popularizedOutputCount = SP.popularizedOutputCount  # project: outputs an approved work popularizes
+AggregateTable = SP.AggregateTable          # a report's counts per group and year (kg.rollup)
+aggregateTable = SP.aggregateTable          # its JSON text
+
+# --- Curation decisions (curation graph): who decided what about which project, when --
+RepresentativeAchievementFlag = SP.RepresentativeAchievementFlag  # a department's 代表性成果 recommendation
+FundSelectionDecision = SP.FundSelectionDecision  # the centre's decision for the special popularization fund
+curatedEntity = SP.curatedEntity          # decision -> the project it is about
+curatorName = SP.curatorName              # who decided, as they gave their name
+selected = SP.selected                    # xsd:boolean: selected (true) or rejected (false)
 
 # --- Controlled-list members -------------------------------------------------------------
 # Review status: only Approved is public.
