@@ -7,6 +7,8 @@ in the derived graph:
 - project: sp:obligationTier (from its type), sp:outputCount, sp:workCount,
   sp:popularizationStatus (Popularized / ResultsUnpopularized / NoKnownResults);
 - output: sp:isPopularized, sp:workCount.
+- project: sp:popularizedOutputCount; and the reports' aggregate tables (kg.rollup), one
+  JSON literal per report and grouping, so a report reads one statement at any scale.
 
 Only approved works count as popularization: a work still under confidentiality review
 has not reached the public yet. The same code runs on the full store and on the public
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from kg import rollup
 from kg import vocab as V
 from kg.nquads import NQuadsWriter
 from kg.store import KnowledgeGraph, prefix_block
@@ -94,7 +97,26 @@ def compute(kg: KnowledgeGraph) -> list[tuple]:
     for output, n_works in kg.query(OUTPUT_WORKS):
         n = int(n_works)
         triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, Literal(n > 0))]
+    popularized = popularized_output_counts(kg)
+    triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
+    status = {p: project_status(n, works.get(p, 0), p in reported) for p, n in outputs.items()}
+    triples += rollup.table_triples(kg, status, outputs, popularized, works_by_project)
     return triples
+
+
+# Only outputs that some approved work popularizes are joined (a few per cent of all outputs),
+# so this stays cheap; every other project gets 0.
+PROJECT_POPULARIZED_OUTPUTS = prefix_block() + """
+SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {
+  ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
+  ?o a sp:ResearchOutput ; sp:resultOf ?p .
+} GROUP BY ?p"""
+
+
+def popularized_output_counts(kg: KnowledgeGraph) -> dict:
+    """Per project with any, its outputs that an approved work popularizes (sp:popularizedOutputCount):
+    outputCount minus it is the unpopularized outputs, which the gap report counts per group."""
+    return {row[0]: int(row[1]) for row in kg.query(PROJECT_POPULARIZED_OUTPUTS)}
 
 
 def refresh(kg: KnowledgeGraph) -> int:

@@ -1,0 +1,500 @@
+"""Gap and compliance reports: which funded results never reached the public, and which
+projects owe the public an account of their results.
+
+One implementation, used by the CLI, the web and the exports: each function takes a
+KnowledgeGraph (the staff store or the public view: the same graphs, different data) and
+returns a `Report` of plain values. Every item row says why it is in the report — which
+links exist and which are missing — so a person can check it.
+
+The queries read the derived facts of kg.derive (sp:popularizationStatus, sp:outputCount,
+sp:popularizedOutputCount, sp:obligationTier, sp:isPopularized) instead of negating over
+the whole graph; counts are aggregated in SPARQL over DISTINCT project rows, because a
+project described by two source files states its properties twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg import concepts, rollup
+from kg import vocab as V
+from kg.errors import ScipopError
+from kg.nquads import term_nt
+from kg.store import KnowledgeGraph, prefix_block
+
+DEFAULT_ITEM_LIMIT = 200
+
+
+class InvalidReport(ScipopError):
+    code = "invalid_report"
+
+
+@dataclass
+class Report:
+    """A table of plain values (str, int, float, None) with its notes; `parts` are further tables."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    notes: list[str] = field(default_factory=list)
+    parts: list["Report"] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title, "columns": self.columns, "rows": self.records(),
+                "notes": self.notes, "parts": [part.to_json() for part in self.parts]}
+
+    def all_tables(self) -> list["Report"]:
+        """This table and every part, depth first: what an export writes."""
+        return [self] + [table for part in self.parts for table in part.all_tables()]
+
+
+# ---------------------------------------------------------------------------- dimensions
+@dataclass(frozen=True)
+class Dimension:
+    """A way to group projects: its name (as in kg.rollup), column heading and controlled list, if any."""
+
+    name: str
+    label: str
+    scheme: URIRef | None = None
+    predicate: URIRef | None = None   # project -> group value, for drill-downs
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "department": Dimension("department", "department", V.DepartmentScheme, V.department),
+    "code": Dimension("code", "application code"),
+    "type": Dimension("type", "project type", V.ProjectTypeScheme, V.projectType),
+    "tier": Dimension("tier", "obligation tier", V.ObligationTierScheme, V.obligationTier),
+    "institution": Dimension("institution", "supporting institution", None, V.hostedBy),
+    "year": Dimension("year", "approval year", None, V.approvalYear),
+}
+
+
+def dimension(name: str, allowed: tuple[str, ...] | None = None) -> Dimension:
+    names = allowed or tuple(DIMENSIONS)
+    if name not in names:
+        raise InvalidReport(f"Cannot group this report by '{name}'.", f"Use one of: {', '.join(names)}.")
+    return DIMENSIONS[name]
+
+
+def year_pattern(year: int | None) -> str:
+    """A triple pattern restricting ?p to one approval year (matched on the typed literal, so the index is used)."""
+    if year is None:
+        return ""
+    return f"?p sp:approvalYear {term_nt(Literal(int(year), datatype=XSD.integer))} ."
+
+
+def year_key(year: int | None) -> str:
+    return rollup.ALL_YEARS if year is None else str(int(year))
+
+
+class Labeler:
+    """Group keys of the aggregate tables (notations, IRIs, codes, years) -> labels in `lang`."""
+
+    def __init__(self, kg: KnowledgeGraph, dim: Dimension | None, lang: str = "zh") -> None:
+        self.dim = dim
+        self.lang = lang
+        self._names = rollup.table(kg, "institution-labels")["labels"] if dim and dim.name == "institution" else {}
+
+    def label(self, key: str) -> str:
+        if self.dim is None:
+            return "all projects"
+        if self.dim.scheme is not None:
+            concept = concepts.lookup(self.dim.scheme, key)
+            return concepts.pref_label(concept, self.lang) if concept is not None else key
+        return self._names.get(key, key)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+# ---------------------------------------------------------------------------- gaps
+GAP_COLUMNS = ["group", "label", "projects", "projects_with_results", "projects_unpopularized",
+               "unpopularized_pct", "outputs", "outputs_unpopularized"]
+
+
+def gap_report(kg: KnowledgeGraph, by: str = "department", year: int | None = None, lang: str = "zh") -> Report:
+    """Unpopularized results per group: projects with results and no approved work, and outputs no work popularizes."""
+    dim = dimension(by)
+    labeler = Labeler(kg, dim, lang)
+    data = rollup.table(kg, rollup.table_name("gaps", dim.name))
+    rows = []
+    for group, years in data["groups"].items():
+        counts = years.get(year_key(year))
+        if counts is None:
+            continue
+        projects, with_results, unpop, outputs, unpop_outputs = counts
+        rows.append([group, labeler.label(group), projects, with_results, unpop, _pct(unpop, with_results), outputs,
+                     unpop_outputs])
+    rows.sort(key=lambda r: (-r[4], r[0]))
+    scope = f" approved in {year}" if year is not None else ""
+    return Report(
+        key="gaps", title=f"Unpopularized results by {dim.label}{scope}", columns=GAP_COLUMNS, rows=rows,
+        notes=["A project's results are unpopularized when it has research outputs but no approved popular-science "
+               "work popularizes it or any of its outputs, and its concluding report has no popularization field.",
+               "An output is unpopularized when no approved popular-science work popularizes it.",
+               "unpopularized_pct = projects_unpopularized / projects_with_results.",
+               "Drill down to list the items of one group and why each is listed (CLI: --drill GROUP)."])
+
+
+def group_pattern(kg: KnowledgeGraph, dim: Dimension, key: str) -> str:
+    """A SPARQL pattern that binds ?p to the projects of one group, with the group's value bound (index lookups)."""
+    text = key.strip()
+    if dim.name == "code":
+        codes = [s for s, o in kg.query(prefix_block() + "SELECT ?s ?o WHERE { ?s a sp:ApplicationCode ; skos:notation ?o }")
+                 if str(o).upper().startswith(text.upper())]
+        if not codes or len(text) < 1:
+            raise InvalidReport(f"No application code starts with '{key}'.", "Run the report --by code to see the groups.")
+        return f"VALUES ?code {{ {' '.join(term_nt(c) for c in codes)} }} ?p sp:applicationCode ?code ."
+    if dim.name == "year":
+        if not text.isdigit():
+            raise InvalidReport(f"'{key}' is not a year.", "Give an approval year such as 2020.")
+        value = term_nt(Literal(int(text), datatype=XSD.integer))
+    elif dim.scheme is not None:
+        concept = concepts.lookup(dim.scheme, text)
+        if concept is None:
+            raise InvalidReport(f"'{key}' is not a known {dim.label}.", f"Run the report --by {dim.name} to see the groups.")
+        value = term_nt(concept)
+    else:  # institution: its IRI or its name
+        iri = text if text.startswith(("http://", "https://")) else _institution_by_name(kg, text)
+        if iri is None:
+            raise InvalidReport(f"'{key}' is not a known supporting institution.",
+                                "Give its IRI or its name as the report --by institution shows it.")
+        value = term_nt(URIRef(iri))
+    return f"?p {term_nt(dim.predicate)} {value} ."
+
+
+def _institution_by_name(kg: KnowledgeGraph, name: str) -> str | None:
+    found = sorted(iri for iri, label in rollup.table(kg, "institution-labels")["labels"].items() if label == name)
+    return found[0] if found else None
+
+
+# No ORDER BY: the engine stops after `limit` matches instead of reading the whole group;
+# the page is then sorted here, and the note says how many there are in all.
+GAP_PROJECT_ITEMS = """
+SELECT DISTINCT ?p ?n ?pn WHERE {
+  %(group)s %(year)s
+  ?p sp:popularizationStatus sp:ResultsUnpopularized ; sp:outputCount ?n ; sp:popularizedOutputCount ?pn .
+} LIMIT %(limit)d"""
+
+# Outputs that no approved work popularizes, of the group's projects (popularized projects too:
+# a project can have one popularized output and others that never reached the public).
+GAP_OUTPUT_ITEMS = """
+SELECT DISTINCT ?o ?p WHERE {
+  %(group)s %(year)s
+  ?o sp:resultOf ?p ; sp:isPopularized false .
+} LIMIT %(limit)d"""
+
+ITEM_COLUMNS = ["kind", "iri", "id", "title", "department", "project_type", "tier", "institution", "approval_year",
+                "why", "curation"]
+
+
+def gap_items(kg: KnowledgeGraph, by: str, value: str, year: int | None = None, limit: int = DEFAULT_ITEM_LIMIT,
+              lang: str = "zh") -> Report:
+    """The unpopularized projects and outputs of one group, each with why it is listed (drill-down)."""
+    dim = dimension(by)
+    limit = limit if limit and limit > 0 else 10**9
+    args = {"group": group_pattern(kg, dim, value), "year": year_pattern(year), "limit": limit}
+    projects = [(row[0], int(row[1]), int(row[2])) for row in kg.query(prefix_block() + GAP_PROJECT_ITEMS % args)]
+    outputs = [(row[0], row[1]) for row in kg.query(prefix_block() + GAP_OUTPUT_ITEMS % args)]
+    facts = project_facts(kg, [p for p, _, _ in projects] + [p for _, p in outputs], lang)
+    pending = pending_works(kg, [p for p, _, _ in projects] + [o for o, _ in outputs])
+    curation = _curation_texts(kg)
+    rows = []
+    for project, n, pn in sorted(projects, key=lambda t: (-t[1], facts.get(str(t[0]), {}).get("id", str(t[0])))):
+        f = facts.get(str(project), {})
+        why = (f"{_plural(n, 'research output')} linked (sp:resultOf); no approved popular-science work "
+               f"popularizes the project or any of its outputs; no popularization field in the concluding report")
+        rows.append(_item_row("project", project, f, why + _pending_note(pending.get(str(project), 0)), curation))
+    output_facts = output_details(kg, [o for o, _ in outputs])
+    for output, project in sorted(outputs, key=lambda t: (facts.get(str(t[1]), {}).get("id", ""), str(t[0]))):
+        f = facts.get(str(project), {})
+        o = output_facts.get(str(output), {})
+        why = (f"result of project {f.get('id', project)} ({o.get('link', 'direct link')}); "
+               f"no approved popular-science work popularizes this output")
+        row = _item_row("output", output, f, why + _pending_note(pending.get(str(output), 0)), curation)
+        row[2], row[3] = o.get("id", ""), o.get("title", "")
+        rows.append(row)
+    summary = {r[0]: r for r in gap_report(kg, by=by, year=year, lang=lang).rows}
+    total = summary.get(_summary_key(kg, dim, value))
+    notes = ["Pending works are under confidentiality review and do not count until approved."]
+    if limit < 10**9:
+        notes.insert(0, f"At most {limit} projects and {limit} outputs are listed"
+                        + (f", of {total[4]} unpopularized projects and {total[7]} unpopularized outputs in the group."
+                           if total else "."))
+    return Report(key="gap-items", title=f"Unpopularized projects and outputs: {dim.label} {value}",
+                  columns=ITEM_COLUMNS, rows=rows, notes=notes)
+
+
+def _summary_key(kg: KnowledgeGraph, dim: Dimension, value: str) -> str:
+    """The aggregate table's key of a group the user named."""
+    text = value.strip()
+    if dim.scheme is not None:
+        concept = concepts.lookup(dim.scheme, text)
+        return concepts.notation(concept) if concept is not None else text
+    if dim.name == "institution" and not text.startswith(("http://", "https://")):
+        return _institution_by_name(kg, text) or text
+    return text.upper() if dim.name == "code" else text
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _pending_note(count: int) -> str:
+    if not count:
+        return ""
+    return f"; {count} popular-science work{'s' if count != 1 else ''} under review (not yet approved)"
+
+
+def _item_row(kind: str, iri, facts: dict, why: str, curation: dict[str, str]) -> list[Any]:
+    return [kind, str(iri), facts.get("id", ""), facts.get("title", ""), facts.get("department", ""),
+            facts.get("type", ""), facts.get("tier", ""), facts.get("institution", ""), facts.get("year"), why,
+            curation.get(str(facts.get("iri", iri)), "")]
+
+
+def _values(iris) -> str:
+    return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
+
+
+PROJECT_FACTS = """
+SELECT ?p ?id ?title ?dept ?type ?tier ?inst ?year WHERE {
+  VALUES ?p { %s }
+  OPTIONAL { ?p sp:approvalNumber ?id }
+  OPTIONAL { ?p dcterms:title ?title }
+  OPTIONAL { ?p sp:department ?dept }
+  OPTIONAL { ?p sp:projectType ?type }
+  OPTIONAL { ?p sp:obligationTier ?tier }
+  OPTIONAL { ?p sp:hostedBy ?inst }
+  OPTIONAL { ?p sp:approvalYear ?year }
+}"""
+
+BATCH = 500
+
+
+def _batches(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def project_facts(kg: KnowledgeGraph, projects: list, lang: str = "zh") -> dict[str, dict[str, Any]]:
+    """Identifier, title (in `lang` when there is one), department, type, tier, institution and year per project."""
+    names = rollup.table(kg, "institution-labels")["labels"] if projects else {}
+    facts: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(str(p) for p in projects))
+    for batch in _batches(unique):
+        for row in kg.select(prefix_block() + PROJECT_FACTS % _values(batch)):
+            f = facts.setdefault(str(row["p"]), {"iri": str(row["p"]), "titles": []})
+            if "id" in row:
+                f["id"] = str(row["id"])
+            if "title" in row:
+                f["titles"].append(row["title"])
+            if "dept" in row:
+                f["department"] = concepts.notation(row["dept"])
+            if "type" in row:
+                f["type"] = concepts.pref_label(row["type"], lang)
+            if "tier" in row:
+                f["tier"] = concepts.notation(row["tier"])
+            if "inst" in row:
+                f["institution"] = names.get(str(row["inst"]), str(row["inst"]))
+            if "year" in row:
+                f["year"] = int(row["year"])
+    for f in facts.values():
+        f["title"] = pick_text(f.pop("titles"), lang)
+    return facts
+
+
+def pick_text(literals: list, lang: str = "zh") -> str:
+    """One of several language-tagged texts: the `lang` one if any, then the smallest, so the choice is stable."""
+    if not literals:
+        return ""
+    preferred = sorted(str(t) for t in literals if getattr(t, "language", None) == lang)
+    return preferred[0] if preferred else sorted(str(t) for t in literals)[0]
+
+
+OUTPUT_DETAILS = """
+SELECT ?o ?doi ?title ?method ?confidence WHERE {
+  VALUES ?o { %s }
+  OPTIONAL { ?o bibo:doi ?doi }
+  OPTIONAL { ?o dcterms:title ?title }
+  OPTIONAL { ?l sp:linkSubject ?o ; sp:linkRelation sp:resultOf ; sp:linkMethod ?method .
+             OPTIONAL { ?l sp:confidence ?confidence } }
+}"""
+
+
+def output_details(kg: KnowledgeGraph, outputs: list) -> dict[str, dict[str, Any]]:
+    """DOI, title and how the output's link to its project is known (strongest method first)."""
+    details: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(str(o) for o in outputs))
+    for batch in _batches(unique):
+        for row in kg.select(prefix_block() + OUTPUT_DETAILS % _values(batch)):
+            d = details.setdefault(str(row["o"]), {"titles": [], "methods": set()})
+            if "doi" in row:
+                d["id"] = str(row["doi"])
+            if "title" in row:
+                d["titles"].append(row["title"])
+            if "method" in row:
+                confidence = f", confidence {float(row['confidence']):.2f}" if "confidence" in row else ""
+                d["methods"].add((_method_rank(row["method"]), concepts.pref_label(row["method"], "en") + confidence))
+    for d in details.values():
+        d["title"] = pick_text(d.pop("titles"), "en")
+        methods = sorted(d.pop("methods"))
+        d["link"] = "link: " + methods[0][1] if methods else "direct link"
+    return details
+
+
+def _method_rank(method) -> int:
+    rank = concepts.ontology_graph().value(method, V.rank)
+    return int(rank) if rank is not None else 99
+
+
+PENDING = """
+SELECT ?target (COUNT(DISTINCT ?w) AS ?n) WHERE {
+  VALUES ?target { %s }
+  ?w sp:popularizes ?target ; a sp:PopularScienceWork ; sp:reviewStatus ?status .
+  FILTER(?status != sp:Approved)
+} GROUP BY ?target"""
+
+
+def pending_works(kg: KnowledgeGraph, targets: list) -> dict[str, int]:
+    """Works not (yet) approved that name each project or output; none in the public view."""
+    found: dict[str, int] = {}
+    unique = list(dict.fromkeys(str(t) for t in targets))
+    for batch in _batches(unique):
+        for target, n in kg.query(prefix_block() + PENDING % _values(batch)):
+            found[str(target)] = int(n)
+    return found
+
+
+def _curation_texts(kg: KnowledgeGraph) -> dict[str, str]:
+    from kg.curation import curation_by_project
+
+    return {project: c.describe() for project, c in curation_by_project(kg).items()}
+
+
+# ---------------------------------------------------------------------------- compliance
+COMPLIANCE_COLUMNS = ["group", "label", "tier", "projects", "not_popularized", "not_popularized_pct",
+                      "results_unpopularized", "concluded", "concluded_without_popularization_field"]
+COMPLIANCE_GROUPINGS = ("department", "institution", "code", "type", "year")
+
+
+def compliance_report(kg: KnowledgeGraph, by: str | None = None, year: int | None = None,
+                      limit: int = DEFAULT_ITEM_LIMIT, lang: str = "zh") -> Report:
+    """Obliged-tier projects without any popularization and concluded projects whose report lacks the
+    popularization field; the encouraged tier is reported separately (its own rows and item list)."""
+    dim = dimension(by, COMPLIANCE_GROUPINGS) if by else None
+    labeler = Labeler(kg, dim, lang)
+    data = rollup.table(kg, rollup.table_name("compliance", dim.name if dim else "all"))
+    rows = []
+    for key, years in data["groups"].items():
+        counts = years.get(year_key(year))
+        if counts is None:
+            continue
+        group, _, tier = key.rpartition("|")
+        projects, not_pop, unpop, concluded, nofield = counts
+        rows.append([group, labeler.label(group), tier, projects, not_pop, _pct(not_pop, projects), unpop, concluded,
+                     nofield])
+    tier_order = {"obliged": 0, "encouraged": 1}
+    rows.sort(key=lambda r: (tier_order.get(r[2], 9), -r[4], r[0]))
+    scope = f" approved in {year}" if year is not None else ""
+    title = f"Popularization obligation compliance{scope}" + (f" by {dim.label}" if dim else "")
+    report = Report(
+        key="compliance", title=title, columns=COMPLIANCE_COLUMNS, rows=rows,
+        notes=["Obliged tier (应当开展科普): major projects, major research plans, innovative research groups, national "
+               "major instrument development, basic science centres. Encouraged tier (鼓励开展科普): general, youth and "
+               "regional projects; reported separately, it carries no obligation.",
+               "not_popularized: no approved popular-science work popularizes the project or its outputs and the "
+               "concluding report has no popularization field (results unpopularized, or no known results).",
+               "concluded_without_popularization_field: sp:concluded true and no sp:popularizationReport."])
+    for tier in (V.TierObliged, V.TierEncouraged):
+        report.parts.append(compliance_items(kg, tier, year=year, limit=limit, lang=lang))
+    return report
+
+
+# Projects of a tier failing either check. No ORDER BY, so the engine stops at the limit.
+COMPLIANCE_ITEMS = """
+SELECT DISTINCT ?p WHERE {
+  { ?p sp:obligationTier %(tier)s ; sp:popularizationStatus sp:ResultsUnpopularized . %(year)s }
+  UNION { ?p sp:obligationTier %(tier)s ; sp:popularizationStatus sp:NoKnownResults . %(year)s }
+  UNION { ?p sp:obligationTier %(tier)s ; sp:concluded true . %(year)s
+          OPTIONAL { ?p sp:popularizationReport ?r } FILTER(!BOUND(?r)) }
+} LIMIT %(limit)d"""
+
+COMPLIANCE_FACTS = """
+SELECT ?p ?s ?n ?concluded ?field WHERE {
+  VALUES ?p { %s }
+  ?p sp:popularizationStatus ?s ; sp:outputCount ?n .
+  OPTIONAL { ?p sp:concluded ?concluded }
+  OPTIONAL { ?p sp:popularizationReport ?field }
+}"""
+
+COMPLIANCE_ITEM_COLUMNS = ["iri", "id", "title", "department", "project_type", "institution", "approval_year",
+                           "not_popularized", "concluded_without_field", "why", "curation"]
+
+
+def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, limit: int = DEFAULT_ITEM_LIMIT,
+                     lang: str = "zh") -> Report:
+    """The projects of one tier that fail a check, each with which links exist and which are missing."""
+    limit = limit if limit and limit > 0 else 10**9
+    args = {"tier": term_nt(tier), "year": year_pattern(year), "limit": limit}
+    iris = [str(row[0]) for row in kg.query(prefix_block() + COMPLIANCE_ITEMS % args)]
+    found: dict[str, dict[str, Any]] = {}
+    for batch in _batches(iris):
+        for row in kg.select(prefix_block() + COMPLIANCE_FACTS % _values(batch)):
+            f = found.setdefault(str(row["p"]), {"status": row["s"], "outputs": int(row["n"]), "concluded": False,
+                                                 "field": False})
+            f["concluded"] |= bool(row["concluded"].toPython()) if "concluded" in row else False
+            f["field"] |= "field" in row
+    facts = project_facts(kg, list(found), lang)
+    pending = pending_works(kg, list(found))
+    curation = _curation_texts(kg)
+    rows = []
+    for iri in sorted(found, key=lambda i: facts.get(i, {}).get("id", i)):
+        f, p = found[iri], facts.get(iri, {})
+        no_field = f["concluded"] and not f["field"]
+        why = "; ".join([f"tier {concepts.notation(tier)} (project type {p.get('type', '?')})",
+                         _status_reason(f["status"], f["outputs"]),
+                         ("concluded; the concluding report has " + ("no popularization field" if no_field
+                                                                     else "a popularization field"))
+                         if f["concluded"] else "not concluded"])
+        rows.append([iri, p.get("id", ""), p.get("title", ""), p.get("department", ""), p.get("type", ""),
+                     p.get("institution", ""), p.get("year"), f["status"] != V.Popularized, no_field,
+                     why + _pending_note(pending.get(iri, 0)), curation.get(iri, "")])
+    notes = [f"At most {limit} projects are listed; the summary table has the counts." if limit < 10**9
+             else "All projects failing a check."]
+    return Report(key=f"compliance-{concepts.notation(tier)}",
+                  title=f"{concepts.pref_label(tier, 'en')} tier: projects failing a check",
+                  columns=COMPLIANCE_ITEM_COLUMNS, rows=rows, notes=notes)
+
+
+def _status_reason(status, outputs: int) -> str:
+    if status == V.ResultsUnpopularized:
+        return f"{_plural(outputs, 'research output')} linked, none popularized by an approved work"
+    if status == V.NoKnownResults:
+        return "no research outputs linked and no approved work popularizes the project"
+    return "popularized (an approved work, or a popularization field)"
+
+
+REPORTS = ("gaps", "compliance", "indicators", "curation")
+
+
+def curation_report(kg: KnowledgeGraph, lang: str = "zh") -> Report:
+    """Every curation decision the view holds, oldest first: who decided what about which project, and when."""
+    from kg.curation import decisions
+
+    found = decisions(kg)
+    facts = project_facts(kg, [d.project for d in found], lang)
+    rows = [[d.at, d.kind, d.project, facts.get(d.project, {}).get("id", ""),
+             facts.get(d.project, {}).get("title", ""), d.department or None,
+             None if d.selected is None else ("selected" if d.selected else "rejected"), d.curator] for d in found]
+    return Report(key="curation", title="Representative achievements and special-fund decisions",
+                  columns=["at", "kind", "iri", "id", "title", "department", "decision", "by"], rows=rows,
+                  notes=["Decisions are never overwritten; for each project the latest one counts.",
+                         "Special-fund decisions are internal: the public view does not hold them."])

@@ -1,0 +1,345 @@
+"""Aggregate tables for the gap, compliance and indicator reports, materialized with the derived facts.
+
+A report groups every project of the view (by department, institution, year …). As a
+grouped SPARQL join that costs a random index seek per project and property, seconds at
+100,000 projects. So, after each ingest (kg.derive.compute calls `table_triples`), the
+per-project facts are read once with single-pattern scans, aggregated here in Python, and
+each table is stored as ONE JSON literal in the derived graph:
+
+    <base>table/<name>  sp:aggregateTable  "{...}"
+
+A report then reads one triple. The tables hold counts only, never names of restricted
+entities: the public view recomputes them from what it holds (kg.publish refreshes its
+derived graph). Items (drill-downs) are not materialized; they are queried per group.
+
+Table layout: {"groups": {group key: {year key: [counts…]}}, "labels": {group key: label}}
+where the year key is the approval year as text, or "all" for every year together (stored,
+not summed, because works and people shared between years must count once).
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+
+from kg import concepts
+from kg import vocab as V
+from kg.nquads import term_nt
+from kg.store import KnowledgeGraph, prefix_block
+
+ALL_YEARS = "all"
+NO_YEAR = "none"
+GAP_DIMENSIONS = ("department", "code", "type", "tier", "institution", "year")
+COMPLIANCE_DIMENSIONS = ("all", "department", "institution", "code", "type", "year")
+INDICATOR_DIMENSIONS = ("department", "institution")
+TIERS = ("obliged", "encouraged")
+
+# Column order of each table's count lists.
+GAP_COUNTS = ("projects", "with_results", "unpopularized", "outputs", "unpopularized_outputs")
+COMPLIANCE_COUNTS = ("projects", "not_popularized", "results_unpopularized", "concluded", "concluded_without_field")
+INDICATOR_BASE = ("projects", "projects_with_results", "projects_popularized", "works")
+INDICATOR_TAIL = ("researchers_engaged", "views", "attendance", "awards", "talent_pool_members")
+
+
+def work_kind_columns() -> list[tuple[URIRef, str]]:
+    """(kind concept, column name) for every work kind of the controlled list, in notation order."""
+    kinds = sorted(concepts.members(V.WorkKindScheme), key=concepts.notation)
+    return [(k, "works_" + concepts.notation(k)) for k in kinds]
+
+
+def indicator_counts() -> tuple[str, ...]:
+    return INDICATOR_BASE + tuple(c for _, c in work_kind_columns()) + INDICATOR_TAIL
+
+
+# ---------------------------------------------------------------------------- per-project facts
+@dataclass
+class ProjectFacts:
+    department: str | None = None
+    type: str | None = None
+    tier: str | None = None
+    institutions: set[str] = field(default_factory=set)
+    year: int | None = None
+    codes: set[str] = field(default_factory=set)      # 3-character application codes (C05)
+    status: str = "no-results"                          # popularized | unpopularized | no-results
+    outputs: int = 0
+    popularized_outputs: int = 0
+    concluded: bool = False
+    reported: bool = False                              # the concluding report has a popularization field
+
+    def groups(self, dimension: str) -> list[str]:
+        """The group keys of this project along a dimension (an institution may be named twice)."""
+        if dimension == "all":
+            return ["all"]
+        value = {"department": self.department, "type": self.type, "tier": self.tier,
+                 "year": str(self.year) if self.year is not None else None}.get(dimension)
+        if dimension == "institution":
+            return sorted(self.institutions)
+        if dimension == "code":
+            return sorted(self.codes)
+        return [value] if value is not None else []
+
+    def year_keys(self) -> tuple[str, str]:
+        return (str(self.year) if self.year is not None else NO_YEAR, ALL_YEARS)
+
+
+def _scan(kg: KnowledgeGraph, pattern: str) -> Iterable[tuple]:
+    """Rows of a single-pattern query: the engine reads one index range, no per-row seeks."""
+    return kg.query(prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}")
+
+
+def _status_name(status: URIRef) -> str:
+    return {V.Popularized: "popularized", V.ResultsUnpopularized: "unpopularized"}.get(status, "no-results")
+
+
+def load_facts(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dict) -> dict[URIRef, ProjectFacts]:
+    """Every project's grouping facts, from single-pattern scans; the counts come from the caller
+    (kg.derive computes them fresh; `facts_from_derived` reads them back)."""
+    facts = {p: ProjectFacts(status=_status_name(s), outputs=outputs.get(p, 0), popularized_outputs=popularized.get(p, 0))
+             for p, s in status.items()}
+    for s, o in _scan(kg, "?s sp:department ?o"):
+        if s in facts:
+            facts[s].department = concepts.notation(o)
+    for s, o in _scan(kg, "?s sp:projectType ?o"):
+        if s in facts:
+            facts[s].type = concepts.notation(o)
+            facts[s].tier = concepts.notation(concepts.obligation_tier(o))
+    for s, o in _scan(kg, "?s sp:hostedBy ?o"):
+        if s in facts:
+            facts[s].institutions.add(str(o))
+    for s, o in _scan(kg, "?s sp:approvalYear ?o"):
+        if s in facts:
+            facts[s].year = int(o)
+    notations = {s: str(o) for s, o in _scan(kg, "?s a sp:ApplicationCode ; skos:notation ?o")}
+    for s, o in _scan(kg, "?s sp:applicationCode ?o"):
+        code = notations.get(o, "")
+        if s in facts and len(code) >= 3:
+            facts[s].codes.add(code[:3])
+    for s, _ in _scan(kg, "?s sp:concluded true . BIND(true AS ?o)"):
+        if s in facts:
+            facts[s].concluded = True
+    for s, _ in _scan(kg, "?s sp:popularizationReport ?o"):
+        if s in facts:
+            facts[s].reported = True
+    return facts
+
+
+def facts_from_derived(kg: KnowledgeGraph) -> dict[URIRef, ProjectFacts]:
+    """The same facts when the derived graph is already there (used when a table is missing)."""
+    status = {s: o for s, o in _scan(kg, "?s sp:popularizationStatus ?o")}
+    outputs = {s: int(o) for s, o in _scan(kg, "?s sp:outputCount ?o") if s in status}
+    popularized = {s: int(o) for s, o in _scan(kg, "?s sp:popularizedOutputCount ?o")}
+    return load_facts(kg, status, outputs, popularized)
+
+
+# ---------------------------------------------------------------------------- tables
+def _add(cells: dict, group: str, years: tuple[str, ...], values: list[int]) -> None:
+    for year in years:
+        row = cells[group].setdefault(year, [0] * len(values))
+        for i, v in enumerate(values):
+            row[i] += v
+
+
+def gap_table(facts: dict[URIRef, ProjectFacts], dimension: str) -> dict[str, Any]:
+    cells: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for f in facts.values():
+        values = [1, int(f.status != "no-results"), int(f.status == "unpopularized"), f.outputs,
+                  max(0, f.outputs - f.popularized_outputs)]
+        for group in f.groups(dimension):
+            _add(cells, group, f.year_keys(), values)
+    return {"columns": list(GAP_COUNTS), "groups": cells}
+
+
+def compliance_table(facts: dict[URIRef, ProjectFacts], dimension: str) -> dict[str, Any]:
+    """Groups keyed 'group|tier' for the obliged and encouraged tiers."""
+    cells: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for f in facts.values():
+        if f.tier not in TIERS:
+            continue
+        values = [1, int(f.status != "popularized"), int(f.status == "unpopularized"), int(f.concluded),
+                  int(f.concluded and not f.reported)]
+        for group in f.groups(dimension):
+            _add(cells, f"{group}|{f.tier}", f.year_keys(), values)
+    return {"columns": list(COMPLIANCE_COUNTS), "groups": cells}
+
+
+@dataclass
+class WorkFacts:
+    kind: str = ""
+    views: int = 0
+    attendance: int = 0
+    awards: int = 0
+
+
+@dataclass
+class PopularizationFacts:
+    """What the indicators need beyond the projects: works per project and people per project."""
+
+    works_by_project: dict[URIRef, set[URIRef]]
+    works: dict[URIRef, WorkFacts]
+    engaged: dict[URIRef, set[str]]   # project -> canonical people who created approved works
+    talent: dict[URIRef, set[str]]    # project -> canonical people in the talent pool
+
+
+def indicator_table(facts: dict[URIRef, ProjectFacts], pop: PopularizationFacts, dimension: str) -> dict[str, Any]:
+    kinds = work_kind_columns()
+    kind_index = {concepts.notation(k): i for i, (k, _) in enumerate(kinds)}
+    projects: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    works: dict[tuple[str, str], set] = defaultdict(set)
+    engaged: dict[tuple[str, str], set] = defaultdict(set)
+    talent: dict[tuple[str, str], set] = defaultdict(set)
+    for p, f in facts.items():
+        values = [1, int(f.status != "no-results"), int(f.status == "popularized")]
+        for group in f.groups(dimension):
+            _add(projects, group, f.year_keys(), values)
+            for year in f.year_keys():
+                works[group, year] |= pop.works_by_project.get(p, set())
+                engaged[group, year] |= pop.engaged.get(p, set())
+                talent[group, year] |= pop.talent.get(p, set())
+    cells: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for group, years in projects.items():
+        for year, base in years.items():
+            found = [pop.works[w] for w in works[group, year] if w in pop.works]
+            by_kind = [0] * len(kinds)
+            for w in found:
+                if w.kind in kind_index:
+                    by_kind[kind_index[w.kind]] += 1
+            cells[group][year] = (base + [len(works[group, year])] + by_kind
+                                  + [len(engaged[group, year]), sum(w.views for w in found),
+                                     sum(w.attendance for w in found), sum(w.awards for w in found),
+                                     len(talent[group, year])])
+    return {"columns": list(indicator_counts()), "groups": cells}
+
+
+# ---------------------------------------------------------------------------- people and works
+APPROVED_WORKS = "?s a sp:PopularScienceWork ; sp:reviewStatus sp:Approved . BIND(true AS ?o)"
+
+# Canonical people of a set (creators of approved works, talent-pool members), their mentions
+# (the person itself, or whatever the links graph says is owl:sameAs it), and the projects
+# those mentions lead or take part in. Starts from the small set, so it follows indexes.
+PEOPLE_PROJECTS = """
+SELECT DISTINCT ?person ?p WHERE {
+  { %(persons)s BIND(?person AS ?m) } UNION { %(persons)s ?m owl:sameAs ?person }
+  { ?p sp:principalInvestigator ?m } UNION { ?p sp:member ?m }
+}"""
+PERSONS = "{ SELECT DISTINCT ?person WHERE { %s OPTIONAL { ?x owl:sameAs ?c } BIND(COALESCE(?c, ?x) AS ?person) } }"
+CREATORS = "?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved ; dcterms:creator ?x ."
+TALENT = "?x sp:talentPoolMembership ?tp ."
+
+
+def people_projects(kg: KnowledgeGraph, persons: str) -> dict[URIRef, set[str]]:
+    found: dict[URIRef, set[str]] = defaultdict(set)
+    for person, project in kg.query(prefix_block() + PEOPLE_PROJECTS % {"persons": PERSONS % persons}):
+        found[project].add(str(person))
+    return found
+
+
+def work_facts(kg: KnowledgeGraph, relevant: set[URIRef]) -> dict[URIRef, WorkFacts]:
+    works = {w: WorkFacts() for w in relevant}
+    for s, o in _scan(kg, "?s sp:workKind ?o"):
+        if s in works:
+            works[s].kind = concepts.notation(o)
+    for prop, attr in ((V.views, "views"), (V.attendance, "attendance")):
+        for s, o in _scan(kg, f"?s <{prop}> ?o"):
+            if s in works:
+                setattr(works[s], attr, max(getattr(works[s], attr), int(o)))
+    awards: dict[URIRef, set[str]] = defaultdict(set)
+    for s, o in _scan(kg, f"?s <{V.award}> ?o"):
+        if s in works:
+            awards[s].add(str(o))
+    for s, found in awards.items():
+        works[s].awards = len(found)
+    return works
+
+
+def popularization_facts(kg: KnowledgeGraph, works_by_project: dict) -> PopularizationFacts:
+    relevant = {w for found in works_by_project.values() for w in found}
+    return PopularizationFacts(works_by_project=works_by_project, works=work_facts(kg, relevant),
+                               engaged=people_projects(kg, CREATORS), talent=people_projects(kg, TALENT))
+
+
+WORKS_OF_PROJECTS = """
+SELECT DISTINCT ?p ?w WHERE {
+  ?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
+  { ?w sp:popularizes ?p } UNION { ?w sp:popularizes ?o . ?o sp:resultOf ?p }
+}"""
+
+
+def works_from_graph(kg: KnowledgeGraph) -> dict[URIRef, set[URIRef]]:
+    found: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for p, w in kg.query(prefix_block() + WORKS_OF_PROJECTS):
+        found[p].add(w)
+    return found
+
+
+# ---------------------------------------------------------------------------- storing and reading
+def table_name(report: str, dimension: str) -> str:
+    return f"{report}-{dimension}"
+
+
+def institution_labels(kg: KnowledgeGraph) -> dict[str, str]:
+    """Supporting institution IRI -> one name (Chinese first, then the smallest), for labels."""
+    names: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for s, o in _scan(kg, "?s a sp:SupportingInstitution ; schema:name ?o"):
+        names[str(s)].append((0 if getattr(o, "language", None) == "zh" else 1, str(o)))
+    return {iri: min(found)[1] for iri, found in names.items()}
+
+
+def build_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], pop: PopularizationFacts) -> dict[str, dict]:
+    tables: dict[str, dict] = {}
+    for dim in GAP_DIMENSIONS:
+        tables[table_name("gaps", dim)] = gap_table(facts, dim)
+    for dim in COMPLIANCE_DIMENSIONS:
+        tables[table_name("compliance", dim)] = compliance_table(facts, dim)
+    for dim in INDICATOR_DIMENSIONS:
+        tables[table_name("indicators", dim)] = indicator_table(facts, pop, dim)
+    tables["institution-labels"] = {"labels": institution_labels(kg)}
+    tables["venues"] = {"venues": venue_table(kg)}
+    return tables
+
+
+MIN_VENUE_OUTPUTS = 5  # a venue's mean citations says little below this many outputs
+
+
+def venue_table(kg: KnowledgeGraph) -> dict[str, list]:
+    """Venue name -> [outputs, mean citations]: the venue impact kg.recommend weighs."""
+    citations = {s: int(o) for s, o in _scan(kg, "?s sp:citationCount ?o")}
+    totals: dict[str, list] = {}
+    for s, o in _scan(kg, "?s sp:venue ?o"):
+        entry = totals.setdefault(str(o), [0, 0])
+        entry[0] += 1
+        entry[1] += citations.get(s, 0)
+    return {venue: [n, round(total / n, 2)] for venue, (n, total) in totals.items()}
+
+
+def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dict,
+                  works_by_project: dict) -> list[tuple]:
+    """The derived triples holding every aggregate table (called by kg.derive.compute)."""
+    facts = load_facts(kg, status, outputs, popularized)
+    tables = build_tables(kg, facts, popularization_facts(kg, works_by_project))
+    triples: list[tuple] = []
+    for name, data in sorted(tables.items()):
+        node = kg.minter.derived_table(name)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        triples += [(node, RDF.type, V.AggregateTable), (node, V.aggregateTable, Literal(text))]
+    return triples
+
+
+def read_table(kg: KnowledgeGraph, name: str) -> dict | None:
+    node = term_nt(kg.minter.derived_table(name))
+    rows = list(kg.query(prefix_block() + f"SELECT ?data WHERE {{ {node} sp:aggregateTable ?data }}"))
+    return json.loads(str(rows[0][0])) if rows else None
+
+
+def table(kg: KnowledgeGraph, name: str) -> dict:
+    """A materialized table, or the same table computed now when the derived graph predates it (slow)."""
+    found = read_table(kg, name)
+    if found is not None:
+        return found
+    facts = facts_from_derived(kg)
+    pop = popularization_facts(kg, works_from_graph(kg)) if name.startswith("indicators") else \
+        PopularizationFacts({}, {}, {}, {})
+    return build_tables(kg, facts, pop)[name]
