@@ -619,7 +619,11 @@ class Builder:
             yield self.build(iri, kind)
 
     def neighbours(self, iris: Iterable[str]) -> set[str]:
-        """IRIs whose documents show something of these entities (names, titles, status, counts)."""
+        """IRIs whose documents show something of these entities (names, titles, status, counts).
+
+        A work changes the status of what it popularizes, and with it the counts of the
+        institutions hosting those projects: two steps, both followed here.
+        """
         out: set[str] = set()
         for iri in iris:
             iri = self.person(iri)
@@ -629,17 +633,22 @@ class Builder:
                 out |= set(props.get("host", ())) | set(self._project_outputs.get(iri, ()))
                 out |= set(self._works_on.get(iri, ()))
             elif iri in self.data.outputs:
+                projects = set(self.data.outputs[iri].get("project", ()))
                 out |= {self.person(p) for _, p, _ in self.data.authors.get(iri, ()) if p}
-                out |= set(self.data.outputs[iri].get("project", ())) | set(self._works_on.get(iri, ()))
+                out |= projects | self._hosts(projects) | set(self._works_on.get(iri, ()))
             elif iri in self.data.works:
                 props = self.data.works[iri]
                 out |= {self.person(p) for p in props.get("creator", ())}
-                for target in props.get("target", ()):
-                    out.add(target)
-                    out |= set(self.data.outputs.get(target, {}).get("project", ()))
+                targets = set(props.get("target", ()))
+                projects = {t for t in targets if t in self.data.projects}
+                projects |= {p for t in targets for p in self.data.outputs.get(t, {}).get("project", ())}
+                out |= targets | projects | self._hosts(projects)
             elif iri in self._merged:
                 record = self._merged[iri]
                 out |= record["pi"] | record["member"] | record["outputs"] | record["works"]
             elif iri in self.data.orgs:
                 out |= set(self._hosted.get(iri, ()))
         return out
+
+    def _hosts(self, projects: Iterable[str]) -> set[str]:
+        return {h for p in projects for h in self.data.projects.get(p, {}).get("host", ())}

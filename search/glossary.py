@@ -100,9 +100,4 @@ def en_key(text: str) -> tuple[str, ...]:
     return tuple(t for t in (latin_token(w) for w in words(text)) if t)
 
 
-def longest_zh_terms() -> list[str]:
-    """Chinese terms, longest first, for greedy matching inside a run of characters."""
-    return sorted(zh_to_en(), key=len, reverse=True)
-
-
 MAX_EN_WORDS = max(len(words) for words in en_to_zh())

@@ -36,6 +36,7 @@ from search.tantivy_engine import TantivyEngine
 from search.whoosh_engine import WhooshEngine
 
 Progress = Callable[[int], None]  # documents written so far
+PROGRESS_EVERY = 500
 
 FINGERPRINT_SOURCES = """SELECT ?g ?sha ?t WHERE { ?g a sp:SourceFile ; sp:sha256 ?sha ; prov:generatedAtTime ?t }"""
 
@@ -72,6 +73,13 @@ def graph_fingerprint(kg: KnowledgeGraph) -> str:
     return digest.hexdigest()[:24]
 
 
+def refuse_restricted(kg: KnowledgeGraph, view: str) -> None:
+    """A public index is never built from a graph that still holds restricted records."""
+    if view == "public" and any(kg.minter.is_restricted_graph(g) for g in kg.graph_names()):
+        raise ConfigError("This graph holds restricted records, so it cannot feed the public search index.",
+                          "Build the public index from the published public view (kg.views.open_view(settings, 'public')).")
+
+
 def _meta(view: str, engine: str, fingerprint: str, by_kind: dict[str, int]) -> dict:
     return {"format": FORMAT, "view": view, "engine": engine, "fingerprint": fingerprint,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -85,6 +93,7 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
     started = time.monotonic()
     name = engine_name(settings, engine)
     location = IndexLocation.of(settings, view, name)
+    refuse_restricted(kg, view)
     fingerprint = graph_fingerprint(kg)
     builder = documents.Builder(documents.load(kg))
     building = location.new_dir()
@@ -95,8 +104,10 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
             for count, doc in enumerate(builder.docs(), start=1):
                 writer.add(field_values(doc))
                 by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
-                if progress and count % 1000 == 0:
+                if progress and count % PROGRESS_EVERY == 0:
                     progress(count)
+            if progress:
+                progress(sum(by_kind.values()))
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -105,8 +116,6 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
     except BaseException:
         location.discard(building)
         raise
-    if progress:
-        progress(sum(by_kind.values()))
     return IndexStats(view=view, engine=name, documents=sum(by_kind.values()), by_kind=dict(sorted(by_kind.items())),
                       seconds=time.monotonic() - started, path=str(final), fingerprint=fingerprint)
 
@@ -123,6 +132,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
     location = IndexLocation.of(settings, view, name)
     if location.current() is None:
         return build_index(kg, settings, view, name)
+    refuse_restricted(kg, view)
     fingerprint = graph_fingerprint(kg)
     builder = documents.Builder(documents.load(kg))
     kinds = builder.iris()

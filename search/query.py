@@ -296,41 +296,36 @@ def _latin_units(words: list[str]) -> list[Node]:
 
 
 def _zh_term(term: str) -> Node:
-    return _and(_cjk_word_units(term)) or Everything()
+    return _and(_cjk_word_units(segment_precise(fold(term)))) or Everything()
 
 
 def _cjk_units(run: str) -> list[Node]:
-    """A run of Chinese characters: glossary terms inside it are also searched in English."""
-    run = fold(run)
+    """A run of Chinese characters: its words, with glossary terms among them also searched in English."""
+    words = segment_precise(fold(run))
+    table = glossary.zh_to_en()
     units: list[Node] = []
-    for piece, english in _split_on_glossary(run):
-        own = _and(_cjk_word_units(piece))
-        if own is None:
+    plain: list[str] = []
+    i = 0
+    while i < len(words):
+        # The longest run of whole words that spells a glossary term (量子 + 计算 = 量子计算).
+        end = next((j for j in range(min(len(words), i + 6), i, -1) if "".join(words[i:j]) in table), None)
+        if end is None:
+            plain.append(words[i])
+            i += 1
             continue
-        if english:
-            units.append(Or((own, *[_en_term(en) for en in english])))
-        else:
-            units.append(own)
+        units.extend(_cjk_word_units(plain))
+        plain = []
+        own = _and(_cjk_word_units(words[i:end]))
+        units.append(Or((own, *[_en_term(en) for en in table["".join(words[i:end])]])))
+        i = end
+    units.extend(_cjk_word_units(plain))
     return units
 
 
-def _split_on_glossary(run: str) -> list[tuple[str, list[str]]]:
-    """('量子计算的应用') -> [('量子计算', ['quantum computing']), ('的应用', [])]."""
-    table = glossary.zh_to_en()
-    for term in glossary.longest_zh_terms():
-        at = run.find(term)
-        if at >= 0:
-            return (_split_on_glossary(run[:at]) + [(term, table[term])]
-                    + _split_on_glossary(run[at + len(term):]))
-    return [(run, [])] if run else []
-
-
-def _cjk_word_units(piece: str) -> list[Node]:
-    """The words of a Chinese run, all required; adjacent words (量子 计算) score higher than scattered ones."""
-    words = segment_precise(piece)
+def _cjk_word_units(words: list[str]) -> list[Node]:
+    """Chinese words, all required; adjacent words (量子 计算) score higher than scattered ones."""
     units = _cjk_words(words)
-    cjk = [w for w in words if has_cjk(w)]
-    if len(units) > 1 and len(cjk) == len(words):
+    if len(units) > 1 and all(has_cjk(w) for w in words):
         # Search-mode indexing puts the inner words of a long word between its neighbours: slop 1.
         near = Or(tuple(Phrase(f, tuple(words), 2 * w, slop=1) for f, w in TEXT_FIELDS.items()))
         # A phrase match implies every word matches, so this OR matches the same documents as the
