@@ -281,5 +281,196 @@ def serve(context: Context, host: str, port: int, threads: int, engine: str | No
         app.extensions["scipop"].sparql.close()
 
 
+# Reports, recommendations and curation (issue 6) -----------------------------------------
+# One implementation per report lives in kg/reports.py, kg/indicators.py and kg/recommend.py;
+# these commands only choose the options and the output format (kg/export.py).
+def _emit_report(context: Context, report, fmt: str, output: Path | None, table: str | None) -> None:
+    from kg.export import render
+
+    text = render(report, fmt, output=output, table=table)
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        context.say(f"Wrote {output}.")
+
+
+_REPORT_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "json"]), default="table",
+                              show_default=True, help="csv holds one table (see --table); xlsx needs --output.")
+_REPORT_OUTPUT = click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                              help="Write to this file instead of standard output.")
+_REPORT_TABLE = click.option("--table", "table", default=None,
+                             help="Only this table of the report, by key (e.g. compliance-obliged).")
+_REPORT_YEAR = click.option("--year", type=click.IntRange(1986, 2100), default=None, help="Only projects approved that year.")
+_REPORT_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                            help="Language of labels and titles.")
+
+
+@main.group("report")
+def report_group() -> None:
+    """Gap, compliance and indicator reports, as tables, CSV, XLSX or JSON."""
+
+
+@report_group.command("gaps")
+@click.option("--by", type=click.Choice(["department", "code", "type", "tier", "institution", "year"]),
+              default="department", show_default=True, help="How to group the projects.")
+@_REPORT_YEAR
+@click.option("--drill", default=None, metavar="GROUP",
+              help="List the unpopularized projects and outputs of one group (a department letter, type, tier, "
+                   "code prefix, institution name or IRI, or year), each with why it is listed.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(0, None),
+              help="Most items per kind with --drill (0: all).")
+@_REPORT_LANG
+@_REPORT_FORMAT
+@_REPORT_OUTPUT
+@_REPORT_TABLE
+@pass_context
+def report_gaps(context: Context, by: str, year: int | None, drill: str | None, limit: int, lang: str, fmt: str,
+                output: Path | None, table: str | None) -> None:
+    """Unpopularized results: projects and outputs with no approved popular-science work."""
+    from kg import reports
+
+    with context.open_graph(read_only=True) as kg:
+        if drill:
+            found = reports.gap_items(kg, by=by, value=drill, year=year, limit=limit, lang=lang)
+        else:
+            found = reports.gap_report(kg, by=by, year=year, lang=lang)
+        _emit_report(context, found, fmt, output, table)
+
+
+@report_group.command("compliance")
+@click.option("--by", type=click.Choice(["department", "institution", "code", "type", "year"]), default=None,
+              help="Group the counts (default: one row per tier).")
+@_REPORT_YEAR
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(0, None),
+              help="Most projects listed per tier (0: all).")
+@_REPORT_LANG
+@_REPORT_FORMAT
+@_REPORT_OUTPUT
+@_REPORT_TABLE
+@pass_context
+def report_compliance(context: Context, by: str | None, year: int | None, limit: int, lang: str, fmt: str,
+                      output: Path | None, table: str | None) -> None:
+    """Obliged-tier projects without popularization and concluded projects lacking the popularization field
+    (the encouraged tier separately)."""
+    from kg import reports
+
+    with context.open_graph(read_only=True) as kg:
+        _emit_report(context, reports.compliance_report(kg, by=by, year=year, limit=limit, lang=lang), fmt, output, table)
+
+
+@report_group.command("indicators")
+@click.option("--by", type=click.Choice(["department", "institution"]), default="department", show_default=True)
+@_REPORT_YEAR
+@_REPORT_LANG
+@_REPORT_FORMAT
+@_REPORT_OUTPUT
+@_REPORT_TABLE
+@pass_context
+def report_indicators(context: Context, by: str, year: int | None, lang: str, fmt: str, output: Path | None,
+                      table: str | None) -> None:
+    """Popularization indicators per department or supporting institution and approval year (see docs/indicators.md)."""
+    from kg.indicators import indicator_report
+
+    with context.open_graph(read_only=True) as kg:
+        _emit_report(context, indicator_report(kg, by=by, year=year, lang=lang), fmt, output, table)
+
+
+@report_group.command("curation")
+@_REPORT_LANG
+@_REPORT_FORMAT
+@_REPORT_OUTPUT
+@pass_context
+def report_curation(context: Context, lang: str, fmt: str, output: Path | None) -> None:
+    """Every representative-achievement flag and special-fund decision: who, when, about which project."""
+    from kg.reports import curation_report
+
+    with context.open_graph(read_only=True) as kg:
+        _emit_report(context, curation_report(kg, lang=lang), fmt, output, None)
+
+
+@main.command()
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many to recommend.")
+@click.option("--theme", default=None, help="A theme to fit, e.g. the theme of National Science Popularization Day.")
+@click.option("--department", default=None, help="Only this department (A–H, T, or its name).")
+@click.option("--year", type=click.IntRange(1986, 2100), default=None, help="Only projects approved that year.")
+@click.option("--weights", default=None, metavar="NAME=W,…",
+              help="Factor weights, e.g. significance=0.5,gap=0.3 (factors: significance, gap, tier, timeliness, "
+                   "capacity; the others keep their defaults).")
+@click.option("--include-decided", is_flag=True, help="Also list projects the centre has already selected or rejected.")
+@click.option("--pool", default=2000, show_default=True, type=click.IntRange(1, None),
+              help="How many of the most-cited outputs bring their projects into the candidates.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@_REPORT_LANG
+@pass_context
+def recommend(context: Context, top: int, theme: str | None, department: str | None, year: int | None,
+              weights: str | None, include_decided: bool, pool: int, fmt: str, lang: str) -> None:
+    """Rank projects and their representative results for the special popularization fund, with each factor's share."""
+    from kg import recommend as rec
+
+    with context.open_graph(read_only=True) as kg:
+        with tqdm(total=1, desc="scoring candidates", disable=context.quiet, file=sys.stderr, leave=False) as bar:
+            found = rec.recommend(kg, top=top, theme=theme, department=department, year=year,
+                                  weights=rec.parse_weights(weights), include_decided=include_decided, pool=pool,
+                                  lang=lang)
+            bar.update(1)
+    if fmt == "json":
+        click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=1))
+        return
+    for rank, item in enumerate(found.items, start=1):
+        shares = ", ".join(f"{name} {found.weights[name] * item.factors.get(name, 0.0):.3f}" for name in rec.FACTORS)
+        click.echo(f"{rank:>3}. {item.score:.3f}  [{item.department}] {item.id} {item.label}")
+        click.echo(f"       {shares}")
+        if item.result:
+            click.echo(f"       result: {item.result.get('doi') or item.result.get('iri')} {item.result.get('title', '')}")
+        for reason in item.reasons:
+            click.echo(f"       - {reason}")
+    for note in found.notes:
+        context.say(f"note: {note}")
+
+
+@main.group("curate")
+def curate_group() -> None:
+    """Record departments' representative achievements and the centre's special-fund decisions (who and when)."""
+
+
+_CURATE_PUBLISH = click.option("--publish/--no-publish", default=True, show_default=True,
+                               help="Refresh the read-only staff and public views afterwards.")
+
+
+@curate_group.command("representative")
+@click.argument("project")
+@click.option("--department", required=True, help="The recommending department (A–H, T, or its name).")
+@click.option("--by", "curator", required=True, metavar="NAME", help="Who records the recommendation.")
+@_CURATE_PUBLISH
+@pass_context
+def curate_representative(context: Context, project: str, department: str, curator: str, publish: bool) -> None:
+    """Flag PROJECT (approval number or IRI) as a representative achievement of a department."""
+    from kg.curation import flag_representative
+
+    with context.open_graph() as kg:
+        decision = flag_representative(kg, project, department, curator)
+        context.say(f"Recorded: {decision.describe()}.")
+        if publish and not context.settings.store_url:
+            run_publish(context, kg)
+
+
+@curate_group.command("select")
+@click.argument("project")
+@click.option("--decision", type=click.Choice(["selected", "rejected"]), required=True)
+@click.option("--by", "curator", required=True, metavar="NAME", help="Who records the decision.")
+@_CURATE_PUBLISH
+@pass_context
+def curate_select(context: Context, project: str, decision: str, curator: str, publish: bool) -> None:
+    """Record the centre's special-fund decision on PROJECT (approval number or IRI)."""
+    from kg.curation import record_selection
+
+    with context.open_graph() as kg:
+        recorded = record_selection(kg, project, decision, curator)
+        context.say(f"Recorded: {recorded.describe()}.")
+        if publish and not context.settings.store_url:
+            run_publish(context, kg)
+
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,139 @@
+"""The researchers' collaboration network (networkx), built from a few big SELECTs.
+
+Nodes are people, edges join two people who were on the same project (PI or member) or
+wrote the same research output. People are counted by identity: once the linking step
+has written `(mention owl:sameAs canonical)`, every mention collapses onto its canonical
+person; before that, each IRI is its own person — the same query serves both.
+
+Experienced popularizers are the creators of approved popular-science works. The network
+answers "who could popularize this?": the distance from a result's people to the nearest
+popularizer, and the path that connects them. `kg.recommend` uses it for its capacity
+factor; the web's talent pages can use the same object.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import networkx as nx
+from rdflib import URIRef
+
+from kg.store import KnowledgeGraph, prefix_block
+
+# One row per (team, person): a team is a project (PI and members) or an output (authors).
+# The identity rule (COALESCE of the owl:sameAs canonical) is applied in the query itself.
+TEAMS = prefix_block() + """
+SELECT DISTINCT ?team ?person WHERE {
+  { ?team sp:principalInvestigator ?x } UNION { ?team sp:member ?x }
+  UNION { ?team sp:authorship ?a . ?a sp:author ?x }
+  OPTIONAL { ?x owl:sameAs ?c }
+  BIND(COALESCE(?c, ?x) AS ?person)
+}"""
+
+POPULARIZERS = prefix_block() + """
+SELECT ?person (COUNT(DISTINCT ?w) AS ?works) WHERE {
+  ?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved ; dcterms:creator ?x .
+  OPTIONAL { ?x owl:sameAs ?c }
+  BIND(COALESCE(?c, ?x) AS ?person)
+} GROUP BY ?person"""
+
+# A team larger than this (a consortium paper) says little about who works with whom and
+# would add its size squared in edges; its people are joined in a chain instead, which
+# keeps them connected without the clique.
+MAX_CLIQUE = 30
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How close a group of people is to an experienced popularizer."""
+
+    distance: int | None          # 0: one of them is a popularizer; None: none within the cutoff
+    person: str | None = None     # the one of them on the shortest path
+    popularizer: str | None = None
+    path: tuple[str, ...] = ()    # person … popularizer
+
+
+@dataclass
+class CollaborationNetwork:
+    graph: nx.Graph
+    popularizers: dict[str, int] = field(default_factory=dict)  # person -> approved works created
+    teams: dict[str, tuple[str, ...]] = field(default_factory=dict)  # project/output IRI -> its people
+    _distance: dict[str, int] | None = None
+    _cutoff: int = -1
+
+    # ---- summaries -------------------------------------------------------------------
+    def components(self) -> list[set[str]]:
+        """Connected components, largest first (ties by smallest member, so the order is stable)."""
+        return sorted((set(c) for c in nx.connected_components(self.graph)), key=lambda c: (-len(c), min(c)))
+
+    def degree_centrality(self, top: int = 20) -> list[tuple[str, float]]:
+        scores = nx.degree_centrality(self.graph) if self.graph.number_of_nodes() > 1 else {}
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+
+    def betweenness(self, top: int = 20, samples: int = 200, seed: int = 0) -> list[tuple[str, float]]:
+        """Betweenness centrality, estimated from `samples` seeded sources on big networks (exact below that)."""
+        n = self.graph.number_of_nodes()
+        k = None if n <= samples else samples
+        scores = nx.betweenness_centrality(self.graph, k=k, seed=seed)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+
+    # ---- popularization capacity -----------------------------------------------------
+    def distances(self, cutoff: int = 3) -> dict[str, int]:
+        """Every person within `cutoff` hops of a popularizer -> hops (0 for popularizers). One BFS."""
+        if self._distance is None or self._cutoff != cutoff:
+            sources = [p for p in self.popularizers if p in self.graph]
+            found: dict[str, int] = {}
+            if sources:
+                for depth, layer in enumerate(nx.bfs_layers(self.graph, sources)):
+                    if depth > cutoff:
+                        break
+                    found.update((person, depth) for person in layer)
+            self._distance, self._cutoff = found, cutoff
+        return self._distance
+
+    def nearest_popularizer(self, people: list[str], cutoff: int = 3) -> Reach:
+        """The shortest path from any of `people` to an experienced popularizer, within `cutoff` hops."""
+        present = sorted(p for p in set(people) if p in self.graph)
+        direct = sorted(p for p in set(people) if p in self.popularizers)
+        if direct:
+            return Reach(distance=0, person=direct[0], popularizer=direct[0], path=(direct[0],))
+        known = self.distances(cutoff)
+        reachable = [p for p in present if p in known]
+        if not reachable:
+            return Reach(distance=None)
+        start = min(reachable, key=lambda p: (known[p], p))
+        path = self._path_down(start, known)
+        return Reach(distance=known[start], person=start, popularizer=path[-1], path=tuple(path))
+
+    def _path_down(self, start: str, known: dict[str, int]) -> list[str]:
+        """Walk from `start` to a popularizer, each step to a neighbour one hop closer (smallest IRI first)."""
+        path = [start]
+        while known[path[-1]] > 0:
+            here = path[-1]
+            path.append(min(n for n in self.graph.neighbors(here) if known.get(n) == known[here] - 1))
+        return path
+
+    def people_of(self, entity: str) -> tuple[str, ...]:
+        return self.teams.get(entity, ())
+
+
+def build_network(kg: KnowledgeGraph) -> CollaborationNetwork:
+    """The collaboration network of the whole view, from two SELECTs."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for team, person in kg.query(TEAMS):
+        if isinstance(person, URIRef):
+            members[str(team)].add(str(person))
+    popularizers = {str(person): int(works) for person, works in kg.query(POPULARIZERS)}
+    graph = nx.Graph()
+    graph.add_nodes_from(popularizers)
+    teams: dict[str, tuple[str, ...]] = {}
+    for team, people in members.items():
+        ordered = tuple(sorted(people))
+        teams[team] = ordered
+        graph.add_nodes_from(ordered)
+        if len(ordered) <= MAX_CLIQUE:
+            graph.add_edges_from(combinations(ordered, 2))
+        else:
+            graph.add_edges_from(zip(ordered, ordered[1:]))
+    return CollaborationNetwork(graph=graph, popularizers=popularizers, teams=teams)

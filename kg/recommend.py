@@ -1,0 +1,503 @@
+"""Recommendations for the special popularization fund: an explainable, reproducible ranking.
+
+Each candidate is a funded project (with its representative result: its most-cited output)
+and gets a score that is the sum of weighted factors, each factor a value in [0, 1]:
+
+- significance: the representative result's citations (saturating at CITATION_SATURATION),
+  its venue's impact (mean citations of the venue's outputs), awards, and a department's
+  "representative achievement" flag (kg.curation);
+- gap: nothing has reached the public (1), or the project is popularized but its
+  representative result is not (0.5);
+- tier: the project's obligation tier (obliged 1, encouraged 0.5, other 0.25);
+- timeliness: fit of the project's and result's titles and keywords to a theme text
+  (Chinese character bigrams and English words, cosine over the two sets, relative to the
+  best-fitting candidate); 0 without a theme;
+- capacity: someone able to popularize it: the PI created approved works (1), a member or
+  co-author did (0.75), or the team is 1 or 2 collaboration hops from such a person (0.5,
+  0.25), from kg.network.
+
+The top list is diversified: at most ceil(top / 3) projects per department, unless fewer
+departments have candidates. Ties break on the project IRI, so the same graph and the same
+arguments always give the same list. The definitions are in docs/indicators.md.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg import concepts
+from kg import vocab as V
+from kg.errors import ScipopError
+from kg.nquads import term_nt
+from kg.reports import pick_text
+from kg.store import KnowledgeGraph, prefix_block
+
+FACTORS = ("significance", "gap", "tier", "timeliness", "capacity")
+DEFAULT_WEIGHTS: dict[str, float] = {"significance": 0.35, "gap": 0.2, "tier": 0.1, "timeliness": 0.15,
+                                     "capacity": 0.2}
+CITATION_SATURATION = 1000   # a result cited this often (or more) has full citation significance
+TIER_VALUE = {V.TierObliged: 1.0, V.TierEncouraged: 0.5, V.TierOther: 0.25}
+CAPACITY_BY_HOPS = {1: 0.5, 2: 0.25}  # hops from the team to the nearest popularizer
+SIGNIFICANCE_PARTS = {"citations": 0.7, "venue": 0.1, "awards": 0.1, "representative": 0.3}
+
+
+class InvalidRecommendation(ScipopError):
+    code = "invalid_recommendation"
+
+
+def parse_weights(text: str | None) -> dict[str, float]:
+    """'significance=0.5,gap=0.3' -> the default weights with those replaced."""
+    weights = dict(DEFAULT_WEIGHTS)
+    if not text:
+        return weights
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in weights:
+            raise InvalidRecommendation(f"'{name}' is not a factor.", f"Use factors among: {', '.join(FACTORS)}.")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise InvalidRecommendation(f"The weight of {name} ('{value.strip()}') is not a number.",
+                                        "Write weights as name=number, e.g. significance=0.5,gap=0.3.") from None
+        if weights[name] < 0 or math.isnan(weights[name]):
+            raise InvalidRecommendation(f"The weight of {name} is negative.", "Use weights of 0 or more.")
+    return weights
+
+
+# ---------------------------------------------------------------------------- text similarity
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# Words that say nothing about a topic in titles ("Research on the … of …").
+_STOP = frozenset("""a an and are as at based by for from in into is its of on or the to via with study studies
+research mechanism mechanisms analysis novel new approach""".split())
+
+
+def tokens(text: str) -> set[str]:
+    """Chinese character bigrams (a lone character stands for itself) and lower-case English words."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    found: set[str] = set()
+    for run in _CJK.findall(text):
+        found.update(run[i:i + 2] for i in range(len(run) - 1)) if len(run) > 1 else found.add(run)
+    found.update(w for w in _WORD.findall(_CJK.sub(" ", text)) if len(w) > 1 and w not in _STOP)
+    return found
+
+
+def similarity(theme: set[str], text: set[str]) -> float:
+    """Cosine of two token sets (|A∩B| / sqrt(|A|·|B|)): 1 for the same tokens, 0 for none shared."""
+    if not theme or not text:
+        return 0.0
+    return len(theme & text) / math.sqrt(len(theme) * len(text))
+
+
+# ---------------------------------------------------------------------------- data
+@dataclass
+class Candidate:
+    iri: str
+    department: str = ""
+    year: int | None = None
+    tier: URIRef | None = None
+    status: URIRef | None = None
+    outputs: int = 0
+    result: dict[str, Any] = field(default_factory=dict)   # representative result: iri, title, doi, citations, venue
+    representative: list[str] = field(default_factory=list)  # departments' flags, described
+    selection: str = ""
+    awards: int = 0
+    label: str = ""
+    id: str = ""
+    text: set[str] = field(default_factory=set)
+    capacity_people: list[str] = field(default_factory=list)  # who the capacity reason names
+    factors: dict[str, float] = field(default_factory=dict)   # factor -> value in [0, 1]
+    reasons: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+    def to_json(self, weights: dict[str, float]) -> dict[str, Any]:
+        return {"iri": self.iri, "kind": "project", "id": self.id, "label": self.label, "department": self.department,
+                "approval_year": self.year, "score": round(self.score, 4),
+                "factors": {name: round(weights[name] * self.factors.get(name, 0.0), 4) for name in FACTORS},
+                "values": {name: round(self.factors.get(name, 0.0), 4) for name in FACTORS},
+                "reasons": self.reasons, "result": self.result or None,
+                "curation": "; ".join(self.representative + ([self.selection] if self.selection else [])) or None}
+
+
+@dataclass
+class Recommendation:
+    items: list[Candidate]
+    weights: dict[str, float]
+    candidates: int
+    theme: str | None
+    notes: list[str]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [item.to_json(self.weights) for item in self.items]
+
+
+# ---------------------------------------------------------------------------- queries
+TOP_OUTPUTS = """
+SELECT ?o ?c WHERE { ?o sp:citationCount ?c } ORDER BY DESC(?c) ?o LIMIT %d"""
+
+OUTPUT_FACTS = """
+SELECT ?o ?p ?popularized ?title ?doi ?venue WHERE {
+  VALUES ?o { %s }
+  ?o sp:resultOf ?p .
+  OPTIONAL { ?o sp:isPopularized ?popularized }
+  OPTIONAL { ?o dcterms:title ?title }
+  OPTIONAL { ?o bibo:doi ?doi }
+  OPTIONAL { ?o sp:venue ?venue }
+}"""
+
+PROJECT_FACTS = """
+SELECT ?p ?id ?dept ?year ?tier ?status ?n ?title ?keyword ?pi WHERE {
+  VALUES ?p { %s }
+  ?p sp:popularizationStatus ?status .
+  OPTIONAL { ?p sp:approvalNumber ?id }
+  OPTIONAL { ?p sp:department ?dept }
+  OPTIONAL { ?p sp:approvalYear ?year }
+  OPTIONAL { ?p sp:obligationTier ?tier }
+  OPTIONAL { ?p sp:outputCount ?n }
+  OPTIONAL { ?p dcterms:title ?title }
+  OPTIONAL { ?p schema:keywords ?keyword }
+}"""
+
+PROJECT_PEOPLE = """
+SELECT ?p ?role ?person WHERE {
+  VALUES ?p { %s }
+  { ?p sp:principalInvestigator ?x . BIND("pi" AS ?role) } UNION { ?p sp:member ?x . BIND("member" AS ?role) }
+  UNION { ?o sp:resultOf ?p ; sp:authorship ?a . ?a sp:author ?x . BIND("author" AS ?role) }
+  OPTIONAL { ?x owl:sameAs ?c }
+  BIND(COALESCE(?c, ?x) AS ?person)
+}"""
+
+BEST_OUTPUT = """
+SELECT ?p ?o ?c WHERE {
+  VALUES ?p { %s }
+  ?o sp:resultOf ?p ; sp:citationCount ?c .
+}"""
+
+AWARDS = """
+SELECT ?x (COUNT(DISTINCT ?award) AS ?n) WHERE { VALUES ?x { %s } ?x schema:award ?award } GROUP BY ?x"""
+
+NAMES = """
+SELECT ?x ?name WHERE { VALUES ?x { %s } ?x schema:name ?name }"""
+
+
+def _values(iris) -> str:
+    return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
+
+
+def _batched(kg: KnowledgeGraph, template: str, iris, size: int = 400):
+    items = list(dict.fromkeys(str(i) for i in iris))
+    for start in range(0, len(items), size):
+        yield from kg.select(prefix_block() + template % _values(items[start:start + size]))
+
+
+# ---------------------------------------------------------------------------- the ranking
+DEFAULT_POOL = 2000  # most-cited outputs whose projects are scored (grown when filters leave too few)
+
+
+@dataclass
+class _Result:
+    iri: str
+    citations: int
+    popularized: bool = False
+    title: str = ""
+    doi: str = ""
+    venue: str = ""
+
+
+def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, department: str | None = None,
+              year: int | None = None, weights: dict[str, float] | None = None, network=None,
+              include_decided: bool = False, pool: int = DEFAULT_POOL, lang: str = "zh") -> Recommendation:
+    """The `top` projects to recommend for the special popularization fund, each with its factors and reasons.
+
+    Candidates are the projects behind the `pool` most-cited research outputs (more when filters leave
+    fewer than `top`) plus every project a department flagged as a representative achievement.
+    `network` (a kg.network.CollaborationNetwork) is built when not given; pass one to reuse it.
+    """
+    from kg import curation as C
+    from kg.network import build_network
+
+    if top < 1:
+        raise InvalidRecommendation("--top must be at least 1.", "Ask for --top 20, for example.")
+    weights = dict(weights or DEFAULT_WEIGHTS)
+    dept = _department(department)
+    curated = C.curation_by_project(kg)
+    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided, lang)
+    network = network if network is not None else build_network(kg)
+    venues = _venue_scores(kg)
+    awards = {row["x"]: int(row["n"]) for row in _batched(kg, AWARDS, [c.iri for c in candidates]
+                                                          + [c.result.get("iri") for c in candidates if c.result])}
+    people = _people(kg, [c.iri for c in candidates])
+    theme_tokens = tokens(theme) if theme else set()
+    fits = {c.iri: similarity(theme_tokens, c.text) for c in candidates} if theme_tokens else {}
+    best_fit = max(fits.values(), default=0.0)
+    for c in candidates:
+        c.awards = awards.get(URIRef(c.iri), 0) + awards.get(URIRef(c.result.get("iri", "")), 0)
+        _score(c, weights, venues, people.get(c.iri, {}), network, theme_tokens, fits.get(c.iri, 0.0), best_fit)
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.iri))
+    chosen = diversify(ranked, top)
+    notes = _notes(weights, theme, threshold, chosen, len(candidates))
+    _name_people(kg, chosen)
+    return Recommendation(items=chosen, weights=weights, candidates=len(candidates), theme=theme, notes=notes)
+
+
+def _department(label: str | None) -> URIRef | None:
+    if not label:
+        return None
+    found = concepts.lookup(V.DepartmentScheme, label)
+    if found is None:
+        raise InvalidRecommendation(f"'{label}' is not a science department.",
+                                    "Use a letter A–H or T, or a department name such as 生命科学部.")
+    return found
+
+
+def diversify(ranked: list[Candidate], top: int) -> list[Candidate]:
+    """The best `top`, at most ceil(top/3) per department; when too few departments have candidates
+    to fill the list that way, the remaining places go to the next best regardless of department."""
+    cap = math.ceil(top / 3)
+    chosen: list[Candidate] = []
+    per_department: dict[str, int] = {}
+    for c in ranked:
+        if len(chosen) == top:
+            break
+        if per_department.get(c.department, 0) < cap:
+            chosen.append(c)
+            per_department[c.department] = per_department.get(c.department, 0) + 1
+    if len(chosen) < top:
+        taken = {c.iri for c in chosen}
+        chosen += [c for c in ranked if c.iri not in taken][:top - len(chosen)]
+        chosen.sort(key=lambda c: (-c.score, c.iri))
+    return chosen
+
+
+def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, size: int, curated: dict,
+          include_decided: bool, lang: str) -> tuple[list[Candidate], int | None]:
+    """Candidate projects with their facts and representative result; also the citation count below which
+    outputs were not looked at (None when every output was)."""
+    flagged = {p for p, c in curated.items() if c.representative}
+    while True:
+        rows = list(kg.query(prefix_block() + TOP_OUTPUTS % size))
+        threshold = int(rows[-1][1]) if len(rows) == size else None
+        results = _results(kg, rows)
+        candidates = _projects(kg, results, flagged, curated, lang)
+        keep = [c for c in candidates if (dept is None or c.department == concepts.notation(dept))
+                and (year is None or c.year == int(year))
+                and (include_decided or curated.get(c.iri) is None or curated[c.iri].selection is None)]
+        if len(keep) >= top or threshold is None:
+            return keep, threshold
+        size *= 4
+
+
+def _results(kg: KnowledgeGraph, rows) -> dict[str, list[_Result]]:
+    """Project IRI -> its pooled outputs, most-cited first."""
+    citations = {}
+    for o, c in rows:
+        citations[str(o)] = max(citations.get(str(o), 0), int(c))
+    by_output: dict[str, _Result] = {}
+    projects: dict[str, set[str]] = {}
+    for row in _batched(kg, OUTPUT_FACTS, list(citations)):
+        o = str(row["o"])
+        r = by_output.setdefault(o, _Result(iri=o, citations=citations[o]))
+        r.popularized |= bool(row["popularized"].toPython()) if "popularized" in row else False
+        r.title = r.title or (str(row["title"]) if "title" in row else "")
+        r.doi = r.doi or (str(row["doi"]) if "doi" in row else "")
+        r.venue = r.venue or (str(row["venue"]) if "venue" in row else "")
+        projects.setdefault(str(row["p"]), set()).add(o)
+    return {p: sorted((by_output[o] for o in found), key=lambda r: (-r.citations, r.iri)) for p, found in projects.items()}
+
+
+def _projects(kg: KnowledgeGraph, results: dict[str, list[_Result]], flagged: set[str], curated: dict,
+              lang: str) -> list[Candidate]:
+    wanted = set(results) | flagged
+    missing = [p for p in flagged if p not in results]
+    if missing:  # flagged projects none of whose outputs is in the pool: their own outputs
+        rows = [(row["o"], row["c"]) for row in _batched(kg, BEST_OUTPUT, missing)]
+        results.update({p: found for p, found in _results(kg, rows).items() if p in missing})
+    found: dict[str, Candidate] = {}
+    titles: dict[str, list] = {}
+    keywords: dict[str, set[str]] = {}
+    for row in _batched(kg, PROJECT_FACTS, wanted):
+        p = str(row["p"])
+        c = found.setdefault(p, Candidate(iri=p, status=row["status"]))
+        c.id = c.id or (str(row["id"]) if "id" in row else "")
+        if "dept" in row:
+            c.department = concepts.notation(row["dept"])
+        if "year" in row:
+            c.year = int(row["year"])
+        if "tier" in row:
+            c.tier = row["tier"]
+        if "n" in row:
+            c.outputs = int(row["n"])
+        if "title" in row:
+            titles.setdefault(p, []).append(row["title"])
+        if "keyword" in row:
+            keywords.setdefault(p, set()).add(str(row["keyword"]))
+    for p, c in found.items():
+        c.label = pick_text(titles.get(p, []), lang)
+        pooled = results.get(p, [])
+        best = next((r for r in pooled if not r.popularized), pooled[0] if pooled else None)
+        if best is not None:
+            c.result = {"iri": best.iri, "title": best.title, "doi": best.doi, "citations": best.citations,
+                        "venue": best.venue, "popularized": best.popularized}
+        c.text = tokens(" ".join([str(t) for t in titles.get(p, [])] + sorted(keywords.get(p, set()))
+                                 + ([best.title] if best is not None else [])))
+        cur = curated.get(p)
+        if cur is not None:
+            c.representative = [d.describe() for d in cur.representative]
+            c.selection = cur.selection.describe() if cur.selection else ""
+    return list(found.values())
+
+
+def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
+    """Venue -> its percentile (0..1) among venues by mean citations of their outputs (kg.rollup's venue table)."""
+    from kg import rollup
+
+    venues = rollup.table(kg, "venues")["venues"]
+    ranked = sorted((mean, name) for name, (n, mean) in venues.items() if n >= rollup.MIN_VENUE_OUTPUTS)
+    if len(ranked) < 2:
+        return {name: 0.0 for _, name in ranked}
+    return {name: i / (len(ranked) - 1) for i, (_, name) in enumerate(ranked)}
+
+
+@dataclass
+class _Team:
+    pis: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)
+    authors: set[str] = field(default_factory=set)
+
+
+def _people(kg: KnowledgeGraph, projects: list[str]) -> dict[str, _Team]:
+    teams: dict[str, _Team] = {}
+    for row in _batched(kg, PROJECT_PEOPLE, projects, size=200):
+        if not isinstance(row.get("person"), URIRef):
+            continue
+        team = teams.setdefault(str(row["p"]), _Team())
+        {"pi": team.pis, "member": team.members, "author": team.authors}[str(row["role"])].add(str(row["person"]))
+    return teams
+
+
+def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], team: _Team | dict, network,
+           theme: set[str], fit: float, best_fit: float) -> None:
+    c.factors, c.reasons = {}, []
+    _significance(c, venues)
+    _gap(c)
+    tier = TIER_VALUE.get(c.tier, TIER_VALUE[V.TierOther])
+    c.factors["tier"] = tier
+    c.reasons.append(f"tier: {concepts.notation(c.tier) if c.tier else 'other'} ({tier:g})")
+    _timeliness(c, theme, fit, best_fit)
+    _capacity(c, team if isinstance(team, _Team) else _Team(), network)
+    c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
+
+
+def _significance(c: Candidate, venues: dict[str, float]) -> None:
+    citations = int(c.result.get("citations", 0)) if c.result else 0
+    parts = {"citations": min(1.0, citations / CITATION_SATURATION),
+             "venue": venues.get(c.result.get("venue", ""), 0.0) if c.result else 0.0,
+             "awards": 1.0 if c.awards else 0.0,
+             "representative": 1.0 if c.representative else 0.0}
+    c.factors["significance"] = min(1.0, sum(SIGNIFICANCE_PARTS[k] * v for k, v in parts.items()))
+    said = [f"representative result cited {citations} times" if c.result else "no research output known"]
+    venue = c.result.get("venue", "") if c.result else ""
+    if venue in venues:
+        said.append(f"venue {venue} (percentile {round(100 * parts['venue'])} of venues by mean citations)")
+    if c.awards:
+        said.append(f"{c.awards} award{'s' if c.awards != 1 else ''}")
+    said += c.representative
+    c.reasons.append("significance: " + "; ".join(said))
+
+
+def _gap(c: Candidate) -> None:
+    if c.status == V.ResultsUnpopularized:
+        c.factors["gap"] = 1.0
+        c.reasons.append(f"gap: no approved work popularizes the project or any of its {c.outputs} outputs, "
+                         "and the concluding report has no popularization field")
+    elif c.status == V.NoKnownResults:
+        c.factors["gap"] = 0.5
+        c.reasons.append("gap: no known research output, and no approved work popularizes the project")
+    elif c.result and not c.result.get("popularized"):
+        c.factors["gap"] = 0.5
+        c.reasons.append("gap: the project is popularized, but its representative result is not")
+    else:
+        c.factors["gap"] = 0.0
+        c.reasons.append("gap: the project and its representative result are already popularized")
+
+
+def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float) -> None:
+    if not theme:
+        c.factors["timeliness"] = 0.0
+        return
+    value = fit / best_fit if best_fit else 0.0
+    c.factors["timeliness"] = value
+    shared = sorted(theme & c.text)
+    c.reasons.append(f"timeliness: shares {', '.join(shared[:8]) if shared else 'nothing'} with the theme "
+                     f"(similarity {fit:.2f}, best candidate {best_fit:.2f})")
+
+
+def _capacity(c: Candidate, team: _Team, network) -> None:
+    pops = network.popularizers
+    pi = sorted(p for p in team.pis if p in pops)
+    if pi:
+        c.factors["capacity"] = 1.0
+        c.capacity_people = [pi[0]]
+        c.reasons.append(f"capacity: the PI {{{pi[0]}}} created {_works(pops[pi[0]])}")
+        return
+    others = sorted(p for p in team.members | team.authors if p in pops)
+    if others:
+        c.factors["capacity"] = 0.75
+        c.capacity_people = [others[0]]
+        c.reasons.append(f"capacity: team member or co-author {{{others[0]}}} created {_works(pops[others[0]])}")
+        return
+    reach = network.nearest_popularizer(sorted(team.pis | team.members | team.authors), cutoff=max(CAPACITY_BY_HOPS))
+    if reach.distance in CAPACITY_BY_HOPS:
+        c.factors["capacity"] = CAPACITY_BY_HOPS[reach.distance]
+        c.capacity_people = list(reach.path)
+        c.reasons.append(f"capacity: {reach.distance} collaboration hop{'s' if reach.distance != 1 else ''} from "
+                         "experienced popularizer " + " → ".join("{" + p + "}" for p in reach.path))
+        return
+    c.factors["capacity"] = 0.0
+    c.capacity_people = []
+    c.reasons.append(f"capacity: no experienced popularizer within {max(CAPACITY_BY_HOPS)} collaboration hops")
+
+
+def _works(n: int) -> str:
+    return f"{n} approved popular-science work{'s' if n != 1 else ''}"
+
+
+def _name_people(kg: KnowledgeGraph, chosen: list[Candidate]) -> None:
+    """Replace {person IRI} placeholders in the chosen candidates' reasons with the person's name."""
+    iris = {p for c in chosen for p in c.capacity_people}
+    names: dict[str, list] = {}
+    for row in _batched(kg, NAMES, iris):
+        names.setdefault(str(row["x"]), []).append(row["name"])
+    for c in chosen:
+        for i, reason in enumerate(c.reasons):
+            for p in c.capacity_people:
+                reason = reason.replace("{" + p + "}", pick_text(names.get(p, []), "zh") or p)
+            c.reasons[i] = reason
+
+
+def _notes(weights: dict[str, float], theme: str | None, threshold: int | None, chosen: list[Candidate],
+           pooled: int) -> list[str]:
+    notes = ["score = " + " + ".join(f"{weights[n]:g}×{n}" for n in FACTORS) + "; each factor is in [0, 1].",
+             f"{pooled} candidate projects scored; at most ceil(top/3) per department."]
+    if not theme:
+        notes.append("No theme given: timeliness is 0 for every candidate.")
+    if threshold is not None and chosen:
+        bound = (weights["significance"] * min(1.0, SIGNIFICANCE_PARTS["citations"] * min(1.0, threshold / CITATION_SATURATION)
+                                               + SIGNIFICANCE_PARTS["venue"] + SIGNIFICANCE_PARTS["awards"])
+                 + sum(weights[n] for n in FACTORS if n != "significance"))
+        lowest = min(c.score for c in chosen)
+        verdict = "so no project outside the pool could enter the list" if bound <= lowest else \
+            "so a project outside the pool could still enter the list; raise the pool to be sure"
+        notes.append(f"Candidates: projects of the outputs cited at least {threshold} times and flagged projects; "
+                     f"any other project scores at most {bound:.3f}, and the lowest listed score is {lowest:.3f}, "
+                     f"{verdict}.")
+    return notes
