@@ -472,5 +472,208 @@ def curate_select(context: Context, project: str, decision: str, curator: str, p
 
 
 
+
+# Search, talent pool, unpopularized results (issue 4) ------------------------------------
+# The work is done in search/ (search.open_index, build_index, update_index, check_index);
+# these commands choose the options and print one table, or one JSON object per hit.
+_SEARCH_VIEW = click.option("--view", type=click.Choice(["public", "full"]), default="public", show_default=True,
+                            help="The public view, or the staff view that includes restricted records.")
+_SEARCH_ENGINE = click.option("--search-engine", "search_engine", type=click.Choice(["whoosh", "tantivy"]),
+                              default=None, envvar="SCIPOP_SEARCH_ENGINE",
+                              help="Search engine [default: whoosh]; tantivy is much faster on large graphs.")
+_SEARCH_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+                              show_default=True, help="A table, or one JSON object per hit.")
+
+
+def _search_settings(context: Context, search_engine: str | None) -> Settings:
+    return context.settings.with_overrides(search_engine=search_engine)
+
+
+def _open_search(context: Context, view: str, search_engine: str | None):
+    """The index of a view, brought up to date first when the graph has changed since it was built."""
+    from search import IndexNotReady, open_index
+
+    settings = _search_settings(context, search_engine)
+    try:
+        return open_index(settings, view)
+    except IndexNotReady as reason:
+        context.say(f"{reason.message} Updating it first …")
+        return open_index(settings, view, auto_build=True)
+
+
+def _cell(value, width: int) -> str:
+    """Text cut and padded to `width` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    def columns(char: str) -> int:
+        return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+    text = "" if value is None else str(value)
+    if sum(columns(c) for c in text) > width:
+        kept, used = "", 0
+        for char in text:
+            if used + columns(char) > width - 1:
+                break
+            kept, used = kept + char, used + columns(char)
+        text = kept + "…"
+    return text + " " * (width - sum(columns(c) for c in text))
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Build the index from scratch instead of updating what changed.")
+@click.option("--check", is_flag=True, help="Only list differences between graph and index (exit 1 if any).")
+@_SEARCH_VIEW
+@_SEARCH_ENGINE
+@pass_context
+def index_command(context: Context, rebuild: bool, check: bool, view: str, search_engine: str | None) -> None:
+    """Build or update the search index of a view from the graph, or check it against the graph."""
+    from search import build_index, check_index, index_exists, open_view_graph, suggest_engine, update_index
+
+    settings = _search_settings(context, search_engine)
+    engine = settings.search_engine
+    with open_view_graph(settings, view) as kg:
+        if check:
+            differences = check_index(kg, settings, view)
+            for line in differences:
+                click.echo(line)
+            context.say(f"{len(differences)} differences between the graph and the {view} index ({engine})."
+                        if differences else f"The {view} index ({engine}) matches the graph.")
+            if differences:
+                sys.exit(1)
+            return
+        if rebuild or not index_exists(settings, view):
+            with tqdm(unit=" docs", disable=context.quiet, file=sys.stderr, leave=False) as bar:
+                stats = build_index(kg, settings, view, progress=lambda done: bar.update(done - bar.n))
+            context.say(f"Indexed {stats.documents} documents ({', '.join(f'{n} {k}' for k, n in stats.by_kind.items())}) "
+                        f"for the {view} view with {engine} in {stats.seconds:.1f} s.")
+        else:
+            stats = update_index(kg, settings, view, None)
+            context.say(f"Updated the {view} index ({engine}): {stats.documents} documents re-indexed, "
+                        f"{stats.removed} removed, in {stats.seconds:.1f} s.")
+    with _open_search(context, view, search_engine) as index:
+        advice = suggest_engine(int(index.meta.get("documents", 0)), engine)
+    if advice:
+        context.say(advice)
+
+
+@main.command("search")
+@click.argument("text", default="")
+@click.option("--kind", type=click.Choice(["researcher", "project", "output", "work", "institution"]),
+              help="Only this kind of entity.")
+@click.option("--unpopularized", is_flag=True,
+              help="Only projects and outputs with results but no approved popular-science work.")
+@click.option("--popularized", type=click.Choice(["yes", "no"]), help="Popularized or not.")
+@click.option("--dept", "department", help="Science department: A–H or T (or its name).")
+@click.option("--code", "application_code", help="Application code or its prefix, e.g. A04 or A0402.")
+@click.option("--type", "project_type", help="Project type, e.g. general, youth, major (or its Chinese name).")
+@click.option("--tier", type=click.Choice(["obliged", "encouraged", "other"]), help="Popularization obligation tier.")
+@click.option("--institution", help="Supporting institution: a name or an IRI.")
+@click.option("--region", help="Province-level region, e.g. 北京 or Beijing.")
+@click.option("--year", help="A year or a bounded range, e.g. 2020 or 2018-2020.")
+@click.option("--sort", type=click.Choice(["relevance", "recent", "significance"]), default="relevance",
+              show_default=True)
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--per-page", default=20, show_default=True, type=click.IntRange(1, 100))
+@_SEARCH_VIEW
+@_SEARCH_ENGINE
+@_SEARCH_FORMAT
+@pass_context
+def search_command(context: Context, text: str, kind: str | None, unpopularized: bool, sort: str, page: int,
+                   per_page: int, view: str, search_engine: str | None, fmt: str, **filters) -> None:
+    """Search projects, researchers, outputs, works and institutions in Chinese, pinyin or English."""
+    from search import SearchQuery
+
+    query = SearchQuery(text=text, kind=kind, sort=sort, page=page, per_page=per_page,
+                        filters={key: [value] for key, value in filters.items() if value})
+    with _open_search(context, view, search_engine) as index:
+        results = index.unpopularized(query) if unpopularized else index.search(query)
+    if fmt == "json":
+        for hit in results.hits:
+            click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+    else:
+        click.echo(f"{'kind':<11} {_cell('label', 42)} {'year':<5} {'dept':<4} {'pop':<4} {'score':>8}  iri")
+        for hit in results.hits:
+            fields = hit.fields
+            click.echo(f"{hit.kind:<11} {_cell(hit.label, 42)} {_cell(fields.get('year'), 5)} "
+                       f"{_cell(fields.get('department'), 4)} {_cell(fields.get('popularized'), 4)} "
+                       f"{hit.score:>8.3f}  {hit.iri}")
+    shown = f"{(page - 1) * per_page + 1}–{(page - 1) * per_page + len(results.hits)}" if results.hits else "none"
+    context.say(f"{results.total} result{'' if results.total == 1 else 's'} ({shown} shown) in {results.took_ms:.0f} ms.")
+
+
+def _print_talent(hits, fmt: str) -> None:
+    if fmt == "json":
+        for hit in hits:
+            click.echo(json.dumps({"kind": "researcher", **hit.to_json()}, ensure_ascii=False))
+        return
+    click.echo(f"{'#':>3} {'score':>6} {'topic':>6} {'record':>6} {'pool':<4} {'dept':<4} {_cell('name', 14)} institution")
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(f"{rank:>3} {hit.score:>6.3f} {hit.topical:>6.3f} {hit.popularization:>6.3f} "
+                   f"{'yes' if hit.in_pool else '':<4} {_cell(hit.department, 4)} {_cell(hit.label, 14)} "
+                   f"{hit.institution}")
+        click.echo(f"{'':>11}{hit.iri}")
+        for item in hit.evidence[:6]:
+            if "relation" in item:
+                click.echo(f"{'':>11}- {item['relation']}")
+                continue
+            works = "; ".join(w["label"] for w in item.get("works", []))
+            click.echo(f"{'':>11}- {item['kind']} {_cell(item.get('label'), 50).rstrip()}"
+                       + (f"  (works: {works})" if works else ""))
+
+
+@main.command("talent")
+@click.argument("topic")
+@click.option("--dept", "department", help="Science department: A–H or T (or its name).")
+@click.option("--institution", help="Institution: a name or an IRI.")
+@click.option("--region", help="Province-level region, e.g. 北京 or Beijing.")
+@click.option("--title", help="Job title (职称), e.g. 教授.")
+@click.option("--in-pool", type=click.Choice(["yes", "no"]), help="Already in the talent pool, or not yet.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100))
+@_SEARCH_VIEW
+@_SEARCH_ENGINE
+@_SEARCH_FORMAT
+@pass_context
+def talent_command(context: Context, topic: str, department: str | None, institution: str | None,
+                   region: str | None, title: str | None, in_pool: str | None, limit: int, view: str,
+                   search_engine: str | None, fmt: str) -> None:
+    """Researchers for the popularization talent pool: topical fit combined with their popularization record."""
+    from search import TalentQuery
+
+    query = TalentQuery(topic=topic, department=department, institution=institution, region=region, title=title,
+                        in_pool=None if in_pool is None else in_pool == "yes", limit=limit)
+    with _open_search(context, view, search_engine) as index:
+        hits = index.talent(query)
+    _print_talent(hits, fmt)
+    context.say(f"{len(hits)} researchers.")
+
+
+@main.command("who-could-popularize")
+@click.argument("record")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@_SEARCH_VIEW
+@_SEARCH_ENGINE
+@_SEARCH_FORMAT
+@pass_context
+def who_could_popularize_command(context: Context, record: str, limit: int, view: str, search_engine: str | None,
+                                 fmt: str) -> None:
+    """People close to a project or output (RECORD: IRI, approval number or DOI) who have popularized before."""
+    from kg.errors import NotFound
+    from search import SearchQuery
+
+    with _open_search(context, view, search_engine) as index:
+        iri = record
+        if not record.startswith(("http://", "https://")):
+            found = [h for h in index.search(SearchQuery(text=record, per_page=5)).hits
+                     if h.kind in ("project", "output") and record.lower() in
+                     (str(h.fields.get("approval_number", "")).lower(), str(h.fields.get("doi", "")).lower())]
+            if not found:
+                raise NotFound(f"No project or output '{record}' is in the {view} index.",
+                               "Give an IRI, an approval number or a DOI from `scipop search`.")
+            iri = found[0].iri
+        hits = index.who_could_popularize(iri, limit)
+    _print_talent(hits, fmt)
+    context.say(f"{len(hits)} researchers.")
+
+
 if __name__ == "__main__":
     main()

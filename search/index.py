@@ -73,6 +73,21 @@ def graph_fingerprint(kg: KnowledgeGraph) -> str:
     return digest.hexdigest()[:24]
 
 
+LARGE_INDEX = 100_000  # documents; above this Whoosh answers in seconds rather than milliseconds
+
+
+def suggest_engine(documents: int, engine: str) -> str | None:
+    """Advice for `scipop build` / `scipop index`: Tantivy once a Whoosh index grows large."""
+    if engine == "whoosh" and documents > LARGE_INDEX:
+        return (f"The search index holds {documents:,} documents; Whoosh gets slow at this size "
+                f"(seconds per query, minutes to rebuild). Use --search-engine tantivy (or SCIPOP_SEARCH_ENGINE=tantivy).")
+    return None
+
+
+def index_exists(settings: Settings, view: str, engine: str | None = None) -> bool:
+    return IndexLocation.of(settings, view, engine_name(settings, engine)).current() is not None
+
+
 def refuse_restricted(kg: KnowledgeGraph, view: str) -> None:
     """A public index is never built from a graph that still holds restricted records."""
     if view == "public" and any(kg.minter.is_restricted_graph(g) for g in kg.graph_names()):

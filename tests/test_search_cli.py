@@ -1,0 +1,91 @@
+"""The search commands as a liaison officer uses them: index, search, talent, who-could-popularize."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli import main
+from kg.config import Settings
+from kg.iri import Minter
+
+DATA = Path(__file__).resolve().parent / "data" / "search"
+SOURCES = [str(DATA / name) for name in ("projects.jsonl", "researchers.csv", "outputs.jsonl", "works.csv")]
+MINT = Minter(Settings().base_iri)
+WANG_WEI = str(MINT.person("nsfc", "P1001"))
+OBLIGED_PROJECT = str(MINT.project("11927801"))
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> str:
+    """The search story's sources ingested (and published) with the CLI itself."""
+    from click.testing import CliRunner
+
+    directory = str(tmp_path_factory.mktemp("search-cli") / "scipop-data")
+    result = CliRunner().invoke(main, ["--data-dir", directory, "--quiet", "ingest", *SOURCES])
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def scipop(request, runner, data_dir):
+    """Run `scipop --data-dir … ARGS --search-engine ENGINE`."""
+
+    def run(*args: str, expect: int = 0):
+        result = runner.invoke(main, ["--data-dir", data_dir, "--quiet", *args, "--search-engine", request.param])
+        assert result.exit_code == expect, result.output
+        return result
+
+    return run
+
+
+def json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_index_then_check_reports_nothing(scipop):
+    scipop("index", "--rebuild")
+    assert scipop("index", "--check").output == ""
+
+
+def test_search_prints_one_json_object_per_hit(scipop):
+    hits = json_lines(scipop("search", "量子计算", "--kind", "project", "--format", "json").output)
+    assert hits and all({"iri", "kind", "label", "score", "evidence"} <= set(hit) for hit in hits)
+    assert all(hit["kind"] == "project" for hit in hits)
+
+
+def test_search_filters_unpopularized_obliged_results(scipop):
+    hits = json_lines(scipop("search", "--unpopularized", "--tier", "obliged", "--format", "json").output)
+    assert OBLIGED_PROJECT in [hit["iri"] for hit in hits]
+    assert all(hit["fields"]["tier"] == "obliged" and hit["fields"]["popularized"] == "no" for hit in hits)
+
+
+def test_search_table_lists_the_hits(scipop):
+    table = scipop("search", "Wei Wang", "--kind", "researcher").output
+    assert WANG_WEI in table and table.splitlines()[0].startswith("kind")
+
+
+def test_talent_with_department_and_region(scipop):
+    hits = json_lines(scipop("talent", "量子计算", "--dept", "A", "--region", "北京", "--format", "json").output)
+    assert hits[0]["iri"] == WANG_WEI and hits[0]["evidence"]
+    table = scipop("talent", "量子计算", "--dept", "A", "--region", "北京").output
+    assert WANG_WEI in table
+
+
+def test_who_could_popularize_takes_an_approval_number(scipop):
+    hits = json_lines(scipop("who-could-popularize", "11927801", "--format", "json").output)
+    assert hits[0]["iri"] == WANG_WEI
+
+
+@pytest.mark.parametrize("args", [
+    ("search", '"quantum'),
+    ("search", "*ab*"),
+    ("search", "x" * 300),
+    ("search", "--year", "2015-"),
+    ("who-could-popularize", "99999999"),
+])
+def test_a_mistake_is_one_line_and_exit_status_2(scipop, args):
+    result = scipop(*args, expect=2)
+    assert result.output.startswith("Error: ") and "Fix:" in result.output
+    assert "Traceback" not in result.output
