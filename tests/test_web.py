@@ -3,8 +3,6 @@
 Built once per session over the published demo graph (tests/web_fixtures.py)."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, VOID

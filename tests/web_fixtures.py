@@ -62,8 +62,19 @@ def _build_search(settings: Settings) -> bool:
     return True
 
 
+# Test modules import these fixtures, and pytest then holds one session fixture per module:
+# the publication (and its search indexes, minutes of work) is kept here so it is built once.
+_PUBLISHED: dict[Path, PublishedDemo] = {}
+
+
 @pytest.fixture(scope="session")
 def published_demo(demo_data_dir: Path, tmp_path_factory) -> PublishedDemo:
+    if demo_data_dir not in _PUBLISHED:
+        _PUBLISHED[demo_data_dir] = _publish_copy(demo_data_dir, tmp_path_factory)
+    return _PUBLISHED[demo_data_dir]
+
+
+def _publish_copy(demo_data_dir: Path, tmp_path_factory) -> PublishedDemo:
     data_dir = tmp_path_factory.mktemp("web") / "scipop-data"
     shutil.copytree(demo_data_dir, data_dir)
     settings = Settings(data_dir=data_dir)
@@ -73,7 +84,7 @@ def published_demo(demo_data_dir: Path, tmp_path_factory) -> PublishedDemo:
         restricted = _restricted_only(full, public)
         demo = dict(
             project_iri=_first(public, "?s a sp:FundedProject ; sp:outputCount ?n FILTER(?n > 1)"),
-            person_iri=_first(public, "?p sp:principalInvestigator ?s . ?s schema:name ?n"),
+            person_iri=_first(public, "?p sp:principalInvestigator ?s ; sp:member ?m . ?s schema:name ?n"),
             org_iri=_first(public, "?s a sp:SupportingInstitution"),
             output_iri=_first(public, "?s a sp:ResearchOutput ; sp:resultOf ?p ; bibo:doi ?d"),
             work_iri=_first(public, "?s a sp:PopularScienceWork ; sp:popularizes ?x"),

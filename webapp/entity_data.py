@@ -57,6 +57,10 @@ class Entity:
     sources: list[dict] = field(default_factory=list)
     status: str | None = None                    # popularization status concept IRI
 
+    def values(self, predicate) -> list:
+        """Values of one property. Keys are plain strings: rdflib terms hash differently from str."""
+        return self.properties.get(str.__str__(predicate), [])
+
 
 def _q(body: str) -> str:
     return prefix_block() + body
@@ -96,7 +100,9 @@ def property_label(iri: str, lang: str) -> str:
     if labels:
         return pick_literal(labels, lang)
     local = iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-    return local
+    from webapp.i18n import MESSAGES, translate
+
+    return translate(lang, "prop." + local) if "prop." + local in MESSAGES else local
 
 
 def labels_for(kg: KnowledgeGraph, iris, lang: str, base: str) -> dict[str, str]:

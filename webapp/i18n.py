@@ -165,6 +165,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "数据来源：基金项目、成果与科普记录。关联数据基址 {base}"),
     "footer.void": ("Dataset description (VoID)", "数据集描述 (VoID)"),
     "table.value": ("Value", "值"),
+    # Standard (non-sp:) properties, which ontology.ttl reuses without labelling them.
+    "prop.title": ("title", "题名"),
+    "prop.abstract": ("abstract", "摘要"),
+    "prop.type": ("type", "类型"),
+    "prop.name": ("name", "姓名/名称"),
+    "prop.alternateName": ("other name", "其他名称"),
+    "prop.keywords": ("keywords", "关键词"),
+    "prop.startDate": ("start", "开始"),
+    "prop.endDate": ("end", "结束"),
+    "prop.datePublished": ("published", "发布日期"),
+    "prop.url": ("web address", "网址"),
+    "prop.email": ("e-mail", "电子邮件"),
+    "prop.jobTitle": ("job title", "职称"),
+    "prop.affiliation": ("institution", "所在单位"),
+    "prop.creator": ("creator", "创作者"),
+    "prop.award": ("award", "奖项"),
+    "prop.doi": ("DOI", "DOI"),
+    "prop.sameAs": ("same as", "等同于"),
+    "prop.broader": ("broader", "上级"),
+    "prop.notation": ("code", "代码"),
+    "prop.inScheme": ("list", "所属列表"),
+    "prop.prefLabel": ("label", "名称"),
     "table.property": ("Property", "属性"),
     "count": ("Count", "数量"),
     "share": ("Share", "占比"),
@@ -183,7 +205,7 @@ def choose_lang(request: Request) -> str:
 
 
 def translate(lang: str, key: str, **values) -> str:
-    pair = MESSAGES.get(key)
+    pair = MESSAGES.get(str.__str__(key))  # a plain str: rdflib literals hash differently
     if pair is None:
         return key  # a missing key shows itself instead of hiding the text
     text = pair[1] if lang == "zh" else pair[0]

@@ -39,7 +39,7 @@ def home():
     views = services().views
     data = views.fact(g.view, ("home",), facts.home_facts)
     depts = facts.departments()
-    dept_names = {str(d): f"{concepts.notation(d)} {concepts.pref_label(d, g.lang)}" for d in depts}
+    dept_names = {str(d): f"{concepts.notation(d)} {short_department(d)}" for d in depts}
     dept_links = {dept_names[str(d)]: f"/department/{concepts.notation(d)}" for d in depts}
     by_dept = [(dept_names[str(d)], data["by_department"].get(str(d), 0)) for d in depts]
     coverage = [(dept_names[str(d)], data["coverage_department"].get(str(d), {})) for d in depts
@@ -55,6 +55,12 @@ def home():
     dept_items = [(concepts.notation(d), dept_names[str(d)]) for d in depts]
     return render_template("home.html", counts=data["classes"], charts=chart, dept_items=dept_items,
                            reports=_reports_available())
+
+
+def short_department(dept) -> str:
+    """'Life Sciences' rather than 'Department of Life Sciences': chart labels are short."""
+    label = concepts.pref_label(dept, g.lang)
+    return label.replace("Department of ", "") if g.lang == "en" else label
 
 
 def _reports_available() -> bool:
@@ -136,13 +142,25 @@ def facet_label(key: str, value: str) -> str:
     """A facet value as people read it: department and tier names, yes/no."""
     if key == "department":
         dept = facts.department_by_letter(value) if len(value) == 1 else None
-        return f"{value} {concepts.pref_label(dept, g.lang)}" if dept is not None else value
+        return f"{value} {short_department(dept)}" if dept is not None else value
     if key in ("popularized", "in_pool") and value in ("yes", "no"):
         return _t(value)
+    if key == "kind" and value in KINDS:
+        return _t("kind." + value)
+    if key == "institution" and value.startswith(("http://", "https://")):
+        return _institution_label(value)
     if key == "tier":
         tiers = {"obliged": V.TierObliged, "encouraged": V.TierEncouraged, "other": V.TierOther}
         return concepts.pref_label(tiers[value], g.lang) if value in tiers else value
     return value
+
+
+def _institution_label(iri: str) -> str:
+    from webapp.entity_data import labels_for
+
+    views = services().views
+    return views.fact(g.view, ("label", g.lang, iri),
+                      lambda kg: labels_for(kg, [iri], g.lang, services().base).get(iri, iri))
 
 
 @bp.route("/search")
