@@ -141,21 +141,26 @@ class Recommendation:
 
 
 # ---------------------------------------------------------------------------- queries
+# Each query binds its subjects with VALUES and reads few properties, so the engine makes a few
+# index lookups per candidate; who works with whom comes from the collaboration network.
 TOP_OUTPUTS = """
 SELECT ?o ?c WHERE { ?o sp:citationCount ?c } ORDER BY DESC(?c) ?o LIMIT %d"""
 
-OUTPUT_FACTS = """
-SELECT ?o ?p ?popularized ?title ?doi ?venue WHERE {
+OUTPUT_STATE = """
+SELECT ?o ?popularized ?venue WHERE {
   VALUES ?o { %s }
-  ?o sp:resultOf ?p .
-  OPTIONAL { ?o sp:isPopularized ?popularized }
-  OPTIONAL { ?o dcterms:title ?title }
-  OPTIONAL { ?o bibo:doi ?doi }
+  ?o sp:isPopularized ?popularized .
   OPTIONAL { ?o sp:venue ?venue }
 }"""
 
+OUTPUT_LABELS = """
+SELECT ?o ?title ?doi WHERE { VALUES ?o { %s } OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o bibo:doi ?doi } }"""
+
+OUTPUT_CITATIONS = """
+SELECT ?o ?c WHERE { VALUES ?o { %s } ?o sp:citationCount ?c }"""
+
 PROJECT_FACTS = """
-SELECT ?p ?id ?dept ?year ?tier ?status ?n ?title ?keyword ?pi WHERE {
+SELECT ?p ?status ?id ?dept ?year ?tier ?n WHERE {
   VALUES ?p { %s }
   ?p sp:popularizationStatus ?status .
   OPTIONAL { ?p sp:approvalNumber ?id }
@@ -163,24 +168,13 @@ SELECT ?p ?id ?dept ?year ?tier ?status ?n ?title ?keyword ?pi WHERE {
   OPTIONAL { ?p sp:approvalYear ?year }
   OPTIONAL { ?p sp:obligationTier ?tier }
   OPTIONAL { ?p sp:outputCount ?n }
-  OPTIONAL { ?p dcterms:title ?title }
-  OPTIONAL { ?p schema:keywords ?keyword }
 }"""
 
-PROJECT_PEOPLE = """
-SELECT ?p ?role ?person WHERE {
-  VALUES ?p { %s }
-  { ?p sp:principalInvestigator ?x . BIND("pi" AS ?role) } UNION { ?p sp:member ?x . BIND("member" AS ?role) }
-  UNION { ?o sp:resultOf ?p ; sp:authorship ?a . ?a sp:author ?x . BIND("author" AS ?role) }
-  OPTIONAL { ?x owl:sameAs ?c }
-  BIND(COALESCE(?c, ?x) AS ?person)
-}"""
+PROJECT_TITLES = """
+SELECT ?p ?title WHERE { VALUES ?p { %s } ?p dcterms:title ?title }"""
 
-BEST_OUTPUT = """
-SELECT ?p ?o ?c WHERE {
-  VALUES ?p { %s }
-  ?o sp:resultOf ?p ; sp:citationCount ?c .
-}"""
+PROJECT_KEYWORDS = """
+SELECT ?p ?keyword WHERE { VALUES ?p { %s } ?p schema:keywords ?keyword }"""
 
 AWARDS = """
 SELECT ?x (COUNT(DISTINCT ?award) AS ?n) WHERE { VALUES ?x { %s } ?x schema:award ?award } GROUP BY ?x"""
@@ -208,8 +202,6 @@ class _Result:
     iri: str
     citations: int
     popularized: bool = False
-    title: str = ""
-    doi: str = ""
     venue: str = ""
 
 
@@ -220,7 +212,8 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
 
     Candidates are the projects behind the `pool` most-cited research outputs (more when filters leave
     fewer than `top`) plus every project a department flagged as a representative achievement.
-    `network` (a kg.network.CollaborationNetwork) is built when not given; pass one to reuse it.
+    `network` (a kg.network.CollaborationNetwork of the same view) is built when not given; a caller that
+    recommends often (the web) should build it once and pass it.
     """
     from kg import curation as C
     from kg.network import build_network
@@ -230,22 +223,23 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
     weights = dict(weights or DEFAULT_WEIGHTS)
     dept = _department(department)
     curated = C.curation_by_project(kg)
-    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided, lang)
     network = network if network is not None else build_network(kg)
+    candidates, threshold = _pool(kg, network, top, dept, year, pool, curated, include_decided)
     venues = _venue_scores(kg)
-    awards = {row["x"]: int(row["n"]) for row in _batched(kg, AWARDS, [c.iri for c in candidates]
-                                                          + [c.result.get("iri") for c in candidates if c.result])}
-    people = _people(kg, [c.iri for c in candidates])
+    awards = {str(row["x"]): int(row["n"]) for row in _batched(
+        kg, AWARDS, [c.iri for c in candidates] + [c.result["iri"] for c in candidates if c.result])}
     theme_tokens = tokens(theme) if theme else set()
+    if theme_tokens:
+        _texts(kg, candidates)
     fits = {c.iri: similarity(theme_tokens, c.text) for c in candidates} if theme_tokens else {}
     best_fit = max(fits.values(), default=0.0)
     for c in candidates:
-        c.awards = awards.get(URIRef(c.iri), 0) + awards.get(URIRef(c.result.get("iri", "")), 0)
-        _score(c, weights, venues, people.get(c.iri, {}), network, theme_tokens, fits.get(c.iri, 0.0), best_fit)
-    ranked = sorted(candidates, key=lambda c: (-c.score, c.iri))
-    chosen = diversify(ranked, top)
-    notes = _notes(weights, theme, threshold, chosen, len(candidates))
+        c.awards = awards.get(c.iri, 0) + awards.get(c.result.get("iri", ""), 0)
+        _score(c, weights, venues, network, theme_tokens, fits.get(c.iri, 0.0), best_fit)
+    chosen = diversify(sorted(candidates, key=lambda c: (-c.score, c.iri)), top)
+    _labels(kg, chosen, lang)
     _name_people(kg, chosen)
+    notes = _notes(weights, theme, threshold, chosen, len(candidates))
     return Recommendation(items=chosen, weights=weights, candidates=len(candidates), theme=theme, notes=notes)
 
 
@@ -278,16 +272,22 @@ def diversify(ranked: list[Candidate], top: int) -> list[Candidate]:
     return chosen
 
 
-def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, size: int, curated: dict,
-          include_decided: bool, lang: str) -> tuple[list[Candidate], int | None]:
+def _pool(kg: KnowledgeGraph, network, top: int, dept: URIRef | None, year: int | None, size: int,
+          curated: dict, include_decided: bool) -> tuple[list[Candidate], int | None]:
     """Candidate projects with their facts and representative result; also the citation count below which
     outputs were not looked at (None when every output was)."""
+    project_of = {o: p for p, outputs in network.outputs.items() for o in outputs}
     flagged = {p for p, c in curated.items() if c.representative}
     while True:
-        rows = list(kg.query(prefix_block() + TOP_OUTPUTS % size))
-        threshold = int(rows[-1][1]) if len(rows) == size else None
-        results = _results(kg, rows)
-        candidates = _projects(kg, results, flagged, curated, lang)
+        rows = [(str(o), int(c)) for o, c in kg.query(prefix_block() + TOP_OUTPUTS % size)]
+        threshold = rows[-1][1] if len(rows) == size else None
+        pooled: dict[str, list[tuple[str, int]]] = {}
+        for output, citations in rows:
+            if output in project_of:
+                pooled.setdefault(project_of[output], []).append((output, citations))
+        for p in flagged - set(pooled):  # a flagged project: its own outputs, wherever they rank
+            pooled[p] = list(_citations(kg, network.outputs.get(p, ())).items())
+        candidates = _projects(kg, pooled, curated)
         keep = [c for c in candidates if (dept is None or c.department == concepts.notation(dept))
                 and (year is None or c.year == int(year))
                 and (include_decided or curated.get(c.iri) is None or curated[c.iri].selection is None)]
@@ -296,64 +296,74 @@ def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, s
         size *= 4
 
 
-def _results(kg: KnowledgeGraph, rows) -> dict[str, list[_Result]]:
-    """Project IRI -> its pooled outputs, most-cited first."""
-    citations = {}
-    for o, c in rows:
-        citations[str(o)] = max(citations.get(str(o), 0), int(c))
-    by_output: dict[str, _Result] = {}
-    projects: dict[str, set[str]] = {}
-    for row in _batched(kg, OUTPUT_FACTS, list(citations)):
-        o = str(row["o"])
-        r = by_output.setdefault(o, _Result(iri=o, citations=citations[o]))
-        r.popularized |= bool(row["popularized"].toPython()) if "popularized" in row else False
-        r.title = r.title or (str(row["title"]) if "title" in row else "")
-        r.doi = r.doi or (str(row["doi"]) if "doi" in row else "")
+def _citations(kg: KnowledgeGraph, outputs) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for row in _batched(kg, OUTPUT_CITATIONS, outputs):
+        found[str(row["o"])] = max(found.get(str(row["o"]), 0), int(row["c"]))
+    return found
+
+
+def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], curated: dict) -> list[Candidate]:
+    """Facts of the pooled projects and each one's representative result (its most-cited unpopularized output)."""
+    state: dict[str, _Result] = {}
+    for row in _batched(kg, OUTPUT_STATE, [o for found in pooled.values() for o, _ in found]):
+        r = state.setdefault(str(row["o"]), _Result(iri=str(row["o"]), citations=0))
+        r.popularized |= bool(row["popularized"].toPython())
         r.venue = r.venue or (str(row["venue"]) if "venue" in row else "")
-        projects.setdefault(str(row["p"]), set()).add(o)
-    return {p: sorted((by_output[o] for o in found), key=lambda r: (-r.citations, r.iri)) for p, found in projects.items()}
-
-
-def _projects(kg: KnowledgeGraph, results: dict[str, list[_Result]], flagged: set[str], curated: dict,
-              lang: str) -> list[Candidate]:
-    wanted = set(results) | flagged
-    missing = [p for p in flagged if p not in results]
-    if missing:  # flagged projects none of whose outputs is in the pool: their own outputs
-        rows = [(row["o"], row["c"]) for row in _batched(kg, BEST_OUTPUT, missing)]
-        results.update({p: found for p, found in _results(kg, rows).items() if p in missing})
     found: dict[str, Candidate] = {}
-    titles: dict[str, list] = {}
-    keywords: dict[str, set[str]] = {}
-    for row in _batched(kg, PROJECT_FACTS, wanted):
+    for row in _batched(kg, PROJECT_FACTS, pooled):
         p = str(row["p"])
         c = found.setdefault(p, Candidate(iri=p, status=row["status"]))
         c.id = c.id or (str(row["id"]) if "id" in row else "")
-        if "dept" in row:
-            c.department = concepts.notation(row["dept"])
-        if "year" in row:
-            c.year = int(row["year"])
-        if "tier" in row:
-            c.tier = row["tier"]
-        if "n" in row:
-            c.outputs = int(row["n"])
-        if "title" in row:
-            titles.setdefault(p, []).append(row["title"])
-        if "keyword" in row:
-            keywords.setdefault(p, set()).add(str(row["keyword"]))
+        c.department = concepts.notation(row["dept"]) if "dept" in row else c.department
+        c.year = int(row["year"]) if "year" in row else c.year
+        c.tier = row["tier"] if "tier" in row else c.tier
+        c.outputs = int(row["n"]) if "n" in row else c.outputs
     for p, c in found.items():
-        c.label = pick_text(titles.get(p, []), lang)
-        pooled = results.get(p, [])
-        best = next((r for r in pooled if not r.popularized), pooled[0] if pooled else None)
+        results = sorted((_Result(iri=o, citations=n, popularized=state[o].popularized, venue=state[o].venue)
+                          for o, n in dict(pooled[p]).items() if o in state), key=lambda r: (-r.citations, r.iri))
+        best = next((r for r in results if not r.popularized), results[0] if results else None)
         if best is not None:
-            c.result = {"iri": best.iri, "title": best.title, "doi": best.doi, "citations": best.citations,
-                        "venue": best.venue, "popularized": best.popularized}
-        c.text = tokens(" ".join([str(t) for t in titles.get(p, [])] + sorted(keywords.get(p, set()))
-                                 + ([best.title] if best is not None else [])))
+            c.result = {"iri": best.iri, "title": "", "doi": "", "citations": best.citations, "venue": best.venue,
+                        "popularized": best.popularized}
         cur = curated.get(p)
         if cur is not None:
             c.representative = [d.describe() for d in cur.representative]
             c.selection = cur.selection.describe() if cur.selection else ""
     return list(found.values())
+
+
+def _texts(kg: KnowledgeGraph, candidates: list[Candidate]) -> None:
+    """Tokens of each candidate's titles, keywords and representative result's title, for the theme fit."""
+    texts: dict[str, list[str]] = {}
+    for template in (PROJECT_TITLES, PROJECT_KEYWORDS):
+        for row in _batched(kg, template, [c.iri for c in candidates]):
+            texts.setdefault(str(row["p"]), []).append(str(row.get("title", row.get("keyword", ""))))
+    result_of = {c.result["iri"]: c.iri for c in candidates if c.result}
+    for row in _batched(kg, OUTPUT_LABELS, list(result_of)):
+        if "title" in row:
+            texts.setdefault(result_of[str(row["o"])], []).append(str(row["title"]))
+    for c in candidates:
+        c.text = tokens(" ".join(texts.get(c.iri, [])))
+
+
+def _labels(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None:
+    """Titles of the chosen projects and their results (DOI too), in `lang` when there is one."""
+    titles: dict[str, list] = {}
+    for row in _batched(kg, PROJECT_TITLES, [c.iri for c in chosen]):
+        titles.setdefault(str(row["p"]), []).append(row["title"])
+    results: dict[str, dict[str, list]] = {}
+    for row in _batched(kg, OUTPUT_LABELS, [c.result["iri"] for c in chosen if c.result]):
+        r = results.setdefault(str(row["o"]), {"title": [], "doi": []})
+        for key in ("title", "doi"):
+            if key in row:
+                r[key].append(row[key])
+    for c in chosen:
+        c.label = pick_text(titles.get(c.iri, []), lang)
+        if c.result:
+            found = results.get(c.result["iri"], {})
+            c.result["title"] = pick_text(found.get("title", []), lang)
+            c.result["doi"] = min((str(d) for d in found.get("doi", [])), default="")
 
 
 def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
@@ -367,25 +377,8 @@ def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
     return {name: i / (len(ranked) - 1) for i, (_, name) in enumerate(ranked)}
 
 
-@dataclass
-class _Team:
-    pis: set[str] = field(default_factory=set)
-    members: set[str] = field(default_factory=set)
-    authors: set[str] = field(default_factory=set)
-
-
-def _people(kg: KnowledgeGraph, projects: list[str]) -> dict[str, _Team]:
-    teams: dict[str, _Team] = {}
-    for row in _batched(kg, PROJECT_PEOPLE, projects, size=200):
-        if not isinstance(row.get("person"), URIRef):
-            continue
-        team = teams.setdefault(str(row["p"]), _Team())
-        {"pi": team.pis, "member": team.members, "author": team.authors}[str(row["role"])].add(str(row["person"]))
-    return teams
-
-
-def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], team: _Team | dict, network,
-           theme: set[str], fit: float, best_fit: float) -> None:
+def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], network, theme: set[str],
+           fit: float, best_fit: float) -> None:
     c.factors, c.reasons = {}, []
     _significance(c, venues)
     _gap(c)
@@ -393,7 +386,7 @@ def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], te
     c.factors["tier"] = tier
     c.reasons.append(f"tier: {concepts.notation(c.tier) if c.tier else 'other'} ({tier:g})")
     _timeliness(c, theme, fit, best_fit)
-    _capacity(c, team if isinstance(team, _Team) else _Team(), network)
+    _capacity(c, *network.project_team(c.iri), network)
     c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
 
 
@@ -441,21 +434,21 @@ def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float) -> N
                      f"(similarity {fit:.2f}, best candidate {best_fit:.2f})")
 
 
-def _capacity(c: Candidate, team: _Team, network) -> None:
+def _capacity(c: Candidate, pis: set[str], others: set[str], network) -> None:
     pops = network.popularizers
-    pi = sorted(p for p in team.pis if p in pops)
+    pi = sorted(p for p in pis if p in pops)
     if pi:
         c.factors["capacity"] = 1.0
         c.capacity_people = [pi[0]]
         c.reasons.append(f"capacity: the PI {{{pi[0]}}} created {_works(pops[pi[0]])}")
         return
-    others = sorted(p for p in team.members | team.authors if p in pops)
-    if others:
+    near = sorted(p for p in others if p in pops)
+    if near:
         c.factors["capacity"] = 0.75
-        c.capacity_people = [others[0]]
-        c.reasons.append(f"capacity: team member or co-author {{{others[0]}}} created {_works(pops[others[0]])}")
+        c.capacity_people = [near[0]]
+        c.reasons.append(f"capacity: team member or co-author {{{near[0]}}} created {_works(pops[near[0]])}")
         return
-    reach = network.nearest_popularizer(sorted(team.pis | team.members | team.authors), cutoff=max(CAPACITY_BY_HOPS))
+    reach = network.nearest_popularizer(sorted(pis | others), cutoff=max(CAPACITY_BY_HOPS))
     if reach.distance in CAPACITY_BY_HOPS:
         c.factors["capacity"] = CAPACITY_BY_HOPS[reach.distance]
         c.capacity_people = list(reach.path)
