@@ -192,6 +192,13 @@ MethodFunderMetadata = SP.MethodFunderMetadata
 MethodStatedByWork = SP.MethodStatedByWork
 MethodAcknowledgementMining = SP.MethodAcknowledgementMining
 MethodNameMatch = SP.MethodNameMatch
+# Identity linking (kg.linking): how two IRIs were found to be one entity
+MethodIdentifierMatch = SP.MethodIdentifierMatch  # the same ORCID, ROR id or DOI
+MethodSameRole = SP.MethodSameRole                # PI of one project / author k of one output in two sources
+MethodGrantTeam = SP.MethodGrantTeam              # a paper or work tied to a grant whose team has the name
+MethodTitleMatch = SP.MethodTitleMatch            # same title, year and first author (outputs without DOI)
+IdentityDecision = SP.IdentityDecision            # a merge (owl:sameAs) or keep-apart (owl:differentFrom) decision
+differentFrom = OWL.differentFrom
 # Events
 ScienceAndTechnologyWeek = SP.ScienceAndTechnologyWeek
 SciencePopularizationDay = SP.SciencePopularizationDay

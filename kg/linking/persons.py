@@ -1,0 +1,625 @@
+"""One identity per person: researcher mentions from every source resolved with evidence.
+
+Ingest mints a person IRI per source identity: an NSFC person id, an ORCID, an OpenAlex
+author id ("identified" nodes), or a hash of name and institution for a person known only
+by name (a "mention"; one mention IRI may stand for several people when they share name
+and institution, or a name in a source that gives no institution).
+
+Evidence, each with a score (combined by noisy-or per pair of nodes):
+
+- decisive: the same ORCID; two sources naming different nodes as the PI of one project
+  or as author k of one output; an ORCID record claiming a grant whose PI or member, or a
+  DOI whose author, has a compatible name;
+- a paper (or popular-science work) tied to a grant (sp:resultOf, sp:popularizes) whose
+  PI or member has a compatible name, the strongest non-identifier evidence there is;
+  stronger when the author's stated institution is the team member's;
+- the same full name at the same institution, when exactly one registered researcher
+  (NSFC id or ORCID) of that name is known there (a Chinese name from a funder export
+  counts more than a pinyin one).
+
+Never on name alone: a name only narrows the candidates (blocking by family name and
+first initial) and rules pairs out (different characters, different given names).
+
+Clustering (kg.linking.clusters): identified nodes first; then each mention joins the
+identified clusters its evidence points to, unless they conflict (two NSFC ids, ORCIDs,
+OpenAlex ids or incompatible names: the mention then stands for several people and stays
+apart); then mentions with mention-only evidence. Curator splits and merges come first
+and always win.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kg.linking.clusters import Clusters, Decision, Evidence, combine
+from kg.linking.names import EXACT, FULL, INITIALS, LEVEL_NAMES, NONE, ParsedName, compare_sets, parse_name
+
+THRESHOLD = 0.9
+COAUTHOR_ROUNDS = 3   # each round may resolve co-authors that the next round counts
+SCORES = {
+    "orcid": 1.0, "same-pi": 0.99, "same-rank": 0.99, "orcid-work": 0.97, "orcid-grant": 0.97,
+    "team": {EXACT: 0.96, FULL: 0.93, INITIALS: 0.8},
+    "same-institution": 0.5,            # added (noisy-or) to grant evidence when institutions agree
+    # The same name at the same institution, when one registered researcher has it there
+    # (-unique: and no other registered researcher has it anywhere).
+    "name-institution-zh": 0.9, "name-institution": 0.8,
+    "name-institution-zh-unique": 0.95, "name-institution-unique": 0.92,
+    "same-department": 0.5,             # added to name+institution when the science departments agree
+    # Shared co-authors (1, 2, 3+) and shared acknowledged grants (1, 2+), by name agreement.
+    "coauthors": {1: {INITIALS: 0.0, FULL: 0.8, EXACT: 0.85}, 2: {INITIALS: 0.8, FULL: 0.93, EXACT: 0.95},
+                  3: {INITIALS: 0.9, FULL: 0.96, EXACT: 0.97}},
+    "same-grant": {1: {INITIALS: 0.5, FULL: 0.8, EXACT: 0.85}, 2: {INITIALS: 0.8, FULL: 0.93, EXACT: 0.95}},
+}
+REGISTERED = ("nsfc", "orcid")      # in a registry: an NSFC person id or an ORCID
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PersonRecord:
+    iri: str
+    kind: str                                   # 'nsfc', 'orcid', 'openalex' or 'mention'
+    names: set[str] = field(default_factory=set)
+    ids: dict[str, str] = field(default_factory=dict)   # 'NSFC person id' / 'ORCID' -> value
+    orgs: set[str] = field(default_factory=set)         # canonical organization IRIs
+    context_free: bool = False                  # a mention minted from a name alone (no institution)
+
+
+@dataclass
+class PersonInput:
+    """Everything person linking looks at, as plain Python (built from the store, or by tests)."""
+
+    records: list[PersonRecord]
+    roles: list[tuple[str, int, str]] = field(default_factory=list)          # (project, person, 'pi'|'member'|'claim')
+    authorships: list[tuple[str, int, int | None]] = field(default_factory=list)  # (output, person, rank)
+    output_projects: dict[str, set[str]] = field(default_factory=dict)       # output -> projects (resultOf)
+    work_creators: list[tuple[str, int]] = field(default_factory=list)        # (work, person)
+    work_projects: dict[str, set[str]] = field(default_factory=dict)         # work -> projects it popularizes
+    label: Callable[[str], str] = str                                        # project/output IRI -> short label
+    project_departments: dict[str, str] = field(default_factory=dict)        # project -> science department
+    person_departments: dict[int, set[str]] = field(default_factory=dict)    # person -> departments (registry)
+    merges: list[tuple[int, int, str]] = field(default_factory=list)         # curator merges (a, b, text)
+    splits: list[tuple[int, int, str]] = field(default_factory=list)         # curator splits
+
+
+@dataclass
+class PersonLinks:
+    records: list[PersonRecord]
+    clusters: Clusters
+    canonical: dict[int, str]                   # root -> canonical IRI
+    ambiguous_mentions: int = 0
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return self.clusters.decisions
+
+
+class _NameClusters(Clusters):
+    """Clusters that also keep each cluster's names and refuse incompatible ones."""
+
+    def __init__(self, anchors: list[dict[str, str]], names: list[tuple[ParsedName, ...]],
+                 soft: dict[int, str] | None = None) -> None:
+        super().__init__(anchors=anchors)
+        self.names: dict[int, tuple[ParsedName, ...]] = dict(enumerate(names))
+        # OpenAlex author ids per cluster: not a constraint on merges, but a mention that
+        # would join two of them is ambiguous.
+        self.soft: dict[int, set[str]] = {node: {value} for node, value in (soft or {}).items()}
+        self.check = self._names_agree
+
+    def _names_agree(self, ra: int, rb: int) -> str:
+        a, b = self.names.get(ra, ()), self.names.get(rb, ())
+        if a and b and compare_sets(a, b) == NONE:
+            return f"names differ ({_show(a)} / {_show(b)})"
+        return ""
+
+    def after_merge(self, ra: int, rb: int, root: int) -> None:
+        merged = tuple(dict.fromkeys(self.names.pop(ra, ()) + self.names.pop(rb, ())))
+        self.names[root] = merged[:24]   # a bound: a person has a handful of spellings
+        soft = self.soft.pop(ra, set()) | self.soft.pop(rb, set())
+        if soft:
+            self.soft[root] = soft
+
+
+def _show(names: tuple[ParsedName, ...]) -> str:
+    return "'" + "', '".join(sorted({n.text for n in names})[:3]) + "'"
+
+
+# ------------------------------------------------------------------------------ evidence
+class _Evidence:
+    """Evidence per unordered pair of nodes."""
+
+    def __init__(self) -> None:
+        self.pairs: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
+
+    def add(self, a: int, b: int, method: str, score: float, text: str) -> None:
+        if a == b:
+            return
+        key = (a, b) if a < b else (b, a)
+        items = self.pairs[key]
+        if len(items) < 12:     # a bound: beyond a dozen papers more of the same adds nothing
+            items.append(Evidence(method, score, text))
+
+    def scored(self) -> list[tuple[float, int, int, list[Evidence]]]:
+        out = [(combine(items), a, b, items) for (a, b), items in self.pairs.items()]
+        out.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return out
+
+
+def _strongest_method(items: list[Evidence]) -> str:
+    order = ("curator", "identifier", "same-role", "orcid-claim", "grant-team", "coauthors", "name")
+    return min((e.method for e in items), key=lambda m: order.index(m) if m in order else len(order))
+
+
+def _text(items: list[Evidence]) -> str:
+    return "; ".join(dict.fromkeys(e.text for e in items))[:500]
+
+
+class _Resolver:
+    def __init__(self, data: PersonInput, progress: Progress | None) -> None:
+        self.data = data
+        self.records = data.records
+        self.progress = progress or (lambda stage: None)
+        self.names = [tuple(parse_name(n) for n in sorted(r.names) if n) for r in self.records]
+        self.keys = [frozenset(f.block_key for n in names for f in n.forms) for names in self.names]
+        self._levels: dict[tuple[int, int], int] = {}
+        self._registered: dict[str, int] = {}
+        self._node_departments: dict[int, set[str]] | None = None
+        self.evidence = _Evidence()
+
+    # Names ------------------------------------------------------------------------
+    def level(self, a: int, b: int) -> int:
+        key = (a, b) if a < b else (b, a)
+        level = self._levels.get(key)
+        if level is None:
+            if not (self.keys[a] & self.keys[b]) and not self._same_zh(a, b):
+                level = NONE
+            else:
+                level = compare_sets(self.names[a], self.names[b])
+            self._levels[key] = level
+        return level
+
+    def _same_zh(self, a: int, b: int) -> bool:
+        zh_a = {n.zh for n in self.names[a] if n.zh}
+        return bool(zh_a) and bool(zh_a & {n.zh for n in self.names[b] if n.zh})
+
+    def name_of(self, node: int) -> str:
+        names = sorted(self.records[node].names)
+        return names[0] if names else self.records[node].iri
+
+    def label(self, iri: str) -> str:
+        return self.data.label(iri)
+
+    # Evidence ---------------------------------------------------------------------
+    def collect(self) -> None:
+        self._orcids()
+        self._same_project_pi()
+        self._same_author_position()
+        self._orcid_claims()
+        self.progress("persons: decisive evidence")
+        self._name_and_institution(self._grouping())
+        self.progress("persons: name and institution")
+        # Team members already known to be one person (the PI of two acknowledged grants,
+        # once in a funder export with an id and once by name) count as one candidate.
+        self._grant_teams(self._grouping())
+        self.progress("persons: grant evidence")
+
+    def _orcids(self) -> None:
+        by_orcid: dict[str, list[int]] = defaultdict(list)
+        for node, record in enumerate(self.records):
+            orcid = record.ids.get("ORCID")
+            if orcid:
+                by_orcid[orcid].append(node)
+        for orcid, nodes in by_orcid.items():
+            for other in nodes[1:]:
+                self.evidence.add(nodes[0], other, "identifier", SCORES["orcid"], f"same ORCID {orcid}")
+
+    def _same_project_pi(self) -> None:
+        pis: dict[str, list[int]] = defaultdict(list)
+        for project, node, role in self.data.roles:
+            if role == "pi" and node not in pis[project]:
+                pis[project].append(node)
+        for project, nodes in pis.items():
+            for i, a in enumerate(nodes):
+                for b in nodes[i + 1:]:
+                    if self.level(a, b) >= INITIALS:
+                        self.evidence.add(a, b, "same-role", SCORES["same-pi"],
+                                          f"both '{self.name_of(a)}' and '{self.name_of(b)}' are named as the PI of "
+                                          f"project {self.label(project)}")
+
+    def _authors_by_output(self) -> dict[str, list[tuple[int, int | None]]]:
+        out: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        for output, node, rank in self.data.authorships:
+            entry = (node, rank)
+            if entry not in out[output]:
+                out[output].append(entry)
+        return out
+
+    def _same_author_position(self) -> None:
+        for output, authors in self._authors_by_output().items():
+            by_rank: dict[int, list[int]] = defaultdict(list)
+            for node, rank in authors:
+                if rank is not None:
+                    by_rank[rank].append(node)
+            for rank, nodes in by_rank.items():
+                for i, a in enumerate(nodes):
+                    for b in nodes[i + 1:]:
+                        if self.level(a, b) >= INITIALS:
+                            self.evidence.add(a, b, "same-role", SCORES["same-rank"],
+                                              f"'{self.name_of(a)}' and '{self.name_of(b)}' are both author #{rank} "
+                                              f"of {self.label(output)}")
+
+    def _orcid_claims(self) -> None:
+        """An ORCID record's works (authorship without rank) and fundings (claim on a project)."""
+        for output, authors in self._authors_by_output().items():
+            claimants = [node for node, rank in authors if rank is None]
+            ranked = [(node, rank) for node, rank in authors if rank is not None]
+            for claimant in claimants:
+                matches = [(node, rank) for node, rank in ranked if self.level(claimant, node) >= INITIALS]
+                if len(matches) == 1:
+                    node, rank = matches[0]
+                    self.evidence.add(claimant, node, "orcid-claim", SCORES["orcid-work"],
+                                      f"the ORCID record of '{self.name_of(claimant)}' lists {self.label(output)}, "
+                                      f"whose author #{rank} is '{self.name_of(node)}'")
+        teams = self._teams()
+        for project, team in teams.items():
+            claimants = [node for node, role in team if role == "claim"]
+            others = [(node, role) for node, role in team if role != "claim"]
+            for claimant in claimants:
+                matches = [(node, role) for node, role in others if self.level(claimant, node) >= INITIALS]
+                if len(matches) == 1:
+                    node, role = matches[0]
+                    self.evidence.add(claimant, node, "orcid-claim", SCORES["orcid-grant"],
+                                      f"the ORCID record of '{self.name_of(claimant)}' claims grant "
+                                      f"{self.label(project)}, whose {_role(role)} is '{self.name_of(node)}'")
+
+    def _teams(self) -> dict[str, list[tuple[int, str]]]:
+        teams: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for project, node, role in self.data.roles:
+            if (node, role) not in teams[project]:
+                teams[project].append((node, role))
+        return teams
+
+    def _grouping(self) -> Clusters:
+        """The evidence so far, above the threshold: tells nodes that are one person apart from two people."""
+        grouping = _NameClusters(self._anchors(), self.names)
+        for score, a, b, items in self.evidence.scored():
+            if score >= THRESHOLD:
+                grouping.merge(a, b, "", score, "", record=False)
+        return grouping
+
+    def _anchors(self) -> list[dict[str, str]]:
+        return [dict(r.ids) for r in self.records]
+
+    def _grant_teams(self, grouping: Clusters) -> None:
+        teams = self._teams()
+        team_index: dict[str, dict[str, list[tuple[int, str]]]] = {}
+
+        def index(project: str) -> dict[str, list[tuple[int, str]]]:
+            found = team_index.get(project)
+            if found is None:
+                found = defaultdict(list)
+                for node, role in teams.get(project, ()):
+                    for key in self.keys[node]:
+                        found[key].append((node, role))
+                team_index[project] = found
+            return found
+
+        def tie(node: int, projects: set[str], what: str) -> None:
+            candidates: dict[int, tuple[int, int, str, str]] = {}   # group root -> (level, member, role, project)
+            for project in projects:
+                for key in self.keys[node]:
+                    for member, role in index(project).get(key, ()):
+                        if member == node:
+                            continue
+                        level = self.level(node, member)
+                        if level < INITIALS:
+                            continue
+                        root = grouping.find(member)
+                        if root not in candidates or level > candidates[root][0]:
+                            candidates[root] = (level, member, role, project)
+            if not candidates:
+                return
+            best = max(level for level, *_ in candidates.values())
+            top = [c for c in candidates.values() if c[0] == best]
+            if len(top) != 1 or (len(candidates) > 1 and best < FULL):
+                return   # two team members could be this person: no evidence either way
+            level, member, role, project = top[0]
+            score = SCORES["team"][level]
+            text = (f"{what} is tied to grant {self.label(project)}, whose {_role(role)} '{self.name_of(member)}' "
+                    f"matches '{self.name_of(node)}' ({LEVEL_NAMES[level]})")
+            shared = self.records[node].orgs & self.records[member].orgs
+            if shared:
+                score = combine([Evidence("", score, ""), Evidence("", SCORES["same-institution"], "")])
+                text += " at the same institution"
+            self.evidence.add(node, member, "grant-team", score, text)
+
+        for output, authors in self._authors_by_output().items():
+            projects = self.data.output_projects.get(output)
+            if projects:
+                for node, rank in authors:
+                    tie(node, projects, f"{self.label(output)} (author #{rank})" if rank else self.label(output))
+        for work, node in self.data.work_creators:
+            projects = self.data.work_projects.get(work)
+            if projects:
+                tie(node, projects, f"popular-science work {self.label(work)}")
+
+    def _name_and_institution(self, grouping: Clusters) -> None:
+        buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for node, record in enumerate(self.records):
+            if not record.orgs:
+                continue
+            for key in self._name_keys(node):
+                for org in record.orgs:
+                    buckets[(key, org)].append(node)
+        # How many registered researchers (an NSFC id or ORCID) bear each name, anywhere.
+        registered: dict[str, set[int]] = defaultdict(set)
+        for node in range(len(self.records)):
+            root = grouping.find(node)
+            if grouping.anchor_values(root):
+                for key in self._name_keys(node):
+                    registered[key].add(root)
+        self._registered = {key: len(roots) for key, roots in registered.items()}
+        best: dict[tuple[int, int], tuple[float, str, bool]] = {}
+        for (key, org), nodes in buckets.items():
+            if len(nodes) < 2:
+                continue
+            anchored = {grouping.find(n) for n in nodes if grouping.anchor_values(grouping.find(n))}
+            if len(anchored) != 1:
+                continue   # nobody registered by this name there, or several: the name decides nothing
+            root = next(iter(anchored))
+            anchor = min(n for n in nodes if grouping.find(n) == root)
+            unique = len(registered[key]) == 1
+            score = SCORES[("name-institution-zh" if key.startswith("zh:") else "name-institution")
+                           + ("-unique" if unique else "")]
+            for node in nodes:
+                if grouping.find(node) != root and score > best.get((node, anchor), (0.0, "", False))[0]:
+                    best[(node, anchor)] = (score, org, unique)
+        # One piece of evidence per pair: the same name in two scripts is not twice the evidence.
+        for (node, anchor), (score, org, unique) in sorted(best.items()):
+            where = "no other registered researcher has it anywhere" if unique else \
+                "only one registered researcher has it there"
+            text = f"'{self.name_of(node)}' and '{self.name_of(anchor)}' share the name at {self.data.label(org)}, and {where}"
+            shared = self._departments(node) & self._departments(anchor)
+            if shared:
+                score = combine([Evidence("", score, ""), Evidence("", SCORES["same-department"], "")])
+                text += f"; both work in department {', '.join(sorted(shared))}"
+            self.evidence.add(node, anchor, "name", score, text)
+
+    def _departments(self, node: int) -> set[str]:
+        """Science departments of a node: the registry's, and those of the grants its work is tied to."""
+        if self._node_departments is None:
+            by_node: dict[int, set[str]] = defaultdict(set)
+            for node_id, departments in self.data.person_departments.items():
+                by_node[node_id].update(departments)
+            project_departments = self.data.project_departments
+            for project, member, role in self.data.roles:
+                if project in project_departments:
+                    by_node[member].add(project_departments[project])
+            for output, member, rank in self.data.authorships:
+                for project in self.data.output_projects.get(output, ()):
+                    if project in project_departments:
+                        by_node[member].add(project_departments[project])
+            self._node_departments = by_node
+        return self._node_departments.get(node, set())
+
+    def _name_keys(self, node: int) -> set[str]:
+        """Full-name keys: the characters, and family|given for every full reading."""
+        keys = {"zh:" + n.zh for n in self.names[node] if n.zh}
+        return keys | {"full:" + k for n in self.names[node] for k in n.full_keys}
+
+    def _coauthors(self, clusters: _NameClusters) -> list[tuple[int, int]]:
+        """Same name, shared co-authors or grants (as resolved so far): the classic
+        author-disambiguation evidence, and its funder version (both wrote papers acknowledging
+        one grant: team members of a grant are a handful of people).
+
+        Compared per cluster, so a mention that wrote with a PI meets the researcher whose
+        other papers (from any source) were written with that PI. Returns the pairs with new
+        evidence.
+        """
+        added: list[tuple[int, int]] = []
+        by_output: dict[str, list[int]] = defaultdict(list)
+        for output, node, rank in self.data.authorships:
+            if node not in by_output[output]:
+                by_output[output].append(node)
+        context: dict[int, set] = defaultdict(set)     # cluster root -> co-author roots and ('grant', project)
+        for output, nodes in by_output.items():
+            if len(nodes) > 30:
+                continue   # consortium papers say nothing about who works with whom
+            roots = {clusters.find(n) for n in nodes}
+            grants = {("grant", p) for p in self.data.output_projects.get(output, ())}
+            for root in roots:
+                context[root].update(roots - {root})
+                context[root].update(grants)
+        members: dict[int, list[int]] = defaultdict(list)
+        for node in range(len(self.records)):
+            members[clusters.find(node)].append(node)
+        keys = {root: frozenset(k for n in nodes for k in self.keys[n]) for root, nodes in members.items()}
+        index: dict[tuple[str, object], list[int]] = defaultdict(list)
+        for root, found in context.items():
+            for key in keys[root]:
+                for item in found:
+                    index[(key, item)].append(root)
+        shared: dict[tuple[int, int], set] = defaultdict(set)
+        for (key, item), roots in index.items():
+            if len(roots) < 2 or len(roots) > 50:
+                continue
+            for i, a in enumerate(roots):
+                for b in roots[i + 1:]:
+                    shared[(a, b) if a < b else (b, a)].add(item)
+        for (ra, rb), found in sorted(shared.items(), key=lambda item: item[0]):
+            found = {x for x in found if x not in (ra, rb)}
+            a, b = self._representative(members[ra]), self._representative(members[rb])
+            soft_a, soft_b = clusters.soft.get(ra, set()), clusters.soft.get(rb, set())
+            if not found or (soft_a and soft_b and soft_a != soft_b):
+                continue   # OpenAlex already told these authors apart, co-authors included
+            if all(self.records[n].context_free for n in members[ra] + members[rb]):
+                continue   # name-only mentions on both sides: nothing anchors either
+            if clusters.anchor_values(ra) and clusters.anchor_values(rb):
+                continue   # two registered researchers: co-authors are not enough to say they are one
+            level = self.level(a, b)
+            if level < INITIALS or (clusters.check and clusters.check(ra, rb)):
+                continue
+            people = [x for x in found if not isinstance(x, tuple)]
+            grants = [x[1] for x in found if isinstance(x, tuple)]
+            score = combine([Evidence("", SCORES["coauthors"][min(len(people), 3)][level], "") if people else
+                             Evidence("", 0.0, ""),
+                             Evidence("", SCORES["same-grant"][min(len(grants), 2)][level], "") if grants else
+                             Evidence("", 0.0, "")])
+            if score and self._new_coauthor_evidence(a, b, score):
+                parts = []
+                if people:
+                    names = ", ".join(sorted({f"'{self.name_of(self._representative(members[r]))}'" for r in people})[:3])
+                    parts.append(f"both wrote with {names}")
+                if grants:
+                    parts.append("both wrote papers acknowledging grant " + ", ".join(sorted(self.label(g) for g in grants)[:3]))
+                self.evidence.add(a, b, "coauthors", score, f"'{self.name_of(a)}' and '{self.name_of(b)}' " + " and ".join(parts))
+                added.append((a, b) if a < b else (b, a))
+        return added
+
+    def _new_coauthor_evidence(self, a: int, b: int, score: float) -> bool:
+        """Keep only the strongest co-author evidence per pair across rounds."""
+        items = self.evidence.pairs.get((a, b) if a < b else (b, a), [])
+        old = [e for e in items if e.method == "coauthors"]
+        if old and max(e.score for e in old) >= score:
+            return False
+        for e in old:
+            items.remove(e)
+        return True
+
+    def _representative(self, nodes: list[int]) -> int:
+        """The node that stands for a cluster in evidence: a registered one if any, else the first."""
+        return min(nodes, key=lambda n: (self.records[n].kind not in REGISTERED, n))
+
+    # Clustering -------------------------------------------------------------------
+    def cluster(self) -> PersonLinks:
+        """Cluster on the evidence; then, round by round, add co-author evidence and merge on it."""
+        soft = {n: r.iri for n, r in enumerate(self.records) if r.kind == "openalex"}
+        clusters = _NameClusters(self._anchors(), self.names, soft)
+        for a, b, text in self.data.splits:
+            clusters.forbid(a, b)
+        for a, b, text in self.data.merges:
+            clusters.merge(a, b, "curator", 1.0, text, force=True)
+        self._registered_node = [r.kind in REGISTERED for r in self.records]
+        self._appearances: dict[int, int] = defaultdict(int)    # outputs and works a node appears on
+        for output, node, rank in {(o, n, None) for o, n, _ in self.data.authorships}:
+            self._appearances[node] += 1
+        for work, node in set(self.data.work_creators):
+            self._appearances[node] += 1
+        self._by_node: dict[int, list[tuple[float, int, list[Evidence]]]] = defaultdict(list)
+        self._ambiguous: set[int] = set()
+        self._apply(clusters, self.evidence.scored())
+        for _ in range(COAUTHOR_ROUNDS):
+            added = self._coauthors(clusters)
+            if not added:
+                break
+            self.progress("persons: co-author evidence")
+            pairs = [(combine(self.evidence.pairs[p]), p[0], p[1], self.evidence.pairs[p]) for p in added]
+            self._apply(clusters, sorted(pairs, key=lambda item: (-item[0], item[1], item[2])))
+        return PersonLinks(records=self.records, clusters=clusters, canonical=self._canonical(clusters),
+                           ambiguous_mentions=len(self._ambiguous))
+
+    def _apply(self, clusters: _NameClusters, scored: list[tuple[float, int, int, list[Evidence]]]) -> None:
+        """Merge on scored pairs: registered researchers first, then the others (see the module notes)."""
+        registered = self._registered_node
+        for score, a, b, items in scored:
+            if score >= THRESHOLD and registered[a] and registered[b]:
+                clusters.merge(a, b, _strongest_method(items), score, _text(items))
+        self.progress("persons: registered")
+        touched: set[int] = set()
+        unregistered_pairs = []
+        for score, a, b, items in scored:
+            if registered[a] == registered[b]:
+                if not registered[a]:
+                    unregistered_pairs.append((score, a, b, items))
+                continue
+            node, other = (a, b) if not registered[a] else (b, a)
+            self._by_node[node] = [e for e in self._by_node[node] if e[1] != other]
+            self._by_node[node].append((score, other, items))
+            touched.add(node)
+        # Nodes with an institution and the strongest evidence go first, so that a mention
+        # standing for several people meets them already placed, and is seen to be ambiguous.
+        order = sorted(touched - self._ambiguous, key=lambda n: (
+            self.records[n].context_free, -max(e[0] for e in self._by_node[n]), n))
+        for node in order:
+            if not self._join(clusters, node, self._by_node[node]):
+                self._ambiguous.add(node)
+        self.progress("persons: unregistered")
+        for score, a, b, items in unregistered_pairs:
+            if score < THRESHOLD or a in self._ambiguous or b in self._ambiguous:
+                continue
+            free_a, free_b = self.records[a].context_free, self.records[b].context_free
+            if free_a and free_b:
+                continue   # two name-only mentions: each may stand for several people
+            if not self._consistent(clusters, [clusters.find(a), clusters.find(b)]):
+                continue
+            if (free_a or free_b) and not self._covers(a if free_a else b, [(score, b if free_a else a, items)]):
+                continue
+            clusters.merge(a, b, _strongest_method(items), score, _text(items))
+
+    def _join(self, clusters: _NameClusters, mention: int, edges: list[tuple[float, int, list[Evidence]]]) -> bool:
+        """Merge an unregistered node (an OpenAlex author, a mention) into every registered
+        cluster it has strong evidence for; False when those clusters conflict."""
+        per_root: dict[int, list[tuple[float, int, list[Evidence]]]] = defaultdict(list)
+        for score, other, items in edges:
+            per_root[clusters.find(other)].append((score, other, items))
+        strong = {root: max(e[0] for e in found) for root, found in per_root.items()
+                  if combine([x for e in found for x in e[2]]) >= THRESHOLD and self._covers(mention, found)}
+        if not strong:
+            return True
+        notable = [root for root, found in per_root.items() if max(e[0] for e in found) >= 0.5]
+        if not self._consistent(clusters, notable + [clusters.find(mention)]):
+            return False
+        for root in sorted(strong, key=lambda r: -strong[r]):
+            best = max(per_root[root], key=lambda e: e[0])
+            items = [x for e in per_root[root] for x in e[2]]
+            clusters.merge(mention, best[1], _strongest_method(items), combine(items), _text(items))
+        return True
+
+    def _covers(self, mention: int, found: list[tuple[float, int, list[Evidence]]]) -> bool:
+        """A name-only mention stands for every record printing that name: unless the name is
+        rare (exactly one registered researcher bears it), the evidence must speak for at least
+        half of those records, not for one paper among dozens."""
+        if not self.records[mention].context_free:
+            return True
+        keys = self._name_keys(mention)
+        if keys and all(self._registered.get(key, 0) == 1 for key in keys):
+            return True   # a name only one registered researcher bears: the mention is most likely one person
+        pieces = len({e.text for _, _, items in found for e in items})
+        return pieces * 2 >= self._appearances.get(mention, 0)
+
+    def _consistent(self, clusters: _NameClusters, roots: list[int]) -> bool:
+        """Could these clusters be one person? (ids, OpenAlex ids and names must agree)"""
+        roots = list(dict.fromkeys(roots))
+        seen: dict[str, str] = {}
+        for root in roots:
+            for kind, value in clusters.anchor_values(root).items():
+                if seen.setdefault(kind, value) != value:
+                    return False
+        if sum(1 for root in roots if clusters.soft.get(root)) > 1:
+            return False   # OpenAlex tells these authors apart: the mention would bridge two people
+        for i, a in enumerate(roots):
+            for b in roots[i + 1:]:
+                if clusters.check and clusters.check(a, b):
+                    return False
+        return True
+
+    def _canonical(self, clusters: Clusters) -> dict[int, str]:
+        """Per root: the NSFC-id IRI if any, else the ORCID IRI, else the smallest IRI."""
+        best: dict[int, tuple] = {}
+        for node, record in enumerate(self.records):
+            root = clusters.find(node)
+            rank = ({"nsfc": 0, "orcid": 1}.get(record.kind, 2), record.iri)
+            if root not in best or rank < best[root]:
+                best[root] = rank
+        return {root: rank[1] for root, rank in best.items()}
+
+
+def _role(role: str) -> str:
+    return {"pi": "PI", "member": "member", "claim": "ORCID claimant"}.get(role, role)
+
+
+def resolve_persons(data: PersonInput, progress: Progress | None = None) -> PersonLinks:
+    """Cluster person records; pure Python, no store access."""
+    resolver = _Resolver(data, progress)
+    resolver.collect()
+    return resolver.cluster()

@@ -1,0 +1,319 @@
+"""The linking step: read the graph, resolve institutions, persons and outputs, write the links graph.
+
+    with kg.write():
+        summary = run_linking(kg)
+
+1. Read (kg.linking.read): a few big SELECTs over the approved source graphs.
+2. Institutions first (persons compare canonical institutions), then persons, then
+   outputs; each is pure Python over the rows read (kg.linking.institutions, .persons,
+   .outputs), with the curators' decisions (kg.linking.curation) applied first.
+3. Write the links graph from scratch (dropped, then bulk-loaded): for every non-canonical
+   member of a cluster `member owl:sameAs canonical`, and per merge a decision node
+   (sp:IdentityDecision, a sp:QualifiedLink: subject, relation owl:sameAs, object, method,
+   confidence, evidence); a merge the evidence asked for but a constraint refused is kept
+   as a decision with relation owl:differentFrom.
+
+Downstream code resolves identity with
+`OPTIONAL { ?x owl:sameAs ?c } BIND(COALESCE(?c, ?x) AS ?person)`.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import unquote
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg import concepts
+from kg import vocab as V
+from kg.iri import Minter
+from kg.linking import curation
+from kg.linking.clusters import Clusters
+from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
+from kg.linking.outputs import MIN_TITLE_KEY, OutputLinks, OutputRecord, dedup_outputs, title_key
+from kg.linking.persons import PersonInput, PersonLinks, PersonRecord, resolve_persons
+from kg.linking.read import GraphReader
+from kg.nquads import NQuadsWriter
+from kg.store import KnowledgeGraph
+
+Progress = Callable[[str], None]
+STAGES = 16   # about how many progress calls a run makes (co-author rounds vary), for a progress bar
+
+METHODS = {
+    "curator": V.MethodCurator, "identifier": V.MethodIdentifierMatch, "same-role": V.MethodSameRole,
+    "orcid-claim": V.MethodFunderMetadata, "grant-team": V.MethodGrantTeam, "name": V.MethodNameMatch,
+    "coauthors": V.MethodNameMatch,
+    "title": V.MethodTitleMatch,
+}
+
+
+@dataclass
+class LinkingSummary:
+    persons: int = 0                 # person IRIs read
+    person_clusters: int = 0         # people (clusters) those IRIs resolve to
+    ambiguous_mentions: int = 0      # mentions whose evidence named several people: left apart
+    organizations: int = 0
+    organization_clusters: int = 0
+    outputs: int = 0
+    output_clusters: int = 0
+    same_as: int = 0                 # owl:sameAs triples written
+    decisions: int = 0               # merge decisions written
+    kept_apart: int = 0              # strong evidence refused by a constraint
+    curator_decisions: int = 0
+    methods: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "methods"}
+        data["methods"] = dict(sorted(self.methods.items()))
+        data["seconds"] = round(self.seconds, 1)
+        return data
+
+
+class _Prefixes:
+    """IRI prefixes of the person schemes, from the Minter (never spelled here)."""
+
+    def __init__(self, minter: Minter) -> None:
+        self.nsfc = str(minter.person("nsfc", ""))
+        self.orcid = str(minter.person("orcid", ""))
+        self.openalex = str(minter.person("openalex", ""))
+        self.project = str(minter.project(""))
+        self.output_doi = str(minter.output(doi="x"))[:-1]
+        self.base = minter.base
+
+    def person_kind(self, iri: str) -> str:
+        for kind in ("nsfc", "orcid", "openalex"):
+            if iri.startswith(getattr(self, kind)):
+                return kind
+        return "mention"
+
+    def label(self, iri: str) -> str:
+        if iri.startswith(self.project):
+            return iri[len(self.project):]
+        if iri.startswith(self.output_doi):
+            return "doi:" + unquote(iri[len(self.output_doi):])
+        return iri[len(self.base):] if iri.startswith(self.base) else iri
+
+
+# ------------------------------------------------------------------------------ reading
+def read_organizations(reader: GraphReader, minter: Minter) -> list[OrgRecord]:
+    records: dict[str, OrgRecord] = {}
+
+    def get(iri: str) -> OrgRecord:
+        record = records.get(iri)
+        if record is None:
+            record = records[iri] = OrgRecord(iri)
+        return record
+
+    for org, name in reader.rows("?o ?n", "?o a schema:Organization ; schema:name ?n"):
+        get(org).names.add(name)
+    for org, name in reader.rows("?o ?n", "?o a sp:SupportingInstitution ; schema:name ?n"):
+        record = get(org)
+        record.names.add(name)
+        record.supporting = True
+    for org, ror in reader.rows("?o ?r", "?o sp:ror ?r"):
+        record = get(org)
+        record.rors.add(ror)
+        record.ror_minted = record.ror_minted or org == str(minter.institution("", ror))
+    return [records[iri] for iri in sorted(records)]
+
+
+def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks,
+                 curator: list[curation.CuratorDecision]) -> PersonInput:
+    prefixes = _Prefixes(minter)
+    index: dict[str, int] = {}
+    records: list[PersonRecord] = []
+
+    def node(iri: str) -> int:
+        found = index.get(iri)
+        if found is None:
+            found = index[iri] = len(records)
+            kind = prefixes.person_kind(iri)
+            record = PersonRecord(iri, kind)
+            if kind == "orcid":
+                record.ids["ORCID"] = unquote(iri[len(prefixes.orcid):])
+            elif kind == "nsfc":
+                record.ids["NSFC person id"] = unquote(iri[len(prefixes.nsfc):])
+            records.append(record)
+        return found
+
+    for iri, name in reader.rows("?p ?n", "?p a sp:Researcher . { ?p schema:name ?n } UNION { ?p schema:alternateName ?n }"):
+        records[node(iri)].names.add(name)
+    for record in records:
+        # A mention minted from its name alone (no institution) may stand for everyone of that name.
+        record.context_free = record.kind == "mention" and any(
+            record.iri == str(minter.person_by_name(name, "")) for name in record.names)
+    for iri, orcid in reader.rows("?p ?o", "?p sp:orcid ?o"):
+        record = records[node(iri)]
+        if record.kind != "orcid" or record.ids.get("ORCID") == orcid:
+            record.ids.setdefault("ORCID", orcid)
+    org_canonical = {r.iri: orgs.canonical_of(i) for i, r in enumerate(orgs.records)}
+    for iri, org in reader.rows("?p ?org", "{ ?p schema:affiliation ?org } UNION "
+                                "{ ?p sp:affiliation ?af . ?af sp:affiliationOrg ?org } UNION "
+                                "{ ?a sp:author ?p ; sp:affiliationOrg ?org }"):
+        records[node(iri)].orgs.add(org_canonical.get(org, org))
+    org_names = {orgs.canonical_of(i): _org_name(r) for i, r in enumerate(orgs.records)
+                 if orgs.canonical_of(i) == r.iri}
+    data = PersonInput(records=records, label=lambda iri: org_names.get(iri) or prefixes.label(iri))
+    for project, iri, role in reader.rows("?proj ?p ?r", '{ ?proj sp:principalInvestigator ?p BIND("pi" AS ?r) } UNION '
+                                          '{ ?proj sp:member ?p BIND("member" AS ?r) }'):
+        person = node(iri)
+        # A member link from an ORCID record is the person's own claim on the grant.
+        data.roles.append((project, person, "claim" if role == "member" and records[person].kind == "orcid" else role))
+    for output, iri, rank in reader.rows("?o ?p ?r", "?o sp:authorship ?a . ?a sp:author ?p . OPTIONAL { ?a sp:authorRank ?r }"):
+        data.authorships.append((output, node(iri), int(rank) if rank is not None else None))
+    for project, department in reader.rows("?proj ?d", "?proj a sp:FundedProject ; sp:department ?d"):
+        data.project_departments[project] = concepts.notation(URIRef(department))
+    for iri, department in reader.rows("?p ?d", "?p a sp:Researcher ; sp:department ?d"):
+        data.person_departments.setdefault(node(iri), set()).add(concepts.notation(URIRef(department)))
+    for output, project in reader.rows("?o ?proj", "?o sp:resultOf ?proj"):
+        data.output_projects.setdefault(output, set()).add(project)
+    for work, iri in reader.rows("?w ?p", "?w a sp:PopularScienceWork ; dcterms:creator ?p"):
+        data.work_creators.append((work, node(iri)))
+    for work, target in reader.rows("?w ?x", "?w a sp:PopularScienceWork ; sp:popularizes ?x"):
+        projects = {target} if target.startswith(prefixes.project) else data.output_projects.get(target, set())
+        if projects:
+            data.work_projects.setdefault(work, set()).update(projects)
+    data.merges, data.splits = _curated_pairs(curator, [r.iri for r in records])
+    return data
+
+
+def _org_name(record: OrgRecord) -> str:
+    """A readable name of an organization: the Chinese one if it has one."""
+    names = sorted(record.names, key=lambda n: (not any("\u4e00" <= c <= "\u9fff" for c in n), len(n)))
+    return names[0] if names else ""
+
+
+def read_outputs(reader: GraphReader, curator: list[curation.CuratorDecision]) -> tuple[list[OutputRecord], int]:
+    """Outputs that could be duplicates (sharing a normalized title with another, or curated), and how many were read."""
+    titles: dict[str, set[str]] = defaultdict(set)
+    for iri, title in reader.rows("?o ?t", "?o a sp:ResearchOutput ; dcterms:title ?t"):
+        titles[iri].add(title)
+    blocks: dict[str, set[str]] = defaultdict(set)
+    for iri, found in titles.items():
+        for title in found:
+            key = title_key(title)
+            if len(key) >= MIN_TITLE_KEY // 2:
+                blocks[key].add(iri)
+    wanted = {iri for members in blocks.values() if len(members) > 1 for iri in members}
+    curated = {d.a for d in curator} | {d.b for d in curator}
+    wanted |= {iri for iri in curated if iri in titles}
+    records = {iri: OutputRecord(iri, titles=titles[iri]) for iri in sorted(wanted)}
+    for chunk in _chunks(sorted(wanted), 2000):
+        values = "VALUES ?o { " + " ".join(f"<{iri}>" for iri in chunk) + " }"
+        for iri, year in reader.rows("?o ?y", f"{values} ?o sp:publicationYear ?y"):
+            records[iri].year = int(year)
+        for iri, doi in reader.rows("?o ?d", f"{values} ?o bibo:doi ?d"):
+            records[iri].doi = doi
+        for iri, venue in reader.rows("?o ?v", f"{values} ?o sp:venue ?v"):
+            records[iri].venues.add(venue)
+        for iri, name in reader.rows("?o ?n", f"{values} ?o sp:authorship ?a . ?a sp:authorRank 1 ; sp:authorName ?n"):
+            records[iri].first_authors.add(name)
+    return list(records.values()), len(titles)
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# ------------------------------------------------------------------------------ writing
+def _decision_triples(minter: Minter, a: str, b: str, same: bool, method: str, score: float, text: str) -> list[tuple]:
+    subject, obj = URIRef(a), URIRef(b)
+    relation = V.sameAs if same else V.differentFrom
+    concept = METHODS.get(method, V.MethodNameMatch)
+    node = minter.link(subject, relation, obj, concept)
+    return [
+        (node, RDF.type, V.QualifiedLink), (node, RDF.type, V.IdentityDecision),
+        (node, V.linkSubject, subject), (node, V.linkRelation, relation), (node, V.linkObject, obj),
+        (node, V.linkMethod, concept), (node, V.confidence, Literal(f"{min(score, 1.0):.3f}", datatype=XSD.decimal)),
+        (node, V.evidence, Literal(text[:500])),
+    ]
+
+
+def _cluster_triples(minter: Minter, iris: list[str], clusters: Clusters, canonical: dict[int, str],
+                     summary: LinkingSummary) -> list[tuple]:
+    triples: list[tuple] = []
+    for index, iri in enumerate(iris):
+        target = canonical[clusters.find(index)]
+        if target != iri:
+            triples.append((URIRef(iri), V.sameAs, URIRef(target)))
+    summary.same_as += len(triples)
+    for decision in clusters.decisions:
+        if not decision.method:
+            continue
+        triples += _decision_triples(minter, iris[decision.a], iris[decision.b], decision.same, decision.method,
+                                     decision.score, decision.text)
+        if decision.same:
+            summary.decisions += 1
+            summary.methods[decision.method] += 1
+        else:
+            summary.kept_apart += 1
+    return triples
+
+
+def _write_links(kg: KnowledgeGraph, triples: list[tuple]) -> None:
+    graph = kg.minter.links_graph()
+    with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
+                                     delete=False) as handle:
+        NQuadsWriter(handle).write(triples, graph)
+        path = handle.name
+    try:
+        kg.drop_graph(graph)
+        kg.load_nquads(path)
+    finally:
+        os.unlink(path)
+
+
+# ------------------------------------------------------------------------------ the step
+def run_linking(kg: KnowledgeGraph, progress: Progress | None = None) -> LinkingSummary:
+    """Resolve identities and replace the links graph; call inside kg.write()."""
+    started = time.monotonic()
+    say = progress or (lambda stage: None)
+    summary = LinkingSummary()
+    reader = GraphReader(kg)
+    curator = curation.load_decisions(kg)
+    summary.curator_decisions = len(curator)
+
+    org_records = read_organizations(reader, kg.minter)
+    merges, splits = _curated_pairs(curator, [r.iri for r in org_records])
+    orgs = link_institutions(org_records, merges=merges, splits=splits)
+    say("institutions")
+
+    people: PersonLinks = resolve_persons(read_persons(reader, kg.minter, orgs, curator), say)
+    say("persons")
+    output_records, summary.outputs = read_outputs(reader, curator)
+    outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
+    say("outputs")
+
+    triples = _cluster_triples(kg.minter, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
+    triples += _cluster_triples(kg.minter, [r.iri for r in people.records], people.clusters, people.canonical, summary)
+    triples += _cluster_triples(kg.minter, [r.iri for r in output_records], outputs.clusters, outputs.canonical,
+                                summary)
+    _write_links(kg, triples)
+    say("written")
+
+    summary.organizations = len(org_records)
+    summary.organization_clusters = len(set(orgs.canonical.values()))
+    summary.persons = len(people.records)
+    summary.person_clusters = len(set(people.canonical.values()))
+    summary.ambiguous_mentions = people.ambiguous_mentions
+    summary.output_clusters = summary.outputs - (len(output_records) - len(set(outputs.canonical.values())))
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _curated_pairs(curator: list[curation.CuratorDecision], iris: list[str]) -> tuple[list, list]:
+    """Curator merges and splits between the given IRIs, as (index, index, text) pairs."""
+    position = {iri: i for i, iri in enumerate(iris)}
+    merges, splits = [], []
+    for decision in curator:
+        if decision.a in position and decision.b in position:
+            pair = (position[decision.a], position[decision.b], decision.describe())
+            (merges if decision.same else splits).append(pair)
+    return merges, splits
