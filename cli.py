@@ -317,7 +317,7 @@ def report_group() -> None:
 @click.option("--drill", default=None, metavar="GROUP",
               help="List the unpopularized projects and outputs of one group (a department letter, type, tier, "
                    "code prefix, institution name or IRI, or year), each with why it is listed.")
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(0, None),
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(0, None),
               help="Most items per kind with --drill (0: all).")
 @_REPORT_LANG
 @_REPORT_FORMAT
@@ -341,7 +341,7 @@ def report_gaps(context: Context, by: str, year: int | None, drill: str | None, 
 @click.option("--by", type=click.Choice(["department", "institution", "code", "type", "year"]), default=None,
               help="Group the counts (default: one row per tier).")
 @_REPORT_YEAR
-@click.option("--limit", default=200, show_default=True, type=click.IntRange(0, None),
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(0, None),
               help="Most projects listed per tier (0: all).")
 @_REPORT_LANG
 @_REPORT_FORMAT

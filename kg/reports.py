@@ -25,7 +25,7 @@ from kg.errors import ScipopError
 from kg.nquads import term_nt
 from kg.store import KnowledgeGraph, prefix_block
 
-DEFAULT_ITEM_LIMIT = 200
+DEFAULT_ITEM_LIMIT = 50  # items per kind a drill-down lists by default; exports ask for all (limit 0)
 
 
 class InvalidReport(ScipopError):
@@ -264,18 +264,6 @@ def _values(iris) -> str:
     return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
 
 
-PROJECT_FACTS = """
-SELECT ?p ?id ?title ?dept ?type ?tier ?inst ?year WHERE {
-  VALUES ?p { %s }
-  OPTIONAL { ?p sp:approvalNumber ?id }
-  OPTIONAL { ?p dcterms:title ?title }
-  OPTIONAL { ?p sp:department ?dept }
-  OPTIONAL { ?p sp:projectType ?type }
-  OPTIONAL { ?p sp:obligationTier ?tier }
-  OPTIONAL { ?p sp:hostedBy ?inst }
-  OPTIONAL { ?p sp:approvalYear ?year }
-}"""
-
 BATCH = 500
 
 
@@ -284,30 +272,40 @@ def _batches(items: list, size: int = BATCH):
         yield items[start:start + size]
 
 
+def lookup(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list]:
+    """Subject -> its values of one predicate, for many subjects at once.
+
+    One VALUES-bound pattern per predicate: the engine makes one index lookup per subject. (With
+    several OPTIONALs in one query it may instead join each against every statement of the predicate.)
+    """
+    found: dict[str, list] = {}
+    unique = list(dict.fromkeys(str(s) for s in subjects))
+    for batch in _batches(unique):
+        query = f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s {term_nt(predicate)} ?o }}"
+        for s, o in kg.query(query):
+            found.setdefault(str(s), []).append(o)
+    return found
+
+
+PROJECT_PROPERTIES = {"id": V.approvalNumber, "title": V.title, "department": V.department, "type": V.projectType,
+                      "tier": V.obligationTier, "institution": V.hostedBy, "year": V.approvalYear}
+
+
 def project_facts(kg: KnowledgeGraph, projects: list, lang: str = "zh") -> dict[str, dict[str, Any]]:
     """Identifier, title (in `lang` when there is one), department, type, tier, institution and year per project."""
-    names = rollup.table(kg, "institution-labels")["labels"] if projects else {}
+    if not projects:
+        return {}
+    names = rollup.table(kg, "institution-labels")["labels"]
+    values = {key: lookup(kg, projects, prop) for key, prop in PROJECT_PROPERTIES.items()}
+    show = {"id": str, "department": concepts.notation, "type": lambda t: concepts.pref_label(t, lang),
+            "tier": concepts.notation, "institution": lambda i: names.get(str(i), str(i)), "year": int}
     facts: dict[str, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(str(p) for p in projects))
-    for batch in _batches(unique):
-        for row in kg.select(prefix_block() + PROJECT_FACTS % _values(batch)):
-            f = facts.setdefault(str(row["p"]), {"iri": str(row["p"]), "titles": []})
-            if "id" in row:
-                f["id"] = str(row["id"])
-            if "title" in row:
-                f["titles"].append(row["title"])
-            if "dept" in row:
-                f["department"] = concepts.notation(row["dept"])
-            if "type" in row:
-                f["type"] = concepts.pref_label(row["type"], lang)
-            if "tier" in row:
-                f["tier"] = concepts.notation(row["tier"])
-            if "inst" in row:
-                f["institution"] = names.get(str(row["inst"]), str(row["inst"]))
-            if "year" in row:
-                f["year"] = int(row["year"])
-    for f in facts.values():
-        f["title"] = pick_text(f.pop("titles"), lang)
+    for p in dict.fromkeys(str(p) for p in projects):
+        f = facts[p] = {"iri": p, "title": pick_text(values["title"].get(p, []), lang)}
+        for key, render in show.items():
+            found = sorted(values[key].get(p, []), key=str)
+            if found:
+                f[key] = render(found[0])
     return facts
 
 
@@ -319,34 +317,27 @@ def pick_text(literals: list, lang: str = "zh") -> str:
     return preferred[0] if preferred else sorted(str(t) for t in literals)[0]
 
 
-OUTPUT_DETAILS = """
-SELECT ?o ?doi ?title ?method ?confidence WHERE {
+RESULT_LINKS = """
+SELECT ?o ?method ?confidence WHERE {
   VALUES ?o { %s }
-  OPTIONAL { ?o bibo:doi ?doi }
-  OPTIONAL { ?o dcterms:title ?title }
-  OPTIONAL { ?l sp:linkSubject ?o ; sp:linkRelation sp:resultOf ; sp:linkMethod ?method .
-             OPTIONAL { ?l sp:confidence ?confidence } }
+  ?l sp:linkSubject ?o ; sp:linkRelation sp:resultOf ; sp:linkMethod ?method ; sp:confidence ?confidence .
 }"""
 
 
 def output_details(kg: KnowledgeGraph, outputs: list) -> dict[str, dict[str, Any]]:
     """DOI, title and how the output's link to its project is known (strongest method first)."""
+    dois, titles = lookup(kg, outputs, V.doi), lookup(kg, outputs, V.title)
+    methods: dict[str, set] = {}
+    for batch in _batches(list(dict.fromkeys(str(o) for o in outputs))):
+        for row in kg.select(prefix_block() + RESULT_LINKS % _values(batch)):
+            said = f"{concepts.pref_label(row['method'], 'en')}, confidence {float(row['confidence']):.2f}"
+            methods.setdefault(str(row["o"]), set()).add((_method_rank(row["method"]), said))
     details: dict[str, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(str(o) for o in outputs))
-    for batch in _batches(unique):
-        for row in kg.select(prefix_block() + OUTPUT_DETAILS % _values(batch)):
-            d = details.setdefault(str(row["o"]), {"titles": [], "methods": set()})
-            if "doi" in row:
-                d["id"] = str(row["doi"])
-            if "title" in row:
-                d["titles"].append(row["title"])
-            if "method" in row:
-                confidence = f", confidence {float(row['confidence']):.2f}" if "confidence" in row else ""
-                d["methods"].add((_method_rank(row["method"]), concepts.pref_label(row["method"], "en") + confidence))
-    for d in details.values():
-        d["title"] = pick_text(d.pop("titles"), "en")
-        methods = sorted(d.pop("methods"))
-        d["link"] = "link: " + methods[0][1] if methods else "direct link"
+    for o in dict.fromkeys(str(o) for o in outputs):
+        best = sorted(methods.get(o, ()))
+        details[o] = {"id": min((str(d) for d in dois.get(o, [])), default=""),
+                      "title": pick_text(titles.get(o, []), "en"),
+                      "link": "link: " + best[0][1] if best else "direct link"}
     return details
 
 
@@ -427,14 +418,6 @@ SELECT DISTINCT ?p WHERE {
           OPTIONAL { ?p sp:popularizationReport ?r } FILTER(!BOUND(?r)) }
 } LIMIT %(limit)d"""
 
-COMPLIANCE_FACTS = """
-SELECT ?p ?s ?n ?concluded ?field WHERE {
-  VALUES ?p { %s }
-  ?p sp:popularizationStatus ?s ; sp:outputCount ?n .
-  OPTIONAL { ?p sp:concluded ?concluded }
-  OPTIONAL { ?p sp:popularizationReport ?field }
-}"""
-
 COMPLIANCE_ITEM_COLUMNS = ["iri", "id", "title", "department", "project_type", "institution", "approval_year",
                            "not_popularized", "concluded_without_field", "why", "curation"]
 
@@ -444,14 +427,12 @@ def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, 
     """The projects of one tier that fail a check, each with which links exist and which are missing."""
     limit = limit if limit and limit > 0 else 10**9
     args = {"tier": term_nt(tier), "year": year_pattern(year), "limit": limit}
-    iris = [str(row[0]) for row in kg.query(prefix_block() + COMPLIANCE_ITEMS % args)]
-    found: dict[str, dict[str, Any]] = {}
-    for batch in _batches(iris):
-        for row in kg.select(prefix_block() + COMPLIANCE_FACTS % _values(batch)):
-            f = found.setdefault(str(row["p"]), {"status": row["s"], "outputs": int(row["n"]), "concluded": False,
-                                                 "field": False})
-            f["concluded"] |= bool(row["concluded"].toPython()) if "concluded" in row else False
-            f["field"] |= "field" in row
+    iris = list(dict.fromkeys(str(row[0]) for row in kg.query(prefix_block() + COMPLIANCE_ITEMS % args)))
+    status, outputs = lookup(kg, iris, V.popularizationStatus), lookup(kg, iris, V.outputCount)
+    concluded, field = lookup(kg, iris, V.concluded), lookup(kg, iris, V.popularizationReport)
+    found = {p: {"status": status[p][0], "outputs": int(outputs.get(p, [0])[0]),
+                 "concluded": any(bool(c.toPython()) for c in concluded.get(p, [])), "field": p in field}
+             for p in iris if p in status}
     facts = project_facts(kg, list(found), lang)
     pending = pending_works(kg, list(found))
     curation = _curation_texts(kg)
