@@ -18,7 +18,7 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
-from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 from whoosh.lang.porter import stem as porter_stem
 
 jieba.setLogLevel(logging.WARNING)
@@ -59,7 +59,7 @@ def words(text: str) -> list[str]:
 
 
 def has_cjk(text: str) -> bool:
-    return bool(_HAS_CJK.search(text or ""))
+    return bool(text) and not text.isascii() and bool(_HAS_CJK.search(text))
 
 
 @lru_cache(maxsize=200_000)
@@ -121,12 +121,26 @@ def _split_chinese_name(name: str) -> tuple[str, str]:
     return name[:1], name[1:]
 
 
+@lru_cache(maxsize=30_000)
+def syllable(char: str) -> str:
+    """The first (most common) reading of a character in pypinyin's table, without tone; ü as v.
+
+    Names are read character by character: pypinyin's phrase dictionary, which lazy_pinyin
+    consults, knows words, not given names, and costs a hundred times more per name.
+    """
+    readings = pinyin_dict.get(ord(char))
+    if not readings:
+        return fold(char)
+    decomposed = unicodedata.normalize("NFD", readings.split(",")[0])
+    return fold(decomposed.replace("u\u0308", "v"))
+
+
 def chinese_name_syllables(name: str) -> tuple[list[str], list[str]]:
     """(surname syllables, given-name syllables) of a name written in characters."""
     surname, given = _split_chinese_name(name)
     reading = SURNAME_READINGS.get(surname)
-    family = [reading] if reading else lazy_pinyin(surname)
-    return [fold(s) for s in family], [fold(s) for s in lazy_pinyin(given)]
+    family = [reading] if reading else [syllable(c) for c in surname]
+    return family, [syllable(c) for c in given]
 
 
 def latin_name_parts(name: str) -> list[list[str]]:
@@ -171,8 +185,10 @@ def _name_keys(name: str) -> frozenset[str]:
         chars = re.sub(r"[\s·•.]", "", folded)
         keys.add(chars)
         if len(chars) <= 4:
-            family, given = chinese_name_syllables(chars)
-            keys |= _keys_from_parts("".join(family), "".join(given))
+            family, given = (("".join(part)) for part in chinese_name_syllables(chars))
+            # ü is typed v (pypinyin), u or yu (吕 = Lv, Lu, Lyu): index all three.
+            for u in ("v", "u", "yu") if "v" in family + given else ("v",):
+                keys |= _keys_from_parts(family.replace("v", u), given.replace("v", u))
     else:
         for family, given in latin_name_parts(unicodedata.normalize("NFKC", name)):
             keys |= _keys_from_parts(family, given)

@@ -75,7 +75,7 @@ class GraphData:
     works: dict[str, Props]
     people: dict[str, Props]
     orgs: dict[str, Props]
-    authors: dict[str, list[tuple]]  # output -> [(rank, person IRI or None, printed name or None)]
+    authors: dict[str, list[tuple]]  # output -> [(rank, person IRI)]
     canonical: dict[str, str]  # mention -> the IRI that names the person (see _identities)
     supporting: set[str] = field(default_factory=set)  # organizations typed sp:SupportingInstitution
 
@@ -124,14 +124,18 @@ class Doc:
 CLASSES = {"projects": (V.FundedProject, PROJECT_PROPS), "outputs": (V.ResearchOutput, OUTPUT_PROPS),
            "works": (V.PopularScienceWork, WORK_PROPS), "people": (V.Researcher, PERSON_PROPS),
            "orgs": (V.Organization, ORG_PROPS)}
-AUTHORSHIP_PROPS = {"authorship": V.authorship, "author": V.author, "name": V.authorName, "rank": V.authorRank}
+AUTHORSHIP_PROPS = {"authorship": V.authorship, "author": V.author, "rank": V.authorRank}
+# Every record has a review status, but only works' matter here: read them through the class.
+TYPED_SCANS = {str(V.reviewStatus)}
 
 
 def _subjects(kg: KnowledgeGraph, cls: URIRef) -> set[str]:
     return {row[0] for row in rows(kg, f"SELECT ?s WHERE {{ ?s a <{cls}> }}")}
 
 
-def _scan(kg: KnowledgeGraph, predicate: URIRef) -> Iterator[tuple[str, str]]:
+def _scan(kg: KnowledgeGraph, predicate: URIRef, cls: URIRef | None = None) -> Iterator[tuple[str, str]]:
+    if cls is not None:
+        return rows(kg, f"SELECT ?s ?o WHERE {{ ?s a <{cls}> ; <{predicate}> ?o }}")
     return rows(kg, f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}")
 
 
@@ -151,9 +155,14 @@ def _load_entities(kg: KnowledgeGraph, members: dict[str, set[str]]) -> dict[str
         for key, predicate in props.items():
             if predicate != RDF.type:
                 by_predicate[str(predicate)].append((name, key))
+    scans = []
     for predicate, targets in by_predicate.items():
-        tables = [(records[name], key) for name, key in targets]
-        for s, o in _scan(kg, URIRef(predicate)):
+        if predicate in TYPED_SCANS:
+            scans += [(_scan(kg, URIRef(predicate), CLASSES[name][0]), [(records[name], key)]) for name, key in targets]
+        else:
+            scans.append((_scan(kg, URIRef(predicate)), [(records[name], key) for name, key in targets]))
+    for found, tables in scans:
+        for s, o in found:
             for table, key in tables:
                 props = table.get(s)
                 if props is not None:
@@ -168,20 +177,21 @@ def _load_entities(kg: KnowledgeGraph, members: dict[str, set[str]]) -> dict[str
 
 
 def _load_authors(kg: KnowledgeGraph, outputs: dict[str, Props]) -> dict[str, list[tuple]]:
-    """output -> [(rank, person IRI or None, printed name or None)], from four property scans."""
+    """output -> [(rank, person IRI)], from three property scans (names come with the people)."""
     parts: dict[str, dict[str, str]] = {}
     owner: dict[str, str] = {}
     for output, authorship in _scan(kg, V.authorship):
         if output in outputs:
             owner[authorship] = output
-    for key in ("author", "name", "rank"):
+    for key in ("author", "rank"):
         for authorship, value in _scan(kg, AUTHORSHIP_PROPS[key]):
             if authorship in owner:
                 parts.setdefault(authorship, {})[key] = min(value, parts.get(authorship, {}).get(key, value))
     authors: dict[str, list[tuple]] = defaultdict(list)
     for authorship, output in owner.items():
         found = parts.get(authorship, {})
-        authors[output].append((_int(found.get("rank"), 999), found.get("author"), found.get("name")))
+        if found.get("author"):
+            authors[output].append((_int(found.get("rank"), 999), found["author"]))
     return dict(authors)
 
 
@@ -286,6 +296,8 @@ class Builder:
             for host in props.get("host", ()):
                 self._hosted[host].append(project)
         self._merged = self._merge_people()
+        self._names: dict[str, str] = {}  # person -> display name, filled as asked
+        self._contexts: dict[str, dict[str, str]] = {}  # project -> facets its outputs inherit
 
     # Identity --------------------------------------------------------------------------------
     def person(self, iri: str) -> str:
@@ -300,7 +312,7 @@ class Builder:
             record = merged.get(person)
             if record is None:
                 record = merged[person] = {"props": defaultdict(set), "pi": set(), "member": set(),
-                                           "outputs": set(), "works": set(), "printed": set()}
+                                           "outputs": set(), "works": set()}
             return record
 
         for iri, props in self.data.people.items():
@@ -312,12 +324,8 @@ class Builder:
                 for iri in props.get(role, ()):
                     entry(iri)[role].add(project)
         for output, authors in self.data.authors.items():
-            for _, iri, name in authors:
-                if iri:
-                    record = entry(iri)
-                    record["outputs"].add(output)
-                    if name:
-                        record["printed"].add(name)
+            for _, iri in authors:
+                entry(iri)["outputs"].add(output)
         for work, props in self.data.works.items():
             for iri in props.get("creator", ()):
                 entry(iri)["works"].add(work)
@@ -330,11 +338,13 @@ class Builder:
         return not review or str(V.Approved) in review
 
     def _person_name(self, iri: str) -> str:
-        record = self._merged.get(self.person(iri))
-        if record is None:
-            return ""
-        zh, en = _zh_en(record["props"].get("name", ()))
-        return zh or en
+        person = self.person(iri)
+        name = self._names.get(person)
+        if name is None:
+            record = self._merged.get(person)
+            zh, en = _zh_en(record["props"].get("name", ())) if record else ("", "")
+            name = self._names[person] = zh or en
+        return name
 
     def _institution_facets(self, org: str) -> dict[str, str]:
         if not org:
@@ -368,7 +378,13 @@ class Builder:
         return sorted(refs, key=lambda r: (-r["reach"], r["iri"]))[:MAX_EVIDENCE]
 
     def _project_context(self, project: str) -> dict[str, str]:
-        """The facets an output or work inherits from a project it belongs to."""
+        """The facets an output or work inherits from a project it belongs to (a fresh copy)."""
+        cached = self._contexts.get(project)
+        if cached is None:
+            cached = self._contexts[project] = self._compute_context(project)
+        return dict(cached)
+
+    def _compute_context(self, project: str) -> dict[str, str]:
         props = self.data.projects.get(project)
         if props is None:
             return {}
@@ -432,9 +448,9 @@ class Builder:
     def output(self, iri: str) -> Doc:
         props = self.data.outputs[iri]
         zh, en = _zh_en(props.get("title", ()))
-        authors = sorted(self.data.authors.get(iri, ()), key=lambda a: (a[0], a[1] or "", a[2] or ""))
-        people = sorted({self.person(p) for _, p, _ in authors if p})
-        names = [name or self._person_name(p or "") for _, p, name in authors]
+        authors = sorted(self.data.authors.get(iri, ()))
+        people = sorted({self.person(p) for _, p in authors})
+        names = [self._person_name(p) for _, p in authors]
         projects = sorted(set(props.get("project", ())))
         facets = self._project_context(projects[0]) if projects else {}
         popularized = "true" in props.get("popularized", ())
@@ -533,7 +549,7 @@ class Builder:
         evidence = sorted((self._work_ref(w) for w in approved), key=lambda r: (-r["reach"], r["iri"]))[:MAX_EVIDENCE]
         return Doc(iri=iri, kind="researcher", label=zh or en or iri.rsplit("/", 1)[-1], label_en=en,
                    title=sorted(set(titles))[:MAX_PERSON_TITLES], keywords=keywords,
-                   names=names + sorted(record["printed"]) + sorted(set(self._creator_names(works))), ident=ident,
+                   names=names + sorted(set(self._creator_names(works))), ident=ident,
                    facets=facets, people=[iri], links=sorted(set(projects) | set(outputs) | set(works)),
                    significance=record_score, popularization=record_score,
                    summary=_summary(zh, en, jobs[0] if jobs else "", self._org_names.get(institution, ""),
@@ -634,7 +650,7 @@ class Builder:
                 out |= set(self._works_on.get(iri, ()))
             elif iri in self.data.outputs:
                 projects = set(self.data.outputs[iri].get("project", ()))
-                out |= {self.person(p) for _, p, _ in self.data.authors.get(iri, ()) if p}
+                out |= {self.person(p) for _, p in self.data.authors.get(iri, ())}
                 out |= projects | self._hosts(projects) | set(self._works_on.get(iri, ()))
             elif iri in self.data.works:
                 props = self.data.works[iri]
