@@ -1,7 +1,8 @@
 """Recommendations for the special popularization fund: an explainable, reproducible ranking.
 
-Each candidate is a funded project (with its representative result: its most-cited output)
-and gets a score that is the sum of weighted factors, each factor a value in [0, 1]:
+Each candidate is a funded project with its representative result (its most-cited output that
+no approved work popularizes, else its most-cited output). Its score is the sum of weighted
+factors, each factor a value in [0, 1]:
 
 - significance: the representative result's citations (saturating at CITATION_SATURATION),
   its venue's impact (mean citations of the venue's outputs), awards, and a department's
@@ -28,8 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import URIRef
 
 from kg import concepts
 from kg import vocab as V
