@@ -71,10 +71,24 @@ class AliasTable:
 
     entries: list[AliasEntry] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
+    _by_id: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def add(self, entry: AliasEntry) -> None:
-        position = len(self.entries)
-        self.entries.append(entry)
+        """Add a row; a row with the ROR id or Chinese name of a known one adds to it."""
+        position = self._by_id.get(("ror", entry.ror)) if entry.ror else None
+        if position is None and entry.zh:
+            position = self._by_id.get(("zh", entry.zh))
+        if position is None:
+            position = len(self.entries)
+            self.entries.append(entry)
+        else:
+            known = self.entries[position]
+            self.entries[position] = AliasEntry(zh=known.zh or entry.zh, en=known.en or entry.en,
+                                                names=tuple(dict.fromkeys(known.names + entry.names)),
+                                                ror=known.ror or entry.ror)
+        for kind, value in (("ror", entry.ror), ("zh", entry.zh)):
+            if value:
+                self._by_id.setdefault((kind, value), position)
         for name in entry.names:
             key = org_key(name)
             if not key:

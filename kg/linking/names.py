@@ -105,7 +105,7 @@ _TRADITIONAL = str.maketrans(
     "馨腾骅鲁鲲鸣鹰麦黄齐")
 _HONORIFICS = frozenset({"prof", "professor", "dr", "mr", "ms", "mrs", "phd", "md", "jr", "sr"})
 
-_CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•・]{2,8}$")
+_CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•・]{2,16}$")
 _LATIN_KEEP = re.compile(r"[^a-z.,'\- ]+")
 _INITIALS_TOKEN = re.compile(r"^(?:[a-z]\.-?)+[a-z]?\.?$|^[a-z]$")
 

@@ -11,8 +11,9 @@ One JSON object per line (tests/data/linking/person_pairs.jsonl):
      "pair": ["a", "b"]}
 
 A person's kind comes from its `iri` prefix (nsfc-, orcid-, openalex-, anything else is a
-name mention); `orgs` are institution names as a source writes them, resolved with the
-alias table; `authors` are in rank order; `claims` on a project or output are ORCID
+name mention; `"name_only": true` marks a mention a source minted from the name alone,
+without institution); `orgs` are institution names as a source writes them, resolved with
+the alias table; `authors` are in rank order; `claims` on a project or output are ORCID
 records claiming it (member of the grant, or a work without author rank).
 """
 from __future__ import annotations
@@ -49,7 +50,8 @@ def build_input(world: dict) -> tuple[PersonInput, dict[str, int]]:
         iri = person.get("iri", f"h-{key}")
         kind = _kind(iri)
         record = PersonRecord(iri=iri, kind=kind, names=set(person.get("names", [])),
-                              orgs={canonical[name] for name in person.get("orgs", [])})
+                              orgs={canonical[name] for name in person.get("orgs", [])},
+                              context_free=bool(person.get("name_only")))
         if kind == "nsfc":
             record.ids["NSFC person id"] = iri[len("nsfc-"):]
         if kind == "orcid":

@@ -567,7 +567,9 @@ class _Resolver:
         if not strong:
             return True
         notable = [root for root, found in per_root.items() if max(e[0] for e in found) >= 0.5]
-        if not self._consistent(clusters, notable + [clusters.find(mention)]):
+        own = clusters.find(mention)
+        bridged = notable if self.records[mention].kind == "openalex" else notable + [own]
+        if not self._consistent(clusters, notable + [own], bridged):
             return False
         for root in sorted(strong, key=lambda r: -strong[r]):
             best = max(per_root[root], key=lambda e: e[0])
@@ -587,15 +589,20 @@ class _Resolver:
         pieces = len({e.text for _, _, items in found for e in items})
         return pieces * 2 >= self._appearances.get(mention, 0)
 
-    def _consistent(self, clusters: _NameClusters, roots: list[int]) -> bool:
-        """Could these clusters be one person? (ids, OpenAlex ids and names must agree)"""
+    def _consistent(self, clusters: _NameClusters, roots: list[int], bridged: list[int] | None = None) -> bool:
+        """Could these clusters be one person? (ids, OpenAlex ids and names must agree)
+
+        `bridged` are the roots that must not hold two OpenAlex authors (default: all); an
+        OpenAlex author itself may join a cluster with another OpenAlex id (OpenAlex splits
+        people too, e.g. when they move), a name-only mention may not bridge two.
+        """
         roots = list(dict.fromkeys(roots))
         seen: dict[str, str] = {}
         for root in roots:
             for kind, value in clusters.anchor_values(root).items():
                 if seen.setdefault(kind, value) != value:
                     return False
-        if sum(1 for root in roots if clusters.soft.get(root)) > 1:
+        if sum(1 for root in set(roots if bridged is None else bridged) if clusters.soft.get(root)) > 1:
             return False   # OpenAlex tells these authors apart: the mention would bridge two people
         for i, a in enumerate(roots):
             for b in roots[i + 1:]:
