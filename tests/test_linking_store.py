@@ -1,0 +1,204 @@
+"""End to end: the small world of tests/data/linking/world ingested through ingest_paths, linked,
+and asked what users ask: who is who, why, and do curators' decisions hold."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.compare import isomorphic
+
+from cli import main
+from ingest.pipeline import ingest_paths
+from kg import vocab as V
+from kg.config import Settings
+from kg.errors import NotFound
+from kg.linking import explain_link, run_linking
+from kg.linking.curation import load_decisions, record_decision
+from kg.store import KnowledgeGraph
+from kg.validation import validate_graph
+
+WORLD = Path(__file__).resolve().parent / "data" / "linking" / "world"
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory) -> Path:
+    """The world ingested and linked once; tests that write work on a copy (see `world_copy`)."""
+    data_dir = tmp_path_factory.mktemp("linking") / "scipop-data"
+    with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
+        ingest_paths(kg, [WORLD])
+        with kg.write():
+            run_linking(kg)
+    return data_dir
+
+
+@pytest.fixture
+def world(world_dir):
+    with KnowledgeGraph(Settings(data_dir=world_dir), read_only=True) as kg:
+        yield kg
+
+
+@pytest.fixture
+def world_copy(world_dir, tmp_path):
+    target = tmp_path / "scipop-data"
+    shutil.copytree(world_dir, target)
+    with KnowledgeGraph(Settings(data_dir=target)) as kg:
+        yield kg
+
+
+def people(kg: KnowledgeGraph) -> dict[str, str]:
+    """Every person IRI -> the identity it resolves to, the way downstream queries resolve it."""
+    rows = kg.select("""SELECT DISTINCT ?x ?person WHERE { ?x a sp:Researcher .
+        OPTIONAL { ?x owl:sameAs ?c } BIND(COALESCE(?c, ?x) AS ?person) }""")
+    return {str(r["x"]): str(r["person"]) for r in rows}
+
+
+def same_as_graph(kg: KnowledgeGraph, prefix: str) -> Graph:
+    graph = Graph()
+    for s, p, o in kg.triples_of(kg.minter.links_graph()):
+        if p == V.sameAs and str(s).startswith(prefix):
+            graph.add((s, p, o))
+    return graph
+
+
+def test_each_researcher_is_one_identity_across_sources(world):
+    m = world.minter
+    nsfc, orcid, openalex = (lambda i: m.person("nsfc", i)), (lambda i: m.person("orcid", i)), (lambda i: m.person("openalex", i))
+    by_name = m.person_by_name
+    expected = {
+        nsfc("100000001"): [by_name("王伟", "清华大学"), openalex("A5090000001"), by_name("王伟"),
+                            by_name("Wei Wang", "Department of Computer Science and Technology, Tsinghua University, Beijing 100084, China")],
+        nsfc("100000002"): [by_name("王伟", "浙江大学"), openalex("A5090000007")],
+        nsfc("100000003"): [openalex("A5090000004"), by_name("Zeng, Zhiqiang")],
+        nsfc("100000004"): [by_name("单田芳", "南京大学"), openalex("A5090000003")],
+        nsfc("100000005"): [orcid("0000-0002-1694-233X"), by_name("李娜", "中山大学"), by_name("李娜"), openalex("A5090000008")],
+        nsfc("100000007"): [by_name("欧阳晓明", "华中科技大学"), openalex("A5090000006"), by_name("Ouyang, Xiaoming")],
+        nsfc("100000008"): [by_name("张敏", "华中科技大学"), openalex("A5090000005"), openalex("A5090000010"),
+                            by_name("Zhang, Min")],
+        by_name("Hao Chen", "Department of Computer Science and Technology, Tsinghua University, Beijing 100084, China"):
+            [openalex("A5090000002")],
+    }
+    want = Graph()
+    for canonical, members in expected.items():
+        for member in members:
+            want.add((member, V.sameAs, canonical))
+    assert isomorphic(same_as_graph(world, m.base + "person/"), want)
+
+
+def test_common_names_and_pinyin_look_alikes_stay_apart(world):
+    resolved = people(world)
+    m = world.minter
+    wang_wei_tsinghua, wang_wei_zju, wang_wei_other = (str(m.person("nsfc", i)) for i in ("100000001", "100000002", "100000006"))
+    assert len({resolved[wang_wei_tsinghua], resolved[wang_wei_zju], resolved[wang_wei_other]}) == 3
+    assert resolved[str(m.person_by_name("陈浩"))] != resolved[str(m.person("openalex", "A5090000002"))]
+
+
+def test_institutions_in_both_languages_and_as_affiliation_strings_are_one(world):
+    m = world.minter
+    want = Graph()
+    for name in ("清华大学", "Department of Computer Science and Technology, Tsinghua University, Beijing 100084, China"):
+        want.add((m.institution(name), V.sameAs, m.institution("", "03cve4549")))
+    for zh, ror in (("浙江大学", "00a2xv884"), ("南京大学", "01rxvg760"), ("华中科技大学", "00p991c53")):
+        want.add((m.institution(zh), V.sameAs, m.institution("", ror)))
+    want.add((m.institution("Sun Yat-sen University"), V.sameAs, m.institution("中山大学")))
+    assert isomorphic(same_as_graph(world, m.base + "org/"), want)
+
+
+def test_a_paper_harvested_twice_without_doi_is_one_output(world):
+    rows = world.select("""SELECT ?o ?c WHERE { ?o a sp:ResearchOutput ; dcterms:title ?t ; owl:sameAs ?c .
+                           FILTER(CONTAINS(LCASE(STR(?t)), "zebrafish")) }""")
+    assert len(rows) == 1
+    canonical = rows[0]["c"]
+    assert world.select(f"SELECT ?t WHERE {{ <{canonical}> dcterms:title ?t }}")
+
+
+def test_every_merge_has_a_decision_with_method_confidence_and_evidence_that_fits_the_shapes(world):
+    links = Graph()
+    for triple in world.triples_of(world.minter.links_graph()):
+        links.add(triple)
+    decisions = set(links.subjects(V.linkRelation, V.sameAs))
+    same_as = list(links.triples((None, V.sameAs, None)))
+    assert len(decisions) == len(same_as)     # one decision per joined IRI (a tree per identity)
+    for decision in decisions:
+        assert (decision, V.linkMethod, None) in links and links.value(decision, V.evidence)
+        assert 0.9 <= float(links.value(decision, V.confidence)) <= 1.0
+    assert validate_graph(links) == []
+
+
+def test_explain_link_walks_the_decisions_from_the_paper_author_to_the_pi(world):
+    m = world.minter
+    lines = explain_link(world, str(m.person("openalex", "A5090000001")), str(m.person("nsfc", "100000001")))
+    text = "\n".join(lines)
+    assert "Same entity" in text and "61772368" in text and "Wei Wang" in text
+    assert any(line.lstrip().startswith("1.") for line in lines)
+
+
+def test_explain_link_says_why_two_wang_wei_are_not_one(world):
+    m = world.minter
+    lines = explain_link(world, str(m.person("nsfc", "100000001")), str(m.person("nsfc", "100000006")))
+    assert lines[-2].startswith("Different entities")
+    assert "name alone" in lines[-1]
+    with pytest.raises(NotFound):
+        explain_link(world, str(m.person("nsfc", "999")), str(m.person("nsfc", "100000006")))
+
+
+def test_records_under_review_never_reach_the_links_graph(world):
+    """The pending registry row of 胡思远 is not read: no identity and no evidence text rests on it."""
+    m = world.minter
+    pending = m.person("nsfc", "100000010")
+    links_text = " ".join(str(o) for s, p, o in world.triples_of(m.links_graph()) if isinstance(o, Literal))
+    assert "胡思远" not in links_text
+    assert not any(pending in (s, o) for s, p, o in world.triples_of(m.links_graph()))
+
+
+def test_a_curator_split_wins_and_survives_a_reingest(world_copy):
+    kg = world_copy
+    author, pi = str(kg.minter.person("openalex", "A5090000001")), str(kg.minter.person("nsfc", "100000001"))
+    with kg.write():
+        record_decision(kg, author, pi, same=False, curator="Zhao Min", note="a student of the same name")
+        run_linking(kg)
+    assert people(kg)[author] != people(kg)[pi]
+    ingest_paths(kg, [WORLD / "openalex.jsonl"])           # the source comes again
+    with kg.write():
+        run_linking(kg)
+    assert people(kg)[author] != people(kg)[pi]
+    assert any(d.curator == "Zhao Min" and not d.same for d in load_decisions(kg))
+    assert "curator Zhao Min split them" in "\n".join(explain_link(kg, author, pi))
+
+
+def test_a_curator_merge_from_a_csv_file_joins_what_the_evidence_could_not(world_copy, tmp_path, runner):
+    kg = world_copy
+    repository, openalex = str(kg.minter.person_by_name("陈浩")), str(kg.minter.person("openalex", "A5090000002"))
+    sheet = tmp_path / "curation.csv"
+    sheet.write_text(f"action,a,b,curator,note\nmerge,{repository},{openalex},Li Lei,same lab page\n", encoding="utf-8")
+    data_dir = str(kg.settings.data_dir)
+    kg.close()
+    result = runner.invoke(main, ["--data-dir", data_dir, "--quiet", "link", "--curation", str(sheet), "--no-publish",
+                                  "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["curator_decisions"] == 1 and summary["methods"]["curator"] == 1
+    with KnowledgeGraph(Settings(data_dir=Path(data_dir))) as again:
+        ingest_paths(again, [WORLD / "oai_pmh.xml"])
+        with again.write():
+            run_linking(again)
+        assert people(again)[repository] == people(again)[openalex]
+
+
+def test_the_cli_links_explains_and_records_curator_decisions(world_copy, runner):
+    kg = world_copy
+    data_dir = str(kg.settings.data_dir)
+    a, b = str(kg.minter.person("nsfc", "100000001")), str(kg.minter.person("openalex", "A5090000001"))
+    kg.close()
+    explained = runner.invoke(main, ["--data-dir", data_dir, "explain-link", a, b])
+    assert explained.exit_code == 0 and "Same entity" in explained.output
+    split = runner.invoke(main, ["--data-dir", data_dir, "--quiet", "curate", "split", a, b, "--by", "Zhao Min", "--relink"])
+    assert split.exit_code == 0, split.output
+    explained = runner.invoke(main, ["--data-dir", data_dir, "explain-link", a, b, "--format", "json"])
+    assert "Different entities" in "\n".join(json.loads(explained.output)["lines"])
+    missing = runner.invoke(main, ["--data-dir", data_dir, "curate", "merge", a, "https://example.org/nobody", "--by", "Zhao Min"])
+    assert missing.exit_code == 2 and "Error:" in missing.output
+    nameless = runner.invoke(main, ["--data-dir", data_dir, "curate", "merge", a, b, "--by", " "])
+    assert nameless.exit_code == 2 and "curator's name" in nameless.output
