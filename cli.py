@@ -472,6 +472,110 @@ def curate_select(context: Context, project: str, decision: str, curator: str, p
 
 
 
+# Linking: one identity per person, institution and output (issue 3) -----------------------
+# The work is in kg/linking/; `scipop build` runs the same run_linking after ingest.
+def run_link(context: Context, kg: KnowledgeGraph):
+    """Resolve identities and replace the links graph, with a progress bar over the stages."""
+    from kg.linking import STAGES, run_linking
+
+    with tqdm(total=STAGES, unit=" stages", disable=context.quiet, file=sys.stderr, leave=False) as bar:
+        def progress(stage: str) -> None:
+            bar.set_description(stage[:40], refresh=False)
+            bar.update(1)
+
+        with kg.write():
+            return run_linking(kg, progress=progress)
+
+
+def _print_linking(summary, fmt: str) -> None:
+    data = summary.to_json()
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"persons        {data['persons']:>9} IRIs -> {data['person_clusters']} people "
+               f"({data['ambiguous_mentions']} name-only mentions left apart as ambiguous)")
+    click.echo(f"institutions   {data['organizations']:>9} IRIs -> {data['organization_clusters']} institutions")
+    click.echo(f"outputs        {data['outputs']:>9} IRIs -> {data['output_clusters']} outputs")
+    click.echo(f"links graph    {data['same_as']:>9} owl:sameAs, {data['decisions']} merge decisions, "
+               f"{data['kept_apart']} kept apart, {data['curator_decisions']} curator decisions")
+    for method, count in data["methods"].items():
+        click.echo(f"  {method:<14}{count:>9}")
+    click.echo(f"in {data['seconds']} s")
+
+
+@main.command("link")
+@click.option("--curation", "curation_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV of curator decisions (action,a,b,curator[,note]) to record before linking.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--publish/--no-publish", default=True, show_default=True,
+              help="Refresh the read-only staff and public views afterwards.")
+@pass_context
+def link_command(context: Context, curation_file: Path | None, fmt: str, publish: bool) -> None:
+    """Resolve persons, institutions and outputs into one identity each (owl:sameAs in the links graph)."""
+    from kg.linking.curation import import_csv
+
+    with context.open_graph() as kg:
+        if curation_file is not None:
+            with kg.write():
+                changed = import_csv(kg, curation_file)
+            context.say(f"Recorded {changed} curator decisions from {curation_file}.")
+        summary = run_link(context, kg)
+        _print_linking(summary, fmt)
+        if publish and not context.settings.store_url:
+            run_publish(context, kg)
+
+
+@main.command("explain-link")
+@click.argument("a")
+@click.argument("b")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_context
+def explain_link_command(context: Context, a: str, b: str, fmt: str) -> None:
+    """Say whether IRIs A and B are one entity, and on what evidence."""
+    from kg.linking import explain_link
+
+    with context.open_graph(read_only=True) as kg:
+        lines = explain_link(kg, a, b)
+    click.echo(json.dumps({"a": a, "b": b, "lines": lines}, ensure_ascii=False, indent=1) if fmt == "json"
+               else "\n".join(lines))
+
+
+def _record_identity(context: Context, a: str, b: str, same: bool, curator: str, note: str, relink: bool) -> None:
+    from kg.linking.curation import record_decision
+
+    with context.open_graph() as kg:
+        with kg.write():
+            decision = record_decision(kg, a, b, same, curator, note)
+        context.say(f"Recorded: {decision.describe()}.")
+        if relink:
+            _print_linking(run_link(context, kg), "table")
+        else:
+            context.say("It takes effect at the next `scipop link` (or `scipop build`).")
+
+
+@curate_group.command("merge")
+@click.argument("a")
+@click.argument("b")
+@click.option("--by", "curator", required=True, metavar="NAME", help="Who decides.")
+@click.option("--note", default="", help="Why, in a few words (kept with the decision).")
+@click.option("--relink", is_flag=True, help="Run linking right away.")
+@pass_context
+def curate_merge(context: Context, a: str, b: str, curator: str, note: str, relink: bool) -> None:
+    """Force IRIs A and B (two researchers, institutions or outputs) into one identity, whatever the evidence."""
+    _record_identity(context, a, b, True, curator, note, relink)
+
+
+@curate_group.command("split")
+@click.argument("a")
+@click.argument("b")
+@click.option("--by", "curator", required=True, metavar="NAME", help="Who decides.")
+@click.option("--note", default="", help="Why, in a few words (kept with the decision).")
+@click.option("--relink", is_flag=True, help="Run linking right away.")
+@pass_context
+def curate_split(context: Context, a: str, b: str, curator: str, note: str, relink: bool) -> None:
+    """Keep IRIs A and B apart for good, whatever the evidence."""
+    _record_identity(context, a, b, False, curator, note, relink)
+
 
 # Search, talent pool, unpopularized results (issue 4) ------------------------------------
 # The work is done in search/ (search.open_index, build_index, update_index, check_index);
