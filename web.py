@@ -12,17 +12,22 @@ from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import NotFound, ScipopError
-from webapp import auth, entity_data, i18n
+from webapp import auth, entity_data, i18n, render
 from webapp.config import WebConfig, load_config
 from webapp.links import href
 from webapp.sparql_pool import SparqlPool
 from webapp.state import ViewState
+from webapp.cache import ResponseCache
 
 HERE = Path(__file__).resolve().parent / "webapp"
 # No inline scripts or styles anywhere: SVG charts use presentation attributes.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 API_PREFIXES = ("/api/", "/sparql", "/.well-known/")
+# Anonymous GETs of these endpoints are answered from the per-publication response cache.
+CACHED_ENDPOINTS = {"pages.home", "pages.department", "pages.search", "pages.talent", "pages.unpopularized",
+                    "api.search", "api.talent", "api.unpopularized", "api.entity", "api.stats", "api.department",
+                    "api.coverage_report", "linked_data.void"}
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Services:
     config: WebConfig
     views: ViewState
     sparql: SparqlPool
+    responses: ResponseCache
 
     @property
     def base(self) -> str:
@@ -55,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         config=web_config,
         views=ViewState(web_config.settings, web_config.search_engine),
         sparql=SparqlPool(web_config.sparql_workers, web_config.sparql_timeout),
+        responses=ResponseCache(),
     )
     _register_request_hooks(app)
     _register_errors(app)
@@ -80,6 +87,14 @@ def _register_request_hooks(app: Flask) -> None:
         g.lang = i18n.choose_lang(request)
         g.user = auth.current_user()
         g.view = auth.view_for_request()
+        return _cached_answer(app)
+
+    @app.after_request
+    def remember_answer(response):
+        key = g.pop("cache_key", None)
+        if key is not None and response.status_code in (200, 404) and not response.direct_passthrough:
+            app.extensions["scipop"].responses.put(key, response.get_data(), response.status_code, response.headers)
+        return response
 
     @app.after_request
     def security_headers(response):
@@ -102,6 +117,36 @@ def _register_request_hooks(app: Flask) -> None:
             headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
             headers.add("Vary", "Origin")
         return response
+
+
+def _cacheable() -> bool:
+    endpoint = request.endpoint or ""
+    return (request.method in ("GET", "HEAD") and g.user is None
+            and (endpoint in CACHED_ENDPOINTS or endpoint.startswith("linked_data.entity_")))
+
+
+def _cached_answer(app: Flask):
+    """The stored answer to this anonymous request on this publication, if there is one."""
+    if not _cacheable():
+        return None
+    services = app.extensions["scipop"]
+    stamp = services.views.stamp
+    if stamp is None:
+        return None
+    # The raw path keeps percent-encoding (two DOIs differ only there); the query string comes
+    # from QUERY_STRING, which every server sets (REQUEST_URI does not always carry it).
+    raw_path = (request.environ.get("REQUEST_URI") or request.path).split("?", 1)[0]
+    key = (stamp, g.lang, raw_path, request.query_string, request.headers.get("Accept", ""))
+    found = services.responses.get(key)
+    if found is None:
+        g.cache_key = key
+        return None
+    from flask import Response
+
+    response = Response(found.body, status=found.status)
+    for name, value in found.headers:
+        response.headers[name] = value
+    return response
 
 
 def _explicit_html() -> bool:
@@ -194,6 +239,9 @@ def _register_template_helpers(app: Flask) -> None:
 
             return request.path + "?" + urlencode(args, doseq=True)
 
+        def value_html(value):
+            return render.value_html(value, services.base)
+
         def concept_label(iri) -> str:
             return entity_data.concept_label(str(iri), g.get("lang", i18n.DEFAULT_LANG)) or str(iri)
 
@@ -201,6 +249,6 @@ def _register_template_helpers(app: Flask) -> None:
             return entity_data.property_label(str(iri), g.get("lang", i18n.DEFAULT_LANG))
 
         return {"t": t, "link": link, "lang_url": lang_url, "csrf_token": auth.csrf_token,
-                "concept_label": concept_label, "property_label": property_label,
+                "concept_label": concept_label, "value_html": value_html, "property_label": property_label,
                 "base_iri": services.base, "lang": g.get("lang", i18n.DEFAULT_LANG),
                 "user": g.get("user"), "view": g.get("view")}

@@ -204,7 +204,7 @@ def test_production_refuses_to_start_without_a_real_secret(published_demo):
 # --- JSON API ---------------------------------------------------------------------------------
 def test_api_entity_gives_data_links_and_status(client, published_demo):
     response = client.get("/api/entity", query_string={"iri": published_demo.project_iri})
-    assert response.status_code == 200
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
     data = response.get_json()
     assert data["iri"] == published_demo.project_iri and data["kind"] == "project"
     assert data["status"] in {str(V.Popularized), str(V.ResultsUnpopularized), str(V.NoKnownResults)}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import is_dataclass
 
 from flask import Blueprint, g, jsonify, request
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from kg import concepts
 from kg.errors import QueryError
 from webapp import entity_data, facts
 from webapp.common import services, view_graph, view_index
 from webapp.links import is_safe_iri
+from webapp.rows import is_literal
 from webapp.pages import _search_query, _talent_query, _unpop_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -99,8 +100,8 @@ def openapi():
 
 def to_json(value):
     """Entity data as plain JSON: literals carry their language or datatype."""
-    if isinstance(value, Literal):
-        out = {"value": str(value)}
+    if is_literal(value):
+        out = {"value": str.__str__(value)}
         if value.language:
             out["lang"] = value.language
         elif value.datatype:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from functools import lru_cache
 from dataclasses import dataclass, field
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg import concepts
@@ -18,6 +19,7 @@ from kg import vocab as V
 from kg.errors import NotFound
 from kg.nquads import iri_nt
 from kg.store import KnowledgeGraph, prefix_block
+from webapp import rows as fast_rows
 from webapp.i18n import pick_literal
 from webapp.links import is_safe_iri, kind_of
 
@@ -75,6 +77,7 @@ def _values(iris) -> str:
 
 
 # --- Labels -----------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def concept_label(iri: str, lang: str) -> str | None:
     """The zh/en label of a controlled-list concept or ontology term, from ontology.ttl."""
     if not iri.startswith(str(V.SP)):
@@ -89,12 +92,14 @@ def concept_label(iri: str, lang: str) -> str | None:
     return iri.rsplit("#", 1)[-1]
 
 
+@lru_cache(maxsize=256)
 def method_rank(method: str) -> int:
     """A link method's strength from ontology.ttl (1 = strongest; unknown methods last)."""
     value = concepts.ontology_graph().value(URIRef(method), V.rank)
     return int(value) if value is not None else 99
 
 
+@lru_cache(maxsize=1024)
 def property_label(iri: str, lang: str) -> str:
     labels = list(concepts.ontology_graph().objects(URIRef(iri), RDFS.label))
     if labels:
@@ -120,7 +125,7 @@ def labels_for(kg: KnowledgeGraph, iris, lang: str, base: str) -> dict[str, str]
         found: dict[str, list] = {}
         for start in range(0, len(local), 200):
             chunk = local[start:start + 200]
-            rows = kg.select(_q(
+            rows = fast_rows.select(kg, _q(
                 "SELECT DISTINCT ?x ?l WHERE { VALUES ?x { %s } "
                 "?x schema:name|dcterms:title|skos:notation|schema:alternateName ?l } LIMIT 2000" % _values(chunk)))
             for row in rows:
@@ -141,9 +146,11 @@ def ref(iri: str, labels: dict[str, str], base: str) -> Ref:
 
 
 # --- The record itself ------------------------------------------------------------------------
-def outgoing(kg: KnowledgeGraph, iri: str) -> list[tuple]:
-    rows = kg.select("SELECT DISTINCT ?p ?o WHERE { %s ?p ?o } LIMIT 2000" % _node(iri))
-    return [(row["p"], row["o"]) for row in rows]
+def outgoing(kg: KnowledgeGraph, iri: str, fast: bool = True) -> list[tuple]:
+    """The record's own statements; `fast` gives page terms (rows.Lit), else rdflib terms for RDF output."""
+    query = "SELECT DISTINCT ?p ?o WHERE { %s ?p ?o } LIMIT 2000" % _node(iri)
+    found = fast_rows.select(kg, query) if fast else kg.select(query)
+    return [(row["p"], row["o"]) for row in found]
 
 
 def exists(kg: KnowledgeGraph, iri: str) -> bool:
@@ -184,7 +191,7 @@ def load_entity(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> Entity:
 
 def _own_label(statements, lang: str) -> str:
     for prop in LABEL_PROPERTIES + (SKOS.notation,):
-        values = [o for p, o in statements if p == prop and isinstance(o, Literal)]
+        values = [o for p, o in statements if p == prop and fast_rows.is_literal(o)]
         if values:
             return pick_literal(values, lang)
     return ""
@@ -192,7 +199,7 @@ def _own_label(statements, lang: str) -> str:
 
 def sources(kg: KnowledgeGraph, iri: str) -> list[dict]:
     """The named graphs that state something about the record, with their catalog entry."""
-    rows = kg.select(_q("""
+    rows = fast_rows.select(kg, _q("""
 SELECT DISTINCT ?g ?name ?format ?time WHERE {
   GRAPH ?g { %s ?p ?o }
   OPTIONAL { ?g sp:sourceName ?name }
@@ -217,7 +224,7 @@ def _qualified(kg: KnowledgeGraph, relation, subjects=None, objects=None) -> dic
     if objects is not None:
         values += "VALUES ?t { %s } " % _values(objects)
     anchor = "?l sp:linkObject ?t ; sp:linkSubject ?s ." if objects is not None else "?l sp:linkSubject ?s ; sp:linkObject ?t ."
-    rows = kg.select(_q("""
+    rows = fast_rows.select(kg, _q("""
 SELECT ?s ?t ?method ?conf ?ev WHERE {
   %s %s ?l sp:linkRelation %s ; sp:linkMethod ?method .
   OPTIONAL { ?l sp:confidence ?conf } OPTIONAL { ?l sp:evidence ?ev }
@@ -236,7 +243,7 @@ def _titled(kg: KnowledgeGraph, pattern: str, var: str, lang: str, extra: str = 
             columns: tuple[str, ...] = ()) -> "OrderedDict":
     """Rows of a list: the IRI in `var` with its titles (zh/en), the variables of `extra` and `columns`."""
     selected = " ".join("?" + n for n in dict.fromkeys(list(columns) + _extra_vars(extra, var)))
-    rows = kg.select(_q("SELECT DISTINCT ?%s ?label %s WHERE { %s OPTIONAL { ?%s dcterms:title|schema:name ?label } } %s LIMIT %d"
+    rows = fast_rows.select(kg, _q("SELECT DISTINCT ?%s ?label %s WHERE { %s OPTIONAL { ?%s dcterms:title|schema:name ?label } } %s LIMIT %d"
                         % (var, selected, pattern + " " + extra, var, order, LIST_LIMIT * 3)))
     grouped: OrderedDict[str, dict] = OrderedDict()
     for r in rows:
@@ -292,7 +299,7 @@ def _with_link(item: dict, qualified, base: str) -> Link:
 def identities(kg: KnowledgeGraph, iri: str) -> list[str]:
     """The IRI and every IRI owl:sameAs links to it (directly or through a shared canonical IRI)."""
     me = _node(iri)
-    rows = kg.select(_q("""
+    rows = fast_rows.select(kg, _q("""
 SELECT DISTINCT ?id WHERE {
   { %s owl:sameAs ?id } UNION { ?id owl:sameAs %s } UNION { %s owl:sameAs ?c . ?id owl:sameAs ?c }
 } LIMIT 50""" % (me, me, me)))
@@ -314,7 +321,7 @@ def person_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
                     "OPTIONAL { ?w sp:workKind ?wkind } OPTIONAL { ?w schema:datePublished ?date } "
                     "OPTIONAL { ?w sp:views ?views }", "ORDER BY DESC(?date)")
     collaborators = collaborators_of(kg, ids, lang, base)
-    pool = kg.select(_q(f"""SELECT ?since ?org WHERE {{ {me} ?me sp:talentPoolMembership ?m .
+    pool = fast_rows.select(kg, _q(f"""SELECT ?since ?org WHERE {{ {me} ?me sp:talentPoolMembership ?m .
         OPTIONAL {{ ?m sp:since ?since }} OPTIONAL {{ ?m sp:nominatedBy ?org }} }} LIMIT 5"""))
     return {
         "identities": [Ref(i, i, "person") for i in ids[1:]],
@@ -337,7 +344,7 @@ def collaborators_of(kg: KnowledgeGraph, ids: list[str], lang: str, base: str, l
             for theirs in roles:
                 branches.append(f"{{ ?thing {mine} {me} . ?thing {theirs} ?other }}")
         branches.append(f"{{ ?a sp:author {me} . ?thing sp:authorship ?a . ?thing sp:authorship ?b . ?b sp:author ?other }}")
-    rows = kg.select(_q(f"""
+    rows = fast_rows.select(kg, _q(f"""
 SELECT ?other (COUNT(DISTINCT ?thing) AS ?n) WHERE {{
   {" UNION ".join(branches)}
   FILTER(?other NOT IN ({not_me}))
@@ -351,7 +358,7 @@ def org_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
     projects = _titled(kg, f"?p sp:hostedBy {me} .", "p", lang,
                        "OPTIONAL { ?p sp:approvalYear ?year } OPTIONAL { ?p sp:popularizationStatus ?status } "
                        "OPTIONAL { ?p sp:department ?dept }", "ORDER BY DESC(?year)")
-    counts = kg.select(_q(f"""SELECT ?status (COUNT(DISTINCT ?p) AS ?n) WHERE {{
+    counts = fast_rows.select(kg, _q(f"""SELECT ?status (COUNT(DISTINCT ?p) AS ?n) WHERE {{
         ?p sp:hostedBy {me} . OPTIONAL {{ ?p sp:popularizationStatus ?status }} }} GROUP BY ?status"""))
     people = _titled(kg, f"?x schema:affiliation {me} .", "x", lang)
     return {
@@ -363,7 +370,7 @@ def org_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
 
 def output_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
     me = _node(iri)
-    authors = kg.select(_q(f"""SELECT DISTINCT ?a ?rank ?person ?name WHERE {{ {me} sp:authorship ?a .
+    authors = fast_rows.select(kg, _q(f"""SELECT DISTINCT ?a ?rank ?person ?name WHERE {{ {me} sp:authorship ?a .
         OPTIONAL {{ ?a sp:authorRank ?rank }} OPTIONAL {{ ?a sp:author ?person }} OPTIONAL {{ ?a sp:authorName ?name }}
     }} ORDER BY ?rank LIMIT {LIST_LIMIT}"""))
     labels = labels_for(kg, [r["person"] for r in authors if "person" in r], lang, base)
@@ -426,9 +433,9 @@ SECTION_LOADERS = {
 def description_triples(kg: KnowledgeGraph, iri: str, limit: int = 5000) -> list[tuple]:
     """The record's own statements and the statements that point at it (a symmetric description)."""
     me = _node(iri)
-    out = [(URIRef(iri), p, o) for p, o in outgoing(kg, iri)]
+    out = [(URIRef(iri), p, o) for p, o in outgoing(kg, iri, fast=False)]
     if not out:
         raise NotFound(NOT_FOUND_MESSAGE)
-    rows = kg.select("SELECT DISTINCT ?s ?p WHERE { ?s ?p %s } LIMIT %d" % (me, limit))
-    out += [(r["s"], r["p"], URIRef(iri)) for r in rows]
+    incoming = kg.select("SELECT DISTINCT ?s ?p WHERE { ?s ?p %s } LIMIT %d" % (me, limit))
+    out += [(r["s"], r["p"], URIRef(iri)) for r in incoming]
     return out
