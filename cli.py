@@ -261,6 +261,7 @@ def extract_grants(context: Context) -> None:
 def serve(context: Context, host: str, port: int, threads: int, engine: str | None) -> None:
     """Run the web pages, JSON API, SPARQL endpoint and linked data under waitress."""
     import os
+    import threading
 
     from waitress import serve as waitress_serve
 
@@ -273,6 +274,7 @@ def serve(context: Context, host: str, port: int, threads: int, engine: str | No
     if engine:
         config["SCIPOP_SEARCH_ENGINE"] = engine
     app = create_app({**{k: v for k, v in os.environ.items() if k.startswith("SCIPOP_")}, **config})
+    threading.Thread(target=app.extensions["scipop"].warm, name="scipop-warm", daemon=True).start()
     context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ ({threads} threads). Ctrl-C stops.")
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="scipop", clear_untrusted_proxy_headers=True,

@@ -43,6 +43,19 @@ class Services:
     def base(self) -> str:
         return self.config.settings.base_iri
 
+    def warm(self) -> None:
+        """Open the public view, its index and the SPARQL workers, and compute the home page's
+        aggregates, so that the first visitors do not wait for them (`scipop serve` runs this
+        in a background thread). Failures are left for the requests to report."""
+        from webapp import facts
+
+        try:
+            self.sparql.start()
+            self.views.fact("public", ("home",), facts.home_facts)
+            self.views.index("public")
+        except Exception:  # noqa: BLE001 - a missing index or publication is reported per request
+            return
+
 
 def create_app(config: dict | None = None) -> Flask:
     web_config = load_config(config)

@@ -28,7 +28,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,10 +65,11 @@ def sample_targets(settings: Settings, seed: int) -> dict[str, list[str]]:
     rng.shuffle(numbers)
     targets["search:api"] = ["/api/search?" + urlencode({"q": k}) for k in keywords[:SAMPLE]]
     targets["search:html"] = ["/search?" + urlencode({"q": k, "kind": "project"}) for k in keywords[:SAMPLE]]
-    lookup = prefix_block() + 'SELECT ?p ?title ?status WHERE {{ ?p sp:approvalNumber "{n}" ; dcterms:title ?title . ' \
+    prefixes = "PREFIX sp: <https://w3id.org/scipop/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+    lookup = prefixes + 'SELECT ?p ?title ?status WHERE {{ ?p sp:approvalNumber "{n}" ; dcterms:title ?title . ' \
                               'OPTIONAL {{ ?p sp:popularizationStatus ?status }} }} LIMIT 10'
     targets["sparql:lookup"] = ["/sparql?" + urlencode({"query": lookup.format(n=n)}) for n in numbers[:SAMPLE]]
-    person = prefix_block() + "SELECT ?p ?year WHERE {{ ?p sp:principalInvestigator <{iri}> . " \
+    person = prefixes + "SELECT ?p ?year WHERE {{ ?p sp:principalInvestigator <{iri}> . " \
                               "OPTIONAL {{ ?p sp:approvalYear ?year }} }} LIMIT 50"
     targets["sparql:person"] = ["/sparql?" + urlencode({"query": person.format(iri=base + p[1:])})
                                 for p in targets["page:researcher"]]

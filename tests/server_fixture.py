@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_fixtures import STAFF_HASH, STAFF_USER, published_demo  # noqa: F401
+from tests.web_fixtures import SEARCH_ENGINE, STAFF_HASH, STAFF_USER, published_demo  # noqa: F401
 
 SCIPOP = Path(sys.executable).with_name("scipop")
 
@@ -41,7 +41,8 @@ def server(published_demo, tmp_path_factory):  # noqa: F811
     """The base URL of a running server; stopped at the end of the session."""
     port = free_port()
     env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_SERVE_PORT": str(port),
-           "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}", "SCIPOP_QUIET": "1"}
+           "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}", "SCIPOP_QUIET": "1",
+           "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE}
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([str(SCIPOP), "serve", "--threads", "4"], env=env, stdout=out,

@@ -139,7 +139,7 @@ class SparqlPool:
         self._cache: OrderedDict[Job, Answer] = OrderedDict()
         self._cache_bytes = 0
 
-    def _start(self) -> None:
+    def start(self) -> None:
         with self._lock:
             if self._started:
                 return
@@ -153,7 +153,7 @@ class SparqlPool:
         cached = self._cached(job)
         if cached is not None:
             return cached
-        self._start()
+        self.start()
         try:
             worker = self._idle.get(timeout=BUSY_WAIT_SECONDS)
         except queue.Empty:
