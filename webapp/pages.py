@@ -226,7 +226,8 @@ def unpopularized():
                            error=None, departments=facts.departments())
 
 
-CSV_COLUMNS = ("iri", "label", "kind", "year", "department", "project_type", "tier", "institution", "outputs", "works")
+CSV_COLUMNS = ("iri", "label", "kind", "approval_number", "year", "department", "project_type", "tier", "institution",
+               "pi", "outputs", "works", "citations")
 
 
 @bp.route("/unpopularized.csv")
@@ -254,7 +255,8 @@ def csv_row(hit) -> list[str]:
     fields = hit.fields or {}
     row = [hit.iri, hit.label, hit.kind]
     for key in CSV_COLUMNS[3:]:
-        value = fields.get(key, "")
+        value = fields.get(key)
+        value = "" if value is None else value
         row.append(_csv_safe("; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)))
     row[1] = _csv_safe(row[1])
     return row

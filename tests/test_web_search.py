@@ -1,0 +1,100 @@
+"""Search, talent lookup and unpopularized results as the science-communication centre
+uses them in the browser and through the JSON API (over the demo's search indexes)."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from kg.store import prefix_block
+from kg.views import open_view
+from tests.web_fixtures import app, client, published_demo, staff_client  # noqa: F401
+
+HTML = {"Accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def searchable(published_demo):  # noqa: F811
+    if not published_demo.search_ready:
+        pytest.skip("the search package is not installed")
+    with open_view(published_demo.settings, "public") as kg:
+        keyword = kg.select(prefix_block() + """SELECT ?k (COUNT(?p) AS ?n) WHERE { ?p a sp:FundedProject ;
+            schema:keywords ?k FILTER(LANG(?k) = "zh") } GROUP BY ?k ORDER BY DESC(?n) ?k LIMIT 1""")[0]["k"]
+    return str(keyword)
+
+
+def test_search_page_has_facets_snippets_and_pages(client, searchable):
+    page = client.get("/search", query_string={"q": searchable, "per_page": 5}, headers=HTML).get_data(as_text=True)
+    assert "<mark>" in page                                  # highlighted snippet
+    assert 'class="facets"' in page and "department=" in page
+    assert 'rel="next"' in page
+    second = client.get("/search", query_string={"q": searchable, "per_page": 5, "page": 2}, headers=HTML)
+    assert second.status_code == 200 and 'rel="prev"' in second.get_data(as_text=True)
+
+
+def test_a_facet_narrows_the_results_and_counts_agree(client, searchable):
+    everything = client.get("/api/search", query_string={"q": searchable}).get_json()
+    department, count = max(everything["facets"]["department"].items(), key=lambda item: item[1])
+    narrowed = client.get("/api/search", query_string={"q": searchable, "department": department}).get_json()
+    assert narrowed["total"] == count <= everything["total"]
+
+
+def test_a_search_result_leads_to_its_entity_page(client, searchable):
+    results = client.get("/api/search", query_string={"q": searchable, "kind": "project"}).get_json()
+    assert results["hits"] and all(hit["kind"] == "project" for hit in results["hits"])
+    first = results["hits"][0]
+    base = "https://kg.scipop.example.org/"
+    page = client.get("/" + first["iri"][len(base):], headers=HTML)
+    assert page.status_code == 200 and first["iri"] in page.get_data(as_text=True)
+
+
+def test_talent_lookup_shows_people_with_their_evidence(client, searchable):
+    page = client.get("/talent", query_string={"topic": searchable, "lang": "en"}, headers=HTML).get_data(as_text=True)
+    assert "Evidence" in page and "/person/" in page
+    hits = client.get("/api/talent", query_string={"topic": searchable, "limit": 5}).get_json()["hits"]
+    assert 0 < len(hits) <= 5
+    assert all(0 <= hit["topical"] <= 1 and 0 <= hit["popularization"] <= 1 for hit in hits)
+
+
+def test_unpopularized_obliged_projects_with_counts_and_csv(client, published_demo, searchable):
+    with open_view(published_demo.settings, "public") as kg:
+        expected = int(kg.select(prefix_block() + """SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {
+            ?p sp:obligationTier sp:TierObliged ; sp:popularizationStatus sp:ResultsUnpopularized }""")[0]["n"])
+    api = client.get("/api/unpopularized", query_string={"tier": "obliged"}).get_json()
+    assert api["total"] == expected
+    page = client.get("/unpopularized?tier=obliged&lang=en", headers=HTML).get_data(as_text=True)
+    assert f"{expected:,} projects" in page and "unpopularized.csv?tier=obliged" in page
+    exported = client.get("/unpopularized.csv?tier=obliged")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == expected
+    assert {row["tier"] for row in rows} == {"obliged"}
+
+
+def test_restricted_records_never_reach_anonymous_search(client, staff_client, published_demo, searchable):
+    with open_view(published_demo.settings, "full") as full:
+        label = full.select(prefix_block() + """SELECT ?l WHERE { <%s> dcterms:title|schema:name ?l }
+            LIMIT 1""" % published_demo.restricted_iri)
+    if not label:
+        pytest.skip("the restricted demo record has no label to search for")
+    query = {"q": str(label[0]["l"]), "per_page": 100}
+    anonymous = client.get("/api/search", query_string=query).get_json()
+    staff = staff_client.get("/api/search", query_string=query).get_json()
+    assert published_demo.restricted_iri not in {hit["iri"] for hit in anonymous["hits"]}
+    assert published_demo.restricted_iri in {hit["iri"] for hit in staff["hits"]}
+
+
+def test_anonymous_answers_are_cached_per_publication_but_staff_answers_are_not(app, client, staff_client, searchable):
+    cache = app.extensions["scipop"].responses
+    first = client.get("/api/search", query_string={"q": searchable, "sort": "recent"})
+    hits = cache.hits
+    again = client.get("/api/search", query_string={"q": searchable, "sort": "recent"})
+    assert again.get_data() == first.get_data() and cache.hits == hits + 1
+    staff_client.get("/api/search", query_string={"q": searchable, "sort": "recent"})
+    assert cache.hits == hits + 1
+
+
+def test_search_mistakes_get_the_error_shape(client, searchable):
+    response = client.get("/api/search", query_string={"q": searchable, "kind": "spaceship"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_query"
