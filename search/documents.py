@@ -13,11 +13,9 @@ until it has run every mention is its own person). This is the SPARQL pattern
 the rows so that the big SELECTs stay simple scans; sameAs is read in both directions and
 through chains, and the person's IRI is the strongest of the group (NSFC, ORCID, …).
 
-Every document carries a content hash, which is how `check_index` finds stale documents.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -104,11 +102,6 @@ class Doc:
     summary: str = ""  # the text snippets are cut from
     fields: dict = field(default_factory=dict)  # shown with a hit
     evidence: list[dict] = field(default_factory=list)  # stored evidence (works, outputs, projects)
-
-    def content_hash(self) -> str:
-        # Documents are built deterministically (sorted lists, fixed key order), so repr is a
-        # stable serialization, several times cheaper than json.dumps or dataclasses.asdict.
-        return hashlib.sha1(repr(self.__dict__).encode("utf-8")).hexdigest()[:16]
 
     def stored(self) -> dict:
         """What the index keeps to show a hit without going back to the graph."""

@@ -6,6 +6,7 @@ and only their scoring differs.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Iterable, Protocol
@@ -49,12 +50,22 @@ def field_values(doc: Doc) -> dict:
         "year_num": doc.year,
         # An integer (thousandths): Whoosh's sortable float columns are broken in whoosh-reloaded 2.7.5.
         "significance": int(round(doc.significance * 1000)),
-        "stored": json.dumps({"iri": doc.iri, "kind": doc.kind, "label": doc.label, "hash": doc.content_hash(),
-                              "data": doc.stored()}, ensure_ascii=False, separators=(",", ":")),
+        "stored": json.dumps({"iri": doc.iri, "kind": doc.kind, "label": doc.label, "data": doc.stored()},
+                             ensure_ascii=False, separators=(",", ":")),
     }
     for name in FACET_FIELDS:
         values[name] = doc.facets.get(name, "")
+    values["hash"] = content_hash(values)
     return values
+
+
+def content_hash(values: dict) -> str:
+    """A digest of everything a document's fields hold: equal hashes, equal documents (see check_index)."""
+    digest = hashlib.sha1()
+    for name in sorted(values):
+        if name != "hash":
+            digest.update(f"{name}\x1f{values[name]}\x1e".encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def unpack(stored: str | bytes, score: float) -> StoredHit:
@@ -62,9 +73,8 @@ def unpack(stored: str | bytes, score: float) -> StoredHit:
     return StoredHit(iri=record["iri"], kind=record["kind"], label=record["label"], score=score, data=record["data"])
 
 
-def stored_hash(stored: str | bytes) -> tuple[str, str]:
-    record = json.loads(stored)
-    return record["iri"], record["hash"]
+def stored_iri(stored: str | bytes) -> str:
+    return json.loads(stored)["iri"]
 
 
 class Writer(Protocol):

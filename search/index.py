@@ -160,16 +160,17 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
             candidates = _affected(reader, builder, set(changed_iris))
     finally:
         reader.close()
-    to_write = []
+    to_write = []  # (doc, its field values)
     for iri in sorted(candidates & set(kinds)):
         doc = builder.build(iri, kinds[iri])
-        if indexed.get(iri) != doc.content_hash():
-            to_write.append(doc)
+        values = field_values(doc)
+        if indexed.get(iri) != values["hash"]:
+            to_write.append((doc, values))
     to_delete = sorted(iri for iri in candidates if iri in indexed and iri not in kinds)
     if to_write or to_delete or location.meta().get("fingerprint") != fingerprint:
         _apply(location, name, view, fingerprint, to_write, to_delete, indexed)
     by_kind: dict[str, int] = {}
-    for doc in to_write:
+    for doc, _ in to_write:
         by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
     return IndexStats(view=view, engine=name, documents=len(to_write), by_kind=by_kind,
                       seconds=time.monotonic() - started, path=str(location.current()), fingerprint=fingerprint,
@@ -193,10 +194,10 @@ def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_w
     try:
         writer = engine_for(name).writer(building)
         try:
-            for doc in to_write:
+            for doc, values in to_write:
                 if doc.iri in indexed:
                     writer.delete(doc.iri)
-                writer.add(field_values(doc))
+                writer.add(values)
             for iri in to_delete:
                 writer.delete(iri)
             writer.commit()
@@ -235,7 +236,7 @@ def diff_index(kg: KnowledgeGraph, settings: Settings, view: str, engine: str | 
         reader.close()
     diff = IndexDiff(missing=sorted(set(kinds) - set(indexed)), extra=sorted(set(indexed) - set(kinds)))
     for iri in sorted(set(kinds) & set(indexed)):
-        if builder.build(iri, kinds[iri]).content_hash() != indexed[iri]:
+        if field_values(builder.build(iri, kinds[iri]))["hash"] != indexed[iri]:
             diff.stale.append(iri)
     return diff
 

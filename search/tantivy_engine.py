@@ -19,7 +19,7 @@ from typing import Iterable
 import tantivy
 
 from search import query as Q
-from search.engine import EngineResult, StoredHit, stored_hash, unpack
+from search.engine import EngineResult, StoredHit, stored_iri, unpack
 
 TOKENIZER = "scipop_ws"
 SORT_FIELDS = {"recent": "year_num", "significance": "significance"}
@@ -41,6 +41,7 @@ def schema() -> tantivy.Schema:
     builder.add_integer_field("year_num", indexed=True, fast=True)
     builder.add_integer_field("significance", fast=True)
     builder.add_bytes_field("stored", stored=True, indexed=False)
+    builder.add_bytes_field("hash", stored=True, indexed=False)
     return builder.build()
 
 
@@ -95,7 +96,7 @@ class TantivyWriter:
     def add(self, values: dict) -> None:
         doc = tantivy.Document()
         for name, value in values.items():
-            if name == "stored":
+            if name in ("stored", "hash"):
                 doc.add_bytes(name, value.encode("utf-8"))
             elif name in ("year_num", "significance"):
                 doc.add_integer(name, int(value))
@@ -158,7 +159,11 @@ class TantivyReader:
         if total == 0:
             return {}
         result = self._searcher.search(tantivy.Query.all_query(), limit=total)
-        return dict(stored_hash(self._searcher.doc(address)["stored"][0]) for _, address in result.hits)
+        hashes = {}
+        for _, address in result.hits:
+            doc = self._searcher.doc(address)
+            hashes[stored_iri(doc["stored"][0])] = doc["hash"][0].decode("utf-8")
+        return hashes
 
     def count(self) -> int:
         return self._searcher.num_docs

@@ -8,6 +8,7 @@ the query tree never holds the expensive forms (leading wildcards, open ranges).
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Iterable
 
@@ -16,7 +17,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 
 from kg.errors import LimitExceeded
 from search import query as Q
-from search.engine import TIME_LIMIT_SECONDS, EngineResult, StoredHit, stored_hash, unpack
+from search.engine import TIME_LIMIT_SECONDS, EngineResult, StoredHit, stored_iri, unpack
 
 SORT_FIELDS = {"recent": "year_num", "significance": "significance"}
 LIMIT_MB = 256
@@ -39,6 +40,7 @@ def schema() -> fields.Schema:
         "year_num": fields.NUMERIC(numtype=int, bits=32, sortable=True, default=0),
         "significance": fields.NUMERIC(numtype=int, bits=64, sortable=True, default=0),
         "stored": fields.STORED(),
+        "hash": fields.STORED(),
     }
     spec.update({name: fields.KEYWORD(scorable=True, sortable=True, commas=True) for name in Q.FACET_FIELDS})
     return fields.Schema(**spec)
@@ -90,9 +92,13 @@ class WhooshWriter:
 
 
 class WhooshReader:
+    """Searches one Whoosh index. A Whoosh searcher is not safe to share between threads, so
+    calls are serialized: a web server may share one reader among its request threads."""
+
     def __init__(self, ix: index.Index) -> None:
         self._ix = ix
         self._searcher = ix.searcher()
+        self._lock = threading.Lock()
 
     def search(self, query, filters: list, sort: str, offset: int, limit: int,
                facets: Iterable[str] = ()) -> EngineResult:
@@ -110,37 +116,41 @@ class WhooshReader:
             optimize=False,  # block-quality skipping would make the total an estimate
         )
         timed = collectors.TimeLimitCollector(collector, TIME_LIMIT_SECONDS, use_alarm=False)
-        try:
-            self._searcher.search_with_collector(compiled, timed)
-        except collectors.TimeLimit as exc:
-            raise LimitExceeded(f"The search took longer than {TIME_LIMIT_SECONDS:g} s and was stopped.",
-                                "Make the query more specific, or add filters.") from exc
-        results = timed.results()
-        # Sorted by a field, a hit's score is that field's value, not relevance: report none.
-        hits = [unpack(hit["stored"], 0.0 if sort_field else float(hit.score or 0.0))
-                for hit in results[offset:offset + limit]]
-        counts = {}
-        for name in facets:
-            groups = results.groups(name)
-            counts[name] = {str(k): int(v) for k, v in groups.items() if k not in ("", None, b"")}
-        return EngineResult(total=len(results), hits=hits, facets=counts)
+        with self._lock:
+            try:
+                self._searcher.search_with_collector(compiled, timed)
+            except collectors.TimeLimit as exc:
+                raise LimitExceeded(f"The search took longer than {TIME_LIMIT_SECONDS:g} s and was stopped.",
+                                    "Make the query more specific, or add filters.") from exc
+            results = timed.results()
+            # Sorted by a field, a hit's score is that field's value, not relevance: report none.
+            hits = [unpack(hit["stored"], 0.0 if sort_field else float(hit.score or 0.0))
+                    for hit in results[offset:offset + limit]]
+            counts = {}
+            for name in facets:
+                groups = results.groups(name)
+                counts[name] = {str(k): int(v) for k, v in groups.items() if k not in ("", None, b"")}
+            return EngineResult(total=len(results), hits=hits, facets=counts)
 
     def get(self, iri: str) -> StoredHit | None:
-        stored = self._searcher.document(iri=iri)
+        with self._lock:
+            stored = self._searcher.document(iri=iri)
         return unpack(stored["stored"], 0.0) if stored else None
 
     def hashes(self) -> dict[str, str]:
-        return dict(stored_hash(fields_["stored"]) for fields_ in self._searcher.all_stored_fields())
+        with self._lock:
+            return {stored_iri(fields_["stored"]): fields_["hash"] for fields_ in self._searcher.all_stored_fields()}
 
     def count(self) -> int:
         return self._searcher.doc_count()
 
     def prefix_terms(self, field: str, prefix: str, limit: int) -> list[str]:
         found = []
-        for term in self._searcher.reader().expand_prefix(field, prefix):
-            found.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            if len(found) >= limit:
-                break
+        with self._lock:
+            for term in self._searcher.reader().expand_prefix(field, prefix):
+                found.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+                if len(found) >= limit:
+                    break
         return found
 
     def close(self) -> None:

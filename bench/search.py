@@ -1,0 +1,190 @@
+"""Index build time and query latency of both search engines on one graph, in one run.
+
+    python bench/search.py --projects 100000
+
+1. source files: bench/out/source-<N>-<seed> (written by `scipop demo-data` when absent);
+2. graph: bench/out/search-<N>/ (ingested with ingest_paths(..., skip_invalid=True) when
+   it holds no store yet; the working store is indexed as the staff view, so no publish);
+3. the graph is read and the documents analysed once (both engines index the same
+   tokens), then each engine writes its index: the figures say what each stage costs;
+4. a fixed mix of 50 realistic queries drawn from the data with a fixed seed — talent
+   lookups with filters, unpopularized-results searches, name searches in characters,
+   pinyin and initials, and a few general searches — runs once to warm up, then three
+   times measured, on each engine.
+Targets (issue 4) at 100,000 projects: Tantivy p95 < 30 ms and build < 60 s; Whoosh p95 < 500 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PARTS = ("projects", "researchers", "outputs", "works")
+TARGETS = {"tantivy": {"p95_ms": 30.0, "build_s": 60.0}, "whoosh": {"p95_ms": 500.0}}
+
+sys.path.insert(0, str(ROOT))
+
+from demo.names import TOPICS  # noqa: E402  (bench may use the demo's vocabularies; search/ may not)
+from ingest.pipeline import ingest_paths  # noqa: E402
+from kg.config import Settings  # noqa: E402
+from kg.store import KnowledgeGraph  # noqa: E402
+from search import SearchQuery, TalentQuery  # noqa: E402
+from search import documents  # noqa: E402
+from search.engine import field_values  # noqa: E402
+from search.index import engine_for  # noqa: E402
+from search.searching import SearchIndex  # noqa: E402
+
+
+def generate(projects: int, seed: int) -> Path:
+    target = OUT / f"source-{projects}-{seed}"
+    if not (target / "projects").is_dir():
+        shutil.rmtree(target, ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", "from cli import main; main()", "--quiet", "demo-data", "--projects",
+                        str(projects), "--seed", str(seed), str(target)], cwd=ROOT, check=True)
+        print(f"generated source files          {time.monotonic() - started:10.1f} s")
+    return target
+
+
+def ingest(source: Path, projects: int) -> Settings:
+    settings = Settings(data_dir=OUT / f"search-{projects}")
+    if not (settings.data_dir / "store" / "CURRENT").exists():
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+        started = time.monotonic()
+        with KnowledgeGraph(settings) as kg:
+            ingest_paths(kg, [source / part for part in PARTS], skip_invalid=True)
+        print(f"ingested the graph              {time.monotonic() - started:10.1f} s")
+    return settings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def query_mix(people: list[tuple[str, str]], seed: int) -> list[tuple[str, object]]:
+    """50 queries: 15 talent lookups, 15 unpopularized-results searches, 15 name searches, 5 general.
+
+    `people`: (name in characters or as printed, English name) of researchers who lead or join projects.
+    """
+    rng = random.Random(seed)
+    topics = sorted({pair for pairs in TOPICS.values() for pair in pairs})
+    departments = sorted(TOPICS)
+    regions = ["北京", "上海", "湖北", "广东", "江苏", "Beijing", "陕西"]
+    mix: list[tuple[str, object]] = []
+    for i in range(15):
+        zh, en = rng.choice(topics)
+        mix.append(("talent", TalentQuery(topic=zh if i % 2 else en, department=rng.choice(departments) if i % 3 else None,
+                                          region=rng.choice(regions) if i % 4 == 0 else None,
+                                          in_pool=True if i % 5 == 0 else None, limit=20)))
+    for i in range(15):
+        zh, en = rng.choice(topics)
+        filters: dict[str, list[str]] = {"tier": ["obliged"]} if i % 2 else {"department": [rng.choice(departments)]}
+        if i % 3 == 0:
+            filters["year"] = ["2018-2022"]
+        mix.append(("unpopularized", SearchQuery(text="" if i % 4 == 0 else (zh if i % 2 else en),
+                                                 kind="project" if i % 5 == 0 else None, filters=filters,
+                                                 sort="significance" if i % 2 else "relevance")))
+    for i in range(15):
+        label, label_en = rng.choice(people)
+        names = [n for n in (label, label_en) if n]
+        name = names[i % len(names)]
+        if i % 3 == 2 and label_en and " " in label_en.strip():
+            parts = label_en.replace(",", " ").split()
+            name = f"{parts[-1]} {parts[0][0]}"  # 'Wang W' style
+        mix.append(("name", SearchQuery(text=name, kind="researcher" if i % 2 else None)))
+    for i in range(5):
+        zh, en = rng.choice(topics)
+        mix.append(("general", SearchQuery(text=f"{zh} {rng.choice(topics)[1]}" if i % 2 else en, per_page=20)))
+    return mix
+
+
+def run_query(index: SearchIndex, kind: str, query) -> int:
+    if kind == "talent":
+        return len(index.talent(query))
+    if kind == "unpopularized":
+        return index.unpopularized(query).total
+    return index.search(query).total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engines", default="tantivy,whoosh", help="Comma-separated engines to measure.")
+    parser.add_argument("--repeat", type=int, default=3, help="Measured passes over the query mix.")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="Measure an existing data directory instead of generating and ingesting one.")
+    args = parser.parse_args()
+
+    settings = Settings(data_dir=args.data_dir) if args.data_dir else ingest(generate(args.projects, args.seed),
+                                                                             args.projects)
+
+    started = time.monotonic()
+    with KnowledgeGraph(settings, read_only=True) as kg:
+        data = documents.load(kg)
+    read_s = time.monotonic() - started
+    started = time.monotonic()
+    values: list[dict] = []
+    people: list[tuple[str, str]] = []
+    by_kind: dict[str, int] = {}
+    for doc in documents.Builder(data).docs():
+        values.append(field_values(doc))
+        by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
+        if doc.kind == "researcher" and doc.fields.get("projects"):
+            people.append((doc.label, doc.label_en))
+    analyse_s = time.monotonic() - started
+    del data
+    print(f"projects                        {len(values) and by_kind.get('project', 0):10d}")
+    print(f"documents                       {len(values):10d}  {dict(sorted(by_kind.items()))}")
+    print(f"graph read (shared)             {read_s:10.1f} s")
+    print(f"documents + analysis (shared)   {analyse_s:10.1f} s")
+    mix = query_mix(sorted(people), args.seed)
+
+    for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        engine = engine_for(name)
+        path = OUT / f"search-{by_kind.get('project', 0)}-index-{name}"
+        shutil.rmtree(path, ignore_errors=True)
+        started = time.monotonic()
+        writer = engine.create(path)
+        for value in values:
+            writer.add(value)
+        writer.commit()
+        write_s = time.monotonic() - started
+        with SearchIndex(engine.open(path), view="full", engine=name, meta={}) as index:
+            for kind, query in mix:  # warm-up: caches, jieba, lazily opened files
+                run_query(index, kind, query)
+            timings: dict[str, list[float]] = {}
+            for _ in range(args.repeat):
+                for kind, query in mix:
+                    began = time.perf_counter()
+                    run_query(index, kind, query)
+                    timings.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+        every = [t for ts in timings.values() for t in ts]
+        build_s = read_s + analyse_s + write_s
+        p50, p95, p99 = (percentile(every, q) for q in (0.50, 0.95, 0.99))
+        print(f"[{name}] index write            {write_s:10.1f} s   (full build incl. shared stages {build_s:.1f} s)")
+        print(f"[{name}] latency over {len(every)} queries  p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   p99 {p99:8.1f} ms")
+        for kind, ts in timings.items():
+            print(f"[{name}]   {kind:<14} n={len(ts):3d}  median {statistics.median(ts):8.1f} ms   "
+                  f"p95 {percentile(ts, 0.95):8.1f} ms")
+        target = TARGETS.get(name, {})
+        verdicts = []
+        if "p95_ms" in target:
+            verdicts.append(f"p95 {'meets' if p95 < target['p95_ms'] else 'misses'} < {target['p95_ms']:.0f} ms")
+        if "build_s" in target:
+            verdicts.append(f"index write {'meets' if write_s < target['build_s'] else 'misses'} < {target['build_s']:.0f} s; "
+                            f"full build {'meets' if build_s < target['build_s'] else 'misses'} it")
+        if verdicts:
+            print(f"[{name}] target: " + "; ".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()
