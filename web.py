@@ -27,7 +27,7 @@ API_PREFIXES = ("/api/", "/sparql", "/.well-known/")
 # Anonymous GETs of these endpoints are answered from the per-publication response cache.
 CACHED_ENDPOINTS = {"pages.home", "pages.department", "pages.search", "pages.talent", "pages.unpopularized",
                     "api.search", "api.talent", "api.unpopularized", "api.entity", "api.stats", "api.department",
-                    "api.coverage_report", "linked_data.void"}
+                    "api.coverage_report", "linked_data.void", "reports.report_page", "reports.report_api"}
 
 
 @dataclass
@@ -84,12 +84,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp import api, linked_data, pages, sparql
+    from webapp import api, linked_data, pages, reports, sparql
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(linked_data.bp)  # last: its entity routes are the catch-alls
 
 

@@ -230,9 +230,20 @@ def test_api_stats_and_coverage_report(client):
 def test_openapi_document_describes_every_api_route(app, client):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    routes = {rule.rule.replace("<letter>", "{letter}") for rule in app.url_map.iter_rules()
+    routes = {rule.rule.replace("<letter>", "{letter}").replace("<name>", "{name}") for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/") and rule.rule != "/api/openapi.json"}
     assert routes <= set(document["paths"])
+
+
+def test_reports_page_and_exports(client):
+    page = client.get("/reports/gaps?by=department&lang=en", headers=HTML)
+    assert page.status_code == 200 and "results-table" in page.get_data(as_text=True)
+    data = client.get("/api/reports/compliance", query_string={"by": "department"}).get_json()
+    assert data["columns"] and data["rows"]
+    exported = client.get("/api/reports/indicators", query_string={"by": "department", "format": "csv"})
+    assert exported.mimetype == "text/csv" and exported.get_data(as_text=True).lstrip("\ufeff").startswith("group,")
+    assert client.get("/api/reports/gaps", query_string={"by": "colour"}).status_code == 400
+    assert client.get("/api/reports/nonsense").status_code == 404
 
 
 def test_request_bodies_are_size_limited(client):

@@ -74,6 +74,15 @@ def document() -> dict:
                 "responses": {"200": JSON_OK, **_errors(404)}}},
             "/api/reports/coverage": {"get": {"summary": "Popularization coverage per department and tier",
                                               "responses": {"200": JSON_OK}}},
+            "/api/reports/{name}": {"get": {
+                "summary": "Gap, compliance or indicator report (kg/reports.py, kg/indicators.py)",
+                "parameters": [{"name": "name", "in": "path", "required": True,
+                                "schema": {"type": "string", "enum": ["gaps", "compliance", "indicators"]}},
+                               _param("by", "department, code, type, tier, institution, year (per report)"),
+                               _param("year", "Approval year", schema={"type": "integer"}),
+                               _param("format", "json (default) or csv"), _param("table", "Which table for CSV")],
+                "responses": {"200": {"description": "The report", "content": {
+                    "application/json": {}, "text/csv": {}}}, **_errors(400, 404)}}},
             "/sparql": {
                 "get": {"summary": "SPARQL 1.1 Protocol query (read-only)",
                         "parameters": [_param("query", "SPARQL query (≤ 10 KB)"),

@@ -53,22 +53,13 @@ def home():
         "tiers": charts.coverage_chart(tiers, _t("home.coverage_tier"), _legend()),
     }
     dept_items = [(concepts.notation(d), dept_names[str(d)]) for d in depts]
-    return render_template("home.html", counts=data["classes"], charts=chart, dept_items=dept_items,
-                           reports=_reports_available())
+    return render_template("home.html", counts=data["classes"], charts=chart, dept_items=dept_items)
 
 
 def short_department(dept) -> str:
     """'Life Sciences' rather than 'Department of Life Sciences': chart labels are short."""
     label = concepts.pref_label(dept, g.lang)
     return label.replace("Department of ", "") if g.lang == "en" else label
-
-
-def _reports_available() -> bool:
-    try:
-        import kg.reports  # noqa: F401  (the reports engineer's module; linked once it lands)
-    except ImportError:
-        return False
-    return True
 
 
 @bp.route("/department/<letter>")
