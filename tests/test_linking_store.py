@@ -202,3 +202,17 @@ def test_the_cli_links_explains_and_records_curator_decisions(world_copy, runner
     assert missing.exit_code == 2 and "Error:" in missing.output
     nameless = runner.invoke(main, ["--data-dir", data_dir, "curate", "merge", a, b, "--by", " "])
     assert nameless.exit_code == 2 and "curator's name" in nameless.output
+
+
+def test_linking_again_rewrites_only_what_changed(world_copy):
+    """A second run over unchanged sources touches only the run's stamp; without its state file it reloads all."""
+    kg = world_copy
+    before = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
+    with kg.write():
+        again = run_linking(kg)
+    assert (again.quads_removed, again.quads_added) == (1, 1)
+    (kg.settings.data_dir / "links.nq").unlink()
+    with kg.write():
+        reloaded = run_linking(kg)
+    after = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
+    assert reloaded.quads_added == len(after) + 1 and after == before

@@ -19,15 +19,13 @@ Downstream code resolves identity with
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import unquote
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib import URIRef
 
 from kg import concepts
 from kg import vocab as V
@@ -35,10 +33,10 @@ from kg.iri import Minter
 from kg.linking import curation
 from kg.linking.clusters import Clusters
 from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
+from kg.linking.links_graph import LinkLines, sync_links_graph
 from kg.linking.outputs import MIN_TITLE_KEY, OutputLinks, OutputRecord, dedup_outputs, title_key
 from kg.linking.persons import PersonInput, PersonLinks, PersonRecord, resolve_persons
 from kg.linking.read import GraphReader
-from kg.nquads import NQuadsWriter
 from kg.store import KnowledgeGraph
 
 Progress = Callable[[str], None]
@@ -65,6 +63,8 @@ class LinkingSummary:
     decisions: int = 0               # merge decisions written
     kept_apart: int = 0              # strong evidence refused by a constraint
     curator_decisions: int = 0
+    quads_removed: int = 0           # links-graph quads this run deleted …
+    quads_added: int = 0             # … and loaded (only the changes, see kg.linking.links_graph)
     methods: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -85,6 +85,10 @@ class _Prefixes:
         self.project = str(minter.project(""))
         self.output_doi = str(minter.output(doi="x"))[:-1]
         self.base = minter.base
+        # Kind prefixes: what every IRI minted for a person (an organization, an output) starts with.
+        self.person = os.path.commonprefix([self.nsfc, self.orcid, str(minter.person_by_name("x"))])
+        self.org = os.path.commonprefix([str(minter.institution("x")), str(minter.institution("", "x"))])
+        self.output = os.path.commonprefix([self.output_doi, str(minter.output(source="x", local_id="y"))])
 
     def person_kind(self, iri: str) -> str:
         for kind in ("nsfc", "orcid", "openalex"):
@@ -101,29 +105,31 @@ class _Prefixes:
 
 
 # ------------------------------------------------------------------------------ reading
-def read_organizations(reader: GraphReader, minter: Minter) -> list[OrgRecord]:
-    records: dict[str, OrgRecord] = {}
+# Single-pattern SELECTs where possible: on Oxigraph a scan costs about one term lookup
+# per value returned, a join (or a type check) one more per step; entity kinds are told
+# apart by their IRI prefixes instead.
+def read_names(reader: GraphReader) -> dict[str, set[str]]:
+    """schema:name of every entity (persons and organizations alike)."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for iri, name in reader.rows("?x ?n", "?x schema:name ?n"):
+        names[iri].add(name)
+    return names
 
-    def get(iri: str) -> OrgRecord:
-        record = records.get(iri)
-        if record is None:
-            record = records[iri] = OrgRecord(iri)
-        return record
 
-    for org, name in reader.rows("?o ?n", "?o a schema:Organization ; schema:name ?n"):
-        get(org).names.add(name)
-    for org, name in reader.rows("?o ?n", "?o a sp:SupportingInstitution ; schema:name ?n"):
-        record = get(org)
-        record.names.add(name)
-        record.supporting = True
+def read_organizations(reader: GraphReader, minter: Minter, names: dict[str, set[str]]) -> list[OrgRecord]:
+    prefix = _Prefixes(minter).org
+    records = {iri: OrgRecord(iri, names=set(found)) for iri, found in names.items() if iri.startswith(prefix)}
+    for (org,) in reader.rows("?o", "?o a sp:SupportingInstitution"):
+        if org in records:
+            records[org].supporting = True
     for org, ror in reader.rows("?o ?r", "?o sp:ror ?r"):
-        record = get(org)
+        record = records.setdefault(org, OrgRecord(org))
         record.rors.add(ror)
         record.ror_minted = record.ror_minted or org == str(minter.institution("", ror))
     return [records[iri] for iri in sorted(records)]
 
 
-def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks,
+def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dict[str, set[str]],
                  curator: list[curation.CuratorDecision]) -> PersonInput:
     prefixes = _Prefixes(minter)
     index: dict[str, int] = {}
@@ -142,8 +148,12 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks,
             records.append(record)
         return found
 
-    for iri, name in reader.rows("?p ?n", "?p a sp:Researcher . { ?p schema:name ?n } UNION { ?p schema:alternateName ?n }"):
-        records[node(iri)].names.add(name)
+    for iri, found in names.items():
+        if iri.startswith(prefixes.person):
+            records[node(iri)].names.update(found)
+    for iri, name in reader.rows("?p ?n", "?p schema:alternateName ?n"):
+        if iri.startswith(prefixes.person):
+            records[node(iri)].names.add(name)
     for record in records:
         # A mention minted from its name alone (no institution) may stand for everyone of that name.
         record.context_free = record.kind == "mention" and any(
@@ -153,29 +163,36 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks,
         if record.kind != "orcid" or record.ids.get("ORCID") == orcid:
             record.ids.setdefault("ORCID", orcid)
     org_canonical = {r.iri: orgs.canonical_of(i) for i, r in enumerate(orgs.records)}
-    for iri, org in reader.rows("?p ?org", "{ ?p schema:affiliation ?org } UNION "
-                                "{ ?p sp:affiliation ?af . ?af sp:affiliationOrg ?org } UNION "
-                                "{ ?a sp:author ?p ; sp:affiliationOrg ?org }"):
-        records[node(iri)].orgs.add(org_canonical.get(org, org))
+    for variables, pattern in (("?p ?org", "?p schema:affiliation ?org"),
+                               ("?p ?org", "?p sp:affiliation ?af . ?af sp:affiliationOrg ?org"),
+                               ("?p ?org", "?a sp:author ?p ; sp:affiliationOrg ?org")):
+        for iri, org in reader.rows(variables, pattern):
+            records[node(iri)].orgs.add(org_canonical.get(org, org))
     org_names = {orgs.canonical_of(i): _org_name(r) for i, r in enumerate(orgs.records)
                  if orgs.canonical_of(i) == r.iri}
     data = PersonInput(records=records, label=lambda iri: org_names.get(iri) or prefixes.label(iri))
-    for project, iri, role in reader.rows("?proj ?p ?r", '{ ?proj sp:principalInvestigator ?p BIND("pi" AS ?r) } UNION '
-                                          '{ ?proj sp:member ?p BIND("member" AS ?r) }'):
+    for project, iri in reader.rows("?proj ?p", "?proj sp:principalInvestigator ?p"):
+        data.roles.append((project, node(iri), "pi"))
+    for project, iri in reader.rows("?proj ?p", "?proj sp:member ?p"):
         person = node(iri)
         # A member link from an ORCID record is the person's own claim on the grant.
-        data.roles.append((project, person, "claim" if role == "member" and records[person].kind == "orcid" else role))
+        data.roles.append((project, person, "claim" if records[person].kind == "orcid" else "member"))
     for output, iri, rank in reader.rows("?o ?p ?r", "?o sp:authorship ?a . ?a sp:author ?p . OPTIONAL { ?a sp:authorRank ?r }"):
         data.authorships.append((output, node(iri), int(rank) if rank is not None else None))
-    for project, department in reader.rows("?proj ?d", "?proj a sp:FundedProject ; sp:department ?d"):
-        data.project_departments[project] = concepts.notation(URIRef(department))
-    for iri, department in reader.rows("?p ?d", "?p a sp:Researcher ; sp:department ?d"):
-        data.person_departments.setdefault(node(iri), set()).add(concepts.notation(URIRef(department)))
+    notations: dict[str, str] = {}
+    for iri, department in reader.rows("?x ?d", "?x sp:department ?d"):
+        if department not in notations:
+            notations[department] = concepts.notation(URIRef(department))
+        if iri.startswith(prefixes.project):
+            data.project_departments[iri] = notations[department]
+        elif iri in index:
+            data.person_departments.setdefault(index[iri], set()).add(notations[department])
     for output, project in reader.rows("?o ?proj", "?o sp:resultOf ?proj"):
         data.output_projects.setdefault(output, set()).add(project)
-    for work, iri in reader.rows("?w ?p", "?w a sp:PopularScienceWork ; dcterms:creator ?p"):
-        data.work_creators.append((work, node(iri)))
-    for work, target in reader.rows("?w ?x", "?w a sp:PopularScienceWork ; sp:popularizes ?x"):
+    for work, iri in reader.rows("?w ?p", "?w dcterms:creator ?p"):
+        if iri.startswith(prefixes.person):
+            data.work_creators.append((work, node(iri)))
+    for work, target in reader.rows("?w ?x", "?w sp:popularizes ?x"):
         projects = {target} if target.startswith(prefixes.project) else data.output_projects.get(target, set())
         if projects:
             data.work_projects.setdefault(work, set()).update(projects)
@@ -189,11 +206,14 @@ def _org_name(record: OrgRecord) -> str:
     return names[0] if names else ""
 
 
-def read_outputs(reader: GraphReader, curator: list[curation.CuratorDecision]) -> tuple[list[OutputRecord], int]:
+def read_outputs(reader: GraphReader, minter: Minter,
+                 curator: list[curation.CuratorDecision]) -> tuple[list[OutputRecord], int]:
     """Outputs that could be duplicates (sharing a normalized title with another, or curated), and how many were read."""
+    prefix = _Prefixes(minter).output
     titles: dict[str, set[str]] = defaultdict(set)
-    for iri, title in reader.rows("?o ?t", "?o a sp:ResearchOutput ; dcterms:title ?t"):
-        titles[iri].add(title)
+    for iri, title in reader.rows("?o ?t", "?o dcterms:title ?t"):
+        if iri.startswith(prefix):
+            titles[iri].add(title)
     blocks: dict[str, set[str]] = defaultdict(set)
     for iri, found in titles.items():
         for title in found:
@@ -223,51 +243,23 @@ def _chunks(items: list, size: int):
 
 
 # ------------------------------------------------------------------------------ writing
-def _decision_triples(minter: Minter, a: str, b: str, same: bool, method: str, score: float, text: str) -> list[tuple]:
-    subject, obj = URIRef(a), URIRef(b)
-    relation = V.sameAs if same else V.differentFrom
-    concept = METHODS.get(method, V.MethodNameMatch)
-    node = minter.link(subject, relation, obj, concept)
-    return [
-        (node, RDF.type, V.QualifiedLink), (node, RDF.type, V.IdentityDecision),
-        (node, V.linkSubject, subject), (node, V.linkRelation, relation), (node, V.linkObject, obj),
-        (node, V.linkMethod, concept), (node, V.confidence, Literal(f"{min(score, 1.0):.3f}", datatype=XSD.decimal)),
-        (node, V.evidence, Literal(text[:500])),
-    ]
-
-
-def _cluster_triples(minter: Minter, iris: list[str], clusters: Clusters, canonical: dict[int, str],
-                     summary: LinkingSummary) -> list[tuple]:
-    triples: list[tuple] = []
+def _cluster_lines(lines: LinkLines, iris: list[str], clusters: Clusters, canonical: dict[int, str],
+                   summary: LinkingSummary) -> None:
     for index, iri in enumerate(iris):
         target = canonical[clusters.find(index)]
         if target != iri:
-            triples.append((URIRef(iri), V.sameAs, URIRef(target)))
-    summary.same_as += len(triples)
+            lines.same_as(iri, target)
+            summary.same_as += 1
     for decision in clusters.decisions:
         if not decision.method:
             continue
-        triples += _decision_triples(minter, iris[decision.a], iris[decision.b], decision.same, decision.method,
-                                     decision.score, decision.text)
+        lines.decision(iris[decision.a], iris[decision.b], decision.same, METHODS.get(decision.method, V.MethodNameMatch),
+                       decision.score, decision.text)
         if decision.same:
             summary.decisions += 1
             summary.methods[decision.method] += 1
         else:
             summary.kept_apart += 1
-    return triples
-
-
-def _write_links(kg: KnowledgeGraph, triples: list[tuple]) -> None:
-    graph = kg.minter.links_graph()
-    with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
-                                     delete=False) as handle:
-        NQuadsWriter(handle).write(triples, graph)
-        path = handle.name
-    try:
-        kg.drop_graph(graph)
-        kg.load_nquads(path)
-    finally:
-        os.unlink(path)
 
 
 # ------------------------------------------------------------------------------ the step
@@ -280,22 +272,24 @@ def run_linking(kg: KnowledgeGraph, progress: Progress | None = None) -> Linking
     curator = curation.load_decisions(kg)
     summary.curator_decisions = len(curator)
 
-    org_records = read_organizations(reader, kg.minter)
+    names = read_names(reader)
+    org_records = read_organizations(reader, kg.minter, names)
     merges, splits = _curated_pairs(curator, [r.iri for r in org_records])
     orgs = link_institutions(org_records, merges=merges, splits=splits)
     say("institutions")
 
-    people: PersonLinks = resolve_persons(read_persons(reader, kg.minter, orgs, curator), say)
+    people: PersonLinks = resolve_persons(read_persons(reader, kg.minter, orgs, names, curator), say)
+    del names
     say("persons")
-    output_records, summary.outputs = read_outputs(reader, curator)
+    output_records, summary.outputs = read_outputs(reader, kg.minter, curator)
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
     say("outputs")
 
-    triples = _cluster_triples(kg.minter, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
-    triples += _cluster_triples(kg.minter, [r.iri for r in people.records], people.clusters, people.canonical, summary)
-    triples += _cluster_triples(kg.minter, [r.iri for r in output_records], outputs.clusters, outputs.canonical,
-                                summary)
-    _write_links(kg, triples)
+    lines = LinkLines(kg.minter)
+    _cluster_lines(lines, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
+    _cluster_lines(lines, [r.iri for r in people.records], people.clusters, people.canonical, summary)
+    _cluster_lines(lines, [r.iri for r in output_records], outputs.clusters, outputs.canonical, summary)
+    summary.quads_removed, summary.quads_added = sync_links_graph(kg, lines)
     say("written")
 
     summary.organizations = len(org_records)

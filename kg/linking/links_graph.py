@@ -1,0 +1,158 @@
+"""Writing the links graph: N-Quads lines, and a sync that touches only what changed.
+
+Deleting a graph on Oxigraph costs about as much per quad as loading it, and the links
+graph of a large store holds millions of quads, most of them the same from one run to
+the next. So the step keeps the graph as last written in `data_dir/links.nq` (sorted
+lines, headed by the run's stamp) and, when the store's links graph carries the same
+stamp (`<links graph> prov:generatedAtTime`), deletes only the lines that went and
+bulk-loads only the lines that came. Any doubt (no file, another stamp: a rolled-back
+write, a restored store) falls back to dropping the graph and loading it whole.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg import vocab as V
+from kg.iri import Minter
+from kg.nquads import iri_nt, term_nt
+from kg.store import KnowledgeGraph
+
+STATE_FILE = "links.nq"
+DELETE_CHUNK = 2000
+
+
+class LinkLines:
+    """Collects the links graph as N-Quads lines."""
+
+    def __init__(self, minter: Minter) -> None:
+        self.minter = minter
+        self.graph = minter.links_graph()
+        self._suffix = f" {iri_nt(self.graph)} .\n"
+        self._p = {p: iri_nt(p) for p in (V.sameAs, V.linkSubject, V.linkRelation, V.linkObject, V.linkMethod,
+                                          V.confidence, V.evidence)}
+        self._type = iri_nt(RDF.type)
+        self.lines: list[str] = []
+
+    def same_as(self, member: str, canonical: str) -> None:
+        self.lines.append(f"{iri_nt(member)} {self._p[V.sameAs]} {iri_nt(canonical)}{self._suffix}")
+
+    def decision(self, a: str, b: str, same: bool, method: URIRef, score: float, text: str) -> None:
+        """An sp:IdentityDecision node: a and b are one entity (same) or kept apart, how and why."""
+        relation = V.sameAs if same else V.differentFrom
+        node = iri_nt(self.minter.link(URIRef(a), relation, URIRef(b), method))
+        suffix, p = self._suffix, self._p
+        self.lines += [
+            f"{node} {self._type} {iri_nt(V.IdentityDecision)}{suffix}",
+            f"{node} {p[V.linkSubject]} {iri_nt(a)}{suffix}",
+            f"{node} {p[V.linkRelation]} {iri_nt(relation)}{suffix}",
+            f"{node} {p[V.linkObject]} {iri_nt(b)}{suffix}",
+            f"{node} {p[V.linkMethod]} {iri_nt(method)}{suffix}",
+            f'{node} {p[V.confidence]} "{min(score, 1.0):.3f}"^^{iri_nt(XSD.decimal)}{suffix}',
+            f"{node} {p[V.evidence]} {term_nt(Literal(text[:500]))}{suffix}",
+        ]
+
+
+def _stamp_line(graph: URIRef, stamp: str) -> str:
+    return f"{iri_nt(graph)} {iri_nt(V.generatedAtTime)} {term_nt(Literal(stamp, datatype=XSD.dateTime))} {iri_nt(graph)} .\n"
+
+
+def _stored_stamp(kg: KnowledgeGraph, graph: URIRef) -> str | None:
+    rows = kg.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ <{graph}> <{V.generatedAtTime}> ?t }} }}")
+    return str(rows[0]["t"]) if len(rows) == 1 else None
+
+
+def _same_time(a: str | None, b: str) -> bool:
+    """The store may write a dateTime in another lexical form: compare the instants."""
+    try:
+        return a is not None and datetime.fromisoformat(a.replace("Z", "+00:00")) == \
+            datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+
+
+def _read_state(path: Path) -> tuple[str | None, Path | None]:
+    """The stamp the state file was written for, and the file; (None, None) when unusable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+    except OSError:
+        return None, None
+    return (first[2:].strip(), path) if first.startswith("# ") else (None, None)
+
+
+def _old_lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as handle:
+        handle.readline()   # the stamp
+        yield from handle
+
+
+def _diff(old: Iterable[str], new: list[str]) -> tuple[list[str], list[str]]:
+    """(removed, added) between two sorted line sequences, by merging them."""
+    removed, added = [], []
+    new_iter = iter(new)
+    pending = next(new_iter, None)
+    for line in old:
+        while pending is not None and pending < line:
+            added.append(pending)
+            pending = next(new_iter, None)
+        if pending == line:
+            pending = next(new_iter, None)
+        else:
+            removed.append(line)
+    while pending is not None:
+        added.append(pending)
+        pending = next(new_iter, None)
+    return removed, added
+
+
+def _load(kg: KnowledgeGraph, lines: Iterable[str]) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
+                                     delete=False) as handle:
+        handle.writelines(lines)
+        path = handle.name
+    try:
+        kg.load_nquads(Path(path))
+    finally:
+        os.unlink(path)
+
+
+def _delete(kg: KnowledgeGraph, graph: URIRef, lines: list[str]) -> None:
+    """DELETE DATA in chunks; an N-Quads line minus its graph is a SPARQL triple."""
+    suffix = f" {iri_nt(graph)} .\n"
+    for start in range(0, len(lines), DELETE_CHUNK):
+        body = "\n".join(line[: -len(suffix)] + " ." for line in lines[start:start + DELETE_CHUNK])
+        kg.update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}", touches=[graph])
+
+
+def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
+    """Make the links graph hold exactly `links` (plus the run's stamp); call inside kg.write().
+
+    Returns (quads removed, quads added).
+    """
+    graph = links.graph
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    lines = sorted(set(links.lines) | {_stamp_line(graph, stamp)})
+    state = kg.settings.data_dir / STATE_FILE
+    written_for, path = _read_state(state)
+    stored = _stored_stamp(kg, graph)
+    if path is not None and stored is not None and _same_time(written_for, stored):
+        removed, added = _diff(_old_lines(path), lines)
+        _delete(kg, graph, removed)
+        _load(kg, added)
+    else:
+        removed, added = [], lines
+        kg.drop_graph(graph)
+        _load(kg, lines)
+    temporary = state.with_suffix(".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(f"# {stamp}\n")
+        handle.writelines(lines)
+    os.replace(temporary, state)
+    return len(removed), len(added)
