@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -98,3 +99,39 @@ def test_anonymous_answers_are_cached_per_publication_but_staff_answers_are_not(
 def test_search_mistakes_get_the_error_shape(client, searchable):
     response = client.get("/api/search", query_string={"q": searchable, "kind": "spaceship"})
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_query"
+
+
+def test_restricted_record_leaks_through_no_anonymous_route(client, published_demo, searchable):
+    """Sweep the anonymous routes and formats for the restricted record's IRI and for its
+    labels that no public record shares (canaries)."""
+    iri = published_demo.restricted_iri
+    with open_view(published_demo.settings, "full") as full, open_view(published_demo.settings, "public") as public:
+        labels = [str(r["l"]) for r in full.select(prefix_block() + """SELECT DISTINCT ?l WHERE {
+            <%s> dcterms:title|schema:name ?l }""" % iri)]
+        canaries = [iri.rsplit("/", 1)[-1]] + [label for label in labels if len(label) >= 4 and not public.select(
+            prefix_block() + "SELECT ?s WHERE { ?s ?p ?o FILTER(STR(?o) = %s) } LIMIT 1" % _quoted(label))]
+    words = labels[0] if labels else searchable
+    kind = iri.split("/")[3]
+    routes = ["/", "/?lang=en", f"/search?q={words}", f"/api/search?q={words}&per_page=100",
+              f"/api/talent?topic={words}", "/unpopularized.csv", "/api/unpopularized?per_page=100",
+              "/.well-known/void", "/api/stats", "/reports/gaps", "/api/reports/indicators",
+              f"/{kind}/{iri.rsplit('/', 1)[-1]}", f"/{kind}/{iri.rsplit('/', 1)[-1]}?format=ttl",
+              "/sparql?format=csv&query=" + _encoded("SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 100000"),
+              ] + [f"/department/{letter}" for letter in "ABCDEFGHT"]
+    for route in routes:
+        body = client.get(route).get_data(as_text=True)
+        body = re.sub(r'value="[^"]*"|"topic":"[^"]*"', "", body)  # echoes of what the user typed
+        for canary in canaries:
+            assert canary not in body, f"{canary!r} leaked through {route}"
+
+
+def _quoted(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _encoded(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
