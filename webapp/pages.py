@@ -136,6 +136,11 @@ def facet_label(key: str, value: str) -> str:
         return f"{value} {short_department(dept)}" if dept is not None else value
     if key in ("popularized", "in_pool") and value in ("yes", "no"):
         return _t(value)
+    if key in ("project_type", "output_kind", "work_kind"):
+        scheme = {"project_type": V.ProjectTypeScheme, "output_kind": V.OutputKindScheme,
+                  "work_kind": V.WorkKindScheme}[key]
+        concept = concepts.lookup(scheme, value)
+        return concepts.pref_label(concept, g.lang) if concept is not None else value
     if key == "kind" and value in KINDS:
         return _t("kind." + value)
     if key == "institution" and value.startswith(("http://", "https://")):
