@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg import concepts
 from kg import vocab as V
-from kg.errors import NotFound
+from kg.errors import NotFound, ScipopError
 from kg.nquads import iri_nt
 from kg.store import KnowledgeGraph, prefix_block
 from webapp import rows as fast_rows
@@ -323,14 +323,27 @@ def person_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
     collaborators = collaborators_of(kg, ids, lang, base)
     pool = fast_rows.select(kg, _q(f"""SELECT ?since ?org WHERE {{ {me} ?me sp:talentPoolMembership ?m .
         OPTIONAL {{ ?m sp:since ?since }} OPTIONAL {{ ?m sp:nominatedBy ?org }} }} LIMIT 5"""))
+    id_labels = labels_for(kg, ids[1:], lang, base)
     return {
-        "identities": [Ref(i, i, "person") for i in ids[1:]],
+        "identities": [{"ref": ref(i, id_labels, base), "why": explain_identity(kg, iri, i)} for i in ids[1:]],
         "projects": [_with_link(p, None, base) for p in projects.values()],
         "outputs": [_with_link(o, None, base) for o in outputs.values()],
         "works": [_with_link(w, None, base) for w in works.values()],
         "collaborators": collaborators,
         "pool": [{"since": str(r.get("since", "")), "org": str(r.get("org", ""))} for r in pool],
     }
+
+
+def explain_identity(kg: KnowledgeGraph, a: str, b: str) -> list[str]:
+    """Why two IRIs are one person: the linking step's decisions and evidence (kg.linking)."""
+    try:
+        from kg.linking.explain import explain_link
+    except ImportError:
+        return []
+    try:
+        return explain_link(kg, a, b)[2:]  # the first two lines only name A and B
+    except ScipopError:
+        return []
 
 
 def collaborators_of(kg: KnowledgeGraph, ids: list[str], lang: str, base: str, limit: int = 12) -> list[dict]:
