@@ -39,6 +39,12 @@ SURNAME_READINGS = {
     "种": "chong", "繁": "po", "折": "she", "薄": "bo", "都": "du", "藏": "zang", "卜": "bu",
     "祭": "zhai", "阚": "kan", "召": "shao", "尉迟": "yuchi", "万俟": "moqi", "长孙": "zhangsun",
 }
+# The most common surnames (about 90% of the population): a Chinese word that starts with one
+# of these may be a name, so a query word like 王伟 is also looked up among names.
+COMMON_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴莫孔向常汤"
+    "康易乔赖文施洪葛牛严柴申庞樊兰殷童温季")
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 夏侯 长孙 宇文 司徒 西门 端木 独孤 南宫 万俟 "
     "闻人 轩辕 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 钟离 鲜于 闾丘 司空".split())
@@ -115,6 +121,11 @@ def analyze(texts) -> str:
 
 
 # Names ------------------------------------------------------------------------------------
+def may_be_name(word: str) -> bool:
+    """A 2–4 character Chinese word that starts with a common or compound surname."""
+    return 2 <= len(word) <= 4 and (word[0] in COMMON_SURNAMES or word[:2] in COMPOUND_SURNAMES)
+
+
 def _split_chinese_name(name: str) -> tuple[str, str]:
     if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
         return name[:2], name[2:]

@@ -35,13 +35,27 @@ class EngineResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+# Titles count three times, keywords twice, other text once: the parts are repeated in one
+# field rather than kept in three, so that a query word is one term lookup instead of three
+# (a large saving on Whoosh). A separator token keeps phrases from running across parts.
+WEIGHTS = (("title", 3), ("keywords", 2), ("body", 1))
+SEPARATOR = " ¶ ¶ "
+
+
+def weighted_text(doc: Doc) -> str:
+    parts = []
+    for name, times in WEIGHTS:
+        tokens = analyze(getattr(doc, name))
+        if tokens:
+            parts += [tokens] * times
+    return SEPARATOR.join(parts)
+
+
 def field_values(doc: Doc) -> dict:
     """The values every engine indexes for a document (tokens already analysed)."""
     values = {
         "iri": doc.iri,
-        "title": analyze(doc.title),
-        "keywords": analyze(doc.keywords),
-        "body": analyze(doc.body),
+        "text": weighted_text(doc),
         "name": " ".join(sorted(name_keys(doc.names))),
         "people_names": " ".join(sorted(name_keys(doc.people_names))),
         "ident": " ".join(sorted({i.lower() for i in doc.ident})),

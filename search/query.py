@@ -7,9 +7,9 @@ because it is what makes a search engine slow: measured here, one `*a*` on Whoos
 29 s and an open range 132 s on 20,000 documents. Year ranges are bounded filters.
 
 Matching rules, the same for both engines:
-- every part of the query must match (in any text field); a part may be a word, a
-  glossary term (matched in either language), a Chinese word (or the shorter words
-  inside it, as indexed), a phrase or a prefix;
+- every part of the query must match the text (titles, keywords, abstracts …); a part
+  may be a word, a glossary term (matched in either language), a Chinese word, a phrase
+  or a prefix; Chinese words that stand together score higher than scattered ones;
 - a query that reads as a person's name also matches the name keys of people (and of the
   people on projects, outputs and works), whatever the rest says.
 """
@@ -22,7 +22,7 @@ from kg import concepts
 from kg import vocab as V
 from kg.errors import LimitExceeded, QueryError
 from search import glossary
-from search.analysis import (fold, has_cjk, latin_token, query_name_key, segment_precise, sub_words, tokens)
+from search.analysis import fold, has_cjk, latin_token, may_be_name, query_name_key, segment_precise, tokens
 from search.model import FILTER_KEYS, KINDS, SORTS
 from search.regions import normalize_region
 
@@ -35,7 +35,7 @@ MAX_YEAR_SPAN = 60
 MAX_FILTER_VALUES = 50
 
 # Field weights: a match in a name or identifier counts most, then titles, keywords, text.
-TEXT_FIELDS = {"title": 3.0, "keywords": 2.0, "body": 1.0}
+TEXT_FIELD = "text"  # titles, keywords and other text, weighted by repetition (search.engine)
 NAME_FIELDS = {"name": 5.0, "people_names": 1.5}
 IDENT_FIELD = "ident"
 FACET_FIELDS = ("kind", "department", "application_code", "project_type", "output_kind", "work_kind", "tier",
@@ -102,8 +102,8 @@ class Everything:
 Node = Term | Phrase | Prefix | AnyOf | And | Or | Not | Everything
 
 
-def any_field(token: str, fields: dict[str, float] = TEXT_FIELDS) -> Or:
-    return Or(tuple(Term(f, token, w) for f, w in fields.items()))
+def any_field(token: str) -> Term:
+    return Term(TEXT_FIELD, token)
 
 
 def name_clause(key: str) -> Or:
@@ -222,7 +222,7 @@ def _identifier_unit(piece: str) -> Node | None:
     if _DOI.match(value) or _ORCID.match(value):
         return Term(IDENT_FIELD, value.lower(), 5.0)
     if _APPROVAL.match(value):
-        return Or((Term(IDENT_FIELD, value.lower(), 5.0), *any_field(fold(value)).items))
+        return Or((Term(IDENT_FIELD, value.lower(), 5.0), any_field(fold(value))))
     return None
 
 
@@ -235,7 +235,7 @@ def _prefix_unit(word: str) -> Node:
     if len(prefix) < MIN_PREFIX_CHARS:
         raise LimitExceeded(f"'{word}': a wildcard needs at least {MIN_PREFIX_CHARS} characters before it.",
                             f"Write e.g. {prefix or 'qua'}{'x' * max(0, MIN_PREFIX_CHARS - len(prefix) - 1)}*.")
-    return Or(tuple(Prefix(f, prefix, w) for f, w in TEXT_FIELDS.items()))
+    return Prefix(TEXT_FIELD, prefix)
 
 
 def _phrase_unit(text: str) -> Node | None:
@@ -252,7 +252,7 @@ def _phrase_unit(text: str) -> Node | None:
     if len(latin) == 1:
         parts.append(any_field(latin[0]))
     elif latin:
-        parts.append(Or(tuple(Phrase(f, tuple(latin), w) for f, w in TEXT_FIELDS.items())))
+        parts.append(Phrase(TEXT_FIELD, tuple(latin)))
     return _and(parts)
 
 
@@ -327,7 +327,7 @@ def _cjk_word_units(words: list[str]) -> list[Node]:
     units = _cjk_words(words)
     if len(units) > 1 and all(has_cjk(w) for w in words):
         # Search-mode indexing puts the inner words of a long word between its neighbours: slop 1.
-        near = Or(tuple(Phrase(f, tuple(words), 2 * w, slop=1) for f, w in TEXT_FIELDS.items()))
+        near = Phrase(TEXT_FIELD, tuple(words), 2.0, slop=1)
         # A phrase match implies every word matches, so this OR matches the same documents as the
         # AND alone and only adds to the score of those where the words stand together.
         return [Or((And(tuple(units)), near))]
@@ -342,12 +342,10 @@ def _cjk_words(words: list[str]) -> list[Node]:
             if token:
                 units.append(any_field(token))
             continue
-        clause = any_field(word)
-        inner = sub_words(word)
-        alternatives: list[Node] = [clause]
-        if inner:
-            alternatives.append(And(tuple(any_field(w) for w in inner)))
-        if 2 <= len(word) <= 4:
+        # The word itself is enough: search-mode indexing also stores the dictionary words
+        # inside longer ones, so a text holding these characters almost always holds the word.
+        alternatives: list[Node] = [any_field(word)]
+        if may_be_name(word):
             alternatives.append(name_clause(word))  # 王伟 in "王伟 量子计算"
         units.append(alternatives[0] if len(alternatives) == 1 else Or(tuple(alternatives)))
     return units

@@ -29,7 +29,7 @@ from search.query import (AnyOf, Everything, SHOWN_FACETS, Term, check_paging, f
                           query_terms, topic_terms)
 from search.snippets import make_snippet
 
-TALENT_CANDIDATES = 200
+TALENT_CANDIDATES = 100
 TOPIC_CANDIDATES = 100
 COLLABORATION_DOCS = 300
 EVIDENCE_DOCS = 500
@@ -98,11 +98,11 @@ class SearchIndex:
         return self._hit(found, []) if found else None
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Indexed title words starting with `prefix` (for type-ahead)."""
+        """Indexed words starting with `prefix` (for type-ahead)."""
         prefix = fold(prefix or "").strip()
         if not prefix:
             return []
-        return self._reader.prefix_terms("title", prefix, min(limit, 50))
+        return self._reader.prefix_terms("text", prefix, min(limit, 50))
 
     # Talent --------------------------------------------------------------------------------------
     def talent(self, tq: TalentQuery) -> list[TalentHit]:

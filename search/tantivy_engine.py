@@ -30,8 +30,7 @@ FACET_SIZE = 100
 def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("iri", stored=False, tokenizer_name="raw", index_option="basic")
-    for name in ("title", "keywords", "body"):
-        builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
+    builder.add_text_field("text", tokenizer_name=TOKENIZER, index_option="position")
     for name in ("name", "people_names", "ident"):
         builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
     for name in ("codes", "people"):

@@ -1,14 +1,16 @@
 """Whoosh (whoosh-reloaded), the default engine: pure Python, slower, no native dependency.
 
 Text fields hold the pre-analysed tokens of `search.analysis`, split on spaces. Facet
-fields are single-valued sortable ID columns, counted with Whoosh's own facets. Every
-search runs under a `TimeLimitCollector`; without SIGALRM (so it also works in a web
-server's worker threads) it checks the clock between matches, which is enough because
-the query tree never holds the expensive forms (leading wildcards, open ranges).
+fields are single-valued sortable columns, counted with Whoosh's own facets. Filters are
+document sets, cached per filter (kind=researcher, tier=obliged … recur in every query).
+Every search runs under a time limit (`BoundedCollector`, checking the clock between
+matches, so it also works in a web server's worker threads); that suffices because the
+query tree never holds the expensive forms (leading wildcards, open ranges).
 """
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -20,6 +22,7 @@ from search import query as Q
 from search.engine import TIME_LIMIT_SECONDS, EngineResult, StoredHit, stored_iri, unpack
 
 SORT_FIELDS = {"recent": "year_num", "significance": "significance"}
+FILTER_CACHE = 64
 LIMIT_MB = 256
 
 
@@ -27,9 +30,7 @@ def schema() -> fields.Schema:
     tokens = SpaceSeparatedTokenizer()
     spec = {
         "iri": fields.KEYWORD(unique=True, scorable=True, commas=True),
-        "title": fields.TEXT(analyzer=tokens, phrase=True),
-        "keywords": fields.TEXT(analyzer=tokens, phrase=True),
-        "body": fields.TEXT(analyzer=tokens, phrase=True),
+        "text": fields.TEXT(analyzer=tokens, phrase=True),
         "name": fields.TEXT(analyzer=tokens, phrase=False),
         "people_names": fields.TEXT(analyzer=tokens, phrase=False),
         "ident": fields.TEXT(analyzer=tokens, phrase=False),
@@ -68,9 +69,31 @@ def compile_node(node) -> wq.Query:
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _unscored(query: wq.Query) -> wq.Query:
-    # Not boost=0: Whoosh then mis-evaluates unions of three or more terms (measured: 1 hit of 7).
-    return wq.ConstantScoreQuery(query, 0.0)
+class BoundedCollector(collectors.WrappingCollector):
+    """Keeps only allowed documents and stops at a time limit.
+
+    Whoosh's FilterCollector and TimeLimitCollector each do one of these in their own
+    collect loop, so wrapping one in the other loses the inner one's work. The clock is
+    checked between matches, without SIGALRM, so this also works in worker threads.
+    """
+
+    def __init__(self, child: collectors.Collector, allowed: frozenset[int] | None, seconds: float) -> None:
+        super().__init__(child)
+        self.allowed = allowed
+        self.seconds = seconds
+        self.deadline = 0.0
+
+    def prepare(self, top_searcher, q, context) -> None:
+        self.child.prepare(top_searcher, q, context)
+        self.deadline = time.monotonic() + self.seconds
+
+    def collect_matches(self) -> None:
+        child, allowed, offset = self.child, self.allowed, self.offset
+        for count, sub_docnum in enumerate(child.matches()):
+            if allowed is None or offset + sub_docnum in allowed:
+                child.collect(sub_docnum)
+            if count % 512 == 0 and time.monotonic() > self.deadline:
+                raise collectors.TimeLimit
 
 
 class WhooshWriter:
@@ -99,30 +122,33 @@ class WhooshReader:
         self._ix = ix
         self._searcher = ix.searcher()
         self._lock = threading.Lock()
+        self._filter_sets: dict = {}  # filter node -> document numbers (the index is read-only)
 
     def search(self, query, filters: list, sort: str, offset: int, limit: int,
                facets: Iterable[str] = ()) -> EngineResult:
         facets = list(facets)
         sort_field = SORT_FIELDS.get(sort)
-        compiled = compile_node(query)
-        if filters:
-            # Filters join the query with a constant score of 0: they select without scoring (as in Tantivy).
-            # Whoosh's own filter= collector would be bypassed by the TimeLimitCollector around it.
-            compiled = wq.And([compiled] + [_unscored(compile_node(f)) for f in filters])
-        collector = self._searcher.collector(
-            limit=offset + limit,
-            sortedby=sorting.FieldFacet(sort_field, reverse=True) if sort_field else None,
-            groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets} or None,
-            optimize=False,  # block-quality skipping would make the total an estimate
-        )
-        timed = collectors.TimeLimitCollector(collector, TIME_LIMIT_SECONDS, use_alarm=False)
         with self._lock:
+            allowed = self._allowed(filters)
+            if isinstance(query, Q.Everything) and filters:
+                # Nothing to score: walk the filters' own postings instead of every document.
+                compiled = wq.ConstantScoreQuery(wq.And([compile_node(f) for f in filters]), 1.0)
+                allowed = None
+            else:
+                compiled = compile_node(query)
+            collector = self._searcher.collector(
+                limit=offset + limit,
+                sortedby=sorting.FieldFacet(sort_field, reverse=True) if sort_field else None,
+                groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count) for name in facets} or None,
+                optimize=False,  # block-quality skipping would make the total an estimate
+            )
+            bounded = BoundedCollector(collector, allowed, TIME_LIMIT_SECONDS)
             try:
-                self._searcher.search_with_collector(compiled, timed)
+                self._searcher.search_with_collector(compiled, bounded)
             except collectors.TimeLimit as exc:
                 raise LimitExceeded(f"The search took longer than {TIME_LIMIT_SECONDS:g} s and was stopped.",
                                     "Make the query more specific, or add filters.") from exc
-            results = timed.results()
+            results = bounded.results()
             # Sorted by a field, a hit's score is that field's value, not relevance: report none.
             hits = [unpack(hit["stored"], 0.0 if sort_field else float(hit.score or 0.0))
                     for hit in results[offset:offset + limit]]
@@ -131,6 +157,22 @@ class WhooshReader:
                 groups = results.groups(name)
                 counts[name] = {str(k): int(v) for k, v in groups.items() if k not in ("", None, b"")}
             return EngineResult(total=len(results), hits=hits, facets=counts)
+
+    def _allowed(self, filters: list) -> frozenset[int] | None:
+        """The documents all filters allow, from cached per-filter sets (the same filters recur)."""
+        if not filters:
+            return None
+        sets = []
+        for node in filters:
+            found = self._filter_sets.get(node)
+            if found is None:
+                found = frozenset(self._searcher.docs_for_query(compile_node(node)))
+                if len(self._filter_sets) >= FILTER_CACHE:
+                    self._filter_sets.pop(next(iter(self._filter_sets)))
+                self._filter_sets[node] = found
+            sets.append(found)
+        sets.sort(key=len)
+        return sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
 
     def get(self, iri: str) -> StoredHit | None:
         with self._lock:
