@@ -67,7 +67,7 @@ def test_home_search_entity_and_sparql_in_a_real_browser(browser, server, publis
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 60)
+    wait = WebDriverWait(browser, 120)  # a loaded 2-core machine: the first search opens the index
     browser.get(server + "/")
     assert browser.find_element(By.CSS_SELECTOR, ".hero h1").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 4
@@ -76,7 +76,11 @@ def test_home_search_entity_and_sparql_in_a_real_browser(browser, server, publis
     box = browser.find_element(By.ID, "q")
     box.send_keys(a_searchable_word(published_demo.settings))
     box.submit()
-    first = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "a.hit-link")))
+    try:
+        first = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "a.hit-link")))
+    except Exception:
+        shot(browser, "02-search-failed")
+        raise AssertionError("no search result link: " + browser.find_element(By.TAG_NAME, "main").text[:500])
     assert browser.find_elements(By.CSS_SELECTOR, ".facets .facet")
     shot(browser, "02-search")
 

@@ -3,6 +3,7 @@ shared demo data dir), search indexes for both views when search is installed, a
 Flask app over it with one staff account."""
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,10 @@ _PUBLISHED: dict[Path, PublishedDemo] = {}
 
 
 @pytest.fixture(scope="session")
-def published_demo(demo_data_dir: Path, tmp_path_factory) -> PublishedDemo:
+def published_demo(request, tmp_path_factory) -> PublishedDemo:
+    if os.environ.get("SCIPOP_TEST_STORE_URL"):
+        pytest.skip("the web reads published views of the embedded store; the remote-store run has nothing to add")
+    demo_data_dir = request.getfixturevalue("demo_data_dir")
     if demo_data_dir not in _PUBLISHED:
         _PUBLISHED[demo_data_dir] = _publish_copy(demo_data_dir, tmp_path_factory)
     return _PUBLISHED[demo_data_dir]
