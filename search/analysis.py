@@ -75,8 +75,21 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def _segment(run: str) -> tuple[str, ...]:
-    """Search-mode segmentation of one run of Chinese characters (cached: keywords repeat)."""
-    return tuple(w for w in jieba.cut_for_search(run, HMM=False) if w.strip())
+    """The index tokens of one run of Chinese characters (cached: keywords repeat).
+
+    Search-mode words (a long word and the dictionary words inside it), plus every pair of
+    adjacent precise-mode words joined ("量子" + "计算" -> "量子计算"): a query whose words
+    stand together in a text then also matches that one token and scores higher, which is
+    what a phrase query would do, at the cost of a term lookup (phrases are slow on Whoosh).
+    """
+    words = [w for w in jieba.cut_for_search(run, HMM=False) if w.strip()]
+    precise = segment_precise(run)
+    return tuple(words + [a + b for a, b in zip(precise, precise[1:])])
+
+
+def adjacent_pairs(words: list[str]) -> list[str]:
+    """The joined pairs of adjacent words that `_segment` indexes for a run with these words."""
+    return [a + b for a, b in zip(words, words[1:]) if has_cjk(a) and has_cjk(b)]
 
 
 def segment_precise(run: str) -> list[str]:
@@ -213,7 +226,8 @@ def query_name_key(text: str) -> str | None:
         return None
     if has_cjk(folded):
         chars = re.sub(r"[\s·•.]", "", folded)
-        return chars if 2 <= len(chars) <= 6 and _HAS_CJK.fullmatch(chars[0]) else None
+        # Any 2–4 characters may be a name (rare surnames too); longer text is not one.
+        return chars if 2 <= len(chars) <= 4 and _HAS_CJK.fullmatch(chars[0]) else None
     words = _LATIN_WORD.findall(folded.replace("-", ""))
     if not 1 <= len(words) <= 4:
         return None

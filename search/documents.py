@@ -255,7 +255,7 @@ def _zh_en(texts: Iterable[str]) -> tuple[str, str]:
 
 
 def _code_chain(code_iri: str) -> list[str]:
-    """'…/code/C0501' -> ['C05', 'C0501']: the code and its parents down to two characters."""
+    """'…/code/C0501' -> ['C05', 'C0501']: the code and its parents up to the first level."""
     code = code_iri.rsplit("/", 1)[-1]
     return [code[:n] for n in range(3, len(code) + 1) if n % 2 == 1] or [code]
 

@@ -22,7 +22,8 @@ from kg import concepts
 from kg import vocab as V
 from kg.errors import LimitExceeded, QueryError
 from search import glossary
-from search.analysis import fold, has_cjk, latin_token, may_be_name, query_name_key, segment_precise, tokens
+from search.analysis import (adjacent_pairs, fold, has_cjk, latin_token, may_be_name, query_name_key,
+                             segment_precise, tokens)
 from search.model import FILTER_KEYS, KINDS, SORTS
 from search.regions import normalize_region
 
@@ -325,12 +326,12 @@ def _cjk_units(run: str) -> list[Node]:
 def _cjk_word_units(words: list[str]) -> list[Node]:
     """Chinese words, all required; adjacent words (量子 计算) score higher than scattered ones."""
     units = _cjk_words(words)
-    if len(units) > 1 and all(has_cjk(w) for w in words):
-        # Search-mode indexing puts the inner words of a long word between its neighbours: slop 1.
-        near = Phrase(TEXT_FIELD, tuple(words), 2.0, slop=1)
-        # A phrase match implies every word matches, so this OR matches the same documents as the
-        # AND alone and only adds to the score of those where the words stand together.
-        return [Or((And(tuple(units)), near))]
+    pairs = adjacent_pairs(words)
+    if len(units) > 1 and pairs:
+        # A document holding a joined pair holds its two words side by side (search.analysis),
+        # so this OR matches the same documents as the AND alone; it only adds to the score
+        # of those where the words stand together, as a phrase would.
+        return [Or((And(tuple(units)), *(Term(TEXT_FIELD, pair, 2.0) for pair in pairs)))]
     return units
 
 
