@@ -120,6 +120,9 @@ def _register_request_hooks(app: Flask) -> None:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if g.get("user") is not None:
             headers["Cache-Control"] = "private, no-store"  # staff pages show restricted records
+        # The language (cookie, Accept-Language) and the login (cookie) change what a URL shows.
+        vary = {v.strip() for v in headers.get("Vary", "").split(",") if v.strip()}
+        headers["Vary"] = ", ".join(sorted(vary | {"Accept-Language", "Cookie"}))
         asked = request.args.get("lang")
         if asked in i18n.LANGS:
             response.set_cookie(i18n.COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True)
