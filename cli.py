@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from kg import derive
 from kg.config import DEFAULT_BASE_IRI, Settings
 from kg.errors import ScipopError
 from kg.store import KnowledgeGraph
@@ -150,9 +151,18 @@ def build(context: Context, demo: bool, paths: tuple[Path, ...]) -> None:
     if not paths:
         raise click.UsageError("Give source paths, or --demo for the bundled demo data.")
     # The demo set has a few deliberately dirty rows: show the reject report instead of stopping.
-    run_ingest(context, list(paths), "auto", None, skip_invalid=demo)
+    run_ingest(context, list(paths), "auto", None, skip_invalid=demo, publish=False)
     with context.open_graph() as kg:
+        summary = run_link(context, kg)
+        context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people.")
+        with kg.write():
+            derive.refresh(kg)  # identities changed: recount what depends on them
+        if not context.settings.store_url:
+            run_publish(context, kg)
         _print_stats(kg, "table")
+    if not context.settings.store_url:
+        for view in ("public", "full"):
+            build_search_index(context, view, rebuild=True)
 
 
 # Reading ----------------------------------------------------------------------------------
@@ -166,6 +176,7 @@ def _print_stats(kg: KnowledgeGraph, fmt: str) -> None:
     click.echo("Entities")
     for name, count in stats.classes.items():
         click.echo(f"  {name:<24}{count:>10}")
+    click.echo(f"  {'people (after linking)':<24}{stats.people:>10}")
     click.echo(f"Triples {stats.triples} in {len(stats.graphs)} named graphs")
     for graph, count in stats.graphs.items():
         click.echo(f"  {count:>10}  {graph}")
@@ -633,20 +644,30 @@ def _cell(value, width: int) -> str:
 @pass_context
 def index_command(context: Context, rebuild: bool, check: bool, view: str, search_engine: str | None) -> None:
     """Build or update the search index of a view from the graph, or check it against the graph."""
-    from search import build_index, check_index, index_exists, open_view_graph, suggest_engine, update_index
+    from search import check_index, open_view_graph
+
+    settings = _search_settings(context, search_engine)
+    engine = settings.search_engine
+    if check:
+        with open_view_graph(settings, view) as kg:
+            differences = check_index(kg, settings, view)
+        for line in differences:
+            click.echo(line)
+        context.say(f"{len(differences)} differences between the graph and the {view} index ({engine})."
+                    if differences else f"The {view} index ({engine}) matches the graph.")
+        if differences:
+            sys.exit(1)
+        return
+    build_search_index(context, view, rebuild, search_engine)
+
+
+def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None) -> None:
+    """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large."""
+    from search import build_index, index_exists, open_view_graph, suggest_engine, update_index
 
     settings = _search_settings(context, search_engine)
     engine = settings.search_engine
     with open_view_graph(settings, view) as kg:
-        if check:
-            differences = check_index(kg, settings, view)
-            for line in differences:
-                click.echo(line)
-            context.say(f"{len(differences)} differences between the graph and the {view} index ({engine})."
-                        if differences else f"The {view} index ({engine}) matches the graph.")
-            if differences:
-                sys.exit(1)
-            return
         if rebuild or not index_exists(settings, view):
             with tqdm(unit=" docs", disable=context.quiet, file=sys.stderr, leave=False) as bar:
                 stats = build_index(kg, settings, view, progress=lambda done: bar.update(done - bar.n))

@@ -13,6 +13,12 @@ ENTITY_CLASSES = (V.FundedProject, V.Researcher, V.SupportingInstitution, V.Orga
 CLASS_COUNTS = prefix_block() + """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?class { %s } ?s a ?class } GROUP BY ?class"""
 
+# After linking, several researcher IRIs (mentions in different sources) are one person.
+PEOPLE = prefix_block() + """
+SELECT (COUNT(DISTINCT ?person) AS ?n) WHERE {
+  ?s a sp:Researcher . OPTIONAL { ?s owl:sameAs ?same } BIND(COALESCE(?same, ?s) AS ?person)
+}"""
+
 GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 
@@ -20,6 +26,7 @@ GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP
 class GraphStats:
     classes: dict[str, int]
     graphs: dict[str, int]
+    people: int = 0
 
     @property
     def triples(self) -> int:
@@ -27,7 +34,7 @@ class GraphStats:
 
     def to_json(self) -> dict:
         """Class local names as keys (FundedProject, Researcher, …), then totals and graphs."""
-        return {**self.classes, "triples": self.triples, "named_graphs": self.graphs}
+        return {**self.classes, "people": self.people, "triples": self.triples, "named_graphs": self.graphs}
 
 
 def local_name(iri) -> str:
@@ -40,4 +47,5 @@ def graph_stats(kg: KnowledgeGraph) -> GraphStats:
     found = {local_name(row[0]): int(row[1]) for row in kg.query(CLASS_COUNTS % values)}
     classes = {local_name(c): found.get(local_name(c), 0) for c in ENTITY_CLASSES}
     graphs = {str(row[0]): int(row[1]) for row in kg.query(GRAPH_COUNTS)}
-    return GraphStats(classes=classes, graphs=graphs)
+    people = int(next(iter(kg.query(PEOPLE)))[0])
+    return GraphStats(classes=classes, graphs=graphs, people=people)
