@@ -107,6 +107,12 @@ _HONORIFICS = frozenset({"prof", "professor", "dr", "mr", "ms", "mrs", "phd", "m
 
 _CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•・]{2,16}$")
 _LATIN_KEEP = re.compile(r"[^a-z.,'\- ]+")
+_SPACES = re.compile(r"\s+")
+_NOT_LETTER = re.compile(r"[^a-z]")
+_LETTER = re.compile(r"[a-z]")
+_UPPER_SHORT = re.compile(r"[A-Z]{1,3}")
+_GIVEN_SPLIT = re.compile(r"[-' ]+")
+_PUNCT = re.compile(r"[(),;]")
 _INITIALS_TOKEN = re.compile(r"^(?:[a-z]\.-?)+[a-z]?\.?$|^[a-z]$")
 
 
@@ -141,7 +147,7 @@ class ParsedName:
 def parse_name(text: str) -> ParsedName:
     """All readings of a name as printed (cached: the same names recur across sources)."""
     cleaned = unicodedata.normalize("NFKC", text or "").strip()
-    compact = re.sub(r"\s+", "", cleaned).translate(_TRADITIONAL)
+    compact = _SPACES.sub("", cleaned).translate(_TRADITIONAL)
     if _CJK.match(compact):
         return ParsedName(cleaned, compact, _chinese_forms(compact))
     return ParsedName(cleaned, "", _latin_forms(cleaned))
@@ -190,13 +196,13 @@ def _latin(text: str) -> str:
 
 
 def _family_key(token: str) -> str:
-    key = re.sub(r"[^a-z]", "", _latin(token))
+    key = _NOT_LETTER.sub("", _latin(token))
     return {"lyu": "lv", "lue": "lv", "nyu": "nv"}.get(key, key)
 
 
 def _is_initials(raw: str) -> bool:
     """'X.', 'X.-M.', 'XM' (upper case, up to 3 letters), 'x'."""
-    if re.fullmatch(r"[A-Z]{1,3}", raw) and raw.lower() not in _KNOWN_FAMILIES:
+    if _UPPER_SHORT.fullmatch(raw) and raw.lower() not in _KNOWN_FAMILIES:
         return True
     return bool(_INITIALS_TOKEN.match(raw.lower()))
 
@@ -204,9 +210,9 @@ def _is_initials(raw: str) -> bool:
 def _given(tokens: list[str], initials_only: bool) -> tuple[str, str]:
     """(full given, initials) from the given-name tokens."""
     if initials_only:
-        return "", "".join(re.findall(r"[a-z]", " ".join(tokens).lower()))
-    parts = [p for t in tokens for p in re.split(r"[-' ]+", _latin(t)) if re.sub(r"[^a-z]", "", p)]
-    parts = [re.sub(r"[^a-z]", "", p) for p in parts]
+        return "", "".join(_LETTER.findall(" ".join(tokens).lower()))
+    parts = [_NOT_LETTER.sub("", p) for t in tokens for p in _GIVEN_SPLIT.split(_latin(t))]
+    parts = [p for p in parts if p]
     full = "".join(parts)
     if len(parts) > 1:
         return full, "".join(p[0] for p in parts)
@@ -215,7 +221,7 @@ def _given(tokens: list[str], initials_only: bool) -> tuple[str, str]:
 
 
 def _latin_forms(text: str) -> tuple[NameForm, ...]:
-    raw_tokens = [t for t in re.split(r"\s+", re.sub(r"[(),;]", lambda m: " , " if m.group() == "," else " ", text)) if t]
+    raw_tokens = [t for t in _SPACES.split(_PUNCT.sub(lambda m: " , " if m.group() == "," else " ", text)) if t]
     raw_tokens = [t for t in raw_tokens if t.lower().strip(".") not in _HONORIFICS]
     if "," in raw_tokens:
         cut = raw_tokens.index(",")
@@ -324,3 +330,57 @@ def compare_sets(a: tuple[ParsedName, ...], b: tuple[ParsedName, ...]) -> int:
 
 def block_keys(names: tuple[ParsedName, ...]) -> frozenset[str]:
     return frozenset(f.block_key for n in names for f in n.forms)
+
+
+class NameSet:
+    """The names of a cluster, kept as sets so that two clusters compare in a few set operations.
+
+    `agrees(other)` is `compare_sets(...) != NONE` without comparing every pair of names:
+    different characters on both sides rule out; otherwise some full name is shared, or an
+    initials-only form of one side fits a form of the other.
+    """
+
+    __slots__ = ("texts", "zh", "full", "initials", "first", "short")
+
+    def __init__(self, names: tuple[ParsedName, ...] = ()) -> None:
+        self.texts: set[str] = set()
+        self.zh: set[str] = set()
+        self.full: set[tuple[str, str]] = set()       # (family, given) of full forms
+        self.initials: set[tuple[str, str]] = set()   # (family, initials) of every form
+        self.first: set[tuple[str, str]] = set()      # (family, first initial) of every form
+        self.short: set[tuple[str, str]] = set()      # (family, initials) of initials-only forms
+        for name in names:
+            self.add(name)
+
+    def add(self, name: ParsedName) -> None:
+        self.texts.add(name.text)
+        if name.zh:
+            self.zh.add(name.zh)
+        for form in name.forms:
+            if form.given:
+                self.full.add((form.family, form.given))
+            else:
+                self.short.add((form.family, form.initials))
+            self.initials.add((form.family, form.initials))
+            self.first.add((form.family, form.initials[:1]))
+
+    def update(self, other: "NameSet") -> None:
+        self.texts |= other.texts
+        self.zh |= other.zh
+        self.full |= other.full
+        self.initials |= other.initials
+        self.first |= other.first
+        self.short |= other.short
+
+    def _short_fits(self, other: "NameSet") -> bool:
+        for family, initials in self.short:
+            if (family, initials) in other.initials or (len(initials) == 1 and (family, initials) in other.first):
+                return True
+        return False
+
+    def agrees(self, other: "NameSet") -> bool:
+        if not self.texts or not other.texts:
+            return True
+        if self.zh and other.zh:
+            return bool(self.zh & other.zh)
+        return bool(self.full & other.full) or self._short_fits(other) or other._short_fits(self)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kg.linking.clusters import Clusters, Decision, Evidence, combine
-from kg.linking.names import EXACT, FULL, INITIALS, LEVEL_NAMES, NONE, ParsedName, compare_sets, parse_name
+from kg.linking.names import EXACT, FULL, INITIALS, LEVEL_NAMES, NONE, NameSet, ParsedName, compare_sets, parse_name
 
 THRESHOLD = 0.9
 COAUTHOR_ROUNDS = 2   # each round may resolve co-authors that the next round counts (a third adds ~0.1% recall)
@@ -98,30 +98,48 @@ class _NameClusters(Clusters):
     """Clusters that also keep each cluster's names and refuse incompatible ones."""
 
     def __init__(self, anchors: list[dict[str, str]], names: list[tuple[ParsedName, ...]],
-                 soft: dict[int, str] | None = None) -> None:
+                 soft: dict[int, str] | None = None, node_names: list[NameSet | None] | None = None) -> None:
         super().__init__(anchors=anchors)
-        self.names: dict[int, tuple[ParsedName, ...]] = dict(enumerate(names))
+        self._names = names
+        self._node_names = node_names if node_names is not None else [None] * len(names)
+        self.names: dict[int, NameSet] = {}     # root -> names, for roots that merged (else built on demand)
         # OpenAlex author ids per cluster: not a constraint on merges, but a mention that
         # would join two of them is ambiguous.
         self.soft: dict[int, set[str]] = {node: {value} for node, value in (soft or {}).items()}
         self.check = self._names_agree
 
+    def name_set(self, root: int) -> NameSet:
+        """The names of a root's cluster (a node's own, until it merges)."""
+        found = self.names.get(root)
+        if found is None:
+            found = self._node_names[root]
+            if found is None:
+                found = self._node_names[root] = NameSet(self._names[root])
+        return found
+
     def _names_agree(self, ra: int, rb: int) -> str:
-        a, b = self.names.get(ra, ()), self.names.get(rb, ())
-        if a and b and compare_sets(a, b) == NONE:
+        a, b = self.name_set(ra), self.name_set(rb)
+        if not a.agrees(b):
             return f"names differ ({_show(a)} / {_show(b)})"
         return ""
 
     def after_merge(self, ra: int, rb: int, root: int) -> None:
-        merged = tuple(dict.fromkeys(self.names.pop(ra, ()) + self.names.pop(rb, ())))
-        self.names[root] = merged[:24]   # a bound: a person has a handful of spellings
+        a, b = self.name_set(ra), self.name_set(rb)
+        merged = self.names.get(root)     # a cluster's own set may grow in place; a node's shared one not
+        if merged is None:
+            merged = NameSet()
+            merged.update(a if root == ra else b)
+        merged.update(b if root == ra else a)
+        self.names.pop(ra, None)
+        self.names.pop(rb, None)
+        self.names[root] = merged
         soft = self.soft.pop(ra, set()) | self.soft.pop(rb, set())
         if soft:
             self.soft[root] = soft
 
 
-def _show(names: tuple[ParsedName, ...]) -> str:
-    return "'" + "', '".join(sorted({n.text for n in names})[:3]) + "'"
+def _show(names: NameSet) -> str:
+    return "'" + "', '".join(sorted(names.texts)[:3]) + "'"
 
 
 # ------------------------------------------------------------------------------ evidence
@@ -161,6 +179,8 @@ class _Resolver:
         self.progress = progress or (lambda stage: None)
         self.names = [tuple(parse_name(n) for n in sorted(r.names) if n) for r in self.records]
         self.keys = [frozenset(f.block_key for n in names for f in n.forms) for names in self.names]
+        self.node_names: list[NameSet | None] = [None] * len(self.names)   # built when first needed, then shared
+        self._shown: list[str | None] = [None] * len(self.records)
         self._levels: dict[tuple[int, int], int] = {}
         self._registered: dict[str, int] = {}
         self._node_departments: dict[int, set[str]] | None = None
@@ -186,7 +206,10 @@ class _Resolver:
 
     def name_of(self, node: int) -> str:
         """The name shown for a node in evidence text (the first of its names, or its IRI)."""
-        return min(self.records[node].names, default=self.records[node].iri)
+        shown = self._shown[node]
+        if shown is None:
+            shown = self._shown[node] = min(self.records[node].names, default=self.records[node].iri)
+        return shown
 
     def label(self, iri: str) -> str:
         return self.data.label(iri)
@@ -198,11 +221,16 @@ class _Resolver:
         self._same_author_position()
         self._orcid_claims()
         self.progress("persons: decisive evidence")
-        self._name_and_institution(self._grouping())
+        grouping = self._grouping()
+        for a, b in self._name_and_institution(grouping):
+            items = self.evidence.pairs[(a, b) if a < b else (b, a)]
+            score = combine(items)
+            if score >= THRESHOLD:
+                grouping.merge(a, b, "", score, "", record=False)
         self.progress("persons: name and institution")
         # Team members already known to be one person (the PI of two acknowledged grants,
         # once in a funder export with an id and once by name) count as one candidate.
-        self._grant_teams(self._grouping())
+        self._grant_teams(grouping)
         self.progress("persons: grant evidence")
 
     def _orcids(self) -> None:
@@ -287,7 +315,7 @@ class _Resolver:
 
     def _grouping(self) -> Clusters:
         """The evidence so far, above the threshold: tells nodes that are one person apart from two people."""
-        grouping = _NameClusters(self._anchors(), self.names)
+        grouping = _NameClusters(self._anchors(), self.names, node_names=self.node_names)
         for score, a, b, items in self.evidence.scored():
             if score >= THRESHOLD:
                 grouping.merge(a, b, "", score, "", record=False)
@@ -349,7 +377,9 @@ class _Resolver:
             if projects:
                 tie(node, projects, f"popular-science work {self.label(work)}")
 
-    def _name_and_institution(self, grouping: Clusters) -> None:
+    def _name_and_institution(self, grouping: Clusters) -> list[tuple[int, int]]:
+        """Same full name at the same institution; returns the pairs given evidence."""
+        added: list[tuple[int, int]] = []
         buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
         for node, record in enumerate(self.records):
             if not record.orgs:
@@ -390,6 +420,8 @@ class _Resolver:
                 score = combine([Evidence("", score, ""), Evidence("", SCORES["same-department"], "")])
                 text += f"; both work in department {', '.join(sorted(shared))}"
             self.evidence.add(node, anchor, "name", score, text)
+            added.append((node, anchor))
+        return added
 
     def _departments(self, node: int) -> set[str]:
         """Science departments of a node: the registry's, and those of the grants its work is tied to."""
@@ -428,32 +460,38 @@ class _Resolver:
         members: dict[int, list[int]] = defaultdict(list)
         for node in range(len(self.records)):
             members[find(node)].append(node)
-        context: dict[int, set] = defaultdict(set)     # cluster root -> co-author roots and ('grant', project)
+        # cluster root -> co-author roots (ints) and acknowledged projects (IRI strings)
+        context: dict[int, set] = defaultdict(set)
+        output_projects = self.data.output_projects
         for output, nodes in self._outputs().items():
             if len(nodes) > 30:
                 continue   # consortium papers say nothing about who works with whom
             roots = {find(n) for n in nodes}
-            grants = {("grant", p) for p in self.data.output_projects.get(output, ())}
+            grants = output_projects.get(output, ())
             for root in roots:
                 found = context[root]
                 found.update(roots)
                 found.update(grants)
-        homeless = [root for root in context if not clusters.anchor_values(root)]
         keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in context}
-        index: dict[tuple[str, object], list[int]] = defaultdict(list)
-        for root in homeless:
+        index: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for root, found in context.items():
+            if clusters.anchor_values(root):
+                continue   # registered: it probes, it is not looked for
             for key in keys[root]:
-                for item in context[root]:
+                by_item = index[key]
+                for item in found:
                     if item != root:
-                        index[(key, item)].append(root)
-        probe_keys = {key for key, _ in index}
+                        by_item[item].append(root)
         shared: dict[tuple[int, int], set] = defaultdict(set)
         for root, found in context.items():
-            for key in keys[root] & probe_keys:
-                for item in found:
+            for key in keys[root]:
+                by_item = index.get(key)
+                if by_item is None:
+                    continue
+                for item in by_item.keys() & found:      # set intersection, in C
                     if item == root:
                         continue
-                    for other in index.get((key, item), ()):
+                    for other in by_item[item]:
                         if other != root:
                             shared[(root, other) if root < other else (other, root)].add(item)
         added: list[tuple[int, int]] = []
@@ -471,8 +509,8 @@ class _Resolver:
             level = self.level(a, b)
             if level < INITIALS or (clusters.check and clusters.check(ra, rb)):
                 continue
-            people = [x for x in found if not isinstance(x, tuple)]
-            grants = [x[1] for x in found if isinstance(x, tuple)]
+            people = [x for x in found if type(x) is int]
+            grants = [x for x in found if type(x) is str]
             pieces = []
             if people:
                 pieces.append(Evidence("", SCORES["coauthors"][min(len(people), 3)][level], ""))
@@ -519,7 +557,7 @@ class _Resolver:
     def cluster(self) -> PersonLinks:
         """Cluster on the evidence; then, round by round, add co-author evidence and merge on it."""
         soft = {n: r.iri for n, r in enumerate(self.records) if r.kind == "openalex"}
-        clusters = _NameClusters(self._anchors(), self.names, soft)
+        clusters = _NameClusters(self._anchors(), self.names, soft, node_names=self.node_names)
         for a, b, text in self.data.splits:
             clusters.forbid(a, b)
         for a, b, text in self.data.merges:
