@@ -35,8 +35,9 @@ MIN_PREFIX_CHARS = 3
 MAX_YEAR_SPAN = 60
 MAX_FILTER_VALUES = 50
 
-# Field weights: a match in a name or identifier counts most, then titles, keywords, text.
-TEXT_FIELD = "text"  # titles, keywords and other text, weighted by repetition (search.engine)
+# A match in a name or an identifier counts most; within the text, titles count three times
+# and keywords twice, by repetition (search.engine.weighted_text).
+TEXT_FIELD = "text"
 NAME_FIELDS = {"name": 5.0, "people_names": 1.5}
 IDENT_FIELD = "ident"
 FACET_FIELDS = ("kind", "department", "application_code", "project_type", "output_kind", "work_kind", "tier",
