@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import networkx as nx
+import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg.store import KnowledgeGraph, prefix_block
@@ -49,6 +50,23 @@ class Reach:
     person: str | None = None     # the one of them on the shortest path
     popularizer: str | None = None
     path: tuple[str, ...] = ()    # person … popularizer
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How close a project's team is to popularization experience."""
+
+    kind: str                     # "pi", "team" (a member or co-author), "hops", or "none"
+    hops: int | None              # 0 for pi/team; collaboration hops for "hops"
+    path: tuple[str, ...]         # person (… the popularizer) the reason names
+    works: int = 0                # approved works the popularizer created
+
+    def to_json(self) -> list:
+        return [self.kind, self.hops, list(self.path), self.works]
+
+    @classmethod
+    def from_json(cls, value: list) -> "Capacity":
+        return cls(value[0], value[1], tuple(value[2]), value[3])
 
 
 @dataclass
@@ -124,15 +142,38 @@ class CollaborationNetwork:
             others.update(self.teams.get(output, ()))
         return pis, others - pis
 
+    def capacity(self, project: str, max_hops: int = 2) -> Capacity:
+        """Who could popularize a project's results: its PI, a member or co-author, or someone within
+        `max_hops` collaboration hops of the team who created approved popular-science works."""
+        pis, others = self.project_team(project)
+        for kind, people in (("pi", pis), ("team", others)):
+            found = sorted(p for p in people if p in self.popularizers)
+            if found:
+                return Capacity(kind, 0, (found[0],), self.popularizers[found[0]])
+        reach = self.nearest_popularizer(sorted(pis | others), cutoff=max_hops)
+        if reach.distance is None:
+            return Capacity("none", None, ())
+        return Capacity("hops", reach.distance, reach.path, self.popularizers.get(reach.popularizer or "", 0))
+
 
 def _scan(kg: KnowledgeGraph, pattern: str):
-    for s, o in kg.query(prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}"):
-        yield str(s), o
+    """(subject IRI, object IRI) rows of one pattern, as text. On the embedded store the rows come
+    straight from Oxigraph: building millions of rdflib terms would double the time at scale."""
+    query = prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}"
+    store = getattr(kg.backend, "ox", None)
+    if store is not None:
+        for row in store.query(query, use_default_graph_as_union=True):
+            if isinstance(row[1], ox.NamedNode):
+                yield row[0].value, row[1].value
+        return
+    for s, o in kg.query(query):
+        if isinstance(o, URIRef):
+            yield str(s), str(o)
 
 
 def build_network(kg: KnowledgeGraph) -> CollaborationNetwork:
     """The collaboration network of the whole view, from a few big single-pattern SELECTs."""
-    canonical = {s: str(o) for s, o in _scan(kg, SCANS["same"]) if isinstance(o, URIRef)}
+    canonical = dict(_scan(kg, SCANS["same"]))
 
     def who(x) -> str:
         return canonical.get(str(x), str(x))
@@ -148,10 +189,10 @@ def build_network(kg: KnowledgeGraph) -> CollaborationNetwork:
     for slot, person in _scan(kg, SCANS["author"]):
         slots[slot].add(who(person))
     for output, slot in _scan(kg, SCANS["authorship"]):
-        members[output].update(slots.get(str(slot), ()))
+        members[output].update(slots.get(slot, ()))
     outputs: dict[str, list[str]] = defaultdict(list)
     for output, project in _scan(kg, SCANS["result"]):
-        outputs[str(project)].append(output)
+        outputs[project].append(output)
     works: dict[str, set[str]] = defaultdict(set)
     for work, creator in kg.query(POPULARIZERS):
         works[who(creator)].add(str(work))

@@ -35,7 +35,7 @@ from kg import concepts
 from kg import vocab as V
 from kg.errors import ScipopError
 from kg.nquads import term_nt
-from kg.reports import pick_text
+from kg.reports import lookup, pick_text
 from kg.store import KnowledgeGraph, prefix_block
 
 FACTORS = ("significance", "gap", "tier", "timeliness", "capacity")
@@ -141,47 +141,10 @@ class Recommendation:
 
 
 # ---------------------------------------------------------------------------- queries
-# Each query binds its subjects with VALUES and reads few properties, so the engine makes a few
-# index lookups per candidate; who works with whom comes from the collaboration network.
+# Facts of the candidates are read one property at a time with VALUES-bound queries (kg.reports.lookup):
+# a few index lookups per candidate, whatever the size of the graph.
 TOP_OUTPUTS = """
 SELECT ?o ?c WHERE { ?o sp:citationCount ?c } ORDER BY DESC(?c) ?o LIMIT %d"""
-
-OUTPUT_STATE = """
-SELECT ?o ?popularized ?venue WHERE {
-  VALUES ?o { %s }
-  ?o sp:isPopularized ?popularized .
-  OPTIONAL { ?o sp:venue ?venue }
-}"""
-
-OUTPUT_LABELS = """
-SELECT ?o ?title ?doi WHERE { VALUES ?o { %s } OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o bibo:doi ?doi } }"""
-
-OUTPUT_CITATIONS = """
-SELECT ?o ?c WHERE { VALUES ?o { %s } ?o sp:citationCount ?c }"""
-
-PROJECT_FACTS = """
-SELECT ?p ?status ?id ?dept ?year ?tier ?n WHERE {
-  VALUES ?p { %s }
-  ?p sp:popularizationStatus ?status .
-  OPTIONAL { ?p sp:approvalNumber ?id }
-  OPTIONAL { ?p sp:department ?dept }
-  OPTIONAL { ?p sp:approvalYear ?year }
-  OPTIONAL { ?p sp:obligationTier ?tier }
-  OPTIONAL { ?p sp:outputCount ?n }
-}"""
-
-PROJECT_TITLES = """
-SELECT ?p ?title WHERE { VALUES ?p { %s } ?p dcterms:title ?title }"""
-
-PROJECT_KEYWORDS = """
-SELECT ?p ?keyword WHERE { VALUES ?p { %s } ?p schema:keywords ?keyword }"""
-
-AWARDS = """
-SELECT ?x (COUNT(DISTINCT ?award) AS ?n) WHERE { VALUES ?x { %s } ?x schema:award ?award } GROUP BY ?x"""
-
-NAMES = """
-SELECT ?x ?name WHERE { VALUES ?x { %s } ?x schema:name ?name }"""
-
 
 def _values(iris) -> str:
     return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
@@ -211,23 +174,23 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
     """The `top` projects to recommend for the special popularization fund, each with its factors and reasons.
 
     Candidates are the projects behind the `pool` most-cited research outputs (more when filters leave
-    fewer than `top`) plus every project a department flagged as a representative achievement.
-    `network` (a kg.network.CollaborationNetwork of the same view) is built when not given; a caller that
-    recommends often (the web) should build it once and pass it.
+    fewer than `top`) plus every project a department flagged as a representative achievement. The
+    pool and each project's popularization capacity come from tables kg.rollup materializes after each
+    ingest; pass `network` (a kg.network.CollaborationNetwork of the same view) to compute capacity
+    from it instead.
     """
     from kg import curation as C
-    from kg.network import build_network
 
     if top < 1:
         raise InvalidRecommendation("--top must be at least 1.", "Ask for --top 20, for example.")
     weights = dict(weights or DEFAULT_WEIGHTS)
     dept = _department(department)
     curated = C.curation_by_project(kg)
-    network = network if network is not None else build_network(kg)
-    candidates, threshold = _pool(kg, network, top, dept, year, pool, curated, include_decided)
+    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided)
+    capacity = _capacities(kg, network, [c.iri for c in candidates])
     venues = _venue_scores(kg)
-    awards = {str(row["x"]): int(row["n"]) for row in _batched(
-        kg, AWARDS, [c.iri for c in candidates] + [c.result["iri"] for c in candidates if c.result])}
+    awards = {x: len(set(map(str, found))) for x, found in lookup(
+        kg, [c.iri for c in candidates] + [c.result["iri"] for c in candidates if c.result], V.award).items()}
     theme_tokens = tokens(theme) if theme else set()
     if theme_tokens:
         _texts(kg, candidates)
@@ -235,7 +198,7 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
     best_fit = max(fits.values(), default=0.0)
     for c in candidates:
         c.awards = awards.get(c.iri, 0) + awards.get(c.result.get("iri", ""), 0)
-        _score(c, weights, venues, network, theme_tokens, fits.get(c.iri, 0.0), best_fit)
+        _score(c, weights, venues, capacity.get(c.iri), theme_tokens, fits.get(c.iri, 0.0), best_fit)
     chosen = diversify(sorted(candidates, key=lambda c: (-c.score, c.iri)), top)
     _labels(kg, chosen, lang)
     _name_people(kg, chosen)
@@ -272,21 +235,36 @@ def diversify(ranked: list[Candidate], top: int) -> list[Candidate]:
     return chosen
 
 
-def _pool(kg: KnowledgeGraph, network, top: int, dept: URIRef | None, year: int | None, size: int,
+def _top_outputs(kg: KnowledgeGraph, size: int) -> tuple[list[tuple[str, int, list[str]]], bool]:
+    """The `size` most-cited outputs with their projects, and whether that is every cited output."""
+    from kg import rollup
+
+    table = rollup.table(kg, "top-outputs")
+    rows = [(o, c, projects) for o, c, projects in table["outputs"][:size]]
+    if len(rows) == size or table["complete"]:
+        return rows, table["complete"] and len(table["outputs"]) <= size
+    # Beyond what was materialized: ask the store (slow on a large graph, but only for narrow filters).
+    found = [(str(o), int(c)) for o, c in kg.query(prefix_block() + TOP_OUTPUTS % size)]
+    projects = lookup(kg, [o for o, _ in found], V.resultOf)
+    return [(o, c, sorted(str(p) for p in projects.get(o, []))) for o, c in found], len(found) < size
+
+
+def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, size: int,
           curated: dict, include_decided: bool) -> tuple[list[Candidate], int | None]:
     """Candidate projects with their facts and representative result; also the citation count below which
     outputs were not looked at (None when every output was)."""
-    project_of = {o: p for p, outputs in network.outputs.items() for o in outputs}
     flagged = {p for p, c in curated.items() if c.representative}
     while True:
-        rows = [(str(o), int(c)) for o, c in kg.query(prefix_block() + TOP_OUTPUTS % size)]
-        threshold = rows[-1][1] if len(rows) == size else None
+        rows, everything = _top_outputs(kg, size)
+        threshold = None if everything or not rows else rows[-1][1]
         pooled: dict[str, list[tuple[str, int]]] = {}
-        for output, citations in rows:
-            if output in project_of:
-                pooled.setdefault(project_of[output], []).append((output, citations))
-        for p in flagged - set(pooled):  # a flagged project: its own outputs, wherever they rank
-            pooled[p] = list(_citations(kg, network.outputs.get(p, ())).items())
+        for output, citations, projects in rows:
+            for project in projects:
+                pooled.setdefault(project, []).append((output, citations))
+        missing = flagged - set(pooled)  # flagged projects: their own outputs, wherever they rank
+        outputs_of = _outputs_of(kg, missing)
+        for project in missing:
+            pooled[project] = list(_citations(kg, outputs_of.get(project, [])).items())
         candidates = _projects(kg, pooled, curated)
         keep = [c for c in candidates if (dept is None or c.department == concepts.notation(dept))
                 and (year is None or c.year == int(year))
@@ -296,32 +274,43 @@ def _pool(kg: KnowledgeGraph, network, top: int, dept: URIRef | None, year: int 
         size *= 4
 
 
-def _citations(kg: KnowledgeGraph, outputs) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for row in _batched(kg, OUTPUT_CITATIONS, outputs):
-        found[str(row["o"])] = max(found.get(str(row["o"]), 0), int(row["c"]))
+OUTPUTS_OF = """
+SELECT ?p ?o WHERE { VALUES ?p { %s } ?o sp:resultOf ?p }"""
+
+
+def _outputs_of(kg: KnowledgeGraph, projects) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in _batched(kg, OUTPUTS_OF, projects):
+        found.setdefault(str(row["p"]), []).append(str(row["o"]))
     return found
+
+
+def _citations(kg: KnowledgeGraph, outputs) -> dict[str, int]:
+    return {o: max(int(c) for c in found) for o, found in lookup(kg, outputs, V.citationCount).items()}
 
 
 def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], curated: dict) -> list[Candidate]:
     """Facts of the pooled projects and each one's representative result (its most-cited unpopularized output)."""
-    state: dict[str, _Result] = {}
-    for row in _batched(kg, OUTPUT_STATE, [o for found in pooled.values() for o, _ in found]):
-        r = state.setdefault(str(row["o"]), _Result(iri=str(row["o"]), citations=0))
-        r.popularized |= bool(row["popularized"].toPython())
-        r.venue = r.venue or (str(row["venue"]) if "venue" in row else "")
-    found: dict[str, Candidate] = {}
-    for row in _batched(kg, PROJECT_FACTS, pooled):
-        p = str(row["p"])
-        c = found.setdefault(p, Candidate(iri=p, status=row["status"]))
-        c.id = c.id or (str(row["id"]) if "id" in row else "")
-        c.department = concepts.notation(row["dept"]) if "dept" in row else c.department
-        c.year = int(row["year"]) if "year" in row else c.year
-        c.tier = row["tier"] if "tier" in row else c.tier
-        c.outputs = int(row["n"]) if "n" in row else c.outputs
-    for p, c in found.items():
-        results = sorted((_Result(iri=o, citations=n, popularized=state[o].popularized, venue=state[o].venue)
-                          for o, n in dict(pooled[p]).items() if o in state), key=lambda r: (-r.citations, r.iri))
+    outputs = [o for found in pooled.values() for o, _ in found]
+    popularized = lookup(kg, outputs, V.isPopularized)
+    venue = lookup(kg, outputs, V.venue)
+    facts = {key: lookup(kg, pooled, prop) for key, prop in (
+        ("status", V.popularizationStatus), ("id", V.approvalNumber), ("dept", V.department),
+        ("year", V.approvalYear), ("tier", V.obligationTier), ("n", V.outputCount))}
+    found: list[Candidate] = []
+    for p in pooled:
+        if p not in facts["status"]:
+            continue  # not a project of this view
+        first = {key: sorted(values.get(p, []), key=str)[:1] for key, values in facts.items()}
+        c = Candidate(iri=p, status=first["status"][0])
+        c.id = str(first["id"][0]) if first["id"] else ""
+        c.department = concepts.notation(first["dept"][0]) if first["dept"] else ""
+        c.year = int(first["year"][0]) if first["year"] else None
+        c.tier = first["tier"][0] if first["tier"] else None
+        c.outputs = int(first["n"][0]) if first["n"] else 0
+        results = sorted((_Result(iri=o, citations=n, popularized=any(v.toPython() for v in popularized.get(o, [])),
+                                  venue=min((str(v) for v in venue.get(o, [])), default=""))
+                          for o, n in dict(pooled[p]).items()), key=lambda r: (-r.citations, r.iri))
         best = next((r for r in results if not r.popularized), results[0] if results else None)
         if best is not None:
             c.result = {"iri": best.iri, "title": "", "doi": "", "citations": best.citations, "venue": best.venue,
@@ -330,40 +319,41 @@ def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], cura
         if cur is not None:
             c.representative = [d.describe() for d in cur.representative]
             c.selection = cur.selection.describe() if cur.selection else ""
-    return list(found.values())
+        found.append(c)
+    return found
+
+
+def _capacities(kg: KnowledgeGraph, network, projects: list[str]) -> dict[str, Any]:
+    """Project -> kg.network.Capacity, from the given network or from the materialized table."""
+    from kg import rollup
+    from kg.network import Capacity
+
+    if network is not None:
+        return {p: network.capacity(p) for p in projects}
+    table = rollup.table(kg, "capacity")["projects"]
+    return {p: Capacity.from_json(table[p]) for p in projects if p in table}
 
 
 def _texts(kg: KnowledgeGraph, candidates: list[Candidate]) -> None:
     """Tokens of each candidate's titles, keywords and representative result's title, for the theme fit."""
-    texts: dict[str, list[str]] = {}
-    for template in (PROJECT_TITLES, PROJECT_KEYWORDS):
-        for row in _batched(kg, template, [c.iri for c in candidates]):
-            texts.setdefault(str(row["p"]), []).append(str(row.get("title", row.get("keyword", ""))))
-    result_of = {c.result["iri"]: c.iri for c in candidates if c.result}
-    for row in _batched(kg, OUTPUT_LABELS, list(result_of)):
-        if "title" in row:
-            texts.setdefault(result_of[str(row["o"])], []).append(str(row["title"]))
+    projects = [c.iri for c in candidates]
+    titles, keywords = lookup(kg, projects, V.title), lookup(kg, projects, V.keyword)
+    result_titles = lookup(kg, [c.result["iri"] for c in candidates if c.result], V.title)
     for c in candidates:
-        c.text = tokens(" ".join(texts.get(c.iri, [])))
+        words = titles.get(c.iri, []) + keywords.get(c.iri, []) + result_titles.get(c.result.get("iri", ""), [])
+        c.text = tokens(" ".join(str(w) for w in words))
 
 
 def _labels(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None:
     """Titles of the chosen projects and their results (DOI too), in `lang` when there is one."""
-    titles: dict[str, list] = {}
-    for row in _batched(kg, PROJECT_TITLES, [c.iri for c in chosen]):
-        titles.setdefault(str(row["p"]), []).append(row["title"])
-    results: dict[str, dict[str, list]] = {}
-    for row in _batched(kg, OUTPUT_LABELS, [c.result["iri"] for c in chosen if c.result]):
-        r = results.setdefault(str(row["o"]), {"title": [], "doi": []})
-        for key in ("title", "doi"):
-            if key in row:
-                r[key].append(row[key])
+    results = [c.result["iri"] for c in chosen if c.result]
+    titles, result_titles, dois = (lookup(kg, [c.iri for c in chosen], V.title), lookup(kg, results, V.title),
+                                   lookup(kg, results, V.doi))
     for c in chosen:
         c.label = pick_text(titles.get(c.iri, []), lang)
         if c.result:
-            found = results.get(c.result["iri"], {})
-            c.result["title"] = pick_text(found.get("title", []), lang)
-            c.result["doi"] = min((str(d) for d in found.get("doi", [])), default="")
+            c.result["title"] = pick_text(result_titles.get(c.result["iri"], []), lang)
+            c.result["doi"] = min((str(d) for d in dois.get(c.result["iri"], [])), default="")
 
 
 def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
@@ -377,7 +367,7 @@ def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
     return {name: i / (len(ranked) - 1) for i, (_, name) in enumerate(ranked)}
 
 
-def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], network, theme: set[str],
+def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], capacity, theme: set[str],
            fit: float, best_fit: float) -> None:
     c.factors, c.reasons = {}, []
     _significance(c, venues)
@@ -386,7 +376,7 @@ def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], ne
     c.factors["tier"] = tier
     c.reasons.append(f"tier: {concepts.notation(c.tier) if c.tier else 'other'} ({tier:g})")
     _timeliness(c, theme, fit, best_fit)
-    _capacity(c, *network.project_team(c.iri), network)
+    _capacity(c, capacity)
     c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
 
 
@@ -434,30 +424,25 @@ def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float) -> N
                      f"(similarity {fit:.2f}, best candidate {best_fit:.2f})")
 
 
-def _capacity(c: Candidate, pis: set[str], others: set[str], network) -> None:
-    pops = network.popularizers
-    pi = sorted(p for p in pis if p in pops)
-    if pi:
+def _capacity(c: Candidate, found) -> None:
+    """Capacity from a kg.network.Capacity (None: no popularizer within reach)."""
+    if found is not None and found.kind == "pi":
         c.factors["capacity"] = 1.0
-        c.capacity_people = [pi[0]]
-        c.reasons.append(f"capacity: the PI {{{pi[0]}}} created {_works(pops[pi[0]])}")
-        return
-    near = sorted(p for p in others if p in pops)
-    if near:
+        c.capacity_people = list(found.path)
+        c.reasons.append(f"capacity: the PI {{{found.path[0]}}} created {_works(found.works)}")
+    elif found is not None and found.kind == "team":
         c.factors["capacity"] = 0.75
-        c.capacity_people = [near[0]]
-        c.reasons.append(f"capacity: team member or co-author {{{near[0]}}} created {_works(pops[near[0]])}")
-        return
-    reach = network.nearest_popularizer(sorted(pis | others), cutoff=max(CAPACITY_BY_HOPS))
-    if reach.distance in CAPACITY_BY_HOPS:
-        c.factors["capacity"] = CAPACITY_BY_HOPS[reach.distance]
-        c.capacity_people = list(reach.path)
-        c.reasons.append(f"capacity: {reach.distance} collaboration hop{'s' if reach.distance != 1 else ''} from "
-                         "experienced popularizer " + " → ".join("{" + p + "}" for p in reach.path))
-        return
-    c.factors["capacity"] = 0.0
-    c.capacity_people = []
-    c.reasons.append(f"capacity: no experienced popularizer within {max(CAPACITY_BY_HOPS)} collaboration hops")
+        c.capacity_people = list(found.path)
+        c.reasons.append(f"capacity: team member or co-author {{{found.path[0]}}} created {_works(found.works)}")
+    elif found is not None and found.hops in CAPACITY_BY_HOPS:
+        c.factors["capacity"] = CAPACITY_BY_HOPS[found.hops]
+        c.capacity_people = list(found.path)
+        c.reasons.append(f"capacity: {found.hops} collaboration hop{'s' if found.hops != 1 else ''} from "
+                         "experienced popularizer " + " → ".join("{" + p + "}" for p in found.path))
+    else:
+        c.factors["capacity"] = 0.0
+        c.capacity_people = []
+        c.reasons.append(f"capacity: no experienced popularizer within {max(CAPACITY_BY_HOPS)} collaboration hops")
 
 
 def _works(n: int) -> str:
@@ -466,10 +451,7 @@ def _works(n: int) -> str:
 
 def _name_people(kg: KnowledgeGraph, chosen: list[Candidate]) -> None:
     """Replace {person IRI} placeholders in the chosen candidates' reasons with the person's name."""
-    iris = {p for c in chosen for p in c.capacity_people}
-    names: dict[str, list] = {}
-    for row in _batched(kg, NAMES, iris):
-        names.setdefault(str(row["x"]), []).append(row["name"])
+    names = lookup(kg, {p for c in chosen for p in c.capacity_people}, V.name)
     for c in chosen:
         for i, reason in enumerate(c.reasons):
             for p in c.capacity_people:

@@ -289,6 +289,7 @@ def institution_labels(kg: KnowledgeGraph) -> dict[str, str]:
 
 
 def build_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], pop: PopularizationFacts) -> dict[str, dict]:
+    """The report tables: gaps, compliance and indicators by every grouping, and institution labels."""
     tables: dict[str, dict] = {}
     for dim in GAP_DIMENSIONS:
         tables[table_name("gaps", dim)] = gap_table(facts, dim)
@@ -297,22 +298,54 @@ def build_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], pop: Pop
     for dim in INDICATOR_DIMENSIONS:
         tables[table_name("indicators", dim)] = indicator_table(facts, pop, dim)
     tables["institution-labels"] = {"labels": institution_labels(kg)}
-    tables["venues"] = {"venues": venue_table(kg)}
     return tables
 
 
 MIN_VENUE_OUTPUTS = 5  # a venue's mean citations says little below this many outputs
+TOP_OUTPUTS_KEPT = 20_000  # the most-cited outputs kept for kg.recommend's candidate pool
+RECOMMEND_TABLES = ("venues", "top-outputs", "capacity")
 
 
-def venue_table(kg: KnowledgeGraph) -> dict[str, list]:
-    """Venue name -> [outputs, mean citations]: the venue impact kg.recommend weighs."""
-    citations = {s: int(o) for s, o in _scan(kg, "?s sp:citationCount ?o")}
+def _text_scan(kg: KnowledgeGraph, pattern: str):
+    """(subject IRI, object as text) rows of one pattern; straight from Oxigraph on the embedded store."""
+    query = prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}"
+    store = getattr(kg.backend, "ox", None)
+    if store is not None:
+        for row in store.query(query, use_default_graph_as_union=True):
+            yield row[0].value, row[1].value
+        return
+    for s, o in kg.query(query):
+        yield str(s), str(o)
+
+
+def recommend_tables(kg: KnowledgeGraph) -> dict[str, dict]:
+    """What kg.recommend needs at any scale: venue impact, the most-cited outputs with their projects,
+    and every project's popularization capacity from the collaboration network (kg.network)."""
+    from kg.network import build_network
+
+    network = build_network(kg)
+    citations: dict[str, int] = {}
+    for s, o in _text_scan(kg, "?s sp:citationCount ?o"):
+        citations[s] = max(citations.get(s, 0), int(o))
     totals: dict[str, list] = {}
-    for s, o in _scan(kg, "?s sp:venue ?o"):
-        entry = totals.setdefault(str(o), [0, 0])
+    for s, o in _text_scan(kg, "?s sp:venue ?o"):
+        entry = totals.setdefault(o, [0, 0])
         entry[0] += 1
         entry[1] += citations.get(s, 0)
-    return {venue: [n, round(total / n, 2)] for venue, (n, total) in totals.items()}
+    projects_of: dict[str, list[str]] = defaultdict(list)
+    for project, outputs in network.outputs.items():
+        for output in outputs:
+            projects_of[output].append(project)
+    ranked = sorted(((-c, o) for o, c in citations.items() if o in projects_of))[:TOP_OUTPUTS_KEPT]
+    capacity = {}
+    for project in network.outputs.keys() | network.pis.keys():
+        found = network.capacity(project)
+        if found.kind != "none":
+            capacity[project] = found.to_json()
+    return {"venues": {"venues": {v: [n, round(t / n, 2)] for v, (n, t) in totals.items()}},
+            "top-outputs": {"outputs": [[o, -c, sorted(projects_of[o])] for c, o in ranked],
+                            "complete": len(ranked) < TOP_OUTPUTS_KEPT},
+            "capacity": {"projects": capacity}}
 
 
 def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dict,
@@ -320,6 +353,7 @@ def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: 
     """The derived triples holding every aggregate table (called by kg.derive.compute)."""
     facts = load_facts(kg, status, outputs, popularized)
     tables = build_tables(kg, facts, popularization_facts(kg, works_by_project))
+    tables.update(recommend_tables(kg))
     triples: list[tuple] = []
     for name, data in sorted(tables.items()):
         node = kg.minter.derived_table(name)
@@ -339,6 +373,8 @@ def table(kg: KnowledgeGraph, name: str) -> dict:
     found = read_table(kg, name)
     if found is not None:
         return found
+    if name in RECOMMEND_TABLES:
+        return recommend_tables(kg)[name]
     facts = facts_from_derived(kg)
     pop = popularization_facts(kg, works_from_graph(kg)) if name.startswith("indicators") else \
         PopularizationFacts({}, {}, {}, {})
