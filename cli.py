@@ -421,11 +421,8 @@ def recommend(context: Context, top: int, theme: str | None, department: str | N
     from kg import recommend as rec
 
     with context.open_graph(read_only=True) as kg:
-        with tqdm(total=1, desc="scoring candidates", disable=context.quiet, file=sys.stderr, leave=False) as bar:
-            found = rec.recommend(kg, top=top, theme=theme, department=department, year=year,
-                                  weights=rec.parse_weights(weights), include_decided=include_decided, pool=pool,
-                                  lang=lang)
-            bar.update(1)
+        found = rec.recommend(kg, top=top, theme=theme, department=department, year=year,
+                              weights=rec.parse_weights(weights), include_decided=include_decided, pool=pool, lang=lang)
     if fmt == "json":
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=1))
         return
