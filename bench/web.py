@@ -174,10 +174,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="server threads when the script starts it")
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--no-search", action="store_true",
+                        help="leave searches out of the mix (a data dir without a search index)")
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
     targets = sample_targets(settings, args.seed)
+    if args.no_search:
+        targets = {kind: paths for kind, paths in targets.items() if not kind.startswith("search:")}
     rng = random.Random(args.seed)
     plan: list[tuple[str, str]] = []
     for _ in range(5000):
@@ -214,10 +218,13 @@ def main() -> None:
 
     everything = [v for values in recorder.latencies.values() for v in values]
     total_errors = sum(recorder.errors.values())
-    print(f"data dir {args.data_dir}  server {url}  clients {args.clients}  {elapsed:.1f} s")
+    print(f"data dir {args.data_dir}  server {url}  clients {args.clients}  {elapsed:.1f} s"
+          + ("  (searches left out: --no-search)" if args.no_search else ""))
     print(f"{'kind':<18}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind, _ in MIX:
         values = recorder.latencies.get(kind, [])
+        if not values:
+            continue
         print(f"{kind:<18}{len(values):>9}{percentile(values, 50) * 1000:>9.1f}{percentile(values, 95) * 1000:>9.1f}"
               f"{percentile(values, 99) * 1000:>9.1f}{recorder.errors.get(kind, 0):>8}")
     print(f"{'all':<18}{len(everything):>9}{percentile(everything, 50) * 1000:>9.1f}"
