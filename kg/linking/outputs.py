@@ -9,6 +9,7 @@ outputs); short or generic titles ("Editorial", "前言") never join anything.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,10 +26,12 @@ GENERIC_TITLES = frozenset({
 })
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def title_key(title: str) -> str:
     """Case-, width-, space- and punctuation-insensitive title key."""
-    text = unicodedata.normalize("NFKC", title or "").casefold()
-    return "".join(c for c in text if c.isalnum())
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", title or "").casefold())
 
 
 def _weight(key: str) -> int:

@@ -143,9 +143,9 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
             kind = prefixes.person_kind(iri)
             record = PersonRecord(iri, kind)
             if kind == "orcid":
-                record.ids["ORCID"] = unquote(iri[len(prefixes.orcid):])
+                record.ids["ORCID"] = _unslug(iri[len(prefixes.orcid):])
             elif kind == "nsfc":
-                record.ids["NSFC person id"] = unquote(iri[len(prefixes.nsfc):])
+                record.ids["NSFC person id"] = _unslug(iri[len(prefixes.nsfc):])
             records.append(record)
         return found
 
@@ -229,6 +229,10 @@ def _read_authorships(reader: GraphReader, minter: Minter) -> list[tuple[str, st
         rank = authorship[cut:]
         found.append((authorship, output, person, int(rank) if rank.isdigit() else None))
     return found
+
+
+def _unslug(text: str) -> str:
+    return unquote(text) if "%" in text else text
 
 
 def _org_name(record: OrgRecord) -> str:
