@@ -240,11 +240,17 @@ SELECT ?s ?t ?method ?conf ?ev WHERE {
 
 
 def _titled(kg: KnowledgeGraph, pattern: str, var: str, lang: str, extra: str = "", order: str = "",
-            columns: tuple[str, ...] = ()) -> "OrderedDict":
-    """Rows of a list: the IRI in `var` with its titles (zh/en), the variables of `extra` and `columns`."""
+            columns: tuple[str, ...] = (), outer: str = "") -> "OrderedDict":
+    """Rows of a list: the IRI in `var` with its titles (zh/en), the variables of `extra` and `columns`;
+    `outer` holds optional patterns looked up only for the rows kept."""
     selected = " ".join("?" + n for n in dict.fromkeys(list(columns) + _extra_vars(extra, var)))
-    rows = fast_rows.select(kg, _q("SELECT DISTINCT ?%s ?label %s WHERE { %s OPTIONAL { ?%s dcterms:title|schema:name ?label } } %s LIMIT %d"
-                        % (var, selected, pattern + " " + extra, var, order, LIST_LIMIT * 3)))
+    outer_vars = " ".join("?" + n for n in _extra_vars(outer, var))
+    # The list is cut first (inner query), then titled: an institution with thousands of
+    # projects must not look up thousands of titles to show the newest few.
+    rows = fast_rows.select(kg, _q(
+        "SELECT ?%s ?label %s %s WHERE { { SELECT DISTINCT ?%s %s WHERE { %s } %s LIMIT %d } "
+        "OPTIONAL { ?%s dcterms:title|schema:name ?label } %s } %s"
+        % (var, selected, outer_vars, var, selected, pattern + " " + extra, order, LIST_LIMIT, var, outer, order)))
     grouped: OrderedDict[str, dict] = OrderedDict()
     for r in rows:
         key = str(r[var])
@@ -368,16 +374,19 @@ SELECT ?other (COUNT(DISTINCT ?thing) AS ?n) WHERE {{
 
 def org_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
     me = _node(iri)
-    projects = _titled(kg, f"?p sp:hostedBy {me} .", "p", lang,
-                       "OPTIONAL { ?p sp:approvalYear ?year } OPTIONAL { ?p sp:popularizationStatus ?status } "
-                       "OPTIONAL { ?p sp:department ?dept }", "ORDER BY DESC(?year)")
+    projects = _titled(kg, f"?p sp:hostedBy {me} ; sp:approvalYear ?year .", "p", lang, "", "ORDER BY DESC(?year)",
+                       columns=("year",),
+                       outer="OPTIONAL { ?p sp:popularizationStatus ?status } OPTIONAL { ?p sp:department ?dept }")
     counts = fast_rows.select(kg, _q(f"""SELECT ?status (COUNT(DISTINCT ?p) AS ?n) WHERE {{
         ?p sp:hostedBy {me} . OPTIONAL {{ ?p sp:popularizationStatus ?status }} }} GROUP BY ?status"""))
     people = _titled(kg, f"?x schema:affiliation {me} .", "x", lang)
+    people_total = fast_rows.select(kg, _q(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x schema:affiliation {me} }}"))
     return {
         "projects": [_with_link(p, None, base) for p in projects.values()],
         "status_counts": {str(r.get("status", "")): int(r["n"]) for r in counts},
+        "projects_total": sum(int(r["n"]) for r in counts),
         "people": [_with_link(p, None, base) for p in people.values()],
+        "people_total": int(people_total[0]["n"]) if people_total else 0,
     }
 
 

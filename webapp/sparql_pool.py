@@ -24,6 +24,7 @@ from kg.sparql import QueryTimeout
 
 # A short answer for "every worker is busy": callers should retry, not pile up.
 BUSY_WAIT_SECONDS = 5.0
+STARTUP_SECONDS = 60.0  # imports in a fresh worker on a loaded machine
 CACHE_BYTES = 32 * 1024 * 1024
 CACHE_ENTRY_BYTES = 1024 * 1024
 
@@ -70,6 +71,9 @@ def _worker_main(conn: Connection) -> None:
     from kg.sparql import GraphResult, check_query, render_graph, render_results, run_query
     from kg.store import KnowledgeGraph
 
+    # Say so once the imports are done: a new worker's start-up must not count against
+    # the first query's time limit.
+    conn.send(("ready", None))
     graphs: dict[str, KnowledgeGraph] = {}
     while True:
         try:
@@ -118,6 +122,16 @@ class _Worker:
         self.process = context.Process(target=_worker_main, args=(child,), daemon=True, name="scipop-sparql")
         self.process.start()
         child.close()
+        self.ready = False
+
+    def await_ready(self) -> None:
+        """Wait for the child's start-up message (imports), outside any query's time limit."""
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_SECONDS):
+            raise WorkerFailed("A SPARQL worker did not start.", "Retry; report it if it happens again.")
+        status, _ = self.conn.recv()
+        self.ready = status == "ready"
 
     def kill(self) -> None:
         self.process.kill()
@@ -159,6 +173,7 @@ class SparqlPool:
         except queue.Empty:
             raise Busy("Every SPARQL worker is busy.", "Retry in a few seconds.") from None
         try:
+            worker.await_ready()
             worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
                 worker = self._replace(worker)
