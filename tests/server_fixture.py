@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web_fixtures import SEARCH_ENGINE, STAFF_HASH, STAFF_USER, published_demo  # noqa: F401
+from web_fixtures import SEARCH_ENGINE, STAFF_HASH, STAFF_USER, published_demo  # noqa: F401
 
 SCIPOP = Path(sys.executable).with_name("scipop")
 

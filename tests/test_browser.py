@@ -11,8 +11,8 @@ import pytest
 
 from kg.store import prefix_block
 from kg.views import open_view
-from tests.server_fixture import server  # noqa: F401
-from tests.web_fixtures import path_of, published_demo  # noqa: F401
+from server_fixture import server  # noqa: F401
+from web_fixtures import path_of, published_demo  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -12,8 +12,8 @@ from rdflib.namespace import RDF
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from kg import vocab as V
-from tests.server_fixture import server  # noqa: F401
-from tests.web_fixtures import published_demo  # noqa: F401
+from server_fixture import server  # noqa: F401
+from web_fixtures import published_demo  # noqa: F401
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("SCIPOP_TEST_STORE_URL")),
                                 reason="the server reads published views of the embedded store, not a remote one")

@@ -10,7 +10,7 @@ from rdflib.namespace import RDF, VOID
 from kg import vocab as V
 from kg.errors import ConfigError
 from kg.views import open_view
-from tests.web_fixtures import (STAFF_PASSWORD, STAFF_USER, app, client, make_app, path_of,  # noqa: F401
+from web_fixtures import (STAFF_PASSWORD, STAFF_USER, app, client, make_app, path_of,  # noqa: F401
                                 published_demo, staff_client)
 
 def parse_rdf(text: str, fmt: str) -> Graph:

@@ -10,7 +10,7 @@ import pytest
 
 from kg.store import prefix_block
 from kg.views import open_view
-from tests.web_fixtures import app, client, published_demo, staff_client  # noqa: F401
+from web_fixtures import app, client, published_demo, staff_client  # noqa: F401
 
 HTML = {"Accept": "text/html"}
 

@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from kg import vocab as V
-from tests.web_fixtures import app, client, make_app, published_demo, staff_client  # noqa: F401
+from web_fixtures import app, client, make_app, published_demo, staff_client  # noqa: F401
 
 PROJECTS = ("PREFIX sp: <https://w3id.org/scipop/ontology#> "
             "SELECT ?p ?n WHERE { ?p a sp:FundedProject ; sp:approvalNumber ?n } ORDER BY ?n LIMIT 5")
