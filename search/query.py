@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg import concepts
 from kg import vocab as V
@@ -467,7 +468,12 @@ def query_terms(text: str) -> list[str]:
                 found.append(word)
     extra: list[str] = []
     joined = fold(" ".join(found))
-    for zh, en in glossary.TERMS:
-        if fold(zh) in joined or fold(en) in joined:
+    for zh, en, zh_folded, en_folded in _folded_glossary():
+        if zh_folded in joined or en_folded in joined:
             extra += [zh, en]
     return found + extra
+
+
+@lru_cache(maxsize=1)
+def _folded_glossary() -> tuple[tuple[str, str, str, str], ...]:
+    return tuple((zh, en, fold(zh), fold(en)) for zh, en in glossary.TERMS)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from search.analysis import fold, has_cjk, segment_precise, stem, sub_words
 
 MAX_CHARS = 240
 
 
-def _patterns(terms: list[str]) -> list[re.Pattern]:
+@lru_cache(maxsize=256)
+def _patterns(terms: tuple[str, ...]) -> list[re.Pattern]:
+    """The patterns of a query's terms, made once per query (every hit's snippet uses them)."""
     patterns: list[re.Pattern] = []
     for term in terms:
         folded = fold(term).strip()
@@ -50,7 +53,7 @@ def make_snippet(text: str, terms: list[str], limit: int = MAX_CHARS) -> str:
     text = text or ""
     # Match on a case-folded copy of the same length, so positions carry over.
     folded = text.casefold() if len(text.casefold()) == len(text) else text
-    spans = _spans(folded, _patterns(terms))
+    spans = _spans(folded, _patterns(tuple(terms)))
     start = 0
     if spans and spans[0][0] > limit // 2:
         start = max(0, spans[0][0] - limit // 4)
