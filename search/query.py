@@ -45,6 +45,19 @@ FACET_FIELDS = ("kind", "department", "application_code", "project_type", "outpu
                 "institution", "region", "year", "popularized", "in_pool", "status", "job_title", "unpopularized")
 SHOWN_FACETS = ("kind", "department", "application_code", "project_type", "output_kind", "work_kind", "tier",
                 "institution", "region", "year", "popularized", "in_pool")
+# The facets that mean something for one kind of entity (each facet costs a pass over the hits).
+FACETS_BY_KIND = {
+    None: SHOWN_FACETS,
+    "project": ("department", "application_code", "project_type", "tier", "institution", "region", "year",
+                "popularized"),
+    "output": ("department", "application_code", "project_type", "output_kind", "tier", "institution", "region",
+               "year", "popularized"),
+    "work": ("department", "work_kind", "year"),
+    "researcher": ("department", "institution", "region", "popularized", "in_pool"),
+    "institution": ("region",),
+}
+UNPOPULARIZED_FACETS = ("kind", "department", "application_code", "project_type", "output_kind", "tier",
+                        "institution", "region", "year")
 FILTER_FIELDS = {key: key for key in FILTER_KEYS}
 FILTER_FIELDS.update({"application_code": "codes", "title": "job_title"})
 

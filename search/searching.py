@@ -25,8 +25,8 @@ from kg.errors import NotFound, QueryError
 from search.analysis import fold, query_name_key
 from search.engine import Reader, StoredHit
 from search.model import Hit, SearchQuery, SearchResults, TalentHit, TalentQuery
-from search.query import (AnyOf, Everything, SHOWN_FACETS, Term, check_paging, filter_nodes, parse_text,
-                          query_terms, topic_terms)
+from search.query import (FACETS_BY_KIND, SHOWN_FACETS, UNPOPULARIZED_FACETS, AnyOf, Everything, Term,
+                          check_paging, filter_nodes, parse_text, query_terms, topic_terms)
 from search.snippets import make_snippet
 
 TALENT_CANDIDATES = 100
@@ -63,7 +63,7 @@ class SearchIndex:
         node = parse_text(q.text)
         filters = self._filters(q.filters, q.kind)
         result = self._reader.search(node, filters, q.sort, (q.page - 1) * q.per_page, q.per_page,
-                                     facets=SHOWN_FACETS)
+                                     facets=FACETS_BY_KIND.get(q.kind, SHOWN_FACETS))
         terms = query_terms(q.text)
         return SearchResults(total=result.total, hits=[self._hit(h, terms) for h in result.hits],
                              facets=result.facets, took_ms=round((time.perf_counter() - started) * 1000, 2))
@@ -86,8 +86,9 @@ class SearchIndex:
         check_paging(narrowed.page, narrowed.per_page, narrowed.sort)
         node = parse_text(narrowed.text)
         nodes = self._filters(narrowed.filters, narrowed.kind) + [AnyOf("unpopularized", ("yes",))]
+        facets = FACETS_BY_KIND[narrowed.kind] if narrowed.kind else UNPOPULARIZED_FACETS
         result = self._reader.search(node, nodes, narrowed.sort, (narrowed.page - 1) * narrowed.per_page,
-                                     narrowed.per_page, facets=SHOWN_FACETS)
+                                     narrowed.per_page, facets=facets)
         terms = query_terms(narrowed.text)
         return SearchResults(total=result.total, hits=[self._hit(h, terms) for h in result.hits],
                              facets=result.facets, took_ms=round((time.perf_counter() - started) * 1000, 2))
