@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, has_cjk, identifier, is_public, review_status
-from ingest.tabular import fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
+from ingest.tabular import first_line_text, fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
@@ -86,21 +86,11 @@ def sniff(path: Path, head: bytes) -> bool:
         return False
     if suffix == ".xlsx":
         return head[:2] == b"PK" or not head
-    text = _decode_head(head)
+    first_line = first_line_text(head).rstrip("\r")
     if suffix in (".jsonl", ".json"):
-        return bool(_JSON_APPROVAL_KEY.search(text.split("\n", 1)[0]))
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+        return bool(_JSON_APPROVAL_KEY.search(first_line))
     delimiter = "\t" if suffix == ".tsv" else ","
     return any(header_key(cell.strip('"')) in APPROVAL_HEADERS for cell in first_line.split(delimiter))
-
-
-def _decode_head(head: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return head.decode("utf-8", errors="ignore")
 
 
 # Rows -> fields ------------------------------------------------------------------------

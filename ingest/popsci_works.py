@@ -17,7 +17,7 @@ from rdflib import URIRef
 from rdflib.namespace import XSD
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
-from ingest.tabular import Columns, fold, header_key, parse_date, parse_int, read_rows, split_list
+from ingest.tabular import Columns, first_line_text, fold, header_key, parse_date, parse_int, read_rows, split_list
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
@@ -315,22 +315,12 @@ def sniff_tabular(path: Path, head: bytes, id_headers: frozenset[str]) -> bool:
     suffix = path.suffix.lower()
     if suffix not in _TEXT_SUFFIXES:
         return False
-    text = decode_head(head.split(b"\n", 1)[0])
+    text = first_line_text(head)
     if suffix in (".jsonl", ".ndjson", ".json"):
         keys = re.findall(r'"([^"\\]{1,40})"\s*:', text)
         return any(header_key(k) in id_headers for k in keys)
     delimiter = "," if suffix == ".csv" else "\t"
     return any(header_key(cell.strip().strip('"')) in id_headers for cell in text.rstrip("\r").split(delimiter))
-
-
-def decode_head(head: bytes) -> str:
-    """The first line's text, whether UTF-8 (with BOM) or GB18030."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return head.decode("utf-8", errors="ignore")
 
 
 def _sniff(path: Path, head: bytes) -> bool:

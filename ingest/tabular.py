@@ -56,6 +56,21 @@ def detect_encoding(context: IngestContext, sample: bytes) -> str:
     return best.encoding
 
 
+def first_line_text(head: bytes) -> str:
+    """The first line of a file's first bytes as text, UTF-8 (with BOM) or GB18030.
+
+    Only the first line is decoded: the sniffing sample may end inside a multi-byte
+    character, and a newline byte never occurs inside one in either encoding.
+    """
+    line = head.split(b"\n", 1)[0]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return line.decode("utf-8", errors="ignore")
+
+
 def read_text(context: IngestContext) -> Iterator[tuple[int, str]]:
     """Lines of a text file, numbered from 1, decoded strictly (a bad byte is an error)."""
     path = context.path

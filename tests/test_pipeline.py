@@ -138,3 +138,14 @@ def test_every_option_can_come_from_the_environment(runner, tmp_path):
     result = runner.invoke(main, ["ingest", str(PROJECTS / "bad_rows.csv")], env={**env, "SCIPOP_INGEST_SKIP_INVALID": "1"})
     assert result.exit_code == 0, result.output
     assert (tmp_path / "env-data" / "rejects").is_dir()
+
+
+@pytest.mark.parametrize("padding", ["", "x"])
+def test_a_gb18030_export_is_recognised_even_when_the_sniffing_sample_ends_inside_a_character(tmp_path, padding):
+    from ingest import registry
+
+    header = "项目名称\t批准号\t项目类别\n"
+    rows = "".join(f"{padding}膜蛋白结构与功能的研究{i}\t3187{i:04d}\t面上项目\n" for i in range(2000))
+    path = tmp_path / "export.gbk.tsv"
+    path.write_bytes((header + rows).encode("gb18030"))
+    assert registry.choose(path).name == "nsfc-projects"
