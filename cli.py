@@ -660,7 +660,7 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
 
 def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None) -> None:
     """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large."""
-    from search import build_index, index_exists, open_view_graph, suggest_engine, update_index
+    from search import build_index, engine_advice, index_exists, open_view_graph, update_index
 
     settings = _search_settings(context, search_engine)
     engine = settings.search_engine
@@ -674,8 +674,7 @@ def build_search_index(context: Context, view: str, rebuild: bool, search_engine
             stats = update_index(kg, settings, view, None)
             context.say(f"Updated the {view} index ({engine}): {stats.documents} documents re-indexed, "
                         f"{stats.removed} removed, in {stats.seconds:.1f} s.")
-    with _open_search(context, view, search_engine) as index:
-        advice = suggest_engine(int(index.meta.get("documents", 0)), engine)
+    advice = engine_advice(settings, view)  # from the index's own record: no need to open it
     if advice:
         context.say(advice)
 

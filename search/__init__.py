@@ -9,13 +9,13 @@ English, pinyin name keys), so they return the same documents for the same query
     with open_index(settings, "public") as index:
         results = index.search(SearchQuery(text="量子计算", kind="project", filters={"popularized": ["no"]}))
 """
-from search.index import (IndexNotReady, build_index, check_index, diff_index, graph_fingerprint, index_exists,
-                          open_index, open_view_graph, suggest_engine, update_index)
+from search.index import (IndexNotReady, build_index, check_index, diff_index, engine_advice, graph_fingerprint,
+                          index_exists, open_index, open_view_graph, suggest_engine, update_index)
 from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults, TalentHit, TalentQuery)
 from search.searching import SearchIndex
 
 __all__ = [
     "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
-    "TalentQuery", "build_index", "check_index", "diff_index", "graph_fingerprint", "index_exists", "open_index",
-    "open_view_graph", "suggest_engine", "update_index",
+    "TalentQuery", "build_index", "check_index", "diff_index", "engine_advice", "graph_fingerprint", "index_exists",
+    "open_index", "open_view_graph", "suggest_engine", "update_index",
 ]

@@ -84,6 +84,13 @@ def suggest_engine(documents: int, engine: str) -> str | None:
     return None
 
 
+def engine_advice(settings: Settings, view: str = "public", engine: str | None = None) -> str | None:
+    """`suggest_engine` for the current index of a view (None when there is none or all is well)."""
+    name = engine_name(settings, engine)
+    meta = IndexLocation.of(settings, view, name).meta()
+    return suggest_engine(int(meta.get("documents", 0)), name) if meta else None
+
+
 def index_exists(settings: Settings, view: str, engine: str | None = None) -> bool:
     return IndexLocation.of(settings, view, engine_name(settings, engine)).current() is not None
 
