@@ -91,7 +91,8 @@ def dedup_outputs(records: list[OutputRecord], merges: list[tuple[int, int, str]
             continue   # a title shared by dozens of records is not one paper's title
         for i, a in enumerate(members):
             for b in members[i + 1:]:
-                if clusters.find(a) == clusters.find(b) or _agree(records[a], records[b]):
+                if (records[a].doi and records[b].doi) or clusters.find(a) == clusters.find(b) \
+                        or _agree(records[a], records[b]):
                     continue
                 title = next(t for t in sorted(records[a].titles) if title_key(t) == key)
                 text = (f"same title '{title[:120]}', year {records[a].year or '?'}/{records[b].year or '?'}, "

@@ -247,7 +247,8 @@ def read_outputs(reader: GraphReader, minter: Minter, curator: list[curation.Cur
 
     `first_authors` are the names of each output's first author, as person linking read them.
     """
-    prefix = _Prefixes(minter).output
+    prefixes = _Prefixes(minter)
+    prefix = prefixes.output
     titles: dict[str, set[str]] = defaultdict(set)
     for iri, title in reader.rows("?o ?t", "?o dcterms:title ?t"):
         if iri.startswith(prefix):
@@ -258,7 +259,9 @@ def read_outputs(reader: GraphReader, minter: Minter, curator: list[curation.Cur
             key = title_key(title)
             if len(key) >= MIN_TITLE_KEY // 2:
                 blocks[key].add(iri)
-    wanted = {iri for members in blocks.values() if len(members) > 1 for iri in members}
+    # Two DOIs are two outputs: only a block with a DOI-less output can hold a duplicate.
+    wanted = {iri for members in blocks.values()
+              if len(members) > 1 and any(not m.startswith(prefixes.output_doi) for m in members) for iri in members}
     curated = {d.a for d in curator} | {d.b for d in curator}
     wanted |= {iri for iri in curated if iri in titles}
     records = {iri: OutputRecord(iri, titles=titles[iri]) for iri in sorted(wanted)}
