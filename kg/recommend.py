@@ -235,18 +235,30 @@ def diversify(ranked: list[Candidate], top: int) -> list[Candidate]:
     return chosen
 
 
-def _top_outputs(kg: KnowledgeGraph, size: int) -> tuple[list[tuple[str, int, list[str]]], bool]:
-    """The `size` most-cited outputs with their projects, and whether that is every cited output."""
+@dataclass
+class _Pool:
+    """The most-cited outputs, with what the materialized table already knows about them and their projects."""
+
+    rows: list[tuple[str, int, list[str]]]          # output, citations, its projects
+    outputs: dict[str, tuple[bool, str]]            # output -> (popularized, venue), when known
+    projects: dict[str, list]                       # project -> [department, year, tier, status, outputs]
+    everything: bool                                # every cited output is in rows
+
+
+def _top_outputs(kg: KnowledgeGraph, size: int) -> _Pool:
     from kg import rollup
 
     table = rollup.table(kg, "top-outputs")
-    rows = [(o, c, projects) for o, c, projects in table["outputs"][:size]]
-    if len(rows) == size or table["complete"]:
-        return rows, table["complete"] and len(table["outputs"]) <= size
+    kept = table["outputs"][:size]
+    if len(kept) == size or table["complete"]:
+        return _Pool(rows=[(o, c, projects) for o, c, projects, _, _ in kept],
+                     outputs={o: (popularized, venue) for o, _, _, popularized, venue in kept},
+                     projects=table["projects"], everything=table["complete"] and len(table["outputs"]) <= size)
     # Beyond what was materialized: ask the store (slow on a large graph, but only for narrow filters).
     found = [(str(o), int(c)) for o, c in kg.query(prefix_block() + TOP_OUTPUTS % size)]
     projects = lookup(kg, [o for o, _ in found], V.resultOf)
-    return [(o, c, sorted(str(p) for p in projects.get(o, []))) for o, c in found], len(found) < size
+    return _Pool(rows=[(o, c, sorted(str(p) for p in projects.get(o, []))) for o, c in found], outputs={},
+                 projects={}, everything=len(found) < size)
 
 
 def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, size: int,
@@ -255,17 +267,17 @@ def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, s
     outputs were not looked at (None when every output was)."""
     flagged = {p for p, c in curated.items() if c.representative}
     while True:
-        rows, everything = _top_outputs(kg, size)
-        threshold = None if everything or not rows else rows[-1][1]
+        found = _top_outputs(kg, size)
+        threshold = None if found.everything or not found.rows else found.rows[-1][1]
         pooled: dict[str, list[tuple[str, int]]] = {}
-        for output, citations, projects in rows:
+        for output, citations, projects in found.rows:
             for project in projects:
                 pooled.setdefault(project, []).append((output, citations))
         missing = flagged - set(pooled)  # flagged projects: their own outputs, wherever they rank
         outputs_of = _outputs_of(kg, missing)
         for project in missing:
             pooled[project] = list(_citations(kg, outputs_of.get(project, [])).items())
-        candidates = _projects(kg, pooled, curated)
+        candidates = _projects(kg, pooled, curated, found)
         keep = [c for c in candidates if (dept is None or c.department == concepts.notation(dept))
                 and (year is None or c.year == int(year))
                 and (include_decided or curated.get(c.iri) is None or curated[c.iri].selection is None)]
@@ -289,28 +301,51 @@ def _citations(kg: KnowledgeGraph, outputs) -> dict[str, int]:
     return {o: max(int(c) for c in found) for o, found in lookup(kg, outputs, V.citationCount).items()}
 
 
-def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], curated: dict) -> list[Candidate]:
+_STATUS = {"popularized": V.Popularized, "unpopularized": V.ResultsUnpopularized, "no-results": V.NoKnownResults}
+
+
+def _project_facts(kg: KnowledgeGraph, projects: list[str], known: dict[str, list]) -> dict[str, list]:
+    """Project -> [department, year, tier, status, outputs], from the table or, for the rest, the store."""
+    facts = {p: known[p] for p in projects if p in known}
+    rest = [p for p in projects if p not in known]
+    if rest:
+        values = {key: lookup(kg, rest, prop) for key, prop in (
+            ("status", V.popularizationStatus), ("dept", V.department), ("year", V.approvalYear),
+            ("tier", V.obligationTier), ("n", V.outputCount))}
+        for p in rest:
+            if p not in values["status"]:
+                continue  # not a project of this view
+            first = {key: min(found.get(p, []), key=str, default=None) for key, found in values.items()}
+            status = {v: k for k, v in _STATUS.items()}.get(first["status"], "no-results")
+            facts[p] = [concepts.notation(first["dept"]) if first["dept"] is not None else None,
+                        int(first["year"]) if first["year"] is not None else None,
+                        concepts.notation(first["tier"]) if first["tier"] is not None else None,
+                        status, int(first["n"]) if first["n"] is not None else 0]
+    return facts
+
+
+def _output_state(kg: KnowledgeGraph, outputs: list[str], known: dict[str, tuple]) -> dict[str, tuple[bool, str]]:
+    """Output -> (popularized by an approved work, venue), from the table or, for the rest, the store."""
+    state = {o: tuple(known[o]) for o in outputs if o in known}
+    rest = [o for o in outputs if o not in known]
+    if rest:
+        popularized, venue = lookup(kg, rest, V.isPopularized), lookup(kg, rest, V.venue)
+        for o in rest:
+            state[o] = (any(v.toPython() for v in popularized.get(o, [])), min(map(str, venue.get(o, [])), default=""))
+    return state
+
+
+def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], curated: dict,
+              found: _Pool) -> list[Candidate]:
     """Facts of the pooled projects and each one's representative result (its most-cited unpopularized output)."""
-    outputs = [o for found in pooled.values() for o, _ in found]
-    popularized = lookup(kg, outputs, V.isPopularized)
-    venue = lookup(kg, outputs, V.venue)
-    facts = {key: lookup(kg, pooled, prop) for key, prop in (
-        ("status", V.popularizationStatus), ("id", V.approvalNumber), ("dept", V.department),
-        ("year", V.approvalYear), ("tier", V.obligationTier), ("n", V.outputCount))}
-    found: list[Candidate] = []
-    for p in pooled:
-        if p not in facts["status"]:
-            continue  # not a project of this view
-        first = {key: sorted(values.get(p, []), key=str)[:1] for key, values in facts.items()}
-        c = Candidate(iri=p, status=first["status"][0])
-        c.id = str(first["id"][0]) if first["id"] else ""
-        c.department = concepts.notation(first["dept"][0]) if first["dept"] else ""
-        c.year = int(first["year"][0]) if first["year"] else None
-        c.tier = first["tier"][0] if first["tier"] else None
-        c.outputs = int(first["n"][0]) if first["n"] else 0
-        results = sorted((_Result(iri=o, citations=n, popularized=any(v.toPython() for v in popularized.get(o, [])),
-                                  venue=min((str(v) for v in venue.get(o, [])), default=""))
-                          for o, n in dict(pooled[p]).items()), key=lambda r: (-r.citations, r.iri))
+    facts = _project_facts(kg, list(pooled), found.projects)
+    state = _output_state(kg, [o for outputs in pooled.values() for o, _ in outputs], found.outputs)
+    candidates: list[Candidate] = []
+    for p, (department, year, tier, status, n) in facts.items():
+        c = Candidate(iri=p, department=department or "", year=year, outputs=n, status=_STATUS[status],
+                      tier=concepts.lookup(V.ObligationTierScheme, tier) if tier else None)
+        results = sorted((_Result(iri=o, citations=cited, popularized=state[o][0], venue=state[o][1])
+                          for o, cited in dict(pooled[p]).items()), key=lambda r: (-r.citations, r.iri))
         best = next((r for r in results if not r.popularized), results[0] if results else None)
         if best is not None:
             c.result = {"iri": best.iri, "title": "", "doi": "", "citations": best.citations, "venue": best.venue,
@@ -319,8 +354,8 @@ def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], cura
         if cur is not None:
             c.representative = [d.describe() for d in cur.representative]
             c.selection = cur.selection.describe() if cur.selection else ""
-        found.append(c)
-    return found
+        candidates.append(c)
+    return candidates
 
 
 def _capacities(kg: KnowledgeGraph, network, projects: list[str]) -> dict[str, Any]:
@@ -349,8 +384,10 @@ def _labels(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None:
     results = [c.result["iri"] for c in chosen if c.result]
     titles, result_titles, dois = (lookup(kg, [c.iri for c in chosen], V.title), lookup(kg, results, V.title),
                                    lookup(kg, results, V.doi))
+    ids = lookup(kg, [c.iri for c in chosen], V.approvalNumber)
     for c in chosen:
         c.label = pick_text(titles.get(c.iri, []), lang)
+        c.id = min((str(i) for i in ids.get(c.iri, [])), default="")
         if c.result:
             c.result["title"] = pick_text(result_titles.get(c.result["iri"], []), lang)
             c.result["doi"] = min((str(d) for d in dois.get(c.result["iri"], [])), default="")

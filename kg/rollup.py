@@ -318,33 +318,49 @@ def _text_scan(kg: KnowledgeGraph, pattern: str):
         yield str(s), str(o)
 
 
-def recommend_tables(kg: KnowledgeGraph) -> dict[str, dict]:
-    """What kg.recommend needs at any scale: venue impact, the most-cited outputs with their projects,
-    and every project's popularization capacity from the collaboration network (kg.network)."""
+POPULARIZED_OUTPUTS = """
+SELECT DISTINCT ?o WHERE { ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
+                           ?o a sp:ResearchOutput }"""
+
+
+def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts]) -> dict[str, dict]:
+    """What kg.recommend needs at any scale: venue impact, the most-cited outputs with their projects
+    (and those projects' facts), and every project's popularization capacity from the collaboration
+    network (kg.network)."""
     from kg.network import build_network
 
     network = build_network(kg)
     citations: dict[str, int] = {}
     for s, o in _text_scan(kg, "?s sp:citationCount ?o"):
         citations[s] = max(citations.get(s, 0), int(o))
-    totals: dict[str, list] = {}
-    for s, o in _text_scan(kg, "?s sp:venue ?o"):
-        entry = totals.setdefault(o, [0, 0])
-        entry[0] += 1
-        entry[1] += citations.get(s, 0)
     projects_of: dict[str, list[str]] = defaultdict(list)
     for project, outputs in network.outputs.items():
         for output in outputs:
             projects_of[output].append(project)
     ranked = sorted(((-c, o) for o, c in citations.items() if o in projects_of))[:TOP_OUTPUTS_KEPT]
+    kept = {o for _, o in ranked}
+    totals: dict[str, list] = {}
+    venue_of: dict[str, str] = {}
+    for s, o in _text_scan(kg, "?s sp:venue ?o"):
+        entry = totals.setdefault(o, [0, 0])
+        entry[0] += 1
+        entry[1] += citations.get(s, 0)
+        if s in kept:
+            venue_of[s] = min(o, venue_of.get(s, o))
+    popularized = {str(row[0]) for row in kg.query(prefix_block() + POPULARIZED_OUTPUTS)}
+    pooled = {p for _, o in ranked for p in projects_of[o]}
+    by_iri = {str(p): f for p, f in facts.items()}
+    project_facts = {p: [f.department, f.year, f.tier, f.status, f.outputs]
+                     for p in pooled if (f := by_iri.get(p)) is not None}
     capacity = {}
     for project in network.outputs.keys() | network.pis.keys():
         found = network.capacity(project)
         if found.kind != "none":
             capacity[project] = found.to_json()
     return {"venues": {"venues": {v: [n, round(t / n, 2)] for v, (n, t) in totals.items()}},
-            "top-outputs": {"outputs": [[o, -c, sorted(projects_of[o])] for c, o in ranked],
-                            "complete": len(ranked) < TOP_OUTPUTS_KEPT},
+            "top-outputs": {"outputs": [[o, -c, sorted(projects_of[o]), o in popularized, venue_of.get(o, "")]
+                                        for c, o in ranked],
+                            "projects": project_facts, "complete": len(ranked) < TOP_OUTPUTS_KEPT},
             "capacity": {"projects": capacity}}
 
 
@@ -353,7 +369,7 @@ def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: 
     """The derived triples holding every aggregate table (called by kg.derive.compute)."""
     facts = load_facts(kg, status, outputs, popularized)
     tables = build_tables(kg, facts, popularization_facts(kg, works_by_project))
-    tables.update(recommend_tables(kg))
+    tables.update(recommend_tables(kg, facts))
     triples: list[tuple] = []
     for name, data in sorted(tables.items()):
         node = kg.minter.derived_table(name)
@@ -373,9 +389,9 @@ def table(kg: KnowledgeGraph, name: str) -> dict:
     found = read_table(kg, name)
     if found is not None:
         return found
-    if name in RECOMMEND_TABLES:
-        return recommend_tables(kg)[name]
     facts = facts_from_derived(kg)
+    if name in RECOMMEND_TABLES:
+        return recommend_tables(kg, facts)[name]
     pop = popularization_facts(kg, works_from_graph(kg)) if name.startswith("indicators") else \
         PopularizationFacts({}, {}, {}, {})
     return build_tables(kg, facts, pop)[name]

@@ -261,3 +261,12 @@ def test_curate_commands_record_who_and_the_report_shows_it(runner, tmp_path):
     wrong = cli(runner, data_dir, "curate", "representative", "32230001", "--department", "F", "--by", "刘主任",
                 "--no-publish")
     assert wrong.exit_code == 2 and "Fix:" in wrong.output
+
+
+def test_a_store_without_the_materialized_tables_gives_the_same_list(fresh):
+    expected = R.recommend(fresh, top=4).to_json()
+    with fresh.write():
+        for name in ("top-outputs", "capacity", "venues"):
+            fresh.update(f"DELETE WHERE {{ GRAPH ?g {{ {term_nt(fresh.minter.derived_table(name))} ?p ?o }} }}")
+    assert R.recommend(fresh, top=4).to_json() == expected
+    assert R.recommend(fresh, top=4, network=build_network(fresh)).to_json() == expected
