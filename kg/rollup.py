@@ -31,6 +31,7 @@ from kg import vocab as V
 from kg.nquads import term_nt
 from kg.store import KnowledgeGraph, prefix_block
 
+TABLE_VERSION = 2  # bump when a table's layout changes
 ALL_YEARS = "all"
 NO_YEAR = "none"
 GAP_DIMENSIONS = ("department", "code", "type", "tier", "institution", "year")
@@ -373,7 +374,8 @@ def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: 
     triples: list[tuple] = []
     for name, data in sorted(tables.items()):
         node = kg.minter.derived_table(name)
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        text = json.dumps({**data, "version": TABLE_VERSION}, ensure_ascii=False, separators=(",", ":"),
+                          sort_keys=True)
         triples += [(node, RDF.type, V.AggregateTable), (node, V.aggregateTable, Literal(text))]
     return triples
 
@@ -381,7 +383,9 @@ def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: 
 def read_table(kg: KnowledgeGraph, name: str) -> dict | None:
     node = term_nt(kg.minter.derived_table(name))
     rows = list(kg.query(prefix_block() + f"SELECT ?data WHERE {{ {node} sp:aggregateTable ?data }}"))
-    return json.loads(str(rows[0][0])) if rows else None
+    data = json.loads(str(rows[0][0])) if rows else None
+    # A table written by an older layout is as good as missing: it is recomputed until the next refresh.
+    return data if data is not None and data.get("version") == TABLE_VERSION else None
 
 
 def table(kg: KnowledgeGraph, name: str) -> dict:
