@@ -6,10 +6,11 @@ KnowledgeGraph (the staff store or the public view: the same graphs, different d
 returns a `Report` of plain values. Every item row says why it is in the report — which
 links exist and which are missing — so a person can check it.
 
-The queries read the derived facts of kg.derive (sp:popularizationStatus, sp:outputCount,
-sp:popularizedOutputCount, sp:obligationTier, sp:isPopularized) instead of negating over
-the whole graph; counts are aggregated in SPARQL over DISTINCT project rows, because a
-project described by two source files states its properties twice.
+Counts come from the aggregate tables kg.rollup materializes with the derived facts (one
+statement per report, whatever the graph's size). Drill-downs query one group, with the
+group's value bound and the derived facts (sp:popularizationStatus, sp:outputCount,
+sp:popularizedOutputCount, sp:isPopularized) instead of negation over the whole graph,
+and read each item's properties one predicate at a time (`lookup`).
 """
 from __future__ import annotations
 
