@@ -342,3 +342,9 @@ def test_a_failed_build_leaves_the_previous_index_serving(working_copy, engine):
     assert not [p for p in root.iterdir() if p.name.startswith(".building")]
     with open_index(settings, "full", engine, check_fresh=False) as current:
         assert current.meta["built_at"] and current.search(SearchQuery()).total == first.documents
+
+
+def test_suggest_completes_indexed_title_words(index):
+    words = index.suggest("topolog")
+    assert words and all(word.startswith("topolog") for word in words)
+    assert index.suggest("") == []
