@@ -32,7 +32,7 @@ from search.snippets import make_snippet
 TALENT_CANDIDATES = 100
 TOPIC_CANDIDATES = 100
 COLLABORATION_DOCS = 300
-EVIDENCE_DOCS = 500
+EVIDENCE_DOCS = 200
 EVIDENCE_PER_PERSON = 5
 MAX_TALENT_LIMIT = 100
 
@@ -120,7 +120,7 @@ class SearchIndex:
         nodes = self._filters(filters, "researcher")
         by_topic = not isinstance(topic, Everything)
         sort = "relevance" if by_topic else "significance"
-        candidates = self._reader.search(topic, nodes, sort, 0, TALENT_CANDIDATES).hits
+        candidates = self._reader.search(topic, nodes, sort, 0, TALENT_CANDIDATES, exact_total=False).hits
         best = max((h.score for h in candidates), default=0.0) or 1.0
         ranked = []
         for hit in candidates:
@@ -147,7 +147,7 @@ class SearchIndex:
         shared = self._collaborators(iri, direct)
         topic = topic_terms([target.label, target.data.get("label_en", ""), target.data.get("summary", "")])
         by_topic = {h.iri: h for h in self._reader.search(topic, [AnyOf("kind", ("researcher",))], "relevance", 0,
-                                                          TOPIC_CANDIDATES).hits}
+                                                          TOPIC_CANDIDATES, exact_total=False).hits}
         best = max((h.score for h in by_topic.values()), default=0.0) or 1.0
         people = dict(by_topic)
         people.update(self._people(sorted((direct | set(shared)) - set(people))))
@@ -189,9 +189,9 @@ class SearchIndex:
                 continue
             key = query_name_key(value)
             kind = [AnyOf("kind", ("institution",))]
-            found = self._reader.search(Term("name", key), kind, "relevance", 0, 20).hits if key else []
+            found = self._reader.search(Term("name", key), kind, "relevance", 0, 20, exact_total=False).hits if key else []
             if not found:
-                found = self._reader.search(parse_text(value), kind, "relevance", 0, 20).hits
+                found = self._reader.search(parse_text(value), kind, "relevance", 0, 20, exact_total=False).hits
             if not found:
                 raise NotFound(f"No institution called '{value}' is in the index.",
                                "Check the name (search with --kind institution), or give its IRI.")
@@ -212,7 +212,7 @@ class SearchIndex:
         for start in range(0, len(iris), 50):
             batch = tuple(iris[start:start + 50])
             hits = self._reader.search(Everything(), [AnyOf("iri", batch), AnyOf("kind", ("researcher",))],
-                                       "relevance", 0, len(batch)).hits
+                                       "relevance", 0, len(batch), exact_total=False).hits
             found.update((h.iri, h) for h in hits)
         return found
 
@@ -222,7 +222,7 @@ class SearchIndex:
             return {}
         hits = self._reader.search(Everything(), [AnyOf("people", tuple(sorted(direct))[:50]),
                                                   AnyOf("kind", ("project", "output"))],
-                                   "relevance", 0, COLLABORATION_DOCS).hits
+                                   "relevance", 0, COLLABORATION_DOCS, exact_total=False).hits
         shared: dict[str, int] = defaultdict(int)
         for hit in hits:
             if hit.iri == iri:
@@ -237,7 +237,7 @@ class SearchIndex:
         evidence: dict[str, list[dict]] = defaultdict(list)
         if topic is not None and people:
             hits = self._reader.search(topic, [AnyOf("people", tuple(people)), AnyOf("kind", ("project", "output"))],
-                                       "relevance", 0, EVIDENCE_DOCS).hits
+                                       "relevance", 0, EVIDENCE_DOCS, exact_total=False).hits
             wanted = set(people)
             for hit in hits:
                 for person in hit.data.get("people", ()):

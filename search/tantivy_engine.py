@@ -129,7 +129,7 @@ class TantivyReader:
         self._searcher = ix.searcher()
 
     def search(self, query, filters: list, sort: str, offset: int, limit: int,
-               facets: Iterable[str] = ()) -> EngineResult:
+               facets: Iterable[str] = (), exact_total: bool = True) -> EngineResult:
         if isinstance(query, Q.Everything) and filters:
             # Nothing to score: intersect the filters' postings instead of scanning every document.
             compiled = tantivy.Query.boolean_query([(tantivy.Occur.Must, self._compiler.compile(f)) for f in filters])
@@ -143,7 +143,7 @@ class TantivyReader:
                 compiled = tantivy.Query.boolean_query(clauses)
         sort_field = SORT_FIELDS.get(sort)
         kwargs = {"order_by_field": sort_field, "order": tantivy.Order.Desc} if sort_field else {}
-        result = self._searcher.search(compiled, limit=limit, offset=offset, count=True, **kwargs)
+        result = self._searcher.search(compiled, limit=limit, offset=offset, count=exact_total, **kwargs)
         hits = [unpack(self._searcher.doc(address)["stored"][0], float(score) if not sort_field else 0.0)
                 for score, address in result.hits]
         counts: dict[str, dict[str, int]] = {}
@@ -153,7 +153,7 @@ class TantivyReader:
             response = self._searcher.aggregate(compiled, request)
             counts = {name: {str(b["key"]): int(b["doc_count"]) for b in response.get(name, {}).get("buckets", [])
                              if b["key"] != ""} for name in facets}
-        return EngineResult(total=result.count, hits=hits, facets=counts)
+        return EngineResult(total=result.count if exact_total else len(hits), hits=hits, facets=counts)
 
     def get(self, iri: str) -> StoredHit | None:
         result = self._searcher.search(tantivy.Query.term_query(self._schema, "iri", iri), limit=1)
