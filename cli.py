@@ -105,9 +105,14 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
                     f"in {summary.seconds:.1f} s.")
         if summary.reject_report:
             context.say(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
-        if publish and not context.settings.store_url:
-            run_publish(context, kg)
+        maybe_publish(context, kg, publish)
     return summary
+
+
+def maybe_publish(context: Context, kg: KnowledgeGraph, publish: bool) -> None:
+    """Refresh the read-only views after a change, when asked and when the store is embedded."""
+    if publish and not context.settings.store_url:
+        run_publish(context, kg)
 
 
 def run_publish(context: Context, kg: KnowledgeGraph) -> None:
@@ -460,8 +465,7 @@ def curate_representative(context: Context, project: str, department: str, curat
     with context.open_graph() as kg:
         decision = flag_representative(kg, project, department, curator)
         context.say(f"Recorded: {decision.describe()}.")
-        if publish and not context.settings.store_url:
-            run_publish(context, kg)
+        maybe_publish(context, kg, publish)
 
 
 @curate_group.command("select")
@@ -477,8 +481,7 @@ def curate_select(context: Context, project: str, decision: str, curator: str, p
     with context.open_graph() as kg:
         recorded = record_selection(kg, project, decision, curator)
         context.say(f"Recorded: {recorded.describe()}.")
-        if publish and not context.settings.store_url:
-            run_publish(context, kg)
+        maybe_publish(context, kg, publish)
 
 
 
@@ -531,8 +534,7 @@ def link_command(context: Context, curation_file: Path | None, fmt: str, publish
             context.say(f"Recorded {changed} curator decisions from {curation_file}.")
         summary = run_link(context, kg)
         _print_linking(summary, fmt)
-        if publish and not context.settings.store_url:
-            run_publish(context, kg)
+        maybe_publish(context, kg, publish)
 
 
 @main.command("explain-link")
