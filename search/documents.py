@@ -404,7 +404,7 @@ class Builder:
         members = sorted({self.person(p) for p in props.get("member", ())})
         people = sorted(set(pis) | set(members))
         facets = self._project_context(iri)
-        facets.update({"kind": "project", "popularized": "yes" if status == "popularized" else "no", "status": status})
+        facets.update({"kind": "project", "popularized": "yes" if status == "popularized" else "no"})
         if status == "unpopularized":
             facets["unpopularized"] = "yes"  # has results, none popularized: what unpopularized() lists
         year = _int(_first(props, "year"))

@@ -42,7 +42,7 @@ TEXT_FIELD = "text"
 NAME_FIELDS = {"name": 5.0, "people_names": 1.5}
 IDENT_FIELD = "ident"
 FACET_FIELDS = ("kind", "department", "application_code", "project_type", "output_kind", "work_kind", "tier",
-                "institution", "region", "year", "popularized", "in_pool", "status", "job_title", "unpopularized")
+                "institution", "region", "year", "popularized", "in_pool", "job_title", "unpopularized")
 SHOWN_FACETS = ("kind", "department", "application_code", "project_type", "output_kind", "work_kind", "tier",
                 "institution", "region", "year", "popularized", "in_pool")
 # The facets that mean something for one kind of entity (each facet costs a pass over the hits).
