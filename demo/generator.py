@@ -8,6 +8,14 @@ columns; see demo.people). Output is byte-identical for a seed.
 Layout under OUTDIR: projects/, researchers/ (+ researchers/orcid/), outputs/{openalex,
 crossref,oai_pmh,pubmed}/, works/, dirty/, truth/ground_truth.json. The truth file's
 "conventions" entry explains its keys.
+
+`generate(outdir, projects, seed, after=N)` writes the *next* `projects` projects of the
+seed's world instead: the run replays the first N projects (to a scratch directory that is
+then deleted, so the random stream and the person registry are those of the N-project
+data set) and writes only what comes after them. That slice continues the approval
+numbers, output and work keys, names researchers of the first N projects as well as new
+ones, and its researchers files hold only the people it registers: new records to ingest
+into a graph built from the N-project set, as an incremental load would bring.
 """
 from __future__ import annotations
 
@@ -150,6 +158,11 @@ class Truth:
             fh.write(",\n")
         fh.write(W.dumps([key, fld, name, true_id]))
 
+    def discard(self) -> None:
+        """Close the streams of a replayed run; its directory is deleted with the rest."""
+        for fh in [*self.fh.values(), *self.mention_fh.values()]:
+            fh.close()
+
     def finish(self) -> Path:
         path = self.tdir / "ground_truth.json"
         with open(path, "w", encoding="utf-8") as out:
@@ -180,9 +193,15 @@ class Truth:
 # ----------------------------------------------------------------------------- the generator
 
 class _Gen:
-    def __init__(self, outdir: Path, n_projects: int, seed: int, progress: Callable[[int], None] | None) -> None:
-        self.out = outdir
-        self.n = n_projects
+    def __init__(self, outdir: Path, n_projects: int, seed: int, progress: Callable[[int], None] | None,
+                 after: int = 0) -> None:
+        # With `after`, the first `after` projects are replayed into a scratch directory (see the module docstring).
+        self.final_out = outdir
+        self.out = outdir / ".replay" if after else outdir
+        self.after = after
+        self.n = after + n_projects
+        # Sizes and rates come from the data set the run continues, so its random stream is that set's.
+        self.scale = after or n_projects
         self.seed = seed
         self.rng = random.Random(seed)
         self.progress = progress
@@ -206,16 +225,17 @@ class _Gen:
         self.oai_deleted: list[str] = []
         self.orcid_people: dict[int, dict[str, list[str]]] = {}
         self.format_counts: dict[str, int] = {}
-        k = min(25, max(1, round(n_projects * 0.03)))
+        k = min(25, max(1, round(self.scale * 0.03)))
         self.plant_target = k
         near = max(1, k // 6)
         self.near_target = {"has_work": near, "not_obliged": near, "pi_without_experience": near}
         self.near_done = {key: 0 for key in self.near_target}
-        expected_obliged = max(1.0, n_projects * 0.055 * 0.8)
+        expected_obliged = max(1.0, self.scale * 0.055 * 0.8)
         self.plant_p = min(1.0, 1.5 * (k + 2 * near) / expected_obliged)
         self.no_work_projects: set[int] = set()
         self.xlsx_rows: list[list[Any]] = []
         self.bad_row_done = False
+        self.slice_start = {"people": 0, "outputs": 0, "works": 0, "records": 0, "planted": 0, "near_misses": 0}
         self._open_writers()
 
     # ---- files
@@ -229,7 +249,7 @@ class _Gen:
 
     def _open_writers(self) -> None:
         o = self.out
-        big = self.n > 5000
+        big = self.scale > 5000
         self.dailycafi: dict[str, W.CsvWriter] = {}
         self.dc_index: dict[str, int] = {}
         self.dc_prefix: dict[tuple[str, str], int] = {}
@@ -283,7 +303,7 @@ class _Gen:
         if cur is None:
             cur = {7: rng.randint(400000, 420000), 4: rng.randint(1, 300)}.get(width, rng.randint(1, 20 if width == 3 else 3))
         else:
-            cur += rng.randint(1, 2) if width >= 4 and self.n < 300000 else 1
+            cur += rng.randint(1, 2) if width >= 4 and self.scale < 300000 else 1
         if cur >= 10 ** width:
             raise RuntimeError(f"approval-number space {prefix}… exhausted; generate fewer projects")
         self.counters[prefix] = cur
@@ -310,6 +330,8 @@ class _Gen:
         t0 = time.perf_counter()
         pending_progress = 0
         for i in range(self.n):
+            if i == self.after and self.after:
+                self.start_slice()
             self.project(i)
             pending_progress += 1
             if self.progress and pending_progress >= 500:
@@ -319,12 +341,34 @@ class _Gen:
             self.progress(pending_progress)
         self.finish_projects()
         n_res = self.write_researchers()
-        self.write_dirty()
+        if not self.after:  # the dirty rows have fixed keys: a slice would repeat them
+            self.write_dirty()
         self.close_all()
         self.write_truth(n_res)
         files = sorted(self.files)
-        return GenerationSummary(projects=self.n, researchers=n_res, outputs=self.n_outputs, works=self.n_works,
-                                 files=files, seconds=time.perf_counter() - t0)
+        return GenerationSummary(projects=self.n - self.after, researchers=n_res,
+                                 outputs=self.n_outputs - self.slice_start["outputs"],
+                                 works=self.n_works - self.slice_start["works"], files=files,
+                                 seconds=time.perf_counter() - t0)
+
+    def start_slice(self) -> None:
+        """Drop the replayed files and write from here on into the real output directory.
+
+        Only bookkeeping that feeds the files and the ground truth is reset; everything the
+        random choices depend on (counters, pools, planted counts) carries on.
+        """
+        self.finish_projects()
+        self.close_all()
+        self.truth.discard()
+        shutil.rmtree(self.out)
+        self.out = self.final_out
+        self.files = []
+        self.restricted, self.dirty, self.two_files, self.popularization_field, self.oai_deleted = [], [], [], [], []
+        self.format_counts = {}
+        self.slice_start = {"people": len(self.people), "outputs": self.n_outputs, "works": self.n_works,
+                            "records": self.n_records, "planted": len(self.planted),
+                            "near_misses": len(self.near_misses)}
+        self._open_writers()
 
     def project(self, i: int) -> None:
         rng = self.rng
@@ -1092,7 +1136,7 @@ class _Gen:
         csvw = self._csv("researchers/researchers.csv", header)
         jl = W.JsonLinesWriter(self.out / "researchers/researchers.jsonl")
         self.files.append("researchers/researchers.jsonl")
-        for pid in range(len(ppl)):
+        for pid in range(self.slice_start["people"], len(ppl)):  # a slice registers only its new people
             h = (pid * 2654435761) % 100
             dept = DEPTS[ppl.dept[pid]]
             inst = N.INSTITUTIONS[ppl.inst[pid]]
@@ -1149,7 +1193,7 @@ class _Gen:
                 self.truth.mention(rel, ppl.orcid(pid), "credit-name", ppl.en(pid, STYLE_GIVEN_FAMILY), People.true_id(pid))
         csvw.close()
         jl.close()
-        return len(ppl)
+        return len(ppl) - self.slice_start["people"]
 
     def orcid_record(self, pid: int) -> dict[str, Any]:
         ppl = self.people
@@ -1298,9 +1342,12 @@ class _Gen:
 
     def write_truth(self, n_res: int) -> None:
         t = self.truth
-        t.small["generator"] = {"name": "scipop demo-data", "seed": self.seed, "projects": self.n, "reference_year": REFERENCE_YEAR}
-        t.small["counts"] = {"projects": self.n, "project_rows_by_format": self.format_counts, "researchers": n_res,
-                             "outputs": self.n_outputs, "output_records": self.n_records, "works": self.n_works,
+        start = self.slice_start
+        t.small["generator"] = {"name": "scipop demo-data", "seed": self.seed, "projects": self.n - self.after,
+                                "reference_year": REFERENCE_YEAR, **({"after": self.after} if self.after else {})}
+        t.small["counts"] = {"projects": self.n - self.after, "project_rows_by_format": self.format_counts,
+                             "researchers": n_res, "outputs": self.n_outputs - start["outputs"],
+                             "output_records": self.n_records - start["records"], "works": self.n_works - start["works"],
                              "restricted": len(self.restricted)}
         t.small["conventions"] = {
             "true_person_id": "P + 7 digits for registry people, E + 7 digits for external (foreign) co-authors",
@@ -1319,17 +1366,25 @@ class _Gen:
         t.small["strong_candidates"] = {"criteria": {"min_cited_by_count": HIGH_CITATION, "max_other_cited_by_count": NORMAL_CITATION_CAP,
                                                      "obliged_project_types": N.OBLIGED_TYPES,
                                                      "pi_has_popularization_experience": True, "project_has_popular_science_work": False},
-                                        "outputs": self.planted, "near_misses": self.near_misses}
+                                        "outputs": self.planted[start["planted"]:],
+                                        "near_misses": self.near_misses[start["near_misses"]:]}
         t.finish()
 
 
-def generate(outdir: Path, projects: int, seed: int = 1, progress: Callable[[int], None] | None = None) -> GenerationSummary:
-    """Write a synthetic demo data set of `projects` projects under `outdir` (replacing generated folders)."""
+def generate(outdir: Path, projects: int, seed: int = 1, progress: Callable[[int], None] | None = None,
+             after: int = 0) -> GenerationSummary:
+    """Write a synthetic demo data set of `projects` projects under `outdir` (replacing generated folders).
+
+    `after=N`: the `projects` projects that follow the first N of the same seed (module docstring).
+    """
     if projects < 1:
         raise ValueError("projects must be at least 1")
+    if after < 0:
+        raise ValueError("after must not be negative")
     outdir = Path(outdir)
     for sub in ("projects", "researchers", "outputs", "works", "dirty", "truth"):
         if (outdir / sub).exists():
             shutil.rmtree(outdir / sub)
     outdir.mkdir(parents=True, exist_ok=True)
-    return _Gen(outdir, projects, seed, progress).run()
+    shutil.rmtree(outdir / ".replay", ignore_errors=True)
+    return _Gen(outdir, projects, seed, progress, after=after).run()

@@ -263,3 +263,39 @@ def test_dirty_files_are_separate(mid: tuple[Path, object, dict]) -> None:
     problems = {d["problem"] for d in truth["dirty_rows"]}
     assert {"unknown header", "unparseable period", "ORCID check digit wrong"} <= problems
     assert all(d["file"].startswith("dirty/") for d in truth["dirty_rows"] if not d.get("in_main_data"))
+
+
+def _approval_numbers(root: Path) -> set[str]:
+    found = set()
+    for path in (root / "projects").glob("nsfc_dailycafi_*.csv"):
+        with open(path, encoding="utf-8", newline="") as handle:
+            found |= {row["approveText"] for row in csv.DictReader(handle)}
+    with open(root / "projects/nsfc_projects.jsonl", encoding="utf-8") as handle:
+        found |= {json.loads(line)["项目批准号"] for line in handle}
+    return found
+
+
+def _registered(root: Path) -> set[str]:
+    with open(root / "researchers/researchers.csv", encoding="utf-8", newline="") as handle:
+        found = {row["person_id"] for row in csv.DictReader(handle)}
+    with open(root / "researchers/researchers.jsonl", encoding="utf-8") as handle:
+        return found | {json.loads(line)["person_id"] for line in handle}
+
+
+def test_slice_after_a_data_set_adds_new_records_naming_existing_people(tmp_path: Path) -> None:
+    # An incremental load is measured with such a slice, so it must not repeat the set's keys.
+    base, more = tmp_path / "base", tmp_path / "more"
+    generate(base, 80, seed=3)
+    summary = generate(more, 20, seed=3, after=80)
+    assert summary.projects == 20 and not (more / ".replay").exists() and not (more / "dirty").exists()
+    assert _approval_numbers(more) and not _approval_numbers(more) & _approval_numbers(base)
+    assert summary.researchers == len(_registered(more)) and not _registered(more) & _registered(base)
+    truth = json.loads((more / "truth/ground_truth.json").read_text(encoding="utf-8"))
+    base_truth = json.loads((base / "truth/ground_truth.json").read_text(encoding="utf-8"))
+
+    def people(found: dict) -> set[str]:
+        return {m[3] for mentions in found["person_mentions"].values() for m in mentions}
+
+    assert people(truth) & people(base_truth)  # the new records also name researchers the set already has
+    assert truth["generator"]["after"] == 80 and truth["counts"]["outputs"] == summary.outputs
+    assert not set(truth["outputs"]) & set(base_truth["outputs"])
