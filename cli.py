@@ -232,13 +232,16 @@ def validate(context: Context) -> None:
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--projects", default=700, show_default=True, help="How many projects to generate.")
 @click.option("--seed", default=7, show_default=True, help="Random seed; the same seed gives the same files.")
+@click.option("--after", default=0, show_default=True, type=click.IntRange(0), metavar="N",
+              help="Write the PROJECTS projects that follow the first N of this seed instead: new records, with new "
+                   "and existing researchers, to ingest into a graph built from the N-project set.")
 @pass_context
-def demo_data(context: Context, outdir: Path, projects: int, seed: int) -> None:
+def demo_data(context: Context, outdir: Path, projects: int, seed: int, after: int) -> None:
     """Write realistic synthetic source files in every supported format."""
     from demo.generator import generate
 
-    with tqdm(total=projects, unit=" projects", disable=context.quiet, file=sys.stderr) as bar:
-        summary = generate(outdir, projects=projects, seed=seed, progress=bar.update)
+    with tqdm(total=after + projects, unit=" projects", disable=context.quiet, file=sys.stderr) as bar:
+        summary = generate(outdir, projects=projects, seed=seed, progress=bar.update, after=after)
     context.say(f"Wrote {summary.projects} projects, {summary.researchers} researchers, {summary.outputs} outputs "
                 f"and {summary.works} works to {outdir} in {summary.seconds:.1f} s.")
 
