@@ -5,7 +5,8 @@ Handlers live in webapp/ and stay thin: they call kg/ and search/.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
@@ -13,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from kg.errors import NotFound, ScipopError
 from webapp import auth, entity_data, i18n, render
+from webapp.budget import ClientBudget
 from webapp.config import WebConfig, load_config
 from webapp.links import href
 from webapp.sparql_pool import SparqlPool
@@ -28,6 +30,9 @@ API_PREFIXES = ("/api/", "/sparql", "/.well-known/")
 CACHED_ENDPOINTS = {"pages.home", "pages.department", "pages.search", "pages.talent", "pages.unpopularized",
                     "api.search", "api.talent", "api.unpopularized", "api.entity", "api.stats", "api.department",
                     "api.coverage_report", "linked_data.void", "reports.report_page", "reports.report_api"}
+# Endpoints that spend a per-client budget (webapp/budget.py), by budget.
+BUDGETED_ENDPOINTS = {"sparql.endpoint": "sparql", "pages.query_page": "sparql",
+                      "api.search": "api", "api.talent": "api", "api.unpopularized": "api"}
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Services:
     views: ViewState
     sparql: SparqlPool
     responses: ResponseCache
+    budgets: dict[str, ClientBudget] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -75,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
         views=ViewState(web_config.settings, web_config.search_engine),
         sparql=SparqlPool(web_config.sparql_workers, web_config.sparql_timeout),
         responses=ResponseCache(),
+        budgets={"sparql": ClientBudget(web_config.sparql_budget), "api": ClientBudget(web_config.api_budget)},
     )
     _register_request_hooks(app)
     _register_errors(app)
@@ -95,6 +102,23 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def spend_budget():
+        # First, so that a client over its budget costs nothing more, cached answers included.
+        scope = BUDGETED_ENDPOINTS.get(request.endpoint or "")
+        if scope is None or request.method == "OPTIONS":
+            return None
+        budget = app.extensions["scipop"].budgets[scope]
+        g.budget_charge = (budget, budget.admit(request.remote_addr or "unknown"), time.perf_counter())
+        return None
+
+    @app.teardown_request
+    def record_budget_time(_exc):
+        charged = g.pop("budget_charge", None)
+        if charged is not None:
+            budget, charge, started = charged
+            budget.finish(charge, time.perf_counter() - started)
+
     @app.before_request
     def choose_view_and_language():
         g.services = app.extensions["scipop"]
@@ -190,6 +214,8 @@ def error_response(error: ScipopError):
         response = app_render_error(error, status)
     if status == 503:
         response.headers["Retry-After"] = "5"
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
     if status in (404, 406):
         response.headers["Vary"] = "Accept"
     return response

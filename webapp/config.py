@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kg.config import DEFAULT_BASE_IRI, Settings
 from kg.errors import ConfigError
+from webapp.budget import BudgetPolicy
 
 # Secret keys that are obviously not secret: refused in production.
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
@@ -39,6 +40,9 @@ class WebConfig:
     cors_origin: str | None = None       # None: no CORS headers at all
     max_request_bytes: int = 64 * 1024   # forms and SPARQL bodies; queries themselves stop at 10 KB
     search_engine: str | None = None
+    # Per-client budgets (webapp/budget.py): SPARQL (endpoint and query page) and the JSON search API.
+    sparql_budget: BudgetPolicy = BudgetPolicy("sparql", 60.0, 300, 60.0)
+    api_budget: BudgetPolicy = BudgetPolicy("search API", 60.0, 600, 60.0)
 
 
 def _get(config: dict, env: dict, key: str, default=None):
@@ -97,8 +101,28 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
             cors_origin=(_get(config, env, "SCIPOP_CORS_ORIGIN") or None),
             max_request_bytes=int(_get(config, env, "SCIPOP_MAX_REQUEST_BYTES", 64 * 1024)),
             search_engine=_get(config, env, "SCIPOP_SEARCH_ENGINE") or None,
+            sparql_budget=_budget(config, env, "sparql", "SPARQL", 300, 60.0),
+            api_budget=_budget(config, env, "search API", "API", 600, 60.0),
         )
     except ValueError as exc:
         raise ConfigError(f"A numeric web setting is not a number ({exc}).",
-                          "Check SCIPOP_SPARQL_TIMEOUT, SCIPOP_SPARQL_MAX_ROWS, SCIPOP_SPARQL_WORKERS and "
-                          "SCIPOP_MAX_REQUEST_BYTES.") from exc
+                          "Check SCIPOP_SPARQL_TIMEOUT, SCIPOP_SPARQL_MAX_ROWS, SCIPOP_SPARQL_WORKERS, "
+                          "SCIPOP_MAX_REQUEST_BYTES and the SCIPOP_*_BUDGET_* settings.") from exc
+
+
+def _budget(config: dict, env: dict, scope: str, name: str, requests: int, seconds: float) -> BudgetPolicy:
+    """SCIPOP_<NAME>_BUDGET_REQUESTS / _SECONDS per SCIPOP_BUDGET_WINDOW seconds (0 turns a limit
+    off); SCIPOP_BUDGET_EXEMPT lists addresses without a budget (e.g. 127.0.0.1 for a load test).
+    There is no implicit exemption: behind a reverse proxy every client has the proxy's address."""
+    exempt = str(_get(config, env, "SCIPOP_BUDGET_EXEMPT", "") or "")
+    policy = BudgetPolicy(
+        scope=scope,
+        window=float(_get(config, env, "SCIPOP_BUDGET_WINDOW", 60.0)),
+        max_requests=int(_get(config, env, f"SCIPOP_{name}_BUDGET_REQUESTS", requests)),
+        max_seconds=float(_get(config, env, f"SCIPOP_{name}_BUDGET_SECONDS", seconds)),
+        exempt=frozenset(a.strip() for a in exempt.split(",") if a.strip()),
+    )
+    if policy.window < 0 or policy.max_requests < 0 or policy.max_seconds < 0:
+        raise ConfigError(f"The {scope} budget has a negative setting.",
+                          f"Set SCIPOP_BUDGET_WINDOW and SCIPOP_{name}_BUDGET_* to 0 (off) or more.")
+    return policy
