@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -298,3 +299,164 @@ def test_long_and_adversarial_inputs_give_sound_answers() -> None:
         for mention in find_nsfc_grants(text):
             assert mention.approval_number == normalize_approval_number(mention.approval_number)
             assert 0 <= mention.start < mention.end <= len(text)
+
+
+# Adversarial families of n items (about 40 KB at n = 4000); each must cost work linear in
+# n. The results (found with the code before the work was made linear) must not change.
+ADVERSARIAL_FAMILIES = {
+    "digits": lambda n: "NSFC " + "1 " * (5 * n),
+    "list": lambda n: "National Natural Science Foundation of China (Grant Nos. "
+                      + ", ".join(str(61000000 + i) for i in range(n)) + ")",
+    "reversed-list": lambda n: "Grants " + ", ".join(str(61000000 + i) for i in range(n)) + " from the NSFC",
+    "ocr-groups": lambda n: "NSFC " + " ".join("6177 2368" for _ in range(n)),
+    "of-the": lambda n: "National Natural Science Foundation of China " + "of the " * (3 * n // 2) + "61772368",
+    "funders": lambda n: "Foundation " * n + "NSFC 61772368",
+    "zh-list": lambda n: "国家自然科学基金（" + "、".join(str(11000000 + i) for i in range(n)) + "）资助",
+}
+
+
+class _CountingPattern:
+    """A compiled pattern that adds the length of every stretch it is asked to scan to `counter`.
+
+    `match` anchors at its start, so only what it matched is counted; the other methods
+    may read everything from pos to endpos.
+    """
+
+    def __init__(self, pattern: re.Pattern, counter: list[int]) -> None:
+        self._pattern, self._counter = pattern, counter
+
+    def _scan(self, method: str, string: str, pos: int = 0, endpos: int | None = None):
+        end = len(string) if endpos is None else min(endpos, len(string))
+        self._counter[0] += max(0, end - pos)
+        return getattr(self._pattern, method)(string, pos, end)
+
+    def search(self, string, pos=0, endpos=None):
+        return self._scan("search", string, pos, endpos)
+
+    def fullmatch(self, string, pos=0, endpos=None):
+        return self._scan("fullmatch", string, pos, endpos)
+
+    def finditer(self, string, pos=0, endpos=None):
+        return self._scan("finditer", string, pos, endpos)
+
+    def findall(self, string, pos=0, endpos=None):
+        return self._scan("findall", string, pos, endpos)
+
+    def match(self, string, pos=0, endpos=None):
+        found = self._pattern.match(string, pos, len(string) if endpos is None else endpos)
+        self._counter[0] += 1 + (found.end() - found.start() if found else 0)
+        return found
+
+    def sub(self, replacement, string, count=0):
+        self._counter[0] += len(string)
+        return self._pattern.sub(replacement, string, count)
+
+    def __getattr__(self, name):
+        return getattr(self._pattern, name)
+
+
+class _CountingRe:
+    """The `re` module as kg.grants sees it, with every pattern it compiles counting."""
+
+    def __init__(self, counter: list[int]) -> None:
+        self._counter = counter
+
+    def compile(self, pattern, flags=0):
+        return _CountingPattern(re.compile(pattern, flags), self._counter)
+
+    def search(self, pattern, string, flags=0):
+        return self.compile(pattern, flags).search(string)
+
+    def fullmatch(self, pattern, string, flags=0):
+        return self.compile(pattern, flags).fullmatch(string)
+
+    def findall(self, pattern, string, flags=0):
+        return self.compile(pattern, flags).findall(string)
+
+    def finditer(self, pattern, string, flags=0):
+        return self.compile(pattern, flags).finditer(string)
+
+    def sub(self, pattern, replacement, string, count=0, flags=0):
+        return self.compile(pattern, flags).sub(replacement, string, count)
+
+    def __getattr__(self, name):
+        return getattr(re, name)
+
+
+def _work(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[GrantMention]]:
+    """Deterministic work of one extraction: Python and C calls made, plus characters
+    handed to regular expressions (a quadratic rescan of a long stretch shows up here even
+    when the number of calls stays linear). No clock is read."""
+    import kg.grants as grants
+
+    counter = [0]
+    with monkeypatch.context() as patch:
+        for name, value in vars(grants).items():
+            if isinstance(value, re.Pattern):
+                patch.setattr(grants, name, _CountingPattern(value, counter))
+        patch.setattr(grants, "re", _CountingRe(counter))
+
+        def count(frame, event, arg):
+            if event in ("call", "c_call"):
+                counter[0] += 1
+
+        sys.setprofile(count)
+        try:
+            found = find_nsfc_grants(text)
+        finally:
+            sys.setprofile(None)
+    return counter[0], found
+
+
+@pytest.mark.parametrize("family", sorted(ADVERSARIAL_FAMILIES))
+def test_adversarial_extraction_work_is_linear(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    make = ADVERSARIAL_FAMILIES[family]
+    small, small_found = _work(make(2000), monkeypatch)
+    large, large_found = _work(make(4000), monkeypatch)
+    assert len(make(4000)) >= 20000
+    # Twice the input, at most a little over twice the work (fixed costs make it less).
+    assert large <= 2.2 * small, f"{family}: work {small} -> {large} for twice the input"
+    assert [m.approval_number for m in large_found] == [m.approval_number for m in find_nsfc_grants(make(4000))]
+
+
+def test_adversarial_40kb_statements_give_the_same_results_as_before() -> None:
+    """Found by the extractor before it was made linear; the speed-up must not change them."""
+    expected = {   # family: (mentions, {(method, confidence): count}, last number, last span)
+        "digits": (0, {}, None, None),
+        "list": (4000, {("ack-pattern-en", 0.92): 3997, ("ack-pattern-en", 0.97): 3}, "61003999", (39755, 40055)),
+        "reversed-list": (4000, {("ack-reverse-en", 0.92): 3998, ("ack-reverse-en", 0.97): 2}, "61003999", (39997, 40019)),
+        "ocr-groups": (1, {("ack-pattern-en", 0.92): 1}, "61772368", (0, 14)),
+        "of-the": (0, {}, None, None),
+        "funders": (1, {("ack-pattern-en", 0.92): 1}, "61772368", (44000, 44013)),
+        "zh-list": (4000, {("ack-pattern-zh", 0.87): 3995, ("ack-pattern-zh", 0.92): 5}, "11003999", (35708, 36008)),
+    }
+    for family, (count, kinds, last, span) in expected.items():
+        text = ADVERSARIAL_FAMILIES[family](4000)
+        found = find_nsfc_grants(text)
+        assert len(found) == count, family
+        tally: dict[tuple[str, float], int] = {}
+        for mention in found:
+            tally[(mention.method, mention.confidence)] = tally.get((mention.method, mention.confidence), 0) + 1
+        assert tally == kinds, family
+        if found:
+            assert found[-1].approval_number == last and (found[-1].start, found[-1].end) == span, family
+            assert [m.approval_number for m in found] == sorted(m.approval_number for m in found), family
+
+
+def test_first_letter_lookaheads_admit_every_alternative() -> None:
+    """_NSFC_EN_RE and _OTHER_EN_RE start with a lookahead on first letters (a speed-up);
+    without it they must find exactly the same phrases."""
+    import kg.grants as grants
+
+    texts = [row["text"] for row in OWN_ROWS]
+    texts.append(" ".join(re.findall(r"[a-z]+", grants._OTHER_EN_RE.pattern)))
+    pairs = [
+        (grants._NSFC_EN_RE, re.compile(grants._NSFC_EN_RE.pattern.replace("(?=[CcNn])", "", 1), re.IGNORECASE)),
+        (grants._OTHER_EN_RE, re.compile(re.sub(r"^\\b\(\?=\[[A-Za-z]+\]\)", r"\\b", grants._OTHER_EN_RE.pattern),
+                                         re.IGNORECASE)),
+    ]
+    for fast, plain in pairs:
+        assert fast.pattern != plain.pattern
+        for text in texts:
+            folded = unicodedata.normalize("NFKC", text)
+            assert [m.span() for m in fast.finditer(folded)] == [m.span() for m in plain.finditer(folded)]
