@@ -115,12 +115,13 @@ def maybe_publish(context: Context, kg: KnowledgeGraph, publish: bool) -> None:
         run_publish(context, kg)
 
 
-def run_publish(context: Context, kg: KnowledgeGraph) -> None:
+def run_publish(context: Context, kg: KnowledgeGraph):
     from kg.publish import publish
 
     publication = publish(kg)
     context.say(f"Published {publication.stamp}: the public view holds {publication.public_triples} triples; "
                 f"{publication.withheld_entities} restricted entities withheld ({publication.seconds:.1f} s).")
+    return publication
 
 
 @main.command()

@@ -1,0 +1,376 @@
+"""The whole build at scale, stage by stage, then the key operations on its result, then a 1% increment.
+
+    flock /tmp/scipop-bench.lock .venv/bin/python bench/full_build.py --projects 200000 [--seed 1] [--engine tantivy]
+
+1. source files: bench/out/source-<N>-<seed> (bench/reports.py's source_dir, shared with
+   the other benches: written by the demo-data generator when absent, reused when present);
+2. a fresh data dir bench/out/full-build-<N>-<seed> is built with the functions `scipop
+   build` calls, in its order: cli.run_ingest (with derived facts), cli.run_link, the
+   derive refresh, cli.run_publish, kg.stats.graph_stats (the table build prints), and
+   cli.build_search_index for the public and the full view. Each stage runs in its own
+   child process, so its wall time, CPU time (user + system) and peak RSS (from wait4)
+   are that stage's alone; a child's interpreter start-up (~1 s) is part of its stage;
+3. on the result, with the chosen engine and the public view, each key operation runs
+   once to warm up and then --repeat times: talent lookup, unpopularized-results search, a
+   department indicator report, an entity page's data (webapp.entity_data.load_entity,
+   rotating over projects, researchers and outputs) and three docs/queries/*.rq queries the
+   way the /sparql workers run them (check, run, render as JSON) — p50 and p95 of each;
+4. the increment: `scipop demo-data --after N --projects N/100` writes the next 1% of the
+   same world (new approval numbers, outputs and works; new researchers and existing
+   ones), which is ingested, linked, derived, published and indexed (an update, not a
+   rebuild) into the built data dir by the same functions; its time is compared with the
+   full build's.
+Targets (issue 8) at 200,000 projects: build < 20 min, peak RSS < 8 GB, every key operation
+p95 < 200 ms, the 1% increment < 5% of the full build.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # ahead of bench/, whose ingest.py and search.py would shadow the packages
+
+from bench.reports import OUT, PARTS, source_dir  # noqa: E402
+
+BUILD_TARGET_S = 20 * 60
+RSS_TARGET_GB = 8.0
+OPERATION_TARGET_MS = 200.0
+INCREMENT_TARGET_PCT = 5.0
+TARGET_PROJECTS = 200_000
+QUERIES = ("gaps-by-department-and-type.rq", "obliged-projects-without-popularization.rq",
+           "talent-pool-by-expertise.rq")
+BUILD = ("ingest", "link", "derive", "publish", "stats", "index-public", "index-full")
+INCREMENT = ("ingest", "link", "derive", "publish", "index-public", "index-full")
+
+
+@dataclass
+class StageRun:
+    stage: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_gb: float
+    result: dict
+
+
+# Stages: each runs in a child process (`--stage NAME`) and returns what it wants printed. -----
+def _context(args):
+    from cli import Context
+    from kg.config import Settings
+
+    return Context(Settings(data_dir=args.data_dir, search_engine=args.engine), quiet=True)
+
+
+def stage_ingest(args) -> dict:
+    from cli import run_ingest
+
+    paths = [Path(p) for p in args.paths]
+    # Generated exports carry a few planted bad rows, as real ones do: reject them, as `build --demo` does.
+    summary = run_ingest(_context(args), paths, "auto", None, skip_invalid=True, publish=False)
+    return {"files": len(summary.files), "records": summary.records, "triples_loaded": summary.triples,
+            "rejects": summary.rejects}
+
+
+def stage_link(args) -> dict:
+    from cli import run_link
+
+    context = _context(args)
+    with context.open_graph() as kg:
+        summary = run_link(context, kg)
+    return {"persons": summary.persons, "people": summary.person_clusters}
+
+
+def stage_derive(args) -> dict:
+    from kg import derive
+
+    with _context(args).open_graph() as kg:
+        with kg.write():
+            return {"derived_triples": derive.refresh(kg)}  # identities changed: what `build` recounts
+
+
+def stage_publish(args) -> dict:
+    from cli import run_publish
+
+    context = _context(args)
+    with context.open_graph() as kg:
+        publication = run_publish(context, kg)
+    return {"public_triples": publication.public_triples, "copied_graphs": publication.copied_graphs}
+
+
+def stage_stats(args) -> dict:
+    from kg.stats import graph_stats
+
+    with _context(args).open_graph(read_only=True) as kg:
+        stats = graph_stats(kg)
+    return {"triples": stats.triples, "graphs": len(stats.graphs), "people": stats.people, **stats.classes}
+
+
+def _index(view: str):
+    def run(args) -> dict:
+        from cli import build_search_index
+        from search.store import IndexLocation
+
+        context = _context(args)
+        build_search_index(context, view, rebuild=not args.update, search_engine=args.engine)
+        meta = IndexLocation.of(context.settings, view, args.engine).meta() or {}
+        return {"documents": meta.get("documents", 0)}
+    return run
+
+
+def stage_check(args) -> dict:
+    """Each view's index against its graph (what `scipop index --check` prints), after the increment."""
+    from search import diff_index, open_view_graph
+    from kg.config import Settings
+
+    settings = Settings(data_dir=args.data_dir, search_engine=args.engine)
+    found = {}
+    for view in ("public", "full"):
+        with open_view_graph(settings, view) as kg:
+            diff = diff_index(kg, settings, view, args.engine)
+        found[view] = {"missing": len(diff.missing), "extra": len(diff.extra), "stale": len(diff.stale),
+                       "examples": diff.lines()[:3]}
+    return found
+
+
+def stage_operations(args) -> dict:
+    """p50/p95 of the key operations on the public view with the chosen engine."""
+    from demo.names import TOPICS  # the bench may use the demo's vocabularies to draw queries
+    from kg.config import Settings
+    from kg.indicators import indicator_report
+    from kg.sparql import check_query, render_results, run_query
+    from kg.store import prefix_block
+    from kg.views import open_view
+    from search import SearchQuery, TalentQuery, open_index
+    from webapp.entity_data import load_entity
+
+    settings = Settings(data_dir=args.data_dir, search_engine=args.engine)
+    rng = random.Random(args.seed)
+    topics = sorted({pair for pairs in TOPICS.values() for pair in pairs})
+    departments = sorted(TOPICS)
+    timings: dict[str, list[float]] = {}
+    with open_view(settings, "public") as kg, open_index(settings, "public", args.engine) as index:
+        def sample(pattern: str, n: int) -> list[str]:
+            rows = kg.select(prefix_block() + f"SELECT ?s WHERE {{ {pattern} }} LIMIT {n * 20}")
+            found = sorted(str(r["s"]) for r in rows)
+            return rng.sample(found, min(n, len(found)))
+
+        entities = (sample("?s a sp:FundedProject", args.repeat) + sample("?x sp:principalInvestigator ?s", args.repeat)
+                    + sample("?s a sp:ResearchOutput", args.repeat))
+        rng.shuffle(entities)
+        drawn = [rng.choice(topics) for _ in range(args.repeat + 1)]
+
+        def talent(i: int):
+            zh, en = drawn[i % len(drawn)]
+            return index.talent(TalentQuery(topic=zh if i % 2 else en,
+                                            department=departments[i % len(departments)] if i % 3 == 0 else None))
+
+        def unpopularized(i: int):
+            zh, en = drawn[i % len(drawn)]
+            filters = {"tier": ["obliged"]} if i % 2 else {"department": [departments[i % len(departments)]]}
+            return index.unpopularized(SearchQuery(text=zh if i % 3 else "", filters=filters))
+
+        def sparql(name: str):
+            text = (ROOT / "docs" / "queries" / name).read_text(encoding="utf-8")
+
+            def run(i: int):
+                checked = check_query(text)
+                return render_results(run_query(kg, checked, limit=10_000), "json")  # as the /sparql workers do
+            return run
+
+        operations = {
+            "talent lookup": talent,
+            "unpopularized search": unpopularized,
+            "department indicators": lambda i: indicator_report(kg, by="department"),
+            "entity page data": lambda i: load_entity(kg, entities[i % len(entities)], "zh", settings.base_iri),
+        }
+        operations.update({f"query {name}": sparql(name) for name in args.queries})
+        for label, operation in operations.items():
+            operation(args.repeat)  # warm-up: lazily opened files, caches, jieba
+            for i in range(args.repeat):
+                started = time.perf_counter()
+                operation(i)
+                timings.setdefault(label, []).append((time.perf_counter() - started) * 1000)
+    return {label: {"p50": percentile(ms, 0.50), "p95": percentile(ms, 0.95), "n": len(ms)}
+            for label, ms in timings.items()}
+
+
+STAGES = {"ingest": stage_ingest, "link": stage_link, "derive": stage_derive, "publish": stage_publish,
+          "stats": stage_stats, "index-public": _index("public"), "index-full": _index("full"),
+          "operations": stage_operations, "check": stage_check}
+
+
+# The parent: runs stages as children and measures each. ----------------------------------------
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def run_stage(stage: str, data_dir: Path, args, paths: list[Path] = (), update: bool = False) -> StageRun:
+    """One stage in a child process; wall time, CPU time and peak RSS of that child only."""
+    result_file = data_dir.parent / f".{data_dir.name}-{stage}.json"
+    result_file.unlink(missing_ok=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "--stage", stage, "--data-dir", str(data_dir),
+               "--result", str(result_file), "--engine", args.engine, "--seed", str(args.seed),
+               "--repeat", str(args.repeat), "--queries", ",".join(args.queries)]
+    command += ["--update"] if update else []
+    command += [arg for path in paths for arg in ("--path", str(path))]
+    started = time.monotonic()
+    child = subprocess.Popen(command, cwd=ROOT)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not the sum over earlier ones
+    child.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    if child.returncode != 0:
+        raise SystemExit(f"stage {stage} failed with exit status {child.returncode}")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    result_file.unlink()
+    return StageRun(stage=stage, wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime,
+                    peak_rss_gb=usage.ru_maxrss / 1024 / 1024, result=result)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+def show_stage(run: StageRun) -> None:
+    detail = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in run.result.items())
+    print(f"  {run.stage:<14}{run.wall_s:9.1f} s{run.cpu_s:9.1f} s{run.peak_rss_gb:8.2f} GB   {detail}", flush=True)
+
+
+def stage_header(title: str) -> None:
+    print(f"{title}\n  {'stage':<14}{'wall':>11}{'CPU':>11}{'peak RSS':>11}", flush=True)
+
+
+def run_stages(title: str, stages: tuple[str, ...], data_dir: Path, args, paths: list[Path],
+               update: bool) -> list[StageRun]:
+    stage_header(title)
+    runs = []
+    for stage in stages:
+        runs.append(run_stage(stage, data_dir, args, paths if stage == "ingest" else [], update=update))
+        show_stage(runs[-1])
+    total = sum(r.wall_s for r in runs)
+    print(f"  {'total':<14}{total:9.1f} s{sum(r.cpu_s for r in runs):9.1f} s"
+          f"{max(r.peak_rss_gb for r in runs):8.2f} GB   {load()}", flush=True)
+    return runs
+
+
+def increment_source(projects: int, seed: int, added: int) -> Path:
+    """The next `added` projects of the world, under a directory whose name makes its source ids new."""
+    root = OUT / f"source-{projects}-{seed}-next-{added}"
+    batch = root / f"added-{added}-after-{projects}"
+    if not (batch / "projects").is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", "from cli import main; main()", "--quiet", "demo-data", "--after",
+                        str(projects), "--projects", str(added), "--seed", str(seed), str(root / "generated")],
+                       cwd=ROOT, check=True)
+        # Source ids are '<directory>/<relative path>': ingesting the four parts under one new
+        # directory keeps them from replacing the base set's files (projects/…, outputs/…).
+        batch.mkdir(parents=True)
+        for part in PARTS:
+            os.replace(root / "generated" / part, batch / part)
+        for empty in [f for f in batch.rglob("*") if f.is_file() and f.stat().st_size == 0]:
+            empty.unlink()  # a small slice leaves some JSON-lines files empty; an export would not ship them
+        print(f"generated the increment      {time.monotonic() - started:10.1f} s  ({added} projects after {projects})")
+    return batch
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=TARGET_PROJECTS)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine", choices=["tantivy", "whoosh"], default="tantivy")
+    parser.add_argument("--repeat", type=int, default=30, help="Measured repetitions of each key operation.")
+    parser.add_argument("--increment", type=float, default=1.0, help="Size of the increment, in %% of the projects.")
+    parser.add_argument("--queries", default=",".join(QUERIES), help="docs/queries/*.rq files to time, comma-separated.")
+    parser.add_argument("--skip-increment", action="store_true")
+    parser.add_argument("--check", action="store_true",
+                        help="After the increment, compare each view's index with its graph (a full read: slow at scale).")
+    # Child side (one stage):
+    parser.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--path", dest="paths", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--update", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.queries = [q.strip() for q in args.queries.split(",") if q.strip()] if isinstance(args.queries, str) else args.queries
+
+    if args.stage:
+        result = STAGES[args.stage](args)
+        args.result.write_text(json.dumps(result), encoding="utf-8")
+        return
+
+    print(f"bench/full_build.py --projects {args.projects} --seed {args.seed} --engine {args.engine}; "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {load()}", flush=True)
+    source = source_dir(args.projects, args.seed)
+    data_dir = OUT / f"full-build-{args.projects}-{args.seed}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    build = run_stages(f"full build of {args.projects} projects into {data_dir}", BUILD, data_dir, args,
+                       [source / part for part in PARTS], update=False)
+    build_s = sum(r.wall_s for r in build)
+    stats = next(r.result for r in build if r.stage == "stats")
+    print(f"  triples {stats['triples']:,} in {stats['graphs']} named graphs (kg.stats); public view "
+          f"{next(r.result for r in build if r.stage == 'publish')['public_triples']:,}", flush=True)
+
+    operations = run_stage("operations", data_dir, args).result
+    print(f"key operations ({args.engine}, public view, {args.repeat} runs each after one warm-up); {load()}")
+    for label, figures in operations.items():
+        print(f"  {label:<58} p50 {figures['p50']:8.1f} ms   p95 {figures['p95']:8.1f} ms", flush=True)
+
+    increment = []
+    if not args.skip_increment:
+        added = max(1, round(args.projects * args.increment / 100))
+        batch = increment_source(args.projects, args.seed, added)
+        increment = run_stages(f"increment of {added} projects ({args.increment:g} %) into the built data dir",
+                               INCREMENT, data_dir, args, [batch], update=True)
+        if args.check:
+            checked = run_stage("check", data_dir, args)
+            for view, diff in checked.result.items():
+                print(f"  index check, {view} view: {diff['missing']} missing, {diff['extra']} extra, "
+                      f"{diff['stale']} stale {diff['examples']}  ({checked.wall_s:.0f} s for both)", flush=True)
+    summary(args, build, operations, increment, build_s)
+
+
+def summary(args, build: list[StageRun], operations: dict, increment: list[StageRun], build_s: float) -> None:
+    rows = []
+    scale = TARGET_PROJECTS / args.projects
+    rows.append(("whole build", f"{build_s / 60:.1f} min", f"< {BUILD_TARGET_S // 60} min", build_s < BUILD_TARGET_S))
+    if 10_000 <= args.projects != TARGET_PROJECTS:  # below that, fixed costs make a straight line meaningless
+        rows.append((f"  linear extrapolation to {TARGET_PROJECTS:,}", f"{build_s * scale / 60:.1f} min",
+                     f"< {BUILD_TARGET_S // 60} min", build_s * scale < BUILD_TARGET_S))
+    slowest = max(build, key=lambda r: r.wall_s)
+    rows.append((f"  largest stage: {slowest.stage}", f"{100 * slowest.wall_s / build_s:.0f} % of it", "", None))
+    peak = max(r.peak_rss_gb for r in build + increment)
+    rows.append(("peak RSS (any stage)", f"{peak:.2f} GB", f"< {RSS_TARGET_GB:.0f} GB", peak < RSS_TARGET_GB))
+    for label, figures in operations.items():
+        rows.append((f"p95 {label}", f"{figures['p95']:.1f} ms", f"< {OPERATION_TARGET_MS:.0f} ms",
+                     figures["p95"] < OPERATION_TARGET_MS))
+    if increment:
+        increment_s = sum(r.wall_s for r in increment)
+        share = 100 * increment_s / build_s
+        rows.append((f"{args.increment:g} % increment", f"{increment_s:.1f} s = {share:.1f} %",
+                     f"< {INCREMENT_TARGET_PCT:.0f} %", share < INCREMENT_TARGET_PCT))
+    print(f"summary: {args.projects:,} projects"
+          + ("" if args.projects == TARGET_PROJECTS else f" (targets are set for {TARGET_PROJECTS:,})")
+          + f"; {load()}")
+    print(f"  {'figure':<62}{'measured':>18}  {'target':<12}met")
+    for label, measured, target, met in rows:
+        print(f"  {label:<62}{measured:>18}  {target:<12}{'' if met is None else ('yes' if met else 'NO')}")
+    (OUT / f"full-build-{args.projects}-{args.seed}.json").write_text(json.dumps({
+        "projects": args.projects, "seed": args.seed, "engine": args.engine, "load": os.getloadavg(),
+        "build": [asdict(r) for r in build], "operations": operations, "increment": [asdict(r) for r in increment],
+    }, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
