@@ -23,14 +23,14 @@ import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 from urllib.parse import unquote
 
 from rdflib import URIRef
 
 from kg import concepts
 from kg import vocab as V
-from kg.iri import Minter
+from kg.iri import Minter, stable_hash
 from kg.linking import curation
 from kg.linking.clusters import Clusters
 from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
@@ -130,8 +130,19 @@ def read_organizations(reader: GraphReader, minter: Minter, names: dict[str, set
     return [records[iri] for iri in sorted(records)]
 
 
+def read_output_titles(reader: GraphReader, minter: Minter) -> dict[str, set[str]]:
+    """dcterms:title of every output (the titles of projects and works are skipped)."""
+    prefix = _Prefixes(minter).output
+    titles: dict[str, set[str]] = defaultdict(set)
+    for iri, title in reader.rows("?o ?t", "?o dcterms:title ?t"):
+        if iri.startswith(prefix):
+            titles[iri].add(title)
+    return titles
+
+
 def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dict[str, set[str]],
-                 curator: list[curation.CuratorDecision]) -> PersonInput:
+                 curator: list[curation.CuratorDecision], outputs: Iterable[str] = ()) -> PersonInput:
+    """`outputs`: the output IRIs known (those with a title); see `_read_authorships`."""
     prefixes = _Prefixes(minter)
     index: dict[str, int] = {}
     records: list[PersonRecord] = []
@@ -166,7 +177,7 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
     org_canonical = {r.iri: orgs.canonical_of(i) for i, r in enumerate(orgs.records)}
     for iri, org in reader.rows("?p ?org", "?p schema:affiliation ?org"):
         records[node(iri)].orgs.add(org_canonical.get(org, org))
-    authorships = _read_authorships(reader, minter)
+    authorships = _read_authorships(reader, minter, outputs)
     # sp:affiliationOrg hangs off dated affiliations (a person's) and authorships (a paper's).
     holders: dict[str, list[int]] = defaultdict(list)
     for iri, affiliation in reader.rows("?p ?af", "?p sp:affiliation ?af"):
@@ -208,26 +219,41 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
     return data
 
 
-def _read_authorships(reader: GraphReader, minter: Minter) -> list[tuple[str, str, str, int | None]]:
-    """(authorship, output, person, rank) rows, from two single-pattern scans; an authorship
-    two sources fill (the same paper and rank) gives one row per person they name.
+def _read_authorships(reader: GraphReader, minter: Minter,
+                      outputs: Iterable[str]) -> list[tuple[str, str, str, int | None]]:
+    """(authorship, output, person, rank) rows; an authorship two sources fill (the same
+    paper and rank) gives one row per person they name.
 
-    The join `?o sp:authorship ?a . ?a sp:author ?p` costs a random probe per authorship
-    on Oxigraph, four times a scanned row. The rank is the last segment of the IRI the
-    Minter gave the authorship (a number; an ORCID record's authorship has none).
+    One scan of `?a sp:author ?p`. The Minter names an authorship `authorship/<hash of the
+    output IRI>/<rank>`, so the output comes from hashing the known output IRIs, not from a
+    second scan of `?o sp:authorship ?a` (a million rows at 100,000 projects, each value a
+    term lookup on Oxigraph; the join costs a random probe per authorship, worse). Only
+    authorships whose hash names no known output, or two, are looked up in the store. The
+    rank is the last segment (a number; an ORCID record's authorship has none).
     """
-    output_of = {authorship: output for output, authorship in reader.rows("?o ?a", "?o sp:authorship ?a")}
-    prefixes: dict[str, int] = {}
+    sample = str(minter.authorship(URIRef("x"), "1"))
+    prefix = sample[:sample.rindex("/", 0, len(sample) - 2) + 1]
+    by_hash: dict[str, str | None] = {}
+    for output in outputs:
+        key = stable_hash(output)
+        by_hash[key] = output if by_hash.get(key, output) == output else None   # None: two outputs, one hash
     found: list[tuple[str, str, str, int | None]] = []
+    unresolved: list[tuple[str, str, str]] = []
     for authorship, person in reader.rows("?a ?p", "?a sp:author ?p"):
-        output = output_of.get(authorship)
+        key, _, rank = authorship[len(prefix):].partition("/") if authorship.startswith(prefix) else ("", "", "")
+        output = by_hash.get(key)
         if output is None:
-            continue
-        cut = prefixes.get(output)
-        if cut is None:
-            cut = prefixes[output] = len(str(minter.authorship(URIRef(output), "")))
-        rank = authorship[cut:]
-        found.append((authorship, output, person, int(rank) if rank.isdigit() else None))
+            unresolved.append((authorship, person, rank))
+        else:
+            found.append((authorship, output, person, int(rank) if rank.isdigit() else None))
+    output_of: dict[str, str] = {}
+    for chunk in _chunks(sorted({a for a, _, _ in unresolved}), 2000):
+        values = "VALUES ?a { " + " ".join(f"<{iri}>" for iri in chunk) + " }"
+        output_of.update((a, o) for o, a in reader.rows("?o ?a", f"{values} ?o sp:authorship ?a"))
+    for authorship, person, rank in unresolved:
+        output = output_of.get(authorship)
+        if output is not None:   # an authorship no public record ties to an output: as before, not read
+            found.append((authorship, output, person, int(rank) if rank.isdigit() else None))
     return found
 
 
@@ -242,17 +268,13 @@ def _org_name(record: OrgRecord) -> str:
 
 
 def read_outputs(reader: GraphReader, minter: Minter, curator: list[curation.CuratorDecision],
-                 first_authors: dict[str, set[str]]) -> tuple[list[OutputRecord], int]:
+                 first_authors: dict[str, set[str]], titles: dict[str, set[str]]) -> tuple[list[OutputRecord], int]:
     """Outputs that could be duplicates (sharing a normalized title with another, or curated), and how many were read.
 
-    `first_authors` are the names of each output's first author, as person linking read them.
+    `first_authors` are the names of each output's first author, as person linking read them;
+    `titles` those of `read_output_titles`.
     """
     prefixes = _Prefixes(minter)
-    prefix = prefixes.output
-    titles: dict[str, set[str]] = defaultdict(set)
-    for iri, title in reader.rows("?o ?t", "?o dcterms:title ?t"):
-        if iri.startswith(prefix):
-            titles[iri].add(title)
     blocks: dict[str, set[str]] = defaultdict(set)
     for iri, found in titles.items():
         for title in found:
@@ -332,7 +354,8 @@ def _run(kg: KnowledgeGraph, progress: Progress | None) -> LinkingSummary:
     orgs = link_institutions(org_records, merges=merges, splits=splits)
     say("institutions")
 
-    person_input = read_persons(reader, kg.minter, orgs, names, curator)
+    titles = read_output_titles(reader, kg.minter)
+    person_input = read_persons(reader, kg.minter, orgs, names, curator, titles)
     first_authors: dict[str, set[str]] = defaultdict(set)
     for output, node, rank in person_input.authorships:
         if rank == 1:
@@ -341,7 +364,7 @@ def _run(kg: KnowledgeGraph, progress: Progress | None) -> LinkingSummary:
     del person_input
     del names
     say("persons")
-    output_records, summary.outputs = read_outputs(reader, kg.minter, curator, first_authors)
+    output_records, summary.outputs = read_outputs(reader, kg.minter, curator, first_authors, titles)
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
     say("outputs")
 
