@@ -1,7 +1,8 @@
 """Recommendations for the special popularization fund: an explainable, reproducible ranking.
 
 Each candidate is a funded project with its representative result (its most-cited output that
-no approved work popularizes, else its most-cited output). Its score is the sum of weighted
+no approved work popularizes, else its most-cited output; of the outputs with a known citation
+count). Its score is the sum of weighted
 factors, each factor a value in [0, 1]:
 
 - significance: the representative result's citations (saturating at CITATION_SATURATION),
@@ -12,7 +13,7 @@ factors, each factor a value in [0, 1]:
 - tier: the project's obligation tier (obliged 1, encouraged 0.5, other 0.25);
 - timeliness: fit of the project's and result's titles and keywords to a theme text
   (Chinese character bigrams and English words, cosine over the two sets, relative to the
-  best-fitting candidate); 0 without a theme;
+  best-fitting candidate; kg.textfit, token sets precomputed by kg.rollup); 0 without a theme;
 - capacity: someone able to popularize it: the PI created approved works (1), a member or
   co-author did (0.75), or the team is 1 or 2 collaboration hops from such a person (0.5,
   0.25), from kg.network.
@@ -24,9 +25,8 @@ arguments always give the same list. The definitions are in docs/indicators.md.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rdflib import URIRef
@@ -37,6 +37,7 @@ from kg.errors import ScipopError
 from kg.nquads import term_nt
 from kg.reports import lookup, pick_text
 from kg.store import KnowledgeGraph, prefix_block
+from kg.textfit import similarity, tokens
 
 FACTORS = ("significance", "gap", "tier", "timeliness", "capacity")
 DEFAULT_WEIGHTS: dict[str, float] = {"significance": 0.35, "gap": 0.2, "tier": 0.1, "timeliness": 0.15,
@@ -73,31 +74,6 @@ def parse_weights(text: str | None) -> dict[str, float]:
     return weights
 
 
-# ---------------------------------------------------------------------------- text similarity
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-# Words that say nothing about a topic in titles ("Research on the … of …").
-_STOP = frozenset("""a an and are as at based by for from in into is its of on or the to via with study studies
-research mechanism mechanisms analysis novel new approach""".split())
-
-
-def tokens(text: str) -> set[str]:
-    """Chinese character bigrams (a lone character stands for itself) and lower-case English words."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    found: set[str] = set()
-    for run in _CJK.findall(text):
-        found.update(run[i:i + 2] for i in range(len(run) - 1)) if len(run) > 1 else found.add(run)
-    found.update(w for w in _WORD.findall(_CJK.sub(" ", text)) if len(w) > 1 and w not in _STOP)
-    return found
-
-
-def similarity(theme: set[str], text: set[str]) -> float:
-    """Cosine of two token sets (|A∩B| / sqrt(|A|·|B|)): 1 for the same tokens, 0 for none shared."""
-    if not theme or not text:
-        return 0.0
-    return len(theme & text) / math.sqrt(len(theme) * len(text))
-
-
 # ---------------------------------------------------------------------------- data
 @dataclass
 class Candidate:
@@ -113,7 +89,9 @@ class Candidate:
     awards: int = 0
     label: str = ""
     id: str = ""
+    words: str = ""                                          # theme tokens, space-separated (kg.textfit)
     text: set[str] = field(default_factory=set)
+    capacity: Any = None                                     # kg.network.Capacity, None: no popularizer in reach
     capacity_people: list[str] = field(default_factory=list)  # who the capacity reason names
     factors: dict[str, float] = field(default_factory=dict)   # factor -> value in [0, 1]
     reasons: list[str] = field(default_factory=list)
@@ -141,11 +119,8 @@ class Recommendation:
 
 
 # ---------------------------------------------------------------------------- queries
-# Facts of the candidates are read one property at a time with VALUES-bound queries (kg.reports.lookup):
-# a few index lookups per candidate, whatever the size of the graph.
-TOP_OUTPUTS = """
-SELECT ?o ?c WHERE { ?o sp:citationCount ?c } ORDER BY DESC(?c) ?o LIMIT %d"""
-
+# Flagged projects outside the materialized pool are read one property at a time with VALUES-bound
+# queries (kg.reports.lookup): a few index lookups per project, whatever the size of the graph.
 def _values(iris) -> str:
     return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
 
@@ -160,24 +135,16 @@ def _batched(kg: KnowledgeGraph, template: str, iris, size: int = 400):
 DEFAULT_POOL = 2000  # most-cited outputs whose projects are scored (grown when filters leave too few)
 
 
-@dataclass
-class _Result:
-    iri: str
-    citations: int
-    popularized: bool = False
-    venue: str = ""
-
-
 def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, department: str | None = None,
               year: int | None = None, weights: dict[str, float] | None = None, network=None,
               include_decided: bool = False, pool: int = DEFAULT_POOL, lang: str = "zh") -> Recommendation:
     """The `top` projects to recommend for the special popularization fund, each with its factors and reasons.
 
     Candidates are the projects behind the `pool` most-cited research outputs (more when filters leave
-    fewer than `top`) plus every project a department flagged as a representative achievement. The
-    pool and each project's popularization capacity come from tables kg.rollup materializes after each
-    ingest; pass `network` (a kg.network.CollaborationNetwork of the same view) to compute capacity
-    from it instead.
+    fewer than `top`) plus every project a department flagged as a representative achievement. Each
+    candidate's facts, representative result, capacity and theme tokens come from the tables kg.rollup
+    materializes after each ingest, so a request scores them without a lookup per candidate; pass
+    `network` (a kg.network.CollaborationNetwork of the same view) to compute capacity from it instead.
     """
     from kg import curation as C
 
@@ -186,19 +153,17 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
     weights = dict(weights or DEFAULT_WEIGHTS)
     dept = _department(department)
     curated = C.curation_by_project(kg)
-    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided)
-    capacity = _capacities(kg, network, [c.iri for c in candidates])
+    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided, network)
     venues = _venue_scores(kg)
-    awards = {x: len(set(map(str, found))) for x, found in lookup(
-        kg, [c.iri for c in candidates] + [c.result["iri"] for c in candidates if c.result], V.award).items()}
     theme_tokens = tokens(theme) if theme else set()
+    fits: dict[str, float] = {}
     if theme_tokens:
-        _texts(kg, candidates)
-    fits = {c.iri: similarity(theme_tokens, c.text) for c in candidates} if theme_tokens else {}
+        for c in candidates:
+            c.text = set(c.words.split())
+            fits[c.iri] = similarity(theme_tokens, c.text)
     best_fit = max(fits.values(), default=0.0)
     for c in candidates:
-        c.awards = awards.get(c.iri, 0) + awards.get(c.result.get("iri", ""), 0)
-        _score(c, weights, venues, capacity.get(c.iri), theme_tokens, fits.get(c.iri, 0.0), best_fit)
+        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit)
     chosen = diversify(sorted(candidates, key=lambda c: (-c.score, c.iri)), top)
     _labels(kg, chosen, lang)
     _name_people(kg, chosen)
@@ -235,52 +200,60 @@ def diversify(ranked: list[Candidate], top: int) -> list[Candidate]:
     return chosen
 
 
-@dataclass
-class _Pool:
-    """The most-cited outputs, with what the materialized table already knows about them and their projects."""
-
-    rows: list[tuple[str, int, list[str]]]          # output, citations, its projects
-    outputs: dict[str, tuple[bool, str]]            # output -> (popularized, venue), when known
-    projects: dict[str, list]                       # project -> [department, year, tier, status, outputs]
-    everything: bool                                # every cited output is in rows
-
-
-def _top_outputs(kg: KnowledgeGraph, size: int) -> _Pool:
+def _entries(kg: KnowledgeGraph, size: int) -> tuple[list[list], int | None]:
+    """The materialized candidate entries (kg.rollup.candidate_entry) of the projects behind the `size` most-cited
+    outputs, and the citation count below which outputs were not looked at (None when every output was).
+    Only the chunks the pool reaches are decoded; a pool beyond what was materialized is computed now (slow)."""
     from kg import rollup
 
-    table = rollup.table(kg, "top-outputs")
-    kept = table["outputs"][:size]
-    if len(kept) == size or table["complete"]:
-        return _Pool(rows=[(o, c, projects) for o, c, projects, _, _ in kept],
-                     outputs={o: (popularized, venue) for o, _, _, popularized, venue in kept},
-                     projects=table["projects"], everything=table["complete"] and len(table["outputs"]) <= size)
-    # Beyond what was materialized: ask the store (slow on a large graph, but only for narrow filters).
-    found = [(str(o), int(c)) for o, c in kg.query(prefix_block() + TOP_OUTPUTS % size)]
-    projects = lookup(kg, [o for o, _ in found], V.resultOf)
-    return _Pool(rows=[(o, c, sorted(str(p) for p in projects.get(o, []))) for o, c in found], outputs={},
-                 projects={}, everything=len(found) < size)
+    computed: dict[str, dict] = {}
+
+    def chunk(i: int) -> dict:
+        found = rollup.read_table(kg, rollup.candidates_name(i))
+        if found is None:  # a derived graph older than the tables: compute them all once
+            if not computed:
+                computed.update(rollup.recommend_tables(kg, rollup.facts_from_derived(kg)))
+            found = computed[rollup.candidates_name(i)]
+        return found
+
+    entries: list[list] = []
+    citations: list[int] = []
+    complete = False
+    for i in range(len(rollup.POOL_CHUNKS)):
+        found = chunk(i)
+        entries += [e for e in found["candidates"] if e[1] < size]
+        citations += found["citations"]
+        complete = found["complete"]
+        if found["end"] >= size or complete:
+            break
+    else:
+        if size > rollup.TOP_OUTPUTS_KEPT:  # narrow filters: more outputs than were materialized
+            found = rollup.recommend_tables(kg, rollup.facts_from_derived(kg), keep=size)[rollup.candidates_name(0)]
+            entries, citations, complete = found["candidates"], found["citations"], found["complete"]
+    if complete and len(citations) <= size or not citations:
+        return entries, None
+    return entries, citations[min(size, len(citations)) - 1]
 
 
 def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, size: int,
-          curated: dict, include_decided: bool) -> tuple[list[Candidate], int | None]:
+          curated: dict, include_decided: bool, network) -> tuple[list[Candidate], int | None]:
     """Candidate projects with their facts and representative result; also the citation count below which
     outputs were not looked at (None when every output was)."""
     flagged = {p for p, c in curated.items() if c.representative}
+    department = concepts.notation(dept) if dept is not None else None
+
+    def wanted(entry: list) -> bool:
+        decided = curated.get(entry[0]) is not None and curated[entry[0]].selection is not None
+        return ((department is None or entry[2] == department) and (year is None or entry[3] == int(year))
+                and (include_decided or not decided))
+
+    extra: list[list] | None = None
     while True:
-        found = _top_outputs(kg, size)
-        threshold = None if found.everything or not found.rows else found.rows[-1][1]
-        pooled: dict[str, list[tuple[str, int]]] = {}
-        for output, citations, projects in found.rows:
-            for project in projects:
-                pooled.setdefault(project, []).append((output, citations))
-        missing = flagged - set(pooled)  # flagged projects: their own outputs, wherever they rank
-        outputs_of = _outputs_of(kg, missing)
-        for project in missing:
-            pooled[project] = list(_citations(kg, outputs_of.get(project, [])).items())
-        candidates = _projects(kg, pooled, curated, found)
-        keep = [c for c in candidates if (dept is None or c.department == concepts.notation(dept))
-                and (year is None or c.year == int(year))
-                and (include_decided or curated.get(c.iri) is None or curated[c.iri].selection is None)]
+        entries, threshold = _entries(kg, size)
+        missing = sorted(flagged - {e[0] for e in entries})  # flagged projects: their own outputs, wherever they rank
+        if extra is None or {e[0] for e in extra} != set(missing):
+            extra = _flagged_entries(kg, missing, network)
+        keep = [_candidate(e, curated, network) for e in entries + [e for e in extra if e[0] in missing] if wanted(e)]
         if len(keep) >= top or threshold is None:
             return keep, threshold
         size *= 4
@@ -304,79 +277,76 @@ def _citations(kg: KnowledgeGraph, outputs) -> dict[str, int]:
 _STATUS = {"popularized": V.Popularized, "unpopularized": V.ResultsUnpopularized, "no-results": V.NoKnownResults}
 
 
-def _project_facts(kg: KnowledgeGraph, projects: list[str], known: dict[str, list]) -> dict[str, list]:
-    """Project -> [department, year, tier, status, outputs], from the table or, for the rest, the store."""
-    facts = {p: known[p] for p in projects if p in known}
-    rest = [p for p in projects if p not in known]
-    if rest:
-        values = {key: lookup(kg, rest, prop) for key, prop in (
-            ("status", V.popularizationStatus), ("dept", V.department), ("year", V.approvalYear),
-            ("tier", V.obligationTier), ("n", V.outputCount))}
-        for p in rest:
-            if p not in values["status"]:
-                continue  # not a project of this view
-            first = {key: min(found.get(p, []), key=str, default=None) for key, found in values.items()}
-            status = {v: k for k, v in _STATUS.items()}.get(first["status"], "no-results")
-            facts[p] = [concepts.notation(first["dept"]) if first["dept"] is not None else None,
-                        int(first["year"]) if first["year"] is not None else None,
-                        concepts.notation(first["tier"]) if first["tier"] is not None else None,
-                        status, int(first["n"]) if first["n"] is not None else 0]
+def _project_facts(kg: KnowledgeGraph, projects: list[str]) -> dict[str, list]:
+    """Project -> [department, year, tier, status, outputs] from the derived facts (as kg.rollup stores them)."""
+    facts: dict[str, list] = {}
+    values = {key: lookup(kg, projects, prop) for key, prop in (
+        ("status", V.popularizationStatus), ("dept", V.department), ("year", V.approvalYear),
+        ("tier", V.obligationTier), ("n", V.outputCount))}
+    for p in projects:
+        if p not in values["status"]:
+            continue  # not a project of this view
+        first = {key: min(found.get(p, []), key=str, default=None) for key, found in values.items()}
+        status = {v: k for k, v in _STATUS.items()}.get(first["status"], "no-results")
+        facts[p] = [concepts.notation(first["dept"]) if first["dept"] is not None else None,
+                    int(first["year"]) if first["year"] is not None else None,
+                    concepts.notation(first["tier"]) if first["tier"] is not None else None,
+                    status, int(first["n"]) if first["n"] is not None else 0]
     return facts
 
 
-def _output_state(kg: KnowledgeGraph, outputs: list[str], known: dict[str, tuple]) -> dict[str, tuple[bool, str]]:
-    """Output -> (popularized by an approved work, venue), from the table or, for the rest, the store."""
-    state = {o: tuple(known[o]) for o in outputs if o in known}
-    rest = [o for o in outputs if o not in known]
-    if rest:
-        popularized, venue = lookup(kg, rest, V.isPopularized), lookup(kg, rest, V.venue)
-        for o in rest:
-            state[o] = (any(v.toPython() for v in popularized.get(o, [])), min(map(str, venue.get(o, [])), default=""))
-    return state
-
-
-def _projects(kg: KnowledgeGraph, pooled: dict[str, list[tuple[str, int]]], curated: dict,
-              found: _Pool) -> list[Candidate]:
-    """Facts of the pooled projects and each one's representative result (its most-cited unpopularized output)."""
-    facts = _project_facts(kg, list(pooled), found.projects)
-    state = _output_state(kg, [o for outputs in pooled.values() for o, _ in outputs], found.outputs)
-    candidates: list[Candidate] = []
-    for p, (department, year, tier, status, n) in facts.items():
-        c = Candidate(iri=p, department=department or "", year=year, outputs=n, status=_STATUS[status],
-                      tier=concepts.lookup(V.ObligationTierScheme, tier) if tier else None)
-        results = sorted((_Result(iri=o, citations=cited, popularized=state[o][0], venue=state[o][1])
-                          for o, cited in dict(pooled[p]).items()), key=lambda r: (-r.citations, r.iri))
-        best = next((r for r in results if not r.popularized), results[0] if results else None)
-        if best is not None:
-            c.result = {"iri": best.iri, "title": "", "doi": "", "citations": best.citations, "venue": best.venue,
-                        "popularized": best.popularized}
-        cur = curated.get(p)
-        if cur is not None:
-            c.representative = [d.describe() for d in cur.representative]
-            c.selection = cur.selection.describe() if cur.selection else ""
-        candidates.append(c)
-    return candidates
-
-
-def _capacities(kg: KnowledgeGraph, network, projects: list[str]) -> dict[str, Any]:
-    """Project -> kg.network.Capacity, from the given network or from the materialized table."""
+def _flagged_entries(kg: KnowledgeGraph, projects: list[str], network) -> list[list]:
+    """Candidate entries of flagged projects outside the materialized pool, read now (few: a department's flags)."""
     from kg import rollup
+
+    if not projects:
+        return []
+    facts = _project_facts(kg, projects)
+    projects = [p for p in projects if p in facts]
+    outputs = _outputs_of(kg, projects)
+    every = [o for found in outputs.values() for o in found]
+    popularized = {o for o, found in lookup(kg, every, V.isPopularized).items() if any(v.toPython() for v in found)}
+    src = rollup.CandidateSources(facts=facts, outputs=outputs, citations=_citations(kg, every),
+                                  popularized=popularized, venues={}, awards={}, texts={}, capacity={})
+    results = [r for p in projects if (r := rollup.representative_result(p, src)) is not None]
+    src.venues = {o: min(map(str, found)) for o, found in lookup(kg, results, V.venue).items()}
+    src.awards = {s: len(set(map(str, found))) for s, found in lookup(kg, projects + results, V.award).items()}
+    for prop in (V.title, V.keyword):
+        for s, found in lookup(kg, projects + results, prop).items():
+            src.texts.setdefault(s, []).extend(str(t) for t in found)
+    if network is None:  # the whole capacity table is big: read only when a flagged project needs it
+        table = rollup.table(kg, "capacity")["projects"]
+        src.capacity = {p: table[p] for p in projects if p in table}
+    else:
+        src.capacity = {p: found.to_json() for p in projects if (found := network.capacity(p)).kind != "none"}
+    return [rollup.candidate_entry(p, None, src) for p in projects]
+
+
+@lru_cache(maxsize=None)
+def _tier(notation: str | None) -> URIRef | None:
+    return concepts.lookup(V.ObligationTierScheme, notation) if notation else None
+
+
+def _candidate(entry: list, curated: dict, network) -> Candidate:
+    """A Candidate from a materialized entry (kg.rollup.candidate_entry) and the curation decisions."""
     from kg.network import Capacity
 
+    project, _, department, year, tier, status, n, result, awards, capacity, words = entry
+    c = Candidate(iri=project, department=department or "", year=year, outputs=n, status=_STATUS[status],
+                  tier=_tier(tier), awards=awards, words=words)
+    if result:
+        c.result = {"iri": result[0], "title": "", "doi": "", "citations": result[1], "venue": result[3],
+                    "popularized": result[2]}
     if network is not None:
-        return {p: network.capacity(p) for p in projects}
-    table = rollup.table(kg, "capacity")["projects"]
-    return {p: Capacity.from_json(table[p]) for p in projects if p in table}
-
-
-def _texts(kg: KnowledgeGraph, candidates: list[Candidate]) -> None:
-    """Tokens of each candidate's titles, keywords and representative result's title, for the theme fit."""
-    projects = [c.iri for c in candidates]
-    titles, keywords = lookup(kg, projects, V.title), lookup(kg, projects, V.keyword)
-    result_titles = lookup(kg, [c.result["iri"] for c in candidates if c.result], V.title)
-    for c in candidates:
-        words = titles.get(c.iri, []) + keywords.get(c.iri, []) + result_titles.get(c.result.get("iri", ""), [])
-        c.text = tokens(" ".join(str(w) for w in words))
+        found = network.capacity(project)
+        c.capacity = found if found.kind != "none" else None
+    elif capacity:
+        c.capacity = Capacity.from_json(capacity)
+    cur = curated.get(project)
+    if cur is not None:
+        c.representative = [d.describe() for d in cur.representative]
+        c.selection = cur.selection.describe() if cur.selection else ""
+    return c
 
 
 def _labels(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None:
@@ -411,10 +381,15 @@ def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], ca
     _gap(c)
     tier = TIER_VALUE.get(c.tier, TIER_VALUE[V.TierOther])
     c.factors["tier"] = tier
-    c.reasons.append(f"tier: {concepts.notation(c.tier) if c.tier else 'other'} ({tier:g})")
+    c.reasons.append(f"tier: {_notation(c.tier) if c.tier else 'other'} ({tier:g})")
     _timeliness(c, theme, fit, best_fit)
     _capacity(c, capacity)
     c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
+
+
+@lru_cache(maxsize=None)
+def _notation(concept: URIRef) -> str:
+    return concepts.notation(concept)
 
 
 def _significance(c: Candidate, venues: dict[str, float]) -> None:

@@ -410,32 +410,12 @@ def compliance_report(kg: KnowledgeGraph, by: str | None = None, year: int | Non
     return report
 
 
-# Projects of a tier failing either check. No ORDER BY, so the engine stops at the limit.
-COMPLIANCE_ITEMS = """
-SELECT DISTINCT ?p WHERE {
-  { ?p sp:obligationTier %(tier)s ; sp:popularizationStatus sp:ResultsUnpopularized . %(year)s }
-  UNION { ?p sp:obligationTier %(tier)s ; sp:popularizationStatus sp:NoKnownResults . %(year)s }
-  UNION { ?p sp:obligationTier %(tier)s ; sp:concluded true . %(year)s
-          OPTIONAL { ?p sp:popularizationReport ?r } FILTER(!BOUND(?r)) }
-} LIMIT %(limit)d"""
-
-COMPLIANCE_ITEM_COLUMNS = ["iri", "id", "title", "department", "project_type", "institution", "approval_year",
-                           "not_popularized", "concluded_without_field", "why", "curation"]
-
-
 def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, limit: int = DEFAULT_ITEM_LIMIT,
                      lang: str = "zh") -> Report:
     """The projects of one tier that fail a check, each with which links exist and which are missing."""
     limit = limit if limit and limit > 0 else 10**9
-    args = {"tier": term_nt(tier), "year": year_pattern(year), "limit": limit}
-    iris = list(dict.fromkeys(str(row[0]) for row in kg.query(prefix_block() + COMPLIANCE_ITEMS % args)))
-    status, outputs = lookup(kg, iris, V.popularizationStatus), lookup(kg, iris, V.outputCount)
-    concluded, field = lookup(kg, iris, V.concluded), lookup(kg, iris, V.popularizationReport)
-    found = {p: {"status": status[p][0], "outputs": int(outputs.get(p, [0])[0]),
-                 "concluded": any(bool(c.toPython()) for c in concluded.get(p, [])), "field": p in field}
-             for p in iris if p in status}
-    facts = project_facts(kg, list(found), lang)
-    pending = pending_works(kg, list(found))
+    listed = _failing_materialized(kg, tier, year, limit, lang) if limit <= rollup.COMPLIANCE_ITEMS_KEPT else None
+    found, facts, pending = listed if listed is not None else _failing_from_store(kg, tier, year, limit, lang)
     curation = _curation_texts(kg)
     rows = []
     for iri in sorted(found, key=lambda i: facts.get(i, {}).get("id", i)):
@@ -449,11 +429,65 @@ def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, 
         rows.append([iri, p.get("id", ""), p.get("title", ""), p.get("department", ""), p.get("type", ""),
                      p.get("institution", ""), p.get("year"), f["status"] != V.Popularized, no_field,
                      why + _pending_note(pending.get(iri, 0)), curation.get(iri, "")])
-    notes = [f"At most {limit} projects are listed; the summary table has the counts." if limit < 10**9
-             else "All projects failing a check."]
+    if limit >= 10**9:
+        notes = ["All projects failing a check."]
+    elif listed is not None:
+        notes = [f"At most {limit} projects are listed, the first by approval number; the summary table has the counts."]
+    else:
+        notes = [f"At most {limit} projects are listed; the summary table has the counts."]
     return Report(key=f"compliance-{concepts.notation(tier)}",
                   title=f"{concepts.pref_label(tier, 'en')} tier: projects failing a check",
                   columns=COMPLIANCE_ITEM_COLUMNS, rows=rows, notes=notes)
+
+
+_STATUS_TERMS = {"popularized": V.Popularized, "unpopularized": V.ResultsUnpopularized, "no-results": V.NoKnownResults}
+
+
+def _failing_materialized(kg: KnowledgeGraph, tier: URIRef, year: int | None, limit: int, lang: str):
+    """(checks, facts, pending works) of the first `limit` failing projects, from kg.rollup's compliance-items table."""
+    data = rollup.table(kg, "compliance-items")
+    iris = data["lists"].get(f"{concepts.notation(tier)}|{year_key(year)}", [])[:limit]
+    names = rollup.table(kg, "institution-labels")["labels"] if iris else {}
+    found, facts, pending = {}, {}, {}
+    for iri in iris:
+        d = data["projects"][iri]
+        found[iri] = {"status": _STATUS_TERMS[d["status"]], "outputs": d["outputs"], "concluded": d["concluded"],
+                      "field": d["field"]}
+        kind = concepts.lookup(V.ProjectTypeScheme, d["type"]) if d["type"] else None
+        f = facts[iri] = {"iri": iri, "id": d["id"], "title": d["title"].get(lang, d["title"]["zh"]), "tier":
+                          concepts.notation(tier)}
+        for key, value in (("department", d["department"]), ("type", concepts.pref_label(kind, lang) if kind else None),
+                           ("institution", names.get(d["institution"], d["institution"]) if d["institution"] else None),
+                           ("year", d["year"])):
+            if value is not None:
+                f[key] = value
+        pending[iri] = d["pending"]
+    return found, facts, pending
+
+
+# Projects of a tier failing either check. No ORDER BY, so the engine stops at the limit.
+COMPLIANCE_ITEMS = """
+SELECT DISTINCT ?p WHERE {
+  { ?p sp:obligationTier %(tier)s ; sp:popularizationStatus sp:ResultsUnpopularized . %(year)s }
+  UNION { ?p sp:obligationTier %(tier)s ; sp:popularizationStatus sp:NoKnownResults . %(year)s }
+  UNION { ?p sp:obligationTier %(tier)s ; sp:concluded true . %(year)s
+          OPTIONAL { ?p sp:popularizationReport ?r } FILTER(!BOUND(?r)) }
+} LIMIT %(limit)d"""
+
+COMPLIANCE_ITEM_COLUMNS = ["iri", "id", "title", "department", "project_type", "institution", "approval_year",
+                           "not_popularized", "concluded_without_field", "why", "curation"]
+
+
+def _failing_from_store(kg: KnowledgeGraph, tier: URIRef, year: int | None, limit: int, lang: str):
+    """(checks, facts, pending works) of up to `limit` failing projects, queried now (exports list them all)."""
+    args = {"tier": term_nt(tier), "year": year_pattern(year), "limit": limit}
+    iris = list(dict.fromkeys(str(row[0]) for row in kg.query(prefix_block() + COMPLIANCE_ITEMS % args)))
+    status, outputs = lookup(kg, iris, V.popularizationStatus), lookup(kg, iris, V.outputCount)
+    concluded, field = lookup(kg, iris, V.concluded), lookup(kg, iris, V.popularizationReport)
+    found = {p: {"status": status[p][0], "outputs": int(outputs.get(p, [0])[0]),
+                 "concluded": any(bool(c.toPython()) for c in concluded.get(p, [])), "field": p in field}
+             for p in iris if p in status}
+    return found, project_facts(kg, list(found), lang), pending_works(kg, list(found))
 
 
 def _status_reason(status, outputs: int) -> str:

@@ -8,9 +8,11 @@ each table is stored as ONE JSON literal in the derived graph:
 
     <base>table/<name>  sp:aggregateTable  "{...}"
 
-A report then reads one triple. The tables hold counts only, never names of restricted
-entities: the public view recomputes them from what it holds (kg.publish refreshes its
-derived graph). Items (drill-downs) are not materialized; they are queried per group.
+A report then reads one triple. Each view computes its tables from what it holds (kg.publish
+refreshes the public view's derived graph), so the public tables never name a restricted
+record. Drill-downs are queried per group; only the compliance report's default item lists
+(the first 50 projects per tier and year) and the recommendation candidates are materialized
+as items, because every request shows them.
 
 Table layout: {"groups": {group key: {year key: [counts…]}}, "labels": {group key: label}}
 where the year key is the approval year as text, or "all" for every year together (stored,
@@ -31,7 +33,7 @@ from kg import vocab as V
 from kg.nquads import term_nt
 from kg.store import KnowledgeGraph, prefix_block
 
-TABLE_VERSION = 2  # bump when a table's layout changes
+TABLE_VERSION = 3  # bump when a table's layout changes
 ALL_YEARS = "all"
 NO_YEAR = "none"
 GAP_DIMENSIONS = ("department", "code", "type", "tier", "institution", "year")
@@ -299,12 +301,58 @@ def build_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], pop: Pop
     for dim in INDICATOR_DIMENSIONS:
         tables[table_name("indicators", dim)] = indicator_table(facts, pop, dim)
     tables["institution-labels"] = {"labels": institution_labels(kg)}
+    tables["compliance-items"] = compliance_items_table(kg, facts)
     return tables
 
 
+COMPLIANCE_ITEMS_KEPT = 50  # kg.reports.DEFAULT_ITEM_LIMIT: what a compliance report lists per tier by default
+
+
+def compliance_items_table(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts]) -> dict[str, Any]:
+    """Per 'tier|year' (and 'tier|all'): the first COMPLIANCE_ITEMS_KEPT projects by approval number that fail a
+    check (not popularized, or concluded without the popularization field), with what their rows show.
+
+    Listing them at request time costs a dozen index lookups per project (about 0.4 s at 100,000 projects);
+    read here, a compliance report is one statement. Labels that depend on the language are stored for
+    both languages; curation decisions are not (they change without an ingest)."""
+    from kg.reports import lookup, pending_works, pick_text
+
+    failing = {str(p): f for p, f in facts.items()
+               if f.tier in TIERS and (f.status != "popularized" or (f.concluded and not f.reported))}
+    numbers = {s: o for s, o in _text_scan(kg, f"?s <{V.approvalNumber}> ?o") if s in failing}
+    lists: dict[str, list[str]] = defaultdict(list)
+    for p in sorted(failing, key=lambda p: (numbers.get(p, p), p)):
+        f = failing[p]
+        for year in f.year_keys():
+            key = f"{f.tier}|{year}"
+            if len(lists[key]) < COMPLIANCE_ITEMS_KEPT:
+                lists[key].append(p)
+    kept = sorted({p for found in lists.values() for p in found})
+    titles = lookup(kg, kept, V.title)
+    pending = pending_works(kg, kept)
+    projects = {}
+    for p in kept:
+        f = failing[p]
+        projects[p] = {"id": numbers.get(p, ""), "title": {lang: pick_text(titles.get(p, []), lang) for lang in ("zh", "en")},
+                       "department": f.department, "type": f.type, "institution": min(f.institutions, default=None),
+                       "year": f.year, "status": f.status, "outputs": f.outputs, "concluded": f.concluded,
+                       "field": f.reported, "pending": pending.get(p, 0)}
+    return {"lists": lists, "projects": projects}
+
+
 MIN_VENUE_OUTPUTS = 5  # a venue's mean citations says little below this many outputs
-TOP_OUTPUTS_KEPT = 20_000  # the most-cited outputs kept for kg.recommend's candidate pool
-RECOMMEND_TABLES = ("venues", "top-outputs", "capacity")
+# Output ranks (by citations) at which the candidate chunks end: kg.recommend's default pool of
+# 2,000 outputs, then the pool grown x4 twice when filters leave too few candidates. A request
+# decodes only the chunks its pool reaches (the first is about 1 MB at 100,000 projects).
+POOL_CHUNKS = (2_000, 8_000, 20_000)
+TOP_OUTPUTS_KEPT = POOL_CHUNKS[-1]
+
+
+def candidates_name(chunk: int) -> str:
+    return f"recommend-candidates-{chunk}"
+
+
+RECOMMEND_TABLES = ("venues", "capacity") + tuple(candidates_name(i) for i in range(len(POOL_CHUNKS)))
 
 
 def _text_scan(kg: KnowledgeGraph, pattern: str):
@@ -324,45 +372,108 @@ SELECT DISTINCT ?o WHERE { ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:r
                            ?o a sp:ResearchOutput }"""
 
 
-def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts]) -> dict[str, dict]:
-    """What kg.recommend needs at any scale: venue impact, the most-cited outputs with their projects
-    (and those projects' facts), and every project's popularization capacity from the collaboration
-    network (kg.network)."""
+@dataclass
+class CandidateSources:
+    """What a candidate entry is made of, for some projects and their outputs (whole-graph scans after an
+    ingest; kg.recommend fills one from per-IRI lookups for the few flagged projects outside the pool)."""
+
+    facts: dict[str, list]                 # project -> [department, year, tier, status, outputs]
+    outputs: dict[str, list[str]]          # project -> its outputs
+    citations: dict[str, int]              # output -> citation count (outputs without one are left out)
+    popularized: set[str]                  # outputs an approved work popularizes
+    venues: dict[str, str]                 # output -> venue
+    awards: dict[str, int]                 # project or output -> distinct awards
+    texts: dict[str, list[str]]            # project or output -> titles and keywords
+    capacity: dict[str, list]              # project -> kg.network.Capacity as JSON (absent: none)
+
+
+def representative_result(project: str, src: CandidateSources) -> str | None:
+    """A project's representative result: its most-cited output no approved work popularizes, else its most-cited
+    output (of the outputs with a known citation count; ties by IRI)."""
+    cited = sorted((-src.citations[o], o) for o in src.outputs.get(project, ()) if o in src.citations)
+    if not cited:
+        return None
+    return next((o for _, o in cited if o not in src.popularized), cited[0][1])
+
+
+def candidate_entry(project: str, rank: int | None, src: CandidateSources) -> list:
+    """[project, pool rank, department, year, tier, status, outputs, result, awards, capacity, theme tokens]:
+    everything kg.recommend scores, so a request needs no lookup per candidate. result is
+    [output, citations, popularized, venue] or None; tokens are space-separated (kg.textfit)."""
+    from kg.textfit import tokens
+
+    result = representative_result(project, src)
+    words = src.texts.get(project, []) + (src.texts.get(result, []) if result else [])
+    return [project, rank, *src.facts[project],
+            [result, src.citations[result], result in src.popularized, src.venues.get(result, "")] if result else None,
+            src.awards.get(project, 0) + (src.awards.get(result, 0) if result else 0),
+            src.capacity.get(project), " ".join(sorted(tokens(" ".join(words))))]
+
+
+def _facts_list(f: ProjectFacts) -> list:
+    return [f.department, f.year, f.tier, f.status, f.outputs]
+
+
+def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts],
+                     keep: int = TOP_OUTPUTS_KEPT) -> dict[str, dict]:
+    """What kg.recommend needs at any scale: venue impact, every project's popularization capacity from the
+    collaboration network (kg.network), and the candidates: the projects behind the `keep` most-cited outputs,
+    each a finished entry (candidate_entry), in chunks by pool rank (POOL_CHUNKS)."""
     from kg.network import build_network
 
     network = build_network(kg)
     citations: dict[str, int] = {}
-    for s, o in _text_scan(kg, "?s sp:citationCount ?o"):
+    for s, o in _text_scan(kg, f"?s <{V.citationCount}> ?o"):
         citations[s] = max(citations.get(s, 0), int(o))
     projects_of: dict[str, list[str]] = defaultdict(list)
     for project, outputs in network.outputs.items():
         for output in outputs:
             projects_of[output].append(project)
-    ranked = sorted(((-c, o) for o, c in citations.items() if o in projects_of))[:TOP_OUTPUTS_KEPT]
-    kept = {o for _, o in ranked}
-    totals: dict[str, list] = {}
-    venue_of: dict[str, str] = {}
-    for s, o in _text_scan(kg, "?s sp:venue ?o"):
-        entry = totals.setdefault(o, [0, 0])
-        entry[0] += 1
-        entry[1] += citations.get(s, 0)
-        if s in kept:
-            venue_of[s] = min(o, venue_of.get(s, o))
-    popularized = {str(row[0]) for row in kg.query(prefix_block() + POPULARIZED_OUTPUTS)}
-    pooled = {p for _, o in ranked for p in projects_of[o]}
     by_iri = {str(p): f for p, f in facts.items()}
-    project_facts = {p: [f.department, f.year, f.tier, f.status, f.outputs]
-                     for p in pooled if (f := by_iri.get(p)) is not None}
+    ranked = sorted(((-c, o) for o, c in citations.items() if o in projects_of))[:keep]
+    first_rank: dict[str, int] = {}  # a project enters the pool with its most-cited output
+    for rank, (_, output) in enumerate(ranked):
+        for project in sorted(projects_of[output]):
+            if project in by_iri:
+                first_rank.setdefault(project, rank)
     capacity = {}
     for project in network.outputs.keys() | network.pis.keys():
         found = network.capacity(project)
         if found.kind != "none":
             capacity[project] = found.to_json()
-    return {"venues": {"venues": {v: [n, round(t / n, 2)] for v, (n, t) in totals.items()}},
-            "top-outputs": {"outputs": [[o, -c, sorted(projects_of[o]), o in popularized, venue_of.get(o, "")]
-                                        for c, o in ranked],
-                            "projects": project_facts, "complete": len(ranked) < TOP_OUTPUTS_KEPT},
-            "capacity": {"projects": capacity}}
+    src = CandidateSources(facts={p: _facts_list(by_iri[p]) for p in first_rank},
+                           outputs={p: list(network.outputs.get(p, ())) for p in first_rank}, citations=citations,
+                           popularized={str(row[0]) for row in kg.query(prefix_block() + POPULARIZED_OUTPUTS)},
+                           venues={}, awards={}, texts=defaultdict(list), capacity=capacity)
+    results = {r for p in first_rank if (r := representative_result(p, src)) is not None}
+    wanted = set(first_rank) | results
+    totals: dict[str, list] = {}
+    for s, o in _text_scan(kg, f"?s <{V.venue}> ?o"):
+        entry = totals.setdefault(o, [0, 0])
+        entry[0] += 1
+        entry[1] += citations.get(s, 0)
+        if s in results:
+            src.venues[s] = min(o, src.venues.get(s, o))
+    awards: dict[str, set[str]] = defaultdict(set)
+    for s, o in _text_scan(kg, f"?s <{V.award}> ?o"):
+        if s in wanted:
+            awards[s].add(o)
+    src.awards = {s: len(found) for s, found in awards.items()}
+    for prop in (V.title, V.keyword):
+        for s, o in _text_scan(kg, f"?s <{prop}> ?o"):
+            if s in wanted:
+                src.texts[s].append(o)
+    tables = {"venues": {"venues": {v: [n, round(t / n, 2)] for v, (n, t) in totals.items()}},
+              "capacity": {"projects": capacity}}
+    complete = len(ranked) < keep
+    start = 0
+    for i, end in enumerate(POOL_CHUNKS if keep == TOP_OUTPUTS_KEPT else (keep,)):
+        tables[candidates_name(i)] = {
+            "start": start, "end": end, "complete": complete, "citations": [-c for c, _ in ranked[start:end]],
+            "candidates": [candidate_entry(p, r, src) for p, r in sorted(first_rank.items(), key=lambda pr: (pr[1], pr[0]))
+                           if start <= r < end]}
+        start = end
+    return tables
 
 
 def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dict,

@@ -14,6 +14,7 @@ import pytest
 
 from ingest.pipeline import ingest_paths
 from kg import recommend as R
+from kg import rollup
 from kg.config import Settings
 from kg.curation import decisions, flag_representative, record_selection
 from kg.errors import NotFound, ScipopError
@@ -77,6 +78,12 @@ def test_the_centre_gets_a_ranked_list_with_each_factors_share(staff):
     assert any(r == "capacity: the PI 张明 created 1 approved popular-science work" for r in first["reasons"])
     # Projects without any known output and without a flag are not candidates (61921004, 32270006).
     assert result.candidates == 4
+
+
+def test_a_small_pool_grows_until_the_list_is_full(staff):
+    small = R.recommend(staff, top=4, pool=1)  # the most-cited output brings one project; 4 outputs bring four
+    assert small.to_json() == R.recommend(staff, top=4).to_json()
+    assert any("outputs cited at least" in note for note in small.notes)  # says where it stopped looking
 
 
 def test_the_same_graph_and_arguments_give_the_same_list(staff):
@@ -266,7 +273,7 @@ def test_curate_commands_record_who_and_the_report_shows_it(runner, tmp_path):
 def test_a_store_without_the_materialized_tables_gives_the_same_list(fresh):
     expected = R.recommend(fresh, top=4).to_json()
     with fresh.write():
-        for name in ("top-outputs", "capacity", "venues"):
+        for name in rollup.RECOMMEND_TABLES:
             fresh.update(f"DELETE WHERE {{ GRAPH ?g {{ {term_nt(fresh.minter.derived_table(name))} ?p ?o }} }}")
     assert R.recommend(fresh, top=4).to_json() == expected
     assert R.recommend(fresh, top=4, network=build_network(fresh)).to_json() == expected

@@ -167,6 +167,16 @@ def test_compliance_by_department_and_year(staff):
     assert {r["id"] for r in report.parts[0].records()} == {"61921004"}
 
 
+def test_the_materialized_item_lists_are_the_ones_the_store_gives(staff):
+    """The default lists come from kg.rollup's compliance-items table; an export (limit 0) queries the store."""
+    for tier in (V.TierObliged, V.TierEncouraged):
+        for year in (None, 2019, 2022):
+            for lang in ("zh", "en"):
+                materialized = reports.compliance_items(staff, tier, year=year, lang=lang)
+                assert materialized.notes[0].startswith("At most 50 projects are listed, the first by approval number")
+                assert materialized.rows == reports.compliance_items(staff, tier, year=year, limit=0, lang=lang).rows
+
+
 # ---------------------------------------------------------------------------- curation in reports
 def test_curation_decisions_show_who_and_when_in_the_reports(fresh):
     from datetime import datetime, timezone
