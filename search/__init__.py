@@ -10,12 +10,13 @@ English, pinyin name keys), so they return the same documents for the same query
         results = index.search(SearchQuery(text="量子计算", kind="project", filters={"popularized": ["no"]}))
 """
 from search.index import (IndexNotReady, build_index, check_index, diff_index, engine_advice, graph_fingerprint,
-                          index_exists, open_index, open_view_graph, suggest_engine, update_index)
+                          index_exists, open_index, open_view_graph, repair_index, suggest_engine,
+                          update_index)
 from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults, TalentHit, TalentQuery)
 from search.searching import SearchIndex
 
 __all__ = [
     "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
     "TalentQuery", "build_index", "check_index", "diff_index", "engine_advice", "graph_fingerprint", "index_exists",
-    "open_index", "open_view_graph", "suggest_engine", "update_index",
+    "open_index", "open_view_graph", "repair_index", "suggest_engine", "update_index",
 ]

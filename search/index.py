@@ -5,6 +5,7 @@
   something of them (a project's PI's name, a work's popularization of a project …), in
   a copy of the current index that is then swapped in.
 - `check_index` compares the graph with the index: documents missing, extra or stale.
+- `repair_index` updates the index, or builds it from scratch when it is missing or unreadable.
 - `open_index` opens the current index. When it is missing, or was built from another
   state of the graph (its recorded fingerprint differs), it raises `IndexNotReady`
   telling to run `scipop index` — unless the caller passes `auto_build=True` (the CLI
@@ -272,6 +273,23 @@ def open_index(settings: Settings, view: str = "public", engine: str | None = No
         _ensure_fresh(settings, view, name, location, auto_build)
     return SearchIndex(engine_for(name).open(location.current()), view=view, engine=name,
                        meta=location.meta() or {})
+
+
+def repair_index(settings: Settings, view: str, engine: str | None = None) -> IndexStats:
+    """Bring the index of `view` in line with the graph it is built from, whatever state it is in:
+    an index that is there and readable is compared document by document and updated; one that
+    is missing, of an older format or unreadable (a damaged directory) is built from scratch.
+    The old index keeps serving until the new one is swapped in (search/store.py)."""
+    name = engine_name(settings, engine)
+    location = IndexLocation.of(settings, view, name)
+    with open_view_graph(settings, view) as kg:
+        meta = location.meta() if location.current() is not None else None
+        if meta is not None and meta.get("format") == FORMAT:
+            try:
+                return update_index(kg, settings, view, None, name)
+            except Exception:  # noqa: BLE001 - engines raise many types for damaged files; rebuild instead
+                pass
+        return build_index(kg, settings, view, name)
 
 
 def _ensure_fresh(settings: Settings, view: str, name: str, location: IndexLocation, auto_build: bool) -> None:

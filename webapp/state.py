@@ -8,15 +8,21 @@ still running on them finishes on the publication it started with.
 
 Page facts that need whole-graph aggregates (~1 s at 100k projects) are computed once per
 publication and view and kept here.
+
+A search index found missing, out of date (a new publication) or unreadable is rebuilt
+from the view's graph in a background thread (`search.repair_index`), one per view and
+publication; meanwhile search answers 503 with Retry-After, because rebuilding inside a
+request would hold it for minutes.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kg.config import Settings
-from kg.errors import NotFound, ScipopError
+from kg.errors import NotFound, ScipopError, StoreError
 from kg.publish import current_stamp, view_settings
 from kg.store import KnowledgeGraph
 from kg.views import FULL, PUBLIC, open_view
@@ -45,6 +51,8 @@ class ViewState:
         self.search_engine = search_engine
         self._lock = threading.Lock()
         self._current = _Publication(stamp=None)
+        self._repairs: dict[tuple[str | None, str], threading.Thread] = {}
+        self.repair_errors: dict[tuple[str | None, str], Exception] = {}
 
     def publication(self) -> _Publication:
         stamp = current_stamp(self.settings)
@@ -90,9 +98,42 @@ class ViewState:
         with self._lock:
             index = publication.indexes.get(view)
             if index is None:
-                index = _open_index(self.settings, view, self.search_engine)
+                try:
+                    index = _open_index(self.settings, view, self.search_engine)
+                except (SearchUnavailable, StoreError) as reason:
+                    if isinstance(reason, NotFound) or not self._start_repair(publication.stamp, view):
+                        raise
+                    raise SearchUnavailable(f"{reason.message} It is being rebuilt from the graph.",
+                                            "Try again in a minute.") from reason
                 publication.indexes[view] = index
         return index
+
+    def _start_repair(self, stamp: str | None, view: str) -> bool:
+        """Rebuild the index of `view` in the background, once per publication (under the lock).
+        False when there is nothing to rebuild from, or a repair of this publication failed."""
+        if stamp is None or (stamp, view) in self.repair_errors:
+            return False
+        running = self._repairs.get((stamp, view))
+        if running is None or not running.is_alive():
+            running = threading.Thread(target=self._repair, args=(stamp, view), name=f"scipop-index-{view}",
+                                       daemon=True)
+            self._repairs[(stamp, view)] = running
+            running.start()
+        return True
+
+    def _repair(self, stamp: str, view: str) -> None:
+        try:
+            from search import repair_index
+
+            repair_index(self.settings, view, self.search_engine)
+        except Exception as exc:  # noqa: BLE001 - kept so that requests stop asking for it; shown in the log
+            self.repair_errors[(stamp, view)] = exc
+            logging.getLogger(__name__).exception("Rebuilding the %s search index failed", view)
+
+    def wait_for_repairs(self, timeout: float | None = None) -> None:
+        """Wait for the running index repairs (tests; a clean shutdown)."""
+        for thread in list(self._repairs.values()):
+            thread.join(timeout)
 
     def fact(self, view: str, key: tuple, compute: Callable[[KnowledgeGraph], Any]) -> Any:
         """A value computed once per publication and view (page aggregates)."""
