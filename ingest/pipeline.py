@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 from ingest import registry
 from ingest.base import IngestContext, MappedRecord
+from ingest.staging import claim_staging
 from kg import catalog, derive
 from kg.bootstrap import ensure_ontology
 from kg.errors import InputError, Location
@@ -134,8 +135,7 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
                  skip_invalid: bool = False, progress: Progress | None = None) -> IngestSummary:
     started = time.monotonic()
     files = expand_paths(paths)
-    staging = kg.settings.data_dir / "staging" / uuid.uuid4().hex
-    staging.mkdir(parents=True)
+    staging, claim = claim_staging(kg.settings.data_dir / "staging")  # also clears a killed run's files
     batch = staging / "batch.nq"
     try:
         # One staging file for the whole run: one bulk load instead of one per file.
@@ -152,6 +152,7 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
             derive.refresh(kg)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        claim.close()
     return IngestSummary(files=staged, reject_report=report, seconds=time.monotonic() - started)
 
 
