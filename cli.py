@@ -275,32 +275,35 @@ def extract_grants(context: Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes the server.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Request threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Request threads (per worker process).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes; above 1, gunicorn runs them (one process uses about one core).")
 @click.option("--engine", default=None, help="Search engine of the index (default: the index's own).")
 @pass_context
-def serve(context: Context, host: str, port: int, threads: int, engine: str | None) -> None:
-    """Run the web pages, JSON API, SPARQL endpoint and linked data under waitress."""
+def serve(context: Context, host: str, port: int, threads: int, workers: int, engine: str | None) -> None:
+    """Run the web pages, JSON API, SPARQL endpoint and linked data (waitress; gunicorn with --workers)."""
     import os
-    import threading
-
-    from waitress import serve as waitress_serve
+    import secrets
 
     from kg.publish import current_stamp
     from web import create_app
+    from webapp.config import load_config
+    from webapp.serving import ServeOptions
+    from webapp.serving import serve as run_server
 
     if current_stamp(context.settings) is None and not context.settings.store_url:
         context.say("Nothing is published yet: pages will answer 404 until `scipop build --demo` or `scipop publish`.")
-    config = {"settings": context.settings}
+    config = {**{k: v for k, v in os.environ.items() if k.startswith("SCIPOP_")}, "settings": context.settings}
     if engine:
         config["SCIPOP_SEARCH_ENGINE"] = engine
-    app = create_app({**{k: v for k, v in os.environ.items() if k.startswith("SCIPOP_")}, **config})
-    threading.Thread(target=app.extensions["scipop"].warm, name="scipop-warm", daemon=True).start()
-    context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ ({threads} threads). Ctrl-C stops.")
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="scipop", clear_untrusted_proxy_headers=True,
-                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
-    finally:
-        app.extensions["scipop"].sparql.close()
+    load_config(config)  # configuration mistakes stop here, before any worker starts
+    # Every worker must sign sessions with the same key, or a login made on one is void on another.
+    if not config.get("SCIPOP_SECRET_KEY"):
+        config["SCIPOP_SECRET_KEY"] = secrets.token_urlsafe(48)
+    context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ "
+                f"({workers} worker{'s' if workers > 1 else ''} x {threads} threads). Ctrl-C stops.")
+    run_server(lambda: create_app(config), ServeOptions(host=host, port=port, threads=threads, workers=workers))
 
 
 # Reports, recommendations and curation (issue 6) -----------------------------------------

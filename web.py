@@ -176,7 +176,8 @@ def _cached_answer(app: Flask):
         return None
     # The raw path keeps percent-encoding (two DOIs differ only there); the query string comes
     # from QUERY_STRING, which every server sets (REQUEST_URI does not always carry it).
-    raw_path = (request.environ.get("REQUEST_URI") or request.path).split("?", 1)[0]
+    # gunicorn calls it RAW_URI; request.path is decoded and would mix up those DOIs.
+    raw_path = (request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path).split("?", 1)[0]
     key = (stamp, g.lang, raw_path, request.query_string, request.headers.get("Accept", ""))
     found = services.responses.get(key)
     if found is None:

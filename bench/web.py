@@ -137,11 +137,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, threads: int) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, threads: int, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "SCIPOP_DATA_DIR": str(data_dir), "SCIPOP_QUIET": "1"}
+    # The load generator is one loopback client: a per-client budget would refuse most of it.
+    env = {"SCIPOP_BUDGET_EXEMPT": "127.0.0.1", **os.environ, "SCIPOP_DATA_DIR": str(data_dir), "SCIPOP_QUIET": "1"}
     scipop = Path(sys.executable).with_name("scipop")
-    process = subprocess.Popen([str(scipop), "serve", "--port", str(port), "--threads", str(threads)], env=env)
+    process = subprocess.Popen([str(scipop), "serve", "--port", str(port), "--threads", str(threads),
+                                "--workers", str(workers)], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -171,7 +173,8 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="a running server (loopback only); default: start one")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive connections")
-    parser.add_argument("--threads", type=int, default=8, help="server threads when the script starts it")
+    parser.add_argument("--threads", type=int, default=8, help="server threads (per worker) when the script starts it")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes when the script starts it")
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--no-search", action="store_true",
@@ -192,7 +195,7 @@ def main() -> None:
     process = None
     url = args.url
     if url is None:
-        process, url = start_server(args.data_dir, args.threads)
+        process, url = start_server(args.data_dir, args.threads, args.workers)
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("bench/web.py only drives servers on loopback")
@@ -218,7 +221,7 @@ def main() -> None:
 
     everything = [v for values in recorder.latencies.values() for v in values]
     total_errors = sum(recorder.errors.values())
-    print(f"data dir {args.data_dir}  server {url}  clients {args.clients}  {elapsed:.1f} s"
+    print(f"data dir {args.data_dir}  server {url}  clients {args.clients}  {elapsed:.1f} s  load {os.getloadavg()}"
           + ("  (searches left out: --no-search)" if args.no_search else ""))
     print(f"{'kind':<18}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind, _ in MIX:

@@ -1,0 +1,78 @@
+"""`scipop serve --workers 2` (gunicorn): stateless across processes, same answers as one.
+
+A staff login made through one connection must hold on every later connection, whichever
+worker process takes it (every worker signs sessions with the same key); anonymous
+requests still never see a restricted record; long SPARQL GET requests pass.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+import pytest
+
+from server_fixture import SCIPOP, free_port, wait_until_up
+from web_fixtures import SEARCH_ENGINE, STAFF_HASH, STAFF_PASSWORD, STAFF_USER, path_of, published_demo  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def workers_server(published_demo, tmp_path_factory):  # noqa: F811
+    port = free_port()
+    env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}",
+           "SCIPOP_QUIET": "1", "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE, "SCIPOP_SPARQL_WORKERS": "1"}
+    env.pop("SCIPOP_SECRET_KEY", None)  # the development key: made once, shared by the workers
+    log = tmp_path_factory.mktemp("serve-workers") / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(SCIPOP), "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/sparql", process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _status(opener, url: str) -> int:
+    try:
+        with opener.open(url, timeout=60) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_staff_login_holds_on_every_worker_and_anonymous_reads_stay_public(workers_server, published_demo):  # noqa: F811
+    jar = http.cookiejar.CookieJar()
+    staff = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with staff.open(workers_server + "/login", timeout=60) as response:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode("utf-8")).group(1)
+    form = urlencode({"username": STAFF_USER, "password": STAFF_PASSWORD, "csrf_token": token}).encode()
+    staff.open(workers_server + "/login", data=form, timeout=60).read()
+    restricted = workers_server + path_of(published_demo.restricted_iri)
+    anonymous = urllib.request.build_opener()
+    # urllib opens a new connection per request, so these spread over both workers.
+    for _ in range(8):
+        assert _status(staff, restricted) == 200
+        assert _status(anonymous, restricted) == 404
+
+
+def test_long_sparql_get_requests_pass(workers_server):
+    padding = " ".join(f"?v{i}" for i in range(1200))  # a request line over 8 KB
+    query = f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 1 # {padding}"
+    url = workers_server + "/sparql?" + urlencode({"query": query})
+    assert len(url) > 8190  # gunicorn's largest settable request-line limit
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert len(json.loads(response.read())["results"]["bindings"]) == 1

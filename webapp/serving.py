@@ -1,0 +1,90 @@
+"""Running the app: one waitress process, or several gunicorn worker processes.
+
+One Python process serves at most one core's worth of pages (the GIL), so `--workers N`
+runs N processes under gunicorn (threaded workers). Each worker builds its own app after
+the fork: nothing is opened in the master, every worker opens the published views, search
+index and its own SPARQL worker processes read-only. The web tier keeps no state a client
+depends on (sessions are signed cookies, caches are per publication), so any worker can
+answer any request.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    threads: int = 8
+    workers: int = 1
+
+
+def _start(app: Flask) -> Flask:
+    # Open views, index and SPARQL workers in the background: the first visitors do not wait.
+    threading.Thread(target=app.extensions["scipop"].warm, name="scipop-warm", daemon=True).start()
+    return app
+
+
+def serve(make_app: Callable[[], Flask], options: ServeOptions) -> None:
+    """Serve until interrupted; `make_app` is called once per serving process."""
+    if options.workers <= 1:
+        _serve_waitress(make_app, options)
+    else:
+        _serve_gunicorn(make_app, options)
+
+
+def _serve_waitress(make_app: Callable[[], Flask], options: ServeOptions) -> None:
+    from waitress import serve as waitress_serve
+
+    app = _start(make_app())
+    try:
+        waitress_serve(app, host=options.host, port=options.port, threads=options.threads, ident="scipop",
+                       clear_untrusted_proxy_headers=True, max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    finally:
+        app.extensions["scipop"].sparql.close()
+
+
+def _bind(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _serve_gunicorn(make_app: Callable[[], Flask], options: ServeOptions) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    def close_sparql(_server, worker) -> None:
+        app = getattr(worker, "wsgi", None)
+        if isinstance(app, Flask):
+            app.extensions["scipop"].sparql.close()
+
+    settings = {
+        "bind": [_bind(options.host, options.port)],
+        "workers": options.workers,
+        "worker_class": "gthread",
+        "threads": options.threads,
+        "preload_app": False,        # each worker opens its own stores after the fork
+        "keepalive": 5,
+        # SPARQL GET requests carry queries of up to 10 KB, percent-encoded: longer than
+        # gunicorn's 4 KB request-line default (and its 8 KB maximum); waitress had no such limit.
+        "limit_request_line": 0,
+        "forwarded_allow_ips": "",   # no proxy is trusted unless one is configured in front
+        "proc_name": "scipop",
+        # gunicorn's runtime control socket lives at one path in the home directory: two servers
+        # on one machine (tests, benches) would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
+        "worker_exit": close_sparql,
+    }
+
+    class _Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return _start(make_app())
+
+    _Server().run()
