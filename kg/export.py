@@ -74,6 +74,19 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 def to_xlsx(report: Report, path: Path) -> Path:
     """Every table of the report as its own sheet (named by its key), and a 'notes' sheet."""
+    path = Path(path)
+    _workbook(report).save(path)
+    return path
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    """The same workbook as to_xlsx, in memory (for a download)."""
+    buffer = io.BytesIO()
+    _workbook(report).save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(report: Report) -> Workbook:
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
@@ -98,9 +111,7 @@ def to_xlsx(report: Report, path: Path) -> Path:
     for name, title, table_notes in notes:
         for note in table_notes or [""]:
             sheet.append([name, title, note])
-    path = Path(path)
-    workbook.save(path)
-    return path
+    return workbook
 
 
 def _display_width(text: str) -> int:

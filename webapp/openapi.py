@@ -80,9 +80,18 @@ def document() -> dict:
                                 "schema": {"type": "string", "enum": ["gaps", "compliance", "indicators"]}},
                                _param("by", "department, code, type, tier, institution, year (per report)"),
                                _param("year", "Approval year", schema={"type": "integer"}),
-                               _param("format", "json (default) or csv"), _param("table", "Which table for CSV")],
+                               _param("drill", "gaps only: one group's unpopularized items, each with why"),
+                               _param("format", "json (default), csv or xlsx"), _param("table", "Which table for CSV")],
                 "responses": {"200": {"description": "The report", "content": {
-                    "application/json": {}, "text/csv": {}}}, **_errors(400, 404)}}},
+                    "application/json": {}, "text/csv": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}, **_errors(400, 404)}}},
+            "/api/recommend": {"get": {
+                "summary": "Special-fund recommendations with each factor's contribution (kg/recommend.py)",
+                "parameters": [_param("top", "How many (1-100, default 20)", schema={"type": "integer"}),
+                               _param("theme", "A theme to fit (timeliness)"),
+                               _param("department", "A-H, T or a department name"),
+                               _param("year", "Approval year", schema={"type": "integer"})],
+                "responses": {"200": JSON_OK, **_errors(400)}}},
             "/sparql": {
                 "get": {"summary": "SPARQL 1.1 Protocol query (read-only)",
                         "parameters": [_param("query", "SPARQL query (≤ 10 KB)"),

@@ -1,11 +1,14 @@
-"""Reports (kg/reports.py, kg/indicators.py) as a page and as JSON/CSV: gaps, obligation
-compliance and popularization indicators, grouped by department, institution, year …
-Computed on the requester's view once per publication (webapp.state.ViewState.fact)."""
+"""Reports (kg/reports.py, kg/indicators.py) and special-fund recommendations (kg/recommend.py) as pages
+and as JSON/CSV/XLSX: the functions the CLI calls, over the requester's view. A report is computed
+once per publication and arguments (webapp.state.ViewState.fact); so is a recommendation without a
+theme (a free-text theme would let the cache grow without bound, and one takes well under a second)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, render_template, request
+from markupsafe import Markup
 
 from kg.errors import NotFound, QueryError
+from webapp import charts
 from webapp.common import services
 
 bp = Blueprint("reports", __name__)
@@ -14,23 +17,37 @@ REPORTS = ("gaps", "compliance", "indicators")
 GROUPINGS = {"gaps": ("department", "code", "type", "tier", "institution", "year"),
              "compliance": ("department", "institution", "code", "type", "year"),
              "indicators": ("department", "institution")}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_TOP = 100
+MAX_THEME = 200
+CHART_BARS = 15  # the longest groups a bar chart shows (institutions number in the hundreds)
 
 
-def _compute(name: str, by: str, year: int | None, lang: str):
+def _compute(name: str, by: str, year: int | None, lang: str, drill: str | None = None):
     from kg.indicators import indicator_report
-    from kg.reports import compliance_report, gap_report
+    from kg.reports import compliance_report, gap_items, gap_report
 
     def run(kg):
         if name == "gaps":
-            return gap_report(kg, by=by, year=year, lang=lang)
+            return gap_items(kg, by=by, value=drill, year=year, lang=lang) if drill else \
+                gap_report(kg, by=by, year=year, lang=lang)
         if name == "compliance":
             return compliance_report(kg, by=by, year=year, lang=lang)
         return indicator_report(kg, by=by, year=year, lang=lang)
 
-    return services().views.fact(g.view, ("report", name, by, year, lang), run)
+    return services().views.fact(g.view, ("report", name, by, year, lang, drill), run)
 
 
-def _arguments(name: str) -> tuple[str, int | None]:
+def _year() -> int | None:
+    year = request.args.get("year") or None
+    if year is None:
+        return None
+    if not year.isdigit():
+        raise QueryError(f"'year' must be a year, not '{year[:10]}'.", "Use year=2021, or leave it out.")
+    return int(year)
+
+
+def _arguments(name: str) -> tuple[str, int | None, str | None]:
     if name not in REPORTS:
         from webapp.entity_data import NOT_FOUND_MESSAGE
 
@@ -39,31 +56,112 @@ def _arguments(name: str) -> tuple[str, int | None]:
     if by not in GROUPINGS[name]:
         raise QueryError(f"The {name} report cannot be grouped by '{by[:30]}'.",
                          "Use by=" + ", ".join(GROUPINGS[name]) + ".")
-    year = request.args.get("year") or None
-    if year is not None:
-        if not year.isdigit():
-            raise QueryError(f"'year' must be a year, not '{year[:10]}'.", "Use year=2021, or leave it out.")
-        year = int(year)
-    return by, year
+    drill = (request.args.get("drill") or "").strip()[:200] or None
+    if drill and name != "gaps":
+        raise QueryError("Only the gaps report drills down to items.", "Leave out drill=, or use /reports/gaps.")
+    return by, _year(), drill
+
+
+def report_charts(name: str, report) -> list[Markup]:
+    """Server-side SVG charts of a report's summary table (none for a drill-down's item list)."""
+    def column(table, key):
+        return table.columns.index(key)
+
+    def bars(table, key, title):
+        label, value = column(table, "label"), column(table, key)
+        items = sorted(((str(r[label] or r[0]), r[value] or 0) for r in table.rows), key=lambda kv: -kv[1])
+        return charts.bar_chart(items[:CHART_BARS], title)
+
+    if name == "gaps" and report.key == "gaps":
+        return [bars(report, "projects_unpopularized", "Projects with unpopularized results")]
+    if name == "compliance":
+        label, tier, value = column(report, "label"), column(report, "tier"), column(report, "not_popularized")
+        items = sorted(((f"{r[label]} · {r[tier]}", r[value]) for r in report.rows), key=lambda kv: -kv[1])
+        return [charts.bar_chart(items[:CHART_BARS], "Projects of a tier without popularization")]
+    if name == "indicators":
+        totals = report.parts[0] if report.parts else report
+        per_year: dict[int, int] = {}
+        for row in report.rows:
+            if row[column(report, "year")] is not None:
+                year = row[column(report, "year")]
+                per_year[year] = per_year.get(year, 0) + row[column(report, "projects_popularized")]
+        found = [bars(totals, "coverage_pct", "Coverage % (popularized / with results)"),
+                 bars(totals, "works", "Approved popular-science works")]
+        if len(per_year) > 1:
+            found.append(charts.column_chart([(str(y), n) for y, n in sorted(per_year.items())],
+                                             "Popularized projects by approval year"))
+        return found
+    return []
 
 
 @bp.route("/reports")
 @bp.route("/reports/<name>")
 def report_page(name: str = "gaps"):
-    by, year = _arguments(name)
-    report = _compute(name, by, year, g.lang)
-    return render_template("reports.html", report=report, name=name, by=by, year=year, names=REPORTS,
-                           groupings=GROUPINGS[name])
+    by, year, drill = _arguments(name)
+    report = _compute(name, by, year, g.lang, drill)
+    return render_template("reports.html", report=report, name=name, by=by, year=year, drill=drill, names=REPORTS,
+                           groupings=GROUPINGS[name], charts=report_charts(name, report))
 
 
 @bp.route("/api/reports/<name>")
 def report_api(name: str):
-    by, year = _arguments(name)
-    report = _compute(name, by, year, g.lang)
-    if request.args.get("format") == "csv":
+    by, year, drill = _arguments(name)
+    report = _compute(name, by, year, g.lang, drill)
+    fmt = request.args.get("format", "json")
+    if fmt == "csv":
         from kg.export import select_table, to_csv
 
         table = select_table(report, request.args.get("table"))
         return Response("\ufeff" + to_csv(table), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={table.key}.csv"})
+    if fmt == "xlsx":
+        from kg.export import xlsx_bytes
+
+        return Response(xlsx_bytes(report), mimetype=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename={report.key}.xlsx"})
+    if fmt != "json":
+        raise QueryError(f"Unknown format '{fmt[:10]}'.", "Use format=json, csv or xlsx.")
     return jsonify(report.to_json())
+
+
+# ---------------------------------------------------------------------------- recommendations
+def _recommend_arguments() -> dict:
+    top = request.args.get("top", "20")
+    if not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
+        raise QueryError(f"'top' must be a number from 1 to {MAX_TOP}.", "Use top=20.")
+    theme = (request.args.get("theme") or "").strip()
+    if len(theme) > MAX_THEME:
+        raise QueryError(f"The theme is longer than {MAX_THEME} characters.", "Give a shorter theme.")
+    return {"top": int(top), "theme": theme or None, "department": (request.args.get("department") or "").strip() or None,
+            "year": _year()}
+
+
+def _recommend(args: dict):
+    from kg.recommend import recommend
+
+    def run(kg):
+        return recommend(kg, lang=g.lang, **args)
+
+    if args["theme"]:
+        return run(services().views.graph(g.view))
+    return services().views.fact(g.view, ("recommend", tuple(sorted(args.items())), g.lang), run)
+
+
+@bp.route("/recommend")
+def recommend_page():
+    args = _recommend_arguments()
+    found = _recommend(args)
+    return render_template("recommend.html", found=found, args=args, factors=_factor_names())
+
+
+@bp.route("/api/recommend")
+def recommend_api():
+    found = _recommend(_recommend_arguments())
+    return jsonify({"items": found.to_json(), "weights": found.weights, "candidates": found.candidates,
+                    "notes": found.notes})
+
+
+def _factor_names() -> tuple[str, ...]:
+    from kg.recommend import FACTORS
+
+    return FACTORS

@@ -1,0 +1,51 @@
+"""The reports and recommendation pages over the published demo graph: the same functions as the CLI
+(kg.reports, kg.indicators, kg.recommend), with charts, drill-downs and CSV/XLSX/JSON downloads."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from kg import recommend
+from kg.indicators import indicator_report
+from kg.views import open_view
+from web_fixtures import app, client, published_demo  # noqa: F401
+
+HTML = {"Accept": "text/html"}
+
+
+def test_the_indicator_page_shows_the_cli_numbers_with_charts(client, published_demo):
+    page = client.get("/reports/indicators?by=department&lang=en", headers=HTML).get_data(as_text=True)
+    assert page.count("<svg") >= 3  # coverage and works per department, popularized projects per year
+    api = client.get("/api/reports/indicators?by=department&lang=en").get_json()
+    with open_view(published_demo.settings, "public") as kg:
+        expected = indicator_report(kg, by="department", lang="en").to_json()
+    assert api == expected
+
+
+def test_reports_download_as_xlsx_with_every_table(client):
+    response = client.get("/api/reports/compliance?by=department&format=xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["compliance", "compliance-obliged", "compliance-encouraged", "notes"]
+    assert client.get("/api/reports/gaps?format=pdf").status_code == 400
+
+
+def test_a_gap_group_drills_down_to_its_items(client):
+    page = client.get("/reports/gaps?by=department", headers=HTML).get_data(as_text=True)
+    assert "drill=C" in page
+    items = client.get("/api/reports/gaps?by=department&drill=C").get_json()
+    assert items["key"] == "gap-items" and all(row["why"] for row in items["rows"])
+    assert client.get("/api/reports/compliance?drill=C").status_code == 400
+
+
+def test_the_recommendation_page_is_the_cli_ranking(client, published_demo):
+    api = client.get("/api/recommend?top=5&department=C").get_json()
+    with open_view(published_demo.settings, "public") as kg:
+        expected = recommend.recommend(kg, top=5, department="C").to_json()
+    assert api["items"] == expected
+    assert set(api["items"][0]["factors"]) == set(recommend.FACTORS)
+    page = client.get("/recommend?top=5&theme=量子", headers=HTML).get_data(as_text=True)
+    assert "timeliness" in page and "results-table" in page
+    assert client.get("/api/recommend?top=0").status_code == 400
+    assert client.get("/api/recommend?department=Z").status_code == 400
