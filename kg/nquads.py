@@ -5,6 +5,7 @@ to a file that Oxigraph bulk-loads, so terms are rendered here with minimal work
 """
 from __future__ import annotations
 
+import re
 from typing import IO, Iterable
 
 from rdflib import BNode, Literal, URIRef
@@ -14,18 +15,34 @@ Triple = tuple  # (subject, predicate, object) of rdflib terms
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _IRI_FORBIDDEN = str.maketrans({c: f"%{ord(c):02X}" for c in ' <>"{}|^`\\'})
+# Most values need no escaping; a regex search is several times cheaper than translate().
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
+_IRI_UNSAFE = re.compile(r'[ <>"{}|^`\\]')
 _XSD_STRING = str(XSD.string)
 
 
 def iri_nt(iri: str) -> str:
-    return "<" + iri.translate(_IRI_FORBIDDEN) + ">"
+    if _IRI_UNSAFE.search(iri):
+        iri = iri.translate(_IRI_FORBIDDEN)
+    return "<" + iri + ">"
+
+
+def _lexical_nt(text: str) -> str:
+    if _NEEDS_ESCAPE.search(text):
+        text = text.translate(_ESCAPES)
+    return '"' + text + '"'
+
+
+def string_nt(text: str) -> str:
+    """A plain string literal, as term_nt(Literal(text)) renders it without making the Literal."""
+    return _lexical_nt(text)
 
 
 def term_nt(term) -> str:
     if isinstance(term, URIRef):
         return iri_nt(term)
     if isinstance(term, Literal):
-        lexical = '"' + str(term).translate(_ESCAPES) + '"'
+        lexical = _lexical_nt(str(term))
         if term.language:
             return lexical + "@" + term.language
         if term.datatype and str(term.datatype) != _XSD_STRING:

@@ -21,7 +21,7 @@ from rdflib.namespace import RDF, XSD
 
 from kg import vocab as V
 from kg.iri import Minter
-from kg.nquads import iri_nt, term_nt
+from kg.nquads import iri_nt, string_nt, term_nt
 from kg.store import KnowledgeGraph
 
 STATE_FILE = "links.nq"
@@ -34,10 +34,19 @@ class LinkLines:
     def __init__(self, minter: Minter) -> None:
         self.minter = minter
         self.graph = minter.links_graph()
-        self._suffix = f" {iri_nt(self.graph)} .\n"
-        self._p = {p: iri_nt(p) for p in (V.sameAs, V.linkSubject, V.linkRelation, V.linkObject, V.linkMethod,
+        self._suffix = f" {iri_nt(str(self.graph))} .\n"
+        self._p = {p: iri_nt(str(p)) for p in (V.sameAs, V.linkSubject, V.linkRelation, V.linkObject, V.linkMethod,
                                           V.confidence, V.evidence)}
-        self._type = iri_nt(RDF.type)
+        # Every constant part of a decision's lines rendered once: a large store writes
+        # hundreds of thousands of decisions, and rdflib terms per line cost more than the rest.
+        suffix, p = self._suffix, self._p
+        self._type_line = f" {iri_nt(str(RDF.type))} {iri_nt(str(V.IdentityDecision))}{suffix}"
+        self._subject, self._object = f" {p[V.linkSubject]} ", f" {p[V.linkObject]} "
+        self._relation_lines = {same: f" {p[V.linkRelation]} {iri_nt(str(V.sameAs if same else V.differentFrom))}{suffix}"
+                                for same in (True, False)}
+        self._method, self._evidence = f" {p[V.linkMethod]} ", f" {p[V.evidence]} "
+        self._confidence, self._decimal = f" {p[V.confidence]} \"", f"\"^^{iri_nt(str(XSD.decimal))}{suffix}"
+        self._methods: dict[str, str] = {}
         self.lines: list[str] = []
 
     def same_as(self, member: str, canonical: str) -> None:
@@ -46,16 +55,20 @@ class LinkLines:
     def decision(self, a: str, b: str, same: bool, method: URIRef, score: float, text: str) -> None:
         """An sp:IdentityDecision node: a and b are one entity (same) or kept apart, how and why."""
         relation = V.sameAs if same else V.differentFrom
-        node = iri_nt(self.minter.link(URIRef(a), relation, URIRef(b), method))
-        suffix, p = self._suffix, self._p
+        # str(): a URIRef concatenated with str gives a URIRef (rdflib), which never equals the str lines.
+        node = iri_nt(str(self.minter.link(a, relation, b, method)))
+        method_nt = self._methods.get(method)
+        if method_nt is None:
+            method_nt = self._methods[method] = iri_nt(str(method)) + self._suffix
+        suffix = self._suffix
         self.lines += [
-            f"{node} {self._type} {iri_nt(V.IdentityDecision)}{suffix}",
-            f"{node} {p[V.linkSubject]} {iri_nt(a)}{suffix}",
-            f"{node} {p[V.linkRelation]} {iri_nt(relation)}{suffix}",
-            f"{node} {p[V.linkObject]} {iri_nt(b)}{suffix}",
-            f"{node} {p[V.linkMethod]} {iri_nt(method)}{suffix}",
-            f'{node} {p[V.confidence]} "{min(score, 1.0):.3f}"^^{iri_nt(XSD.decimal)}{suffix}',
-            f"{node} {p[V.evidence]} {term_nt(Literal(text[:500]))}{suffix}",
+            node + self._type_line,
+            node + self._subject + iri_nt(a) + suffix,
+            node + self._relation_lines[same],
+            node + self._object + iri_nt(b) + suffix,
+            node + self._method + method_nt,
+            f"{node}{self._confidence}{min(score, 1.0):.3f}{self._decimal}",
+            node + self._evidence + string_nt(text[:500]) + suffix,
         ]
 
 
