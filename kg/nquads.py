@@ -24,7 +24,8 @@ _XSD_STRING = str(XSD.string)
 def iri_nt(iri: str) -> str:
     if _IRI_UNSAFE.search(iri):
         iri = iri.translate(_IRI_FORBIDDEN)
-    return "<" + iri + ">"
+    # An f-string, not "<" + iri: with a URIRef, `+` makes a URIRef of "<…" and rdflib logs a warning per term.
+    return f"<{iri}>"
 
 
 def _lexical_nt(text: str) -> str:
