@@ -190,7 +190,16 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
     del holders
     org_names = {orgs.canonical_of(i): _org_name(r) for i, r in enumerate(orgs.records)
                  if orgs.canonical_of(i) == r.iri}
-    data = PersonInput(records=records, label=lambda iri: org_names.get(iri) or prefixes.label(iri))
+    labels: dict[str, str] = {}
+
+    def label(iri: str) -> str:
+        # Evidence texts name the same projects and outputs again and again (unquoting DOIs).
+        found = labels.get(iri)
+        if found is None:
+            found = labels[iri] = org_names.get(iri) or prefixes.label(iri)
+        return found
+
+    data = PersonInput(records=records, label=label)
     for project, iri in reader.rows("?proj ?p", "?proj sp:principalInvestigator ?p"):
         data.roles.append((project, node(iri), "pi"))
     for project, iri in reader.rows("?proj ?p", "?proj sp:member ?p"):
