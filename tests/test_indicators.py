@@ -10,32 +10,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from ingest.pipeline import ingest_paths
 from kg import derive, export, indicators
 from kg.config import Settings
 from kg.nquads import term_nt
 from kg.store import KnowledgeGraph
+from reports_world import load, staff, world  # noqa: F401
 
-FIXTURE = Path(__file__).resolve().parent / "data" / "reports"
-FILES = [FIXTURE / name for name in ("projects.jsonl", "researchers.csv", "outputs.openalex.jsonl", "works.csv")]
 PKU, LZU = "北京大学", "兰州大学"
-
-
-def load(data_dir: Path) -> Path:
-    with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
-        ingest_paths(kg, FILES)
-    return data_dir
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    return load(tmp_path_factory.mktemp("indicators") / "scipop-data")
-
-
-@pytest.fixture
-def staff(world):
-    with KnowledgeGraph(Settings(data_dir=world), read_only=True) as kg:
-        yield kg
 
 
 def cells(report, *names: str) -> dict[tuple, tuple]:

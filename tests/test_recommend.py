@@ -15,40 +15,13 @@ import pytest
 from ingest.pipeline import ingest_paths
 from kg import recommend as R
 from kg import rollup
-from kg.config import Settings
 from kg.curation import decisions, flag_representative, record_selection
 from kg.errors import NotFound, ScipopError
 from kg.network import build_network
 from kg.nquads import term_nt
-from kg.store import KnowledgeGraph
+from reports_world import BASE, FIXTURE, fresh, load, staff, world  # noqa: F401
 
-FIXTURE = Path(__file__).resolve().parent / "data" / "reports"
-FILES = [FIXTURE / name for name in ("projects.jsonl", "researchers.csv", "outputs.openalex.jsonl", "works.csv")]
-BASE = Settings().base_iri
 SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
-
-
-def load(data_dir: Path) -> Path:
-    with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
-        ingest_paths(kg, FILES)
-    return data_dir
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    return load(tmp_path_factory.mktemp("recommend") / "scipop-data")
-
-
-@pytest.fixture
-def staff(world):
-    with KnowledgeGraph(Settings(data_dir=world), read_only=True) as kg:
-        yield kg
-
-
-@pytest.fixture
-def fresh(tmp_path):
-    with KnowledgeGraph(Settings(data_dir=load(tmp_path / "scipop-data"))) as kg:
-        yield kg
 
 
 def scores(result) -> dict[str, float]:

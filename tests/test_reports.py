@@ -4,47 +4,15 @@ Every expected number below is counted by hand from the fixture's table.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ingest.pipeline import ingest_paths
 from kg import derive, reports
 from kg import vocab as V
-from kg.config import Settings
 from kg.curation import flag_representative
 from kg.errors import ScipopError
 from kg.nquads import term_nt
-from kg.store import KnowledgeGraph
-
-FIXTURE = Path(__file__).resolve().parent / "data" / "reports"
-FILES = [FIXTURE / name for name in ("projects.jsonl", "researchers.csv", "outputs.openalex.jsonl", "works.csv")]
-BASE = Settings().base_iri
-
-
-def load(data_dir: Path) -> Path:
-    with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
-        ingest_paths(kg, FILES)
-    return data_dir
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    """The fixture ingested once for the module; tests open it read-only."""
-    return load(tmp_path_factory.mktemp("reports") / "scipop-data")
-
-
-@pytest.fixture
-def staff(world):
-    with KnowledgeGraph(Settings(data_dir=world), read_only=True) as kg:
-        yield kg
-
-
-@pytest.fixture
-def fresh(tmp_path):
-    """A store of its own, for stories that write (curation, linking, a new work)."""
-    with KnowledgeGraph(Settings(data_dir=load(tmp_path / "scipop-data"))) as kg:
-        yield kg
+from reports_world import BASE, FIXTURE, fresh, staff, world  # noqa: F401
 
 
 def rows_by_group(report) -> dict[str, list]:
