@@ -148,6 +148,9 @@ def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
         except json.JSONDecodeError as exc:
             raise context.error(f"invalid JSON ({exc.msg} at column {exc.colno})", line=line_no,
                                 hint="Each line must be one JSON object (JSON lines).") from None
+        except RecursionError:  # thousands of nested brackets: hostile or broken, never a record
+            raise context.error("a JSON value nested too deeply", line=line_no,
+                                hint="Each line must be one flat JSON object (JSON lines).") from None
         if not isinstance(value, dict):
             raise context.error("a JSON line that is not an object", line=line_no, hint="Each line must be one JSON object.")
         yield line_no, {header_key(k): v for k, v in value.items()}

@@ -146,6 +146,16 @@ def test_people_and_works_in_every_tabular_form_give_records_or_input_errors(tar
     drain(module, stem + suffix, text.encode("utf-8"))
 
 
+@pytest.mark.parametrize("module, name", [(nsfc_projects, "projects.jsonl"), (researchers, "people.jsonl"),
+                                          (popsci_works, "works.jsonl")])
+def test_a_json_line_nested_too_deeply_is_an_input_error_not_a_crash(module, name):
+    # Found by fuzzing: json.loads raised RecursionError through the JSON-lines reader.
+    lines = b"\n" + b"[" * 100_000 + b"]" * 100_000 + b"\n"
+    errors = [item for item in drain(module, name, lines) if isinstance(item, InputError)]
+    assert len(errors) == 1
+    assert errors[0].location.line == 2 and "nested too deeply" in errors[0].message
+
+
 @FUZZ
 @given(st.binary(max_size=300), st.sampled_from(["a.csv", "a.tsv", "a.jsonl", "a.json", "a.xml", "a.xlsx",
                                                  "a.jsonld", "a.txt", "a"]))
