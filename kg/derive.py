@@ -6,6 +6,8 @@ in the derived graph:
 
 - project: sp:obligationTier (from its type), sp:outputCount, sp:workCount,
   sp:popularizationStatus (Popularized / ResultsUnpopularized / NoKnownResults);
+  outputs counted once per identity: records linking joined (owl:sameAs in the links
+  graph) are one output, in sp:outputCount and sp:popularizedOutputCount alike;
 - output: sp:isPopularized, sp:workCount.
 - project: sp:popularizedOutputCount; and the reports' aggregate tables (kg.rollup), one
   JSON literal per report and grouping, so a report reads one statement at any scale.
@@ -31,10 +33,14 @@ from kg.store import KnowledgeGraph, prefix_block
 TIERS = prefix_block() + """
 SELECT ?p ?tier WHERE { ?p a sp:FundedProject ; sp:projectType ?t . ?t sp:obligationTier ?tier }"""
 
+# Outputs are counted once per identity: two records of one paper (OAR and OpenAlex, no DOI)
+# that linking joined with owl:sameAs are one output. One index probe per output row.
+CANONICAL = "OPTIONAL { GRAPH <%(links)s> { ?o owl:sameAs ?same } } BIND(COALESCE(?same, ?o) AS ?c)"
+
 PROJECT_OUTPUTS = prefix_block() + """
-SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {
+SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {
   ?p a sp:FundedProject .
-  OPTIONAL { ?o sp:resultOf ?p . ?o a sp:ResearchOutput }
+  OPTIONAL { ?o sp:resultOf ?p . ?o a sp:ResearchOutput . %(canonical)s }
 } GROUP BY ?p"""
 
 # Works reach a project directly or through one of its outputs. Two plain joins, merged in
@@ -79,7 +85,7 @@ def project_status(outputs: int, works: int, reported: bool) -> URIRef:
 
 def compute(kg: KnowledgeGraph) -> list[tuple]:
     """All derived triples, from the graph as it is now."""
-    outputs = {row[0]: int(row[1]) for row in kg.query(PROJECT_OUTPUTS)}
+    outputs = {row[0]: int(row[1]) for row in kg.query(_canonical(kg, PROJECT_OUTPUTS))}
     works_by_project: dict = {}
     for query in (PROJECT_WORKS_DIRECT, PROJECT_WORKS_VIA_OUTPUTS):
         for project, work in kg.query(query):
@@ -107,16 +113,22 @@ def compute(kg: KnowledgeGraph) -> list[tuple]:
 # Only outputs that some approved work popularizes are joined (a few per cent of all outputs),
 # so this stays cheap; every other project gets 0.
 PROJECT_POPULARIZED_OUTPUTS = prefix_block() + """
-SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {
+SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {
   ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
   ?o a sp:ResearchOutput ; sp:resultOf ?p .
+  %(canonical)s
 } GROUP BY ?p"""
 
 
 def popularized_output_counts(kg: KnowledgeGraph) -> dict:
     """Per project with any, its outputs that an approved work popularizes (sp:popularizedOutputCount):
     outputCount minus it is the unpopularized outputs, which the gap report counts per group."""
-    return {row[0]: int(row[1]) for row in kg.query(PROJECT_POPULARIZED_OUTPUTS)}
+    return {row[0]: int(row[1]) for row in kg.query(_canonical(kg, PROJECT_POPULARIZED_OUTPUTS))}
+
+
+def _canonical(kg: KnowledgeGraph, query: str) -> str:
+    """The query with ?c bound to the identity of output ?o (per the links graph)."""
+    return query % {"canonical": CANONICAL % {"links": kg.minter.links_graph()}}
 
 
 def refresh(kg: KnowledgeGraph) -> int:

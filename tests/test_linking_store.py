@@ -114,6 +114,20 @@ def test_a_paper_harvested_twice_without_doi_is_one_output(world):
     assert world.select(f"SELECT ?t WHERE {{ <{canonical}> dcterms:title ?t }}")
 
 
+def test_a_project_counts_a_paper_harvested_twice_as_one_output(world_copy):
+    from kg import derive
+
+    project = world_copy.minter.project("32071234")
+    with world_copy.write():
+        derive.refresh(world_copy)
+    records = world_copy.select(f"SELECT DISTINCT ?o WHERE {{ ?o sp:resultOf <{project}> ; a sp:ResearchOutput }}")
+    identities = world_copy.select(f"""SELECT DISTINCT ?c WHERE {{ ?o sp:resultOf <{project}> ; a sp:ResearchOutput .
+        OPTIONAL {{ ?o owl:sameAs ?s }} BIND(COALESCE(?s, ?o) AS ?c) }}""")
+    assert len(records) == len(identities) + 1   # the zebrafish paper, from OpenAlex and from OAI-PMH
+    counted = world_copy.select(f"SELECT ?n WHERE {{ <{project}> sp:outputCount ?n }}")
+    assert [int(row["n"]) for row in counted] == [len(identities)]
+
+
 def test_every_merge_has_a_decision_with_method_confidence_and_evidence_that_fits_the_shapes(world):
     links = Graph()
     for triple in world.triples_of(world.minter.links_graph()):
