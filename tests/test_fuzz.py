@@ -24,7 +24,7 @@ from ingest import nsfc_projects, popsci_works, registry, researchers
 from ingest.base import IngestContext, MappedRecord
 from kg import ids
 from kg.config import Settings
-from kg.errors import InputError, InvalidIdentifier, LimitExceeded, QueryError, ScipopError
+from kg.errors import InputError, InvalidIdentifier, LimitExceeded, NotFound, QueryError, ScipopError
 from kg.grants import is_nsfc_funder_name, split_award_string
 from kg.iri import Minter
 
@@ -256,7 +256,9 @@ def test_searching_a_real_index_gives_hits_or_a_query_error(story_index, text, f
         results = story_index.search(SearchQuery(text=text, filters=filters, sort=sort, page=page, per_page=per_page))
         assert results.total >= len(results.hits)
     except ScipopError as error:
-        assert isinstance(error, (QueryError, LimitExceeded)), error
+        # An institution filter naming no indexed institution is a NotFound (404), by design.
+        assert isinstance(error, (QueryError, LimitExceeded, NotFound)), error
+        assert error.message and error.hint
     try:
         story_index.talent(TalentQuery(topic=text))
     except ScipopError as error:
