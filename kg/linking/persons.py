@@ -568,7 +568,9 @@ class _Resolver:
             self._appearances[node] += 1
         for work, node in set(self.data.work_creators):
             self._appearances[node] += 1
-        self._by_node: dict[int, list[tuple[float, int, list[Evidence]]]] = defaultdict(list)
+        # node -> other node -> its latest evidence edge; a dict, not a list rewritten per edge:
+        # a name-only mention of a common name has thousands of edges (quadratic as a list).
+        self._by_node: dict[int, dict[int, tuple[float, int, list[Evidence]]]] = defaultdict(dict)
         self._ambiguous: set[int] = set()
         self._apply(clusters, self.evidence.scored())
         for _ in range(COAUTHOR_ROUNDS):
@@ -596,15 +598,16 @@ class _Resolver:
                     unregistered_pairs.append((score, a, b, items))
                 continue
             node, other = (a, b) if not registered[a] else (b, a)
-            self._by_node[node] = [e for e in self._by_node[node] if e[1] != other]
-            self._by_node[node].append((score, other, items))
+            edges = self._by_node[node]
+            edges.pop(other, None)    # the newer evidence replaces it, and goes last (as it did in a list)
+            edges[other] = (score, other, items)
             touched.add(node)
         # Nodes with an institution and the strongest evidence go first, so that a mention
         # standing for several people meets them already placed, and is seen to be ambiguous.
         order = sorted(touched - self._ambiguous, key=lambda n: (
-            self.records[n].context_free, -max(e[0] for e in self._by_node[n]), n))
+            self.records[n].context_free, -max(e[0] for e in self._by_node[n].values()), n))
         for node in order:
-            if not self._join(clusters, node, self._by_node[node]):
+            if not self._join(clusters, node, list(self._by_node[node].values())):
                 self._ambiguous.add(node)
         self.progress("persons: unregistered")
         for score, a, b, items in unregistered_pairs:
