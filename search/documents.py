@@ -611,12 +611,28 @@ class Builder:
         """Every IRI that gets a document, with its kind."""
         kinds: dict[str, str] = {}
         kinds.update((iri, "institution") for iri in self.data.orgs)
-        # People known only as a reference (a work's creator by ORCID, no record) get no document.
-        kinds.update((iri, "researcher") for iri, record in self._merged.items() if record["props"])
+        kinds.update((iri, "researcher") for iri, record in self._merged.items() if self._talent_candidate(record))
         kinds.update((iri, "work") for iri in self.data.works)
         kinds.update((iri, "output") for iri in self.data.outputs)
         kinds.update((iri, "project") for iri in self.data.projects)
         return kinds
+
+    @staticmethod
+    def _talent_candidate(record: dict) -> bool:
+        """Whether a person gets a researcher document of their own.
+
+        People known only as a reference (a work's creator by ORCID, no record) do not. Nor
+        do co-authors known only from the author lists of outputs (no NSFC role, no
+        popular-science work, no expertise, no pool membership, no ORCID iD): at 100,000
+        projects they were half of all documents, yet a talent lookup has nothing to rank
+        them by but those outputs, which find them anyway (their names are on the outputs'
+        documents).
+        """
+        props = record["props"]
+        if not props:
+            return False
+        return bool(record["pi"] or record["member"] or record["works"] or props.get("expertise")
+                    or props.get("pool") or props.get("orcid"))
 
     def build(self, iri: str, kind: str) -> Doc:
         return getattr(self, kind)(iri)
