@@ -7,6 +7,8 @@ makes a new publication under `data_dir/published/<stamp>/`:
 - `public/store`: a new store holding only public statements, with derived facts
   recomputed over them. It physically lacks restricted records, so no query, however
   written (GRAPH ?g, FROM NAMED, …), can reach them.
+- `<view>/pages.sqlite`: entity page summaries of the costly records (kg/pages.py), each
+  made from that view's own store.
 
 Then `published/CURRENT` is replaced atomically. Readers open the current publication
 read-only and see either the old or the new one, never half of either.
@@ -29,6 +31,7 @@ from rdflib import URIRef
 from kg import derive
 from kg.config import Settings
 from kg.errors import ConfigError
+from kg.pages import PAGES_FILE, build_pages
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 
 PUBLISHED = "published"
@@ -181,6 +184,8 @@ def publish(kg: KnowledgeGraph) -> Publication:
         with public.write():
             derive.refresh(public)
         public_triples = public.count_triples()
+        build_pages(public, target / "public" / PAGES_FILE)
+    build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
 
     (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     _make_current(root, stamp)

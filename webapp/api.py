@@ -10,7 +10,7 @@ from rdflib import URIRef
 from kg import concepts
 from kg.errors import QueryError
 from webapp import entity_data, facts
-from webapp.common import services, view_graph, view_index
+from webapp.common import services, view_graph, view_index, view_pages
 from webapp.links import is_safe_iri
 from webapp.rows import is_literal
 from webapp.pages import _search_query, _talent_query, _unpop_query
@@ -45,7 +45,7 @@ def entity():
         raise QueryError("'iri' is required.", "Add ?iri=https://… (an entity IRI).")
     if not is_safe_iri(iri):
         raise entity_not_found()
-    found = entity_data.load_entity(view_graph(), iri, g.lang, services().base)
+    found = entity_data.load_entity(view_graph(), iri, g.lang, services().base, view_pages())
     return jsonify(to_json(found))
 
 

@@ -31,6 +31,13 @@ def view_index():
     return services().views.index(g.view)
 
 
+def view_pages():
+    """The entity page summaries published with this request's view (kg.pages), or None."""
+    from kg.pages import open_pages
+
+    return services().views.fact(g.view, ("pages",), lambda kg: open_pages(kg.settings.data_dir))
+
+
 def run_sparql(query: str, fmt: str) -> Answer:
     """A user query on the request's view, in a worker process with the time and row limits."""
     svc = services()

@@ -11,13 +11,14 @@ from collections import OrderedDict
 from functools import lru_cache
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg import concepts
 from kg import vocab as V
 from kg.errors import NotFound, ScipopError
 from kg.nquads import iri_nt
+from kg.pages import PageStore
 from kg.store import KnowledgeGraph, prefix_block
 from webapp import rows as fast_rows
 from webapp.i18n import pick_literal
@@ -160,10 +161,22 @@ def exists(kg: KnowledgeGraph, iri: str) -> bool:
     return bool(kg.query("ASK { %s ?p ?o }" % _node(iri)).askAnswer)
 
 
-def load_entity(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> Entity:
-    """The record and its related lists; NotFound (same message for hidden and unknown) when absent."""
+def load_entity(kg: KnowledgeGraph, iri: str, lang: str, base: str, pages: PageStore | None = None) -> Entity:
+    """The record and its related lists; NotFound (same message for hidden and unknown) when absent.
+
+    Records whose page is an aggregate over many others (institutions, application codes) come
+    from the summaries published with the view (`pages`, kg.pages); the rest from the queries
+    below, which are cheaper per page than a publish-time pass over every record."""
     if not is_safe_iri(iri):
         raise NotFound(NOT_FOUND_MESSAGE)
+    summary = pages.get(iri) if pages is not None else None
+    if summary is not None:
+        return entity_from_summary(summary, lang, base)
+    return load_by_queries(kg, iri, lang, base)
+
+
+def load_by_queries(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> Entity:
+    """The same Entity from SPARQL queries (any store, a SPARQL server included)."""
     statements = outgoing(kg, iri)
     if not statements:
         raise NotFound(NOT_FOUND_MESSAGE)
@@ -208,6 +221,81 @@ SELECT DISTINCT ?g ?name ?format ?time WHERE {
 } LIMIT 50""" % _node(iri)))
     return [{"graph": str(r["g"]), "name": str(r.get("name", "")), "format": str(r.get("format", "")),
              "time": str(r.get("time", ""))[:19]} for r in rows]
+
+
+# --- From a page summary (kg.pages) ---------------------------------------------------------------
+def _value(value):
+    """A summary term as pages use it: URIRef, BNode or rows.Lit."""
+    if isinstance(value, str):
+        return URIRef(value)
+    text, language, datatype = value
+    if datatype == "bnode":
+        return BNode(text[2:])
+    return fast_rows.Lit(text, language, datatype)
+
+
+def _pick(labels: list, lang: str) -> str:
+    return pick_literal([_value(label) for label in labels], lang)
+
+
+def _summary_ref(iri: str, labels: list, lang: str, base: str) -> Ref:
+    label = concept_label(iri, lang) or _pick(labels, lang) or _fallback_label(iri, base)
+    return Ref(iri=iri, label=label, kind=kind_of(iri, base))
+
+
+def _summary_link(row: dict, lang: str, base: str) -> Link:
+    target = Ref(iri=row["iri"], label=_pick(row.get("labels", []), lang) or row["iri"], kind=kind_of(row["iri"], base))
+    extra = {name: _value(value) for name, value in row.get("extra", {}).items()}
+    if not row.get("link"):
+        return Link(target=target, extra=extra)
+    method, confidence, evidence = row["link"]
+    return Link(target=target, method=method, confidence=confidence, evidence=evidence, extra=extra)
+
+
+def _summary_sections(kind: str, sections: dict, lang: str, base: str) -> dict:
+    out: dict = {}
+    for name, value in sections.items():
+        if name in ("identities", "collaborators"):
+            out[name] = [{**{k: v for k, v in item.items() if k not in ("iri", "labels")},
+                          "ref": _summary_ref(item["iri"], item["labels"], lang, base)} for item in value]
+        elif name == "authors":
+            out[name] = [{"rank": _value(a["rank"]) if a["rank"] is not None else None,
+                          "person": _summary_ref(a["person"], a["person_labels"], lang, base) if a["person"] else None,
+                          "name": _pick(a["names"], lang)} for a in value]
+        elif isinstance(value, list) and name != "pool":
+            out[name] = [_summary_link(row, lang, base) for row in value]
+        else:
+            out[name] = value
+    return out
+
+
+def entity_from_summary(summary: dict, lang: str, base: str) -> Entity:
+    """The page's Entity in one language from a language-neutral summary."""
+    iri = summary["iri"]
+    labels = summary["labels"]
+    properties: OrderedDict[str, list] = OrderedDict()
+    types, status, own = [], None, {}
+    for predicate, obj in summary["statements"]:
+        if predicate == str(RDF.type):
+            types.append(obj if isinstance(obj, str) else obj[0])
+        if predicate == str(V.popularizationStatus) and isinstance(obj, str):
+            status = obj
+        if isinstance(obj, str):
+            value = _summary_ref(obj, labels.get(obj, []), lang, base)
+        else:
+            value = _value(obj)
+            own.setdefault(predicate, []).append(value)
+        properties.setdefault(predicate, []).append(value)
+    label = ""
+    for prop in LABEL_PROPERTIES + (SKOS.notation,):
+        if own.get(str(prop)):
+            label = pick_literal(own[str(prop)], lang)
+            break
+    if not label:
+        label = _summary_ref(iri, labels.get(iri, []), lang, base).label
+    return Entity(iri=iri, kind=summary["kind"], label=label, types=types, properties=properties,
+                  sections=_summary_sections(summary["kind"], summary["sections"], lang, base),
+                  sources=summary["sources"], status=status)
 
 
 # --- Related lists per kind --------------------------------------------------------------------

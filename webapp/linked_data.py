@@ -13,7 +13,7 @@ from kg import vocab as V
 from kg.errors import ScipopError
 from kg.sparql import GraphResult, render_graph
 from webapp import charts, entity_data
-from webapp.common import services, view_graph
+from webapp.common import services, view_graph, view_pages
 from webapp.links import ENTITY_KINDS, href
 
 bp = Blueprint("linked_data", __name__)
@@ -77,7 +77,7 @@ def _entity_response():
     iri = entity_iri()
     graph = view_graph()
     if fmt is None:
-        entity = entity_data.load_entity(graph, iri, g.lang, services().base)
+        entity = entity_data.load_entity(graph, iri, g.lang, services().base, view_pages())
         html = render_template(f"entity_{entity.kind}.html" if entity.kind in entity_data.SECTION_LOADERS
                                else "entity.html", e=entity, V=V, ego=_ego(entity))
         response = Response(html, mimetype="text/html")

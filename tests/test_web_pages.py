@@ -1,0 +1,77 @@
+"""Entity page summaries published with each view (kg/pages.py) and the home page's counts."""
+from __future__ import annotations
+
+import sqlite3
+
+from kg.pages import PAGES_FILE, open_pages
+from kg.publish import view_settings
+from kg.stats import graph_stats
+from kg.store import prefix_block
+from kg.views import open_view
+from webapp import entity_data
+from webapp.api import to_json
+from web_fixtures import app, client, published_demo  # noqa: F401
+
+
+def _summaries(settings, view: str) -> list[tuple[str, str]]:
+    path = view_settings(settings, view).data_dir / PAGES_FILE
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT iri, summary FROM pages").fetchall()
+
+
+def test_both_views_publish_institution_and_code_summaries(published_demo):  # noqa: F811
+    for view in ("public", "full"):
+        kinds = {iri.split("/")[3] for iri, _ in _summaries(published_demo.settings, view)}
+        assert kinds == {"org", "code"}
+    public = {iri for iri, _ in _summaries(published_demo.settings, "public")}
+    assert published_demo.org_iri in public and published_demo.code_iri in public
+
+
+def test_public_summaries_name_no_restricted_record(published_demo):  # noqa: F811
+    iri = published_demo.restricted_iri
+    with open_view(published_demo.settings, "full") as full:
+        labels = [str(r["l"]) for r in full.select(prefix_block() + """SELECT DISTINCT ?l WHERE {
+            <%s> dcterms:title|schema:name ?l }""" % iri)]
+    public_text = "\n".join(summary for _, summary in _summaries(published_demo.settings, "public"))
+    assert iri not in public_text
+    with open_view(published_demo.settings, "public") as public:
+        for label in labels:
+            if len(label) >= 4 and not public.select(prefix_block() + "SELECT ?s WHERE { ?s ?p ?o FILTER(STR(?o) = %s) } "
+                                                     "LIMIT 1" % _quoted(label)):
+                assert label not in public_text
+
+
+def test_a_summary_shows_what_the_queries_show(published_demo):  # noqa: F811
+    base = published_demo.settings.base_iri
+    pages = open_pages(view_settings(published_demo.settings, "public").data_dir)
+    with open_view(published_demo.settings, "public") as kg:
+        for iri in (published_demo.org_iri, published_demo.code_iri):
+            for lang in ("zh", "en"):
+                published = to_json(entity_data.load_entity(kg, iri, lang, base, pages))
+                queried = to_json(entity_data.load_by_queries(kg, iri, lang, base))
+                assert published["properties"] == queried["properties"]
+                assert published["sources"] == queried["sources"] and published["status"] == queried["status"]
+                for name, rows in queried["sections"].items():
+                    if isinstance(rows, list):
+                        # Rows with equal sort keys may come in either order.
+                        assert sorted(map(repr, published["sections"][name])) == sorted(map(repr, rows)), name
+                    else:
+                        assert published["sections"][name] == rows, name
+
+
+def test_the_institution_page_is_served_from_its_summary(client, published_demo):  # noqa: F811
+    path = "/" + published_demo.org_iri[len(published_demo.settings.base_iri):]
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'class="linklist"' in page.get_data(as_text=True)
+
+
+def test_home_counts_people_not_their_iris(client, published_demo):  # noqa: F811
+    with open_view(published_demo.settings, "public") as kg:
+        people = graph_stats(kg).people
+    assert client.get("/api/stats").get_json()["classes"]["Researcher"] == people
+
+
+def _quoted(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
