@@ -54,8 +54,14 @@ def members(scheme: URIRef) -> list[URIRef]:
 
 
 def notation(concept: URIRef) -> str:
-    value = ontology_graph().value(concept, SKOS.notation)
-    return str(value) if value is not None else str(concept).rsplit("#", 1)[-1]
+    return _notation(str(concept))
+
+
+@lru_cache(maxsize=None)
+def _notation(concept: str) -> str:
+    # Cached: derived facts ask for it once per project; the ontology never changes at run time.
+    value = ontology_graph().value(URIRef(concept), SKOS.notation)
+    return str(value) if value is not None else concept.rsplit("#", 1)[-1]
 
 
 def pref_label(concept: URIRef, lang: str = "en") -> str:
@@ -67,7 +73,12 @@ def pref_label(concept: URIRef, lang: str = "en") -> str:
 
 def obligation_tier(project_type: URIRef) -> URIRef:
     """The popularization obligation tier of a project type (TierOther when unknown)."""
-    tier = ontology_graph().value(project_type, V.obligationTier)
+    return _obligation_tier(str(project_type))
+
+
+@lru_cache(maxsize=None)
+def _obligation_tier(project_type: str) -> URIRef:
+    tier = ontology_graph().value(URIRef(project_type), V.obligationTier)
     return tier if isinstance(tier, URIRef) else V.TierOther
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -72,8 +74,23 @@ class DerivedCounts:
     triples: int
 
 
+_BOOLEAN = {True: Literal(True), False: Literal(False)}
+
+
+@lru_cache(maxsize=4096)
 def _int(value: int) -> Literal:
+    # Counts are small numbers that repeat; building an rdflib Literal costs ~10 µs each.
     return Literal(value, datatype=XSD.integer)
+
+
+def _counts(kg: KnowledgeGraph, sparql: str) -> dict[URIRef, int]:
+    return {URIRef(iri): int(n) for iri, n in kg.rows(sparql)}
+
+
+def _iri_rows(kg: KnowledgeGraph, sparql: str) -> Iterator[tuple[URIRef, ...]]:
+    """Rows of IRIs, read as text and made URIRefs once (cheaper than the rdflib result path)."""
+    for row in kg.rows(sparql):
+        yield tuple(URIRef(value) for value in row)
 
 
 def project_status(outputs: int, works: int, reported: bool) -> URIRef:
@@ -85,14 +102,14 @@ def project_status(outputs: int, works: int, reported: bool) -> URIRef:
 
 def compute(kg: KnowledgeGraph) -> list[tuple]:
     """All derived triples, from the graph as it is now."""
-    outputs = {row[0]: int(row[1]) for row in kg.query(_canonical(kg, PROJECT_OUTPUTS))}
+    outputs = _counts(kg, _canonical(kg, PROJECT_OUTPUTS))
     works_by_project: dict = {}
     for query in (PROJECT_WORKS_DIRECT, PROJECT_WORKS_VIA_OUTPUTS):
-        for project, work in kg.query(query):
+        for project, work in _iri_rows(kg, query):
             works_by_project.setdefault(project, set()).add(work)
     works = {project: len(found) for project, found in works_by_project.items()}
-    reported = {row[0] for row in kg.query(PROJECT_REPORTED)}
-    triples: list[tuple] = [(p, V.obligationTier, tier) for p, tier in kg.query(TIERS)]
+    reported = {row[0] for row in _iri_rows(kg, PROJECT_REPORTED)}
+    triples: list[tuple] = [(p, V.obligationTier, tier) for p, tier in _iri_rows(kg, TIERS)]
     for project, n_outputs in outputs.items():
         n_works = works.get(project, 0)
         triples += [
@@ -100,9 +117,8 @@ def compute(kg: KnowledgeGraph) -> list[tuple]:
             (project, V.workCount, _int(n_works)),
             (project, V.popularizationStatus, project_status(n_outputs, n_works, project in reported)),
         ]
-    for output, n_works in kg.query(OUTPUT_WORKS):
-        n = int(n_works)
-        triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, Literal(n > 0))]
+    for output, n in _counts(kg, OUTPUT_WORKS).items():
+        triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, _BOOLEAN[n > 0])]
     popularized = popularized_output_counts(kg)
     triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
     status = {p: project_status(n, works.get(p, 0), p in reported) for p, n in outputs.items()}
@@ -123,7 +139,7 @@ SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {
 def popularized_output_counts(kg: KnowledgeGraph) -> dict:
     """Per project with any, its outputs that an approved work popularizes (sp:popularizedOutputCount):
     outputCount minus it is the unpopularized outputs, which the gap report counts per group."""
-    return {row[0]: int(row[1]) for row in kg.query(_canonical(kg, PROJECT_POPULARIZED_OUTPUTS))}
+    return _counts(kg, _canonical(kg, PROJECT_POPULARIZED_OUTPUTS))
 
 
 def _canonical(kg: KnowledgeGraph, query: str) -> str:

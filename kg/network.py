@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import networkx as nx
-import pyoxigraph as ox
-from rdflib import URIRef
 
 from kg.store import KnowledgeGraph, prefix_block
 
@@ -157,18 +155,9 @@ class CollaborationNetwork:
 
 
 def _scan(kg: KnowledgeGraph, pattern: str):
-    """(subject IRI, object IRI) rows of one pattern, as text. On the embedded store the rows come
-    straight from Oxigraph: building millions of rdflib terms would double the time at scale."""
-    query = prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}"
-    store = getattr(kg.backend, "ox", None)
-    if store is not None:
-        for row in store.query(query, use_default_graph_as_union=True):
-            if isinstance(row[1], ox.NamedNode):
-                yield row[0].value, row[1].value
-        return
-    for s, o in kg.query(query):
-        if isinstance(o, URIRef):
-            yield str(s), str(o)
+    """(subject IRI, object IRI) rows of one pattern, as text: building millions of rdflib terms
+    would double the time at scale."""
+    return kg.rows(prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} FILTER(isIRI(?o)) }}")
 
 
 def build_network(kg: KnowledgeGraph) -> CollaborationNetwork:
