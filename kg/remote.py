@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from rdflib import URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
@@ -86,6 +86,13 @@ class RemoteBackend:
         return json.loads(raw)["results"]["bindings"]
 
     # Backend interface ----------------------------------------------------------------
+    def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        raw = self._post(self.query_url, sparql, "application/sparql-query", "application/sparql-results+json")
+        result = json.loads(raw)
+        names = result["head"]["vars"]
+        for binding in result["results"]["bindings"]:
+            yield tuple(binding[n]["value"] if n in binding else None for n in names)
+
     def rdflib_store(self) -> SPARQLUpdateStore:
         if self._store is None:
             self._store = SPARQLUpdateStore(self.query_url, self.update_url, timeout=int(self.timeout))
@@ -111,7 +118,11 @@ class RemoteBackend:
         self._before_change(str(graph))
         self._update(f"DROP SILENT GRAPH <{graph}>")
 
-    def load_nquads(self, path: Path) -> None:
+    def load_nquads(self, paths: Sequence[Path]) -> None:
+        for path in paths:
+            self._load_file(path)
+
+    def _load_file(self, path: Path) -> None:
         """INSERT DATA in chunks; works on every SPARQL 1.1 Update server."""
         chunk: list[str] = []
         with open(path, encoding="utf-8") as handle:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import fcntl
 import gc
+import io
 import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import BinaryIO, Iterable, Iterator, Protocol, Sequence
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -39,10 +40,11 @@ class Backend(Protocol):
     """What a storage backend must offer; the embedded and remote ones both do."""
 
     def rdflib_store(self): ...
-    def load_nquads(self, path: Path) -> None: ...
+    def load_nquads(self, paths: Sequence[Path]) -> None: ...
     def drop_graph(self, graph: URIRef) -> None: ...
     def graph_names(self) -> list[URIRef]: ...
     def update(self, sparql: str, touches: Iterable[URIRef] = ()) -> None: ...
+    def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]: ...
     @contextmanager
     def transaction(self) -> Iterator[None]: ...
     def close(self) -> None: ...
@@ -138,8 +140,14 @@ class EmbeddedBackend:
         self._open()
 
     # Writes ---------------------------------------------------------------------
-    def load_nquads(self, path: Path) -> None:
-        self.ox.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    def load_nquads(self, paths: Sequence[Path]) -> None:
+        if len(paths) == 1:
+            self.ox.bulk_load(path=str(paths[0]), format=ox.RdfFormat.N_QUADS)
+            return
+        # One bulk load over all the files: each bulk load call costs ~40% extra CPU when
+        # the files are small (measured with 57 parts of 487k quads).
+        with io.BufferedReader(_ConcatenatedFiles(paths), 1 << 20) as stream:
+            self.ox.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
 
     def drop_graph(self, graph: URIRef) -> None:
         node = ox.NamedNode(str(graph))
@@ -155,6 +163,15 @@ class EmbeddedBackend:
     def graph_names(self) -> list[URIRef]:
         return [URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode)]
 
+    def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        try:
+            solutions = self.ox.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
+        width = len(solutions.variables)
+        for solution in solutions:
+            yield tuple(None if solution[i] is None else solution[i].value for i in range(width))
+
     def count_triples(self, graph: URIRef | None = None) -> int:
         """Quad count straight from the store; far cheaper than rdflib's len()."""
         if graph is None:
@@ -163,6 +180,36 @@ class EmbeddedBackend:
         else:
             solutions = self.ox.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=ox.NamedNode(str(graph)))
         return int(next(iter(solutions))["n"].value)
+
+
+class _ConcatenatedFiles(io.RawIOBase):
+    """Several files read as one byte stream (N-Quads files concatenate into N-Quads)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        super().__init__()
+        self._pending = list(paths)
+        self._current: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            if self._current is None:
+                if not self._pending:
+                    return 0
+                self._current = open(self._pending.pop(0), "rb")
+            count = self._current.readinto(buffer)
+            if count:
+                return count
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        super().close()
 
 
 def open_backend(settings: Settings, read_only: bool = False) -> Backend:
@@ -227,6 +274,13 @@ class KnowledgeGraph:
         names = [str(v) for v in result.vars]
         return [{n: row[i] for i, n in enumerate(names) if row[i] is not None} for row in result]
 
+    def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """SELECT rows as plain values (IRI text, literal lexical form, None when unbound).
+
+        For whole-graph scans of our own queries: at scale, building rdflib terms for
+        millions of values costs more than the query itself."""
+        return self.backend.rows(sparql)
+
     def graph_names(self) -> list[URIRef]:
         return self.backend.graph_names()
 
@@ -240,8 +294,10 @@ class KnowledgeGraph:
         return self.backend.count_triples(graph)
 
     # Writing (inside write()) ---------------------------------------------------
-    def load_nquads(self, path: Path) -> None:
-        self.backend.load_nquads(path)
+    def load_nquads(self, *paths: Path) -> None:
+        """Bulk-load N-Quads files (each line names its graph), as one load."""
+        if paths:
+            self.backend.load_nquads(list(paths))
 
     def drop_graph(self, graph: URIRef) -> None:
         self.backend.drop_graph(graph)
