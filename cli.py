@@ -95,14 +95,15 @@ def _progress(context: Context):
 
 
 def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | None, skip_invalid: bool,
-               publish: bool = True):
+               publish: bool = True, workers: int | None = None):
     from ingest.pipeline import ingest_paths
 
     with context.open_graph() as kg:
         summary = ingest_paths(kg, paths, fmt=fmt, encoding=encoding, skip_invalid=skip_invalid,
-                               progress=_progress(context))
+                               progress=_progress(context), workers=workers)
+        phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.phases.items())
         context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
-                    f"in {summary.seconds:.1f} s.")
+                    f"in {summary.seconds:.1f} s ({phases}).")
         if summary.reject_report:
             context.say(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
         maybe_publish(context, kg, publish)
@@ -131,11 +132,13 @@ def run_publish(context: Context, kg: KnowledgeGraph):
 @click.option("--skip-invalid", is_flag=True, help="Load the good records and write the bad ones to a reject report.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
               help="Refresh the read-only staff and public views afterwards.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that map files in parallel (default: one per core, up to 4).")
 @pass_context
 def ingest(context: Context, paths: tuple[Path, ...], fmt: str, encoding: str | None, skip_invalid: bool,
-           publish: bool) -> None:
+           publish: bool, workers: int | None) -> None:
     """Load source files (or directories of them) into the graph, all or nothing."""
-    run_ingest(context, list(paths), fmt, encoding, skip_invalid, publish)
+    run_ingest(context, list(paths), fmt, encoding, skip_invalid, publish, workers)
 
 
 @main.command("publish")

@@ -35,6 +35,18 @@ class ScipopError(Exception):
         """The CLI form: what went wrong, then how to fix it."""
         return f"{self.message} {('Fix: ' + self.hint) if self.hint else ''}".strip()
 
+    def __reduce__(self):
+        # Ingest stages files in worker processes; an error must cross back intact, and the
+        # subclasses' own __init__ signatures differ from Exception's args.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_error(cls: type, args: tuple, state: dict) -> ScipopError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 @dataclass(frozen=True)
 class Location:
