@@ -10,6 +10,7 @@ query tree never holds the expensive forms (leading wildcards, open ranges).
 """
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from array import array
@@ -130,6 +131,7 @@ class WhooshReader:
         self._lock = threading.Lock()
         self._filter_sets: dict = {}  # filter node -> document numbers (the index is read-only)
         self._columns: dict[str, tuple[array, list[str]]] = {}  # facet field -> (value id per doc, values)
+        self._sort_columns: dict[str, list[int]] = {}  # sort field -> value per doc
 
     def search(self, query, filters: list, sort: str, offset: int, limit: int,
                facets: Iterable[str] = (), exact_total: bool = True) -> EngineResult:
@@ -137,12 +139,9 @@ class WhooshReader:
         sort_field = SORT_FIELDS.get(sort)
         with self._lock:
             allowed = self._allowed(filters)
-            if isinstance(query, Q.Everything) and filters:
-                # Nothing to score: walk the filters' own postings instead of every document.
-                compiled = wq.ConstantScoreQuery(wq.And([compile_node(f) for f in filters]), 1.0)
-                allowed = None
-            else:
-                compiled = compile_node(query)
+            if isinstance(query, Q.Everything):
+                return self._filtered(allowed, sort_field, offset, limit, facets)
+            compiled = compile_node(query)
             collector = self._searcher.collector(
                 limit=offset + limit,
                 sortedby=sorting.FieldFacet(sort_field, reverse=True) if sort_field else None,
@@ -163,7 +162,37 @@ class WhooshReader:
             counts = {name: self._count(name, bounded.matched) for name in facets}
             return EngineResult(total=len(results), hits=hits, facets=counts)
 
-    def _count(self, field: str, docnums: list[int]) -> dict[str, int]:
+    def _filtered(self, allowed: frozenset[int] | None, sort_field: str | None, offset: int, limit: int,
+                  facets: list[str]) -> EngineResult:
+        """Nothing to score: the hits are the cached filter sets' intersection, ordered from a column.
+
+        Whoosh would walk every matching posting in Python (the unpopularized results of
+        one department are 130,000 documents at 100,000 projects); a set intersection, a
+        heap over a column of values and the facet columns do the same at C speed.
+        Order: the sort field's value, highest first, then document number, as Whoosh's
+        own sorted and constant-score searches order ties.
+        """
+        reader = self._searcher.reader()
+        docnums = allowed if allowed is not None else frozenset(reader.all_doc_ids())
+        if allowed is not None and reader.has_deletions():
+            docnums = frozenset(d for d in docnums if not reader.is_deleted(d))
+        wanted = offset + limit
+        if sort_field:
+            values = self._sort_values(sort_field)
+            top = heapq.nsmallest(wanted, docnums, key=lambda d: (-values[d], d))
+        else:
+            top = heapq.nsmallest(wanted, docnums)
+        hits = [unpack(self._searcher.stored_fields(d)["stored"], 0.0 if sort_field else 1.0) for d in top[offset:]]
+        counts = {name: self._count(name, docnums) for name in facets}
+        return EngineResult(total=len(docnums), hits=hits, facets=counts)
+
+    def _sort_values(self, field: str) -> list[int]:
+        """Every document's value of a sortable numeric field (built once per reader)."""
+        if field not in self._sort_columns:
+            self._sort_columns[field] = list(self._searcher.reader().column_reader(field))
+        return self._sort_columns[field]
+
+    def _count(self, field: str, docnums: Iterable[int]) -> dict[str, int]:
         """Facet counts by a column of value ids: C-speed counting, unlike Whoosh's per-document
         categorizers (seconds for a broad query on a large index)."""
         column, values = self._column(field)
