@@ -230,3 +230,31 @@ def test_linking_again_rewrites_only_what_changed(world_copy):
         reloaded = run_linking(kg)
     after = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
     assert reloaded.quads_added == len(after) + 1 and after == before
+
+
+def test_reads_announced_ahead_give_the_same_rows_in_any_order_and_leave_no_files(world):
+    from kg.linking.read import GraphReader
+    from kg.linking.run import READS
+
+    plain = GraphReader(world)
+    expected = {read: sorted(plain.rows(*read)) for read in READS}
+    ahead = GraphReader(world)
+    ahead.plan(READS)
+    try:
+        # Asked out of order (the third before the second), and the last never asked for.
+        for read in [READS[0], READS[2], READS[1]] + READS[3:-1]:
+            assert sorted(ahead.rows(*read)) == expected[read], read
+    finally:
+        ahead.close()
+    assert not list(world.settings.data_dir.glob("*.tsv"))
+
+
+def test_the_reads_announced_are_the_reads_linking_makes_in_that_order(world_copy, monkeypatch):
+    from kg.linking import read, run
+
+    asked = []
+    rows = read.GraphReader.rows
+    monkeypatch.setattr(read.GraphReader, "rows", lambda self, v, p: asked.append((v, p)) or rows(self, v, p))
+    with world_copy.write():
+        run_linking(world_copy)
+    assert [a for a in asked if "VALUES" not in a[1]] == run.READS

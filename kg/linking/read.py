@@ -9,13 +9,18 @@ Rows come back as plain strings (IRIs and literal values; None when unbound). On
 embedded store the results are serialized by Oxigraph itself as SPARQL TSV into a
 temporary file and split here, which costs about half the CPU of building a Python
 object per term for millions of rows; on a SPARQL server, through `KnowledgeGraph.query`.
+
+Reads the caller announces with `plan` are evaluated one ahead in a background thread:
+Oxigraph releases the GIL while it evaluates and serializes, so on two cores the next
+read is decoded by Oxigraph while this one is split and used here.
 """
 from __future__ import annotations
 
 import os
 import re
 import tempfile
-from typing import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -52,9 +57,38 @@ class GraphReader:
         excluded.append(kg.minter.links_graph())
         self._filter = "FILTER(?g NOT IN (" + ", ".join(f"<{g}>" for g in excluded) + "))"
         self._ox = kg.backend.ox if isinstance(kg.backend, EmbeddedBackend) else None
+        self._planned: list[str] = []              # query texts the caller will ask for, in order
+        self._pending: dict[str, Future] = {}      # at most one: text -> its results file, being written
+        self._pool: ThreadPoolExecutor | None = None
 
     def query_text(self, variables: str, pattern: str) -> str:
         return prefix_block() + f"SELECT {variables} WHERE {{ GRAPH ?g {{ {pattern} }} {self._filter} }}"
+
+    def plan(self, reads: Iterable[tuple[str, str]]) -> None:
+        """The (variables, pattern) reads the caller will make next, in that order.
+
+        A read asked for out of order, or never planned, is simply evaluated when asked.
+        """
+        if self._ox is None:
+            return
+        self._planned = [self.query_text(variables, pattern) for variables, pattern in reads]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linking-read")
+        self._advance()
+
+    def close(self) -> None:
+        """Stop reading ahead and remove results no one asked for."""
+        self._planned = []
+        for future in self._pending.values():
+            if future.exception() is None:   # a failed read left no file
+                try:
+                    os.unlink(future.result())
+                except OSError:
+                    pass
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def rows(self, variables: str, pattern: str) -> Iterator[tuple]:
         """Each solution as a tuple of strings (or None), in the order of `variables`."""
@@ -65,11 +99,33 @@ class GraphReader:
         for row in self.kg.query(text):
             yield tuple(None if term is None else str(term) for term in row)
 
-    def _tsv_rows(self, text: str) -> Iterator[tuple]:
+    def _advance(self) -> None:
+        """Start writing the next planned read's results, unless one is being written."""
+        if self._pending or not self._planned or self._pool is None:
+            return
+        text = self._planned.pop(0)
+        self._pending[text] = self._pool.submit(self._serialize, text)
+
+    def _serialize(self, text: str) -> str:
         handle, path = tempfile.mkstemp(suffix=".tsv", dir=self.kg.settings.data_dir)
         os.close(handle)
         try:
             self._ox.query(text).serialize(path, ox.QueryResultsFormat.TSV)
+        except BaseException:
+            os.unlink(path)
+            raise
+        return path
+
+    def _tsv_rows(self, text: str) -> Iterator[tuple]:
+        future = self._pending.pop(text, None)
+        if future is None:
+            if text in self._planned:
+                self._planned.remove(text)   # asked for early: not read ahead any more
+            path = self._serialize(text)
+        else:
+            path = future.result()
+        self._advance()
+        try:
             with open(path, encoding="utf-8", newline="\n") as results:
                 results.readline()   # the header
                 for line in results:

@@ -106,6 +106,19 @@ class _Prefixes:
 
 
 # ------------------------------------------------------------------------------ reading
+# The single-pattern reads below, in the order they are made: announced to the reader so
+# that Oxigraph evaluates each while the previous one is used (kg.linking.read). A read
+# missing here, or moved, costs only that overlap.
+READS = [
+    ("?x ?n", "?x schema:name ?n"), ("?o", "?o a sp:SupportingInstitution"), ("?o ?r", "?o sp:ror ?r"),
+    ("?o ?t", "?o dcterms:title ?t"), ("?p ?n", "?p schema:alternateName ?n"), ("?p ?o", "?p sp:orcid ?o"),
+    ("?p ?org", "?p schema:affiliation ?org"), ("?a ?p", "?a sp:author ?p"), ("?p ?af", "?p sp:affiliation ?af"),
+    ("?a ?org", "?a sp:affiliationOrg ?org"), ("?proj ?p", "?proj sp:principalInvestigator ?p"),
+    ("?proj ?p", "?proj sp:member ?p"), ("?x ?d", "?x sp:department ?d"), ("?o ?proj", "?o sp:resultOf ?proj"),
+    ("?w ?p", "?w dcterms:creator ?p"), ("?w ?x", "?w sp:popularizes ?x"),
+]
+
+
 # Single-pattern SELECTs where possible: on Oxigraph a scan costs about one term lookup
 # per value returned, a join (or a type check) one more per step; entity kinds are told
 # apart by their IRI prefixes instead.
@@ -354,6 +367,15 @@ def _run(kg: KnowledgeGraph, progress: Progress | None) -> LinkingSummary:
     say = progress or (lambda stage: None)
     summary = LinkingSummary()
     reader = GraphReader(kg)
+    reader.plan(READS)
+    try:
+        return _link(kg, reader, say, summary, started)
+    finally:
+        reader.close()
+
+
+def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: LinkingSummary,
+          started: float) -> LinkingSummary:
     curator = curation.load_decisions(kg)
     summary.curator_decisions = len(curator)
 
