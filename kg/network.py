@@ -18,6 +18,7 @@ from itertools import combinations
 
 import networkx as nx
 
+from kg.capacity import Capacity
 from kg.store import KnowledgeGraph, prefix_block
 
 # Single-pattern scans, joined here in Python: the engine reads each index range once
@@ -48,23 +49,6 @@ class Reach:
     person: str | None = None     # the one of them on the shortest path
     popularizer: str | None = None
     path: tuple[str, ...] = ()    # person … popularizer
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """How close a project's team is to popularization experience."""
-
-    kind: str                     # "pi", "team" (a member or co-author), "hops", or "none"
-    hops: int | None              # 0 for pi/team; collaboration hops for "hops"
-    path: tuple[str, ...]         # person (… the popularizer) the reason names
-    works: int = 0                # approved works the popularizer created
-
-    def to_json(self) -> list:
-        return [self.kind, self.hops, list(self.path), self.works]
-
-    @classmethod
-    def from_json(cls, value: list) -> "Capacity":
-        return cls(value[0], value[1], tuple(value[2]), value[3])
 
 
 @dataclass

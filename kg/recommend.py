@@ -33,6 +33,7 @@ from rdflib import URIRef
 
 from kg import concepts
 from kg import vocab as V
+from kg.capacity import Capacity
 from kg.errors import ScipopError
 from kg.nquads import term_nt
 from kg.reports import lookup, pick_text
@@ -91,7 +92,7 @@ class Candidate:
     id: str = ""
     words: str = ""                                          # theme tokens, space-separated (kg.textfit)
     text: set[str] = field(default_factory=set)
-    capacity: Any = None                                     # kg.network.Capacity, None: no popularizer in reach
+    capacity: Capacity | None = None                         # None: no popularizer within reach
     capacity_people: list[str] = field(default_factory=list)  # who the capacity reason names
     factors: dict[str, float] = field(default_factory=dict)   # factor -> value in [0, 1]
     reasons: list[str] = field(default_factory=list)
@@ -329,8 +330,6 @@ def _tier(notation: str | None) -> URIRef | None:
 
 def _candidate(entry: list, curated: dict, network) -> Candidate:
     """A Candidate from a materialized entry (kg.rollup.candidate_entry) and the curation decisions."""
-    from kg.network import Capacity
-
     project, _, department, year, tier, status, n, result, awards, capacity, words = entry
     c = Candidate(iri=project, department=department or "", year=year, outputs=n, status=_STATUS[status],
                   tier=_tier(tier), awards=awards, words=words)
@@ -437,7 +436,7 @@ def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float) -> N
 
 
 def _capacity(c: Candidate, found) -> None:
-    """Capacity from a kg.network.Capacity (None: no popularizer within reach)."""
+    """Capacity from a kg.capacity.Capacity (None: no popularizer within reach)."""
     if found is not None and found.kind == "pi":
         c.factors["capacity"] = 1.0
         c.capacity_people = list(found.path)

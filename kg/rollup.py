@@ -384,7 +384,7 @@ class CandidateSources:
     venues: dict[str, str]                 # output -> venue
     awards: dict[str, int]                 # project or output -> distinct awards
     texts: dict[str, list[str]]            # project or output -> titles and keywords
-    capacity: dict[str, list]              # project -> kg.network.Capacity as JSON (absent: none)
+    capacity: dict[str, list]              # project -> kg.capacity.Capacity as JSON (absent: none)
 
 
 def representative_result(project: str, src: CandidateSources) -> str | None:
