@@ -1,13 +1,15 @@
 """From source files to the store, all or nothing.
 
-1. Map: every file is read by its format module and written as N-Quads to its own part of
+Everything happens inside one `KnowledgeGraph.write()`: a failure or a kill restores the
+checkpoint taken before, so the store never holds half an ingest.
+
+1. The old graphs of each file are dropped (a re-ingest replaces them).
+2. Map: every file is read by its format module and written as N-Quads to its own part of
    the staging area (public records in the file's source graph, restricted ones in its
-   /restricted twin), in parallel worker processes when the sources are big. Any problem
-   stops here, before the store is touched (or, with skip_invalid, the record goes to the
-   reject report).
-2. Load: inside one `KnowledgeGraph.write()` the old graphs of each file are dropped, the
-   staged N-Quads are bulk-loaded, the PROV catalog is updated and derived facts are
-   refreshed. A failure or a kill restores the checkpoint taken before.
+   /restricted twin), in parallel worker processes when the sources are big. A bad record
+   stops the run (or, with skip_invalid, goes to the reject report).
+3. Load: the staged parts are bulk-loaded, while later files are still being mapped.
+4. The PROV catalog is updated and derived facts are refreshed.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
@@ -162,29 +164,41 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -> list[StagedFile]:
-    """Map every file; with several workers, files are mapped in parallel processes.
+def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None,
+              load: Callable[..., None]) -> list[StagedFile]:
+    """Map every file and hand its staged part to `load`.
 
     Mapping is pure CPU work per file (no shared state: IRIs are minted from the data), so
-    it scales with cores; a small ingest stays in this process, where starting workers
-    would cost more than it saves. The first error raised stops the whole run."""
+    with several workers files are mapped in parallel processes, and the parts already
+    mapped are loaded while the rest are still being mapped. A small ingest stays in this
+    process, where starting workers would cost more than it saves, and loads once. The
+    first error raised stops the whole run."""
     total = sum(job.path.stat().st_size for job in jobs)
     if workers <= 1 or len(jobs) <= 1 or total < PARALLEL_MIN_BYTES:
-        return [run_staging_job(job, progress) for job in jobs]
+        staged = [run_staging_job(job, progress) for job in jobs]
+        load(*(job.part for job in jobs))
+        return staged
     results: dict[int, StagedFile] = {}
     # spawn, not fork: the parent holds an open store (RocksDB threads) that a fork would copy.
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
         # Largest files first, so one big file does not start last and run alone.
         order = sorted(range(len(jobs)), key=lambda i: -jobs[i].path.stat().st_size)
         futures = {pool.submit(run_staging_job, jobs[i]): i for i in order}
+        pending = set(futures)
         try:
-            for future in as_completed(futures):
-                staged = future.result()
-                results[futures[future]] = staged
-                if progress:
-                    progress(staged.path.name, staged.records)
+            while pending:
+                # Whatever finished while the last load ran is loaded together: few, large loads.
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                ready = []
+                for future in done:
+                    index = futures[future]
+                    results[index] = future.result()
+                    ready.append(jobs[index].part)
+                    if progress:
+                        progress(results[index].path.name, results[index].records)
+                load(*ready)
         except BaseException:
-            for future in futures:
+            for future in pending:
                 future.cancel()
             raise
     return [results[i] for i in range(len(jobs))]
@@ -199,35 +213,40 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     try:
         jobs = [StagingJob(kg.settings.base_iri, path, source_id, staging / f"part-{i:05d}.nq", fmt, encoding,
                            skip_invalid) for i, (path, source_id) in enumerate(files)]
-        staged = stage_all(jobs, default_workers() if workers is None else workers, progress)
-        staged_at = time.monotonic()
-        report = write_reject_report(kg, staged)
+        # Mapping runs inside the write so parts can load as they are ready; an error while
+        # mapping rolls the store back to the checkpoint like any other failure.
         with kg.write():
             ensure_ontology(kg)
-            for item in staged:
-                replace_source_graphs(kg, item)
-            kg.load_nquads(*(job.part for job in jobs))
+            for job in jobs:
+                drop_source_graphs(kg, job.source_id)
+            staged = stage_all(jobs, default_workers() if workers is None else workers, progress, kg.load_nquads)
             loaded_at = time.monotonic()
+            report = write_reject_report(kg, staged)
+            for item in staged:
+                record_source(kg, item)
             derive.refresh(kg)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         claim.close()
     finished = time.monotonic()
     return IngestSummary(files=staged, reject_report=report, seconds=finished - started,
-                         phases={"map": staged_at - started, "load": loaded_at - staged_at,
-                                 "derive": finished - loaded_at})
+                         phases={"map and load": loaded_at - started, "derive": finished - loaded_at})
 
 
-def replace_source_graphs(kg: KnowledgeGraph, item: StagedFile) -> None:
-    """Drop the file's old graphs (its new quads are in the batch) and record where they came from."""
-    graph = kg.minter.source_graph(item.source_id)
-    restricted = kg.minter.restricted_graph(graph)
+def drop_source_graphs(kg: KnowledgeGraph, source_id: str) -> None:
+    """Drop a file's old graphs: a re-ingested file replaces what it loaded before."""
+    graph = kg.minter.source_graph(source_id)
     kg.drop_graph(graph)
-    kg.drop_graph(restricted)
+    kg.drop_graph(kg.minter.restricted_graph(graph))
+
+
+def record_source(kg: KnowledgeGraph, item: StagedFile) -> None:
+    """Record where a file's graphs came from, and keep the file's bytes."""
+    graph = kg.minter.source_graph(item.source_id)
     keep_source_copy(kg, item)
     catalog.record_source(kg, catalog.SourceRecord(
-        graph=graph, restricted_graph=restricted, name=item.source_id, path=str(item.path), sha256=item.sha256,
-        format=item.format, records=item.records - item.restricted_records,
+        graph=graph, restricted_graph=kg.minter.restricted_graph(graph), name=item.source_id, path=str(item.path),
+        sha256=item.sha256, format=item.format, records=item.records - item.restricted_records,
         restricted_records=item.restricted_records, rejects=len(item.rejects), triples=item.triples,
         loaded_at=datetime.now(timezone.utc)))
 
