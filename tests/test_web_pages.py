@@ -75,3 +75,23 @@ def _quoted(text: str) -> str:
     import json
 
     return json.dumps(text, ensure_ascii=False)
+
+
+def test_project_pages_link_to_who_could_popularize_them(client, published_demo):  # noqa: F811
+    from urllib.parse import quote
+
+    base = published_demo.settings.base_iri
+    page = client.get("/" + published_demo.project_iri[len(base):], headers={"Accept": "text/html"})
+    assert "/talent?for=" in page.get_data(as_text=True)
+    ranking = client.get("/talent?for=" + quote(published_demo.project_iri, safe=""))
+    assert ranking.status_code == 200
+    assert 'class="hits talent"' in ranking.get_data(as_text=True)
+
+
+def test_who_could_popularize_a_hidden_record_answers_like_a_missing_one(client, published_demo):  # noqa: F811
+    from urllib.parse import quote
+
+    hidden = client.get("/talent?for=" + quote(published_demo.restricted_iri, safe=""))
+    missing = client.get("/talent?for=" + quote(published_demo.settings.base_iri + "project/00000000", safe=""))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_data() == missing.get_data()

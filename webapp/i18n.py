@@ -101,6 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "talent.pool_only": ("Only talent-pool members", "仅人才库成员"),
     "talent.evidence": ("Evidence", "依据"),
     "talent.none": ("No one matched this topic.", "没有匹配该主题的人员。"),
+    "talent.for": ("Who could popularize “{label}”: people on it, their collaborators and people working on the "
+                   "same topic, ranked with their popularization record.",
+                   "谁能科普“{label}”：项目或成果的参与者、其合作者和研究同一主题的人员，按科普记录排序。"),
+    "entity.who_could": ("Who could popularize this", "谁能科普这项成果"),
     "unpop.title": ("Funded results not yet popularized", "尚未科普的资助成果"),
     "unpop.intro": ("Projects with research outputs but no approved popular-science work. "
                     "Obliged-tier projects must popularize their results.",

@@ -178,7 +178,25 @@ def search():
 @bp.route("/talent")
 def talent():
     topic = request.args.get("topic", "")[:300]
+    target = request.args.get("for", "").strip()
     hits, error = None, None
+    if target:
+        # The ranking for one project or output (search.who_could_popularize): 40-50 ms per
+        # record, too slow for every entity page, so pages link here and it is computed on demand.
+        from webapp.entity_data import NOT_FOUND_MESSAGE
+        from webapp.links import is_safe_iri
+
+        if not is_safe_iri(target):
+            raise NotFound(NOT_FOUND_MESSAGE)
+        index = view_index()
+        try:
+            hits = index.who_could_popularize(target, limit=int_arg("limit", 10, 1, 50))
+        except NotFound:
+            raise NotFound(NOT_FOUND_MESSAGE) from None  # the same answer for hidden and unknown records
+        found = index.document(target)
+        label = found.label if found is not None else target
+        return render_template("talent.html", hits=hits, topic="", error=None, departments=facts.departments(),
+                               target={"iri": target, "label": label})
     if topic:
         try:
             hits = view_index().talent(_talent_query(topic))
