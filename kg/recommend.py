@@ -163,9 +163,11 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
             c.text = set(c.words.split())
             fits[c.iri] = similarity(theme_tokens, c.text)
     best_fit = max(fits.values(), default=0.0)
-    for c in candidates:
-        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit)
+    for c in candidates:  # reasons are written for the chosen only: thousands of sentences cost more than the scores
+        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit, explain=False)
     chosen = diversify(sorted(candidates, key=lambda c: (-c.score, c.iri)), top)
+    for c in chosen:
+        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit)
     _labels(kg, chosen, lang)
     _name_people(kg, chosen)
     notes = _notes(weights, theme, threshold, chosen, len(candidates))
@@ -374,15 +376,19 @@ def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
 
 
 def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], capacity, theme: set[str],
-           fit: float, best_fit: float) -> None:
+           fit: float, best_fit: float, explain: bool = True) -> None:
+    """The factors and score of a candidate; with `explain`, also one reason per factor."""
     c.factors, c.reasons = {}, []
-    _significance(c, venues)
+    _significance(c, venues, explain)
     _gap(c)
     tier = TIER_VALUE.get(c.tier, TIER_VALUE[V.TierOther])
     c.factors["tier"] = tier
-    c.reasons.append(f"tier: {_notation(c.tier) if c.tier else 'other'} ({tier:g})")
-    _timeliness(c, theme, fit, best_fit)
+    if explain:
+        c.reasons.append(f"tier: {_notation(c.tier) if c.tier else 'other'} ({tier:g})")
+    _timeliness(c, theme, fit, best_fit, explain)
     _capacity(c, capacity)
+    if not explain:
+        c.reasons = []
     c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
 
 
@@ -391,13 +397,15 @@ def _notation(concept: URIRef) -> str:
     return concepts.notation(concept)
 
 
-def _significance(c: Candidate, venues: dict[str, float]) -> None:
+def _significance(c: Candidate, venues: dict[str, float], explain: bool) -> None:
     citations = int(c.result.get("citations", 0)) if c.result else 0
     parts = {"citations": min(1.0, citations / CITATION_SATURATION),
              "venue": venues.get(c.result.get("venue", ""), 0.0) if c.result else 0.0,
              "awards": 1.0 if c.awards else 0.0,
              "representative": 1.0 if c.representative else 0.0}
     c.factors["significance"] = min(1.0, sum(SIGNIFICANCE_PARTS[k] * v for k, v in parts.items()))
+    if not explain:
+        return
     said = [f"representative result cited {citations} times" if c.result else "no research output known"]
     venue = c.result.get("venue", "") if c.result else ""
     if venue in venues:
@@ -424,12 +432,14 @@ def _gap(c: Candidate) -> None:
         c.reasons.append("gap: the project and its representative result are already popularized")
 
 
-def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float) -> None:
+def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float, explain: bool) -> None:
     if not theme:
         c.factors["timeliness"] = 0.0
         return
     value = fit / best_fit if best_fit else 0.0
     c.factors["timeliness"] = value
+    if not explain:
+        return
     shared = sorted(theme & c.text)
     c.reasons.append(f"timeliness: shares {', '.join(shared[:8]) if shared else 'nothing'} with the theme "
                      f"(similarity {fit:.2f}, best candidate {best_fit:.2f})")
