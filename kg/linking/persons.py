@@ -179,6 +179,10 @@ class _Resolver:
         self.progress = progress or (lambda stage: None)
         self.names = [tuple(parse_name(n) for n in sorted(r.names) if n) for r in self.records]
         self.keys = [frozenset(f.block_key for n in names for f in n.forms) for names in self.names]
+        # The same keys in a fixed order, for loops whose first find wins: a frozenset of str
+        # iterates in an order that changes with the interpreter's hash seed, and so did the
+        # team member a paper's author was tied to (and the links graph from run to run).
+        self.key_order = [tuple(sorted(keys)) for keys in self.keys]
         self.node_names: list[NameSet | None] = [None] * len(self.names)   # built when first needed, then shared
         self._shown: list[str | None] = [None] * len(self.records)
         self._levels: dict[tuple[int, int], int] = {}
@@ -338,10 +342,12 @@ class _Resolver:
                 team_index[project] = found
             return found
 
-        def tie(node: int, projects: set[str], what: str) -> None:
+        def tie(node: int, projects: set[str], item: str, rank: int | None, work: bool) -> None:
+            """Evidence that `node`, an author (of rank) or creator of `item`, is a member of its grants' teams."""
             candidates: dict[int, tuple[int, int, str, str]] = {}   # group root -> (level, member, role, project)
-            for project in projects:
-                for key in self.keys[node]:
+            # In a fixed order: with two grants the first to name a member at the best level is cited.
+            for project in (projects if len(projects) == 1 else sorted(projects)):
+                for key in self.key_order[node]:
                     for member, role in index(project).get(key, ()):
                         if member == node:
                             continue
@@ -359,6 +365,9 @@ class _Resolver:
                 return   # two team members could be this person: no evidence either way
             level, member, role, project = top[0]
             score = SCORES["team"][level]
+            # The description is made only here: most authorships give no evidence.
+            what = (f"popular-science work {self.label(item)}" if work else
+                    f"{self.label(item)} (author #{rank})" if rank else self.label(item))
             text = (f"{what} is tied to grant {self.label(project)}, whose {_role(role)} '{self.name_of(member)}' "
                     f"matches '{self.name_of(node)}' ({LEVEL_NAMES[level]})")
             shared = self.records[node].orgs & self.records[member].orgs
@@ -371,11 +380,11 @@ class _Resolver:
             projects = self.data.output_projects.get(output)
             if projects:
                 for node, rank in authors:
-                    tie(node, projects, f"{self.label(output)} (author #{rank})" if rank else self.label(output))
+                    tie(node, projects, output, rank, False)
         for work, node in self.data.work_creators:
             projects = self.data.work_projects.get(work)
             if projects:
-                tie(node, projects, f"popular-science work {self.label(work)}")
+                tie(node, projects, work, None, True)
 
     def _name_and_institution(self, grouping: Clusters) -> list[tuple[int, int]]:
         """Same full name at the same institution; returns the pairs given evidence."""

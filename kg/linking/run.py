@@ -285,7 +285,7 @@ def _unslug(text: str) -> str:
 
 def _org_name(record: OrgRecord) -> str:
     """A readable name of an organization: the Chinese one if it has one."""
-    names = sorted(record.names, key=lambda n: (not any("\u4e00" <= c <= "\u9fff" for c in n), len(n)))
+    names = sorted(record.names, key=lambda n: (not any("\u4e00" <= c <= "\u9fff" for c in n), len(n), n))
     return names[0] if names else ""
 
 
