@@ -286,8 +286,9 @@ def _person(kg: KnowledgeGraph, reader: _Reader, iri: str) -> dict:
                 org = reader.first(membership.value, V.nominatedBy)
                 pool.append({"since": since.value if since is not None else "",
                              "org": org.value if org is not None else ""})
+    why = _explain(kg, iri, ids[1:])
     return {
-        "identities": [{"iri": other, "labels": reader.labels(other), "why": _explain(kg, iri, other)}
+        "identities": [{"iri": other, "labels": reader.labels(other), "why": why.get(other, [])}
                        for other in ids[1:]],
         "projects": [{**row, "link": None} for row in projects],
         "outputs": [{**row, "link": None} for row in outputs],
@@ -297,15 +298,15 @@ def _person(kg: KnowledgeGraph, reader: _Reader, iri: str) -> dict:
     }
 
 
-def _explain(kg: KnowledgeGraph, a: str, b: str) -> list[str]:
-    """Why two IRIs are one person: the linking step's decisions and evidence."""
+def _explain(kg: KnowledgeGraph, iri: str, others: list[str]) -> dict[str, list[str]]:
+    """Why each of `others` is the same person as `iri`: the linking step's decisions and evidence."""
     from kg.errors import ScipopError
-    from kg.linking.explain import explain_link
+    from kg.linking.explain import explain_identities
 
     try:
-        return explain_link(kg, a, b)[2:]  # the first two lines only name A and B
+        return explain_identities(kg, iri, others)
     except ScipopError:
-        return []
+        return {}
 
 
 def _collaborators(reader: _Reader, ids: list[str], roles: dict[str, str], outputs: list[str]) -> list[dict]:

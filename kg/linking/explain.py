@@ -96,24 +96,67 @@ def explain_link(kg: KnowledgeGraph, a_iri: str, b_iri: str) -> list[str]:
         if not _exists(kg, iri):
             raise NotFound(f"Nothing in the graph is called {iri}.", "Check the IRI (e.g. with `scipop query`).")
     lines = [f"A: {_label(kg, a_iri)}", f"B: {_label(kg, b_iri)}"]
-    for decision in load_decisions(kg):
-        if decision.pair == frozenset((a_iri, b_iri)):
-            lines.append(f"Curator decision: {decision.describe()} (curators' decisions always win).")
-    canonical_a, canonical_b = _canonical(kg, a_iri), _canonical(kg, b_iri)
-    if a_iri == b_iri or canonical_a == canonical_b:
-        lines.append(f"Same entity: both resolve to <{canonical_a}>.")
-        steps = _path(_decisions(kg, _members(kg, canonical_a)), a_iri, b_iri)
-        if steps:
-            lines.append(f"Joined by {len(steps)} decision(s):")
-            lines += [_step(i, d) for i, d in enumerate(steps, start=1)]
+    return lines + _Explainer(kg).lines(a_iri, b_iri)
+
+
+def explain_identities(kg: KnowledgeGraph, iri: str, others: list[str]) -> dict[str, list[str]]:
+    """For each of `others`, what explain_link(iri, other) says after naming A and B ([] when
+    either is unknown). One person's page explains all of their identities: the curator
+    decisions, the canonical IRIs and the cluster's decisions are read once, not per pair."""
+    if not _exists(kg, iri):
+        return {other: [] for other in others}
+    explainer = _Explainer(kg)
+    return {other: explainer.lines(iri, other) if _exists(kg, other) else [] for other in others}
+
+
+class _Explainer:
+    """explain_link's reasoning, with the lookups several pairs share kept for its lifetime."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+        self._curated = None
+        self._canonical: dict[str, str] = {}
+        self._members: dict[str, list[str]] = {}
+        self._decisions: dict[tuple[str, ...], list[dict]] = {}
+
+    def canonical(self, iri: str) -> str:
+        if iri not in self._canonical:
+            self._canonical[iri] = _canonical(self.kg, iri)
+        return self._canonical[iri]
+
+    def members(self, canonical: str) -> list[str]:
+        if canonical not in self._members:
+            self._members[canonical] = _members(self.kg, canonical)
+        return self._members[canonical]
+
+    def decisions(self, members: list[str]) -> list[dict]:
+        key = tuple(members)
+        if key not in self._decisions:
+            self._decisions[key] = _decisions(self.kg, members)
+        return self._decisions[key]
+
+    def lines(self, a_iri: str, b_iri: str) -> list[str]:
+        if self._curated is None:
+            self._curated = load_decisions(self.kg)
+        lines = []
+        for decision in self._curated:
+            if decision.pair == frozenset((a_iri, b_iri)):
+                lines.append(f"Curator decision: {decision.describe()} (curators' decisions always win).")
+        canonical_a, canonical_b = self.canonical(a_iri), self.canonical(b_iri)
+        if a_iri == b_iri or canonical_a == canonical_b:
+            lines.append(f"Same entity: both resolve to <{canonical_a}>.")
+            steps = _path(self.decisions(self.members(canonical_a)), a_iri, b_iri)
+            if steps:
+                lines.append(f"Joined by {len(steps)} decision(s):")
+                lines += [_step(i, d) for i, d in enumerate(steps, start=1)]
+            return lines
+        lines.append(f"Different entities: A resolves to <{canonical_a}>, B to <{canonical_b}>.")
+        members_a, members_b = set(self.members(canonical_a)), set(self.members(canonical_b))
+        apart = [d for d in self.decisions(sorted(members_a)) if not d["same"]
+                 and ((d["a"] in members_a and d["b"] in members_b) or (d["a"] in members_b and d["b"] in members_a))]
+        if apart:
+            lines.append("Evidence that was refused:")
+            lines += [_step(i, d) for i, d in enumerate(apart, start=1)]
+        else:
+            lines.append("No evidence strong enough connects them (a shared name alone never merges two people).")
         return lines
-    lines.append(f"Different entities: A resolves to <{canonical_a}>, B to <{canonical_b}>.")
-    members_a, members_b = set(_members(kg, canonical_a)), set(_members(kg, canonical_b))
-    apart = [d for d in _decisions(kg, sorted(members_a)) if not d["same"]
-             and ((d["a"] in members_a and d["b"] in members_b) or (d["a"] in members_b and d["b"] in members_a))]
-    if apart:
-        lines.append("Evidence that was refused:")
-        lines += [_step(i, d) for i, d in enumerate(apart, start=1)]
-    else:
-        lines.append("No evidence strong enough connects them (a shared name alone never merges two people).")
-    return lines
