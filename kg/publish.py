@@ -150,9 +150,10 @@ def _previous_manifest(root: Path) -> tuple[Path, dict] | None:
 def publish(kg: KnowledgeGraph) -> Publication:
     """Make a new publication from the working store and make it current.
 
-    When the previous publication withheld the same entities, its public store is the
-    starting point and only the source graphs whose files changed are copied again, so
-    a small ingest publishes in time proportional to the change.
+    The previous publication's public store is the starting point: only the source graphs
+    whose files changed are copied again, and the statements of entities withheld now but
+    not then (or then but not now) are taken out (or put back), so a small ingest publishes
+    in time proportional to the change.
     """
     if not isinstance(kg.backend, EmbeddedBackend):
         raise ConfigError("Publishing snapshots needs the embedded store.",
@@ -169,12 +170,13 @@ def publish(kg: KnowledgeGraph) -> Publication:
 
     hidden = restricted_only_entities(kg)
     fingerprints = source_fingerprints(kg)
-    manifest = {"hidden": _hidden_digest(hidden), "sources": fingerprints}
+    manifest = {"hidden": _hidden_digest(hidden), "hidden_entities": sorted(hidden), "sources": fingerprints}
     graphs = _copyable_graphs(kg)
     previous = _previous_manifest(root)
     public_path = target / "public" / "store"
-    if previous and previous[1].get("hidden") == manifest["hidden"]:
-        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs)
+    # A manifest from before hidden_entities was kept can only be reused for the same withheld set.
+    if previous and (previous[1].get("hidden") == manifest["hidden"] or "hidden_entities" in previous[1]):
+        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden)
     public_store = ox.Store(str(public_path))
     public_store.bulk_extend(_public_quads(kg, graphs, hidden))
     public_store.flush()
@@ -196,7 +198,7 @@ def publish(kg: KnowledgeGraph) -> Publication:
 
 
 def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public_path: Path,
-                         fingerprints: dict[str, str], graphs: list[URIRef]) -> list[URIRef]:
+                         fingerprints: dict[str, str], graphs: list[URIRef], hidden: set[str]) -> list[URIRef]:
     """Seed the public store from the previous one; return the graphs that still need copying."""
     previous_dir, previous_manifest = previous
     old = previous_manifest.get("sources", {})
@@ -208,10 +210,35 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
              if isinstance(g, ox.NamedNode) and (g.value not in fingerprints or fingerprints[g.value] != old.get(g.value))]
     for graph in stale:
         public_store.remove_graph(graph)
+    unchanged = {g for g, fp in fingerprints.items() if old.get(g) == fp}
+    if previous_manifest.get("hidden") != _hidden_digest(hidden):
+        kept = {ox.NamedNode(str(g)) for g in graphs if str(g) in unchanged}
+        _follow_hidden_change(kg, public_store, set(previous_manifest["hidden_entities"]), hidden, kept)
     public_store.flush()
     del public_store
-    unchanged = {g for g, fp in fingerprints.items() if old.get(g) == fp}
     return [g for g in graphs if str(g) not in unchanged]
+
+
+def _follow_hidden_change(kg: KnowledgeGraph, public_store: ox.Store, before: set[str], now: set[str],
+                          kept: set) -> None:
+    """Make the graphs kept from the previous public store withhold `now` instead of `before`.
+
+    Every new file may bring a record under review (a few per cent of records are), which
+    changes the withheld set; without this, each such publish copied the whole graph again.
+    Both directions are index lookups per entity, so the cost follows the change.
+    """
+    for iri in now - before:  # withheld from now on: no statement may name it
+        node = ox.NamedNode(iri)
+        naming = [*public_store.quads_for_pattern(node, None, None, None),
+                  *public_store.quads_for_pattern(None, None, node, None)]
+        for quad in naming:
+            public_store.remove(quad)
+    store = kg.backend.ox
+    for iri in before - now:  # public again: its statements in the kept graphs come back
+        node = ox.NamedNode(iri)
+        for quad in [*store.quads_for_pattern(node, None, None, None), *store.quads_for_pattern(None, None, node, None)]:
+            if quad.graph_name in kept and not _names_hidden(quad.subject, now) and not _names_hidden(quad.object, now):
+                public_store.add(quad)
 
 
 def _make_current(root: Path, stamp: str) -> None:

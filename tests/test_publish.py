@@ -97,3 +97,33 @@ def test_a_small_ingest_republishes_only_what_changed(published, kg, settings, t
     assert _public_quads_of(settings) == seeded
     with open_view(settings, "public") as public:
         assert public.dataset.value(kg.minter.project("31900512"), V.popularizationStatus) == V.Popularized
+
+
+def test_a_change_in_what_is_withheld_is_followed_without_copying_everything(published, kg, settings, tmp_path):
+    # Most new files bring a record under review; the withheld set then changes, and the
+    # public view must still equal a publication made from scratch.
+    person = kg.minter.person("nsfc", "100200301")  # pending in people.csv: withheld so far
+    named = tmp_path / "named-works.csv"
+    named.write_text("work_id,title,kind,creators,creator_ids,grant_numbers,review_status\n"
+                     "w20,细胞里的钟,video,李娜,100200301,31870719,approved\n", encoding="utf-8")
+    ingest_paths(kg, [named])
+    publish(kg)
+    with open_view(settings, "public") as public:
+        assert not public.select(f"SELECT ?w WHERE {{ ?w ?p <{person}> }}")  # the work names a withheld person
+
+    approved = tmp_path / "people-approved.csv"
+    approved.write_text("person_id,name_zh,name_en,review_status\n100200301,李娜,Na Li,approved\n", encoding="utf-8")
+    pending = tmp_path / "more-pending-works.csv"
+    pending.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                       f"w21,{CANARY} 待审的讲座,lecture,31900512,pending\n", encoding="utf-8")
+    ingest_paths(kg, [approved, pending])
+    incremental = publish(kg)
+    seeded = _public_quads_of(settings)
+    with open_view(settings, "public") as public:
+        assert public.select(f"SELECT ?w WHERE {{ ?w ?p <{person}> }}")  # public now: the unchanged file's link is back
+        assert CANARY not in _all_text(public)
+
+    (incremental.path / "manifest.json").unlink()
+    full = publish(kg)
+    assert incremental.copied_graphs < full.copied_graphs
+    assert _public_quads_of(settings) == seeded
