@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError, InvalidIdentifier, Location
 from kg.iri import Minter
-from kg.nquads import Triple
+from kg.nquads import Lit, Triple
 
 
 @dataclass
@@ -45,12 +45,17 @@ class IngestContext:
 
 @dataclass
 class MappedRecord:
-    """The triples of one source record. Restricted records go to the restricted graph."""
+    """The statements of one source record. Restricted records go to the restricted graph."""
 
     key: str
-    triples: list[Triple] = field(default_factory=list)
+    statements: list[Triple] = field(default_factory=list)   # literals may be kg.nquads.Lit
     public: bool = True
     kind: URIRef | None = None   # the main entity's class, for counts
+
+    @property
+    def triples(self) -> list[Triple]:
+        """The statements as rdflib triples (for tests and tools; the pipeline writes `statements`)."""
+        return [(s, p, o.to_rdflib() if type(o) is Lit else o) for s, p, o in self.statements]
 
 
 RecordStream = Iterator["MappedRecord | InputError"]
@@ -80,14 +85,14 @@ class RecordBuilder:
 
     @property
     def triples(self) -> list[Triple]:
-        return self.record.triples
+        return self.record.statements
 
     def add(self, s: URIRef, p: URIRef, o) -> None:
         if o is not None and o != "":
-            self.record.triples.append((s, p, o))
+            self.record.statements.append((s, p, o))
 
     def a(self, s: URIRef, cls: URIRef) -> None:
-        self.record.triples.append((s, RDF.type, cls))
+        self.record.statements.append((s, _RDF_TYPE, cls))
 
     def text(self, s: URIRef, p: URIRef, value, lang: str | None = "auto") -> None:
         """A text literal; lang='auto' tags Chinese text @zh and other text @en."""
@@ -98,16 +103,16 @@ class RecordBuilder:
             return
         if lang == "auto":
             lang = "zh" if has_cjk(value) else "en"
-        self.record.triples.append((s, p, Literal(value, lang=lang) if lang else Literal(value)))
+        self.record.statements.append((s, p, Lit(value, lang or None)))
 
     def plain(self, s: URIRef, p: URIRef, value) -> None:
         """An untagged string (identifiers, codes, URLs as text)."""
         if value is not None and str(value).strip():
-            self.record.triples.append((s, p, Literal(str(value).strip())))
+            self.record.statements.append((s, p, Lit(str(value).strip())))
 
     def typed(self, s: URIRef, p: URIRef, lexical, datatype: URIRef) -> None:
         if lexical is not None and str(lexical) != "":
-            self.record.triples.append((s, p, Literal(str(lexical), datatype=datatype)))
+            self.record.statements.append((s, p, Lit(str(lexical), None, str(datatype))))
 
     def integer(self, s: URIRef, p: URIRef, value: int | None) -> None:
         if value is not None:
@@ -135,6 +140,7 @@ class RecordBuilder:
             self.plain(link, V.evidence, evidence[:500])
 
 
+_RDF_TYPE = RDF.type   # rdflib resolves RDF.type on every access; resolve it once
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 

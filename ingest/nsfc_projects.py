@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib import URIRef
+from rdflib.namespace import SKOS, XSD
 
-from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, has_cjk, identifier, is_public, review_status
+from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
 from ingest.tabular import first_line_text, fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
 from kg import concepts
 from kg import vocab as V
@@ -146,64 +146,6 @@ class HeaderMap:
                             hint="Rename the column to one listed in docs/formats.md §1, or remove it.")
 
 
-# Literals --------------------------------------------------------------------------------
-_CACHED_LENGTH = 80          # titles of people, keywords, names, dates: values that repeat
-_CACHE_LIMIT = 200_000
-_RDF_TYPE = RDF.type         # rdflib resolves RDF.type on every access; resolve it once
-
-
-class LiteralCache:
-    """rdflib Literals reused across rows: building one costs more than the rest of a field."""
-
-    def __init__(self) -> None:
-        self._literals: dict[tuple, Literal] = {}
-
-    def get(self, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> Literal:
-        if len(lexical) > _CACHED_LENGTH:
-            return Literal(lexical, lang=lang, datatype=datatype)
-        key = (lexical, lang, datatype)
-        literal = self._literals.get(key)
-        if literal is None:
-            if len(self._literals) >= _CACHE_LIMIT:
-                self._literals.clear()
-            literal = self._literals[key] = Literal(lexical, lang=lang, datatype=datatype)
-        return literal
-
-
-class Builder(RecordBuilder):
-    """RecordBuilder with the same literal shapes, built through a LiteralCache."""
-
-    def __init__(self, key: str, kind: URIRef | None, literals: LiteralCache) -> None:
-        super().__init__(key, kind)
-        self.literals = literals
-
-    def a(self, s: URIRef, cls: URIRef) -> None:
-        self.record.triples.append((s, _RDF_TYPE, cls))
-
-    def add(self, s: URIRef, p: URIRef, o) -> None:
-        if o is not None:   # the mapping only passes terms here, never raw strings
-            self.record.triples.append((s, p, o))
-
-    def text(self, s: URIRef, p: URIRef, value, lang: str | None = "auto") -> None:
-        if value is None:
-            return
-        value = str(value).strip()
-        if value:
-            if lang == "auto":
-                lang = "zh" if has_cjk(value) else "en"
-            self.record.triples.append((s, p, self.literals.get(value, lang=lang or None)))
-
-    def plain(self, s: URIRef, p: URIRef, value) -> None:
-        if value is not None:
-            value = str(value).strip()
-            if value:
-                self.record.triples.append((s, p, self.literals.get(value)))
-
-    def typed(self, s: URIRef, p: URIRef, lexical, datatype: URIRef) -> None:
-        if lexical is not None and str(lexical) != "":
-            self.record.triples.append((s, p, self.literals.get(str(lexical), datatype=datatype)))
-
-
 # Mapping -------------------------------------------------------------------------------
 class ProjectMapper:
     """Maps rows of one file; caches what repeats across rows (codes, types, departments)."""
@@ -214,7 +156,6 @@ class ProjectMapper:
         self._code_triples: dict[str, tuple] = {}
         self._types: dict[str, URIRef | None] = {}
         self._departments: dict[str, URIRef | None] = {}
-        self.literals = LiteralCache()
 
     def error(self, row: Fields, name: str, problem: str, value=None, hint: str = "") -> InputError:
         return self.context.error(problem, line=row.line, field=row.headers.get(name, name), value=value, hint=hint)
@@ -227,7 +168,7 @@ class ProjectMapper:
         number = identifier(self.context, normalize_approval_number, _text(raw_number),
                             line=row.line, field=row.headers["approval_number"])
         project = self.minter.project(number)
-        b = Builder(number, V.FundedProject, self.literals)
+        b = RecordBuilder(number, V.FundedProject)
         b.a(project, V.FundedProject)
         b.plain(project, V.approvalNumber, number)
         self._titles(b, project, row)

@@ -174,7 +174,7 @@ class OutputRecord:
             b.qualified_link(self.minter, self.iri, V.resultOf, self.minter.project(claim.number),
                              claim.method, claim.confidence, claim.evidence)
         record = b.record
-        record.triples = list(dict.fromkeys(record.triples))   # same triple twice: keep one
+        record.statements = list(dict.fromkeys(record.statements))   # same triple twice: keep one
         return record
 
 

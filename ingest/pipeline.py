@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -133,10 +132,10 @@ def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter,
 def _write_record(record: MappedRecord, staged: StagedFile, writer: NQuadsWriter, graph, restricted) -> None:
     staged.records += 1
     if record.public:
-        writer.write(record.triples, graph)
+        writer.write(record.statements, graph)
     else:
         staged.restricted_records += 1
-        writer.write(record.triples, restricted)
+        writer.write(record.statements, restricted)
     if record.kind is not None:
         staged.kinds[record.kind] += 1
 

@@ -190,7 +190,7 @@ class ResearcherRow:
             return None
         if not _EMAIL.match(email):
             raise self.error("email", "not an e-mail address", value=email)
-        return MappedRecord(key=f"{person_id}#contact", triples=[(person, V.email, Literal(email))],
+        return MappedRecord(key=f"{person_id}#contact", statements=[(person, V.email, Literal(email))],
                             public=False, kind=None)
 
 
