@@ -41,7 +41,7 @@ from kg.linking.read import GraphReader
 from kg.store import KnowledgeGraph
 
 Progress = Callable[[str], None]
-STAGES = 16   # about how many progress calls a run makes (co-author rounds vary), for a progress bar
+STAGES = 17   # about how many progress calls a run makes (co-author rounds vary), for a progress bar
 
 METHODS = {
     "curator": V.MethodCurator, "identifier": V.MethodIdentifierMatch, "same-role": V.MethodSameRole,
@@ -387,6 +387,7 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: Linki
 
     titles = read_output_titles(reader, kg.minter)
     person_input = read_persons(reader, kg.minter, orgs, names, curator, titles)
+    say("persons: read")
     first_authors: dict[str, set[str]] = defaultdict(set)
     for output, node, rank in person_input.authorships:
         if rank == 1:
