@@ -127,21 +127,6 @@ def latin_token(word: str) -> str | None:
     return stem(word) if word.isalpha() else word
 
 
-def _tokens(text: str) -> tuple[str, ...]:
-    return _short_tokens(text) if len(text) <= SHORT_TEXT else _analyse(text)
-
-
-# Titles, keywords and names recur (a researcher's document repeats the titles of their
-# projects and outputs), so their tokens are cached; abstracts are analysed once each and
-# would only push the titles out of the cache.
-SHORT_TEXT = 300
-
-
-@lru_cache(maxsize=1_000_000)
-def _short_tokens(text: str) -> tuple[str, ...]:
-    return _analyse(text)
-
-
 def _analyse(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for cjk, latin in _RUNS.findall(fold(text)):
@@ -154,14 +139,34 @@ def _analyse(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=20_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    return _analyse(text)
+
+
 def tokens(text: str) -> list[str]:
     """Index tokens of any text, Chinese and English mixed."""
     return list(_tokens(text)) if text else []
 
 
+# Titles, keywords and names recur (a researcher's document repeats the titles of their
+# projects and outputs), so their analysed form is cached, as one string (less memory and
+# no per-token join); abstracts are analysed once each and would only push the titles out.
+SHORT_TEXT = 300
+
+
+@lru_cache(maxsize=1_000_000)
+def _short_text(text: str) -> str:
+    return " ".join(_analyse(text))
+
+
+def _analysed(text: str) -> str:
+    return _short_text(text) if len(text) <= SHORT_TEXT else " ".join(_analyse(text))
+
+
 def analyze(texts) -> str:
     """Space-joined index tokens of several texts: what the engines' text fields hold."""
-    return " ".join(t for text in texts if text for t in _tokens(text))
+    return " ".join(joined for joined in map(_analysed, filter(None, texts)) if joined)
 
 
 # Names ------------------------------------------------------------------------------------
