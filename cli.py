@@ -95,12 +95,12 @@ def _progress(context: Context):
 
 
 def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | None, skip_invalid: bool,
-               publish: bool = True, workers: int | None = None):
+               publish: bool = True, workers: int | None = None, refresh_derived: bool = True):
     from ingest.pipeline import ingest_paths
 
     with context.open_graph() as kg:
         summary = ingest_paths(kg, paths, fmt=fmt, encoding=encoding, skip_invalid=skip_invalid,
-                               progress=_progress(context), workers=workers)
+                               progress=_progress(context), workers=workers, refresh_derived=refresh_derived)
         phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.phases.items())
         context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
                     f"in {summary.seconds:.1f} s ({phases}).")
@@ -160,7 +160,8 @@ def build(context: Context, demo: bool, paths: tuple[Path, ...]) -> None:
     if not paths:
         raise click.UsageError("Give source paths, or --demo for the bundled demo data.")
     # The demo set has a few deliberately dirty rows: show the reject report instead of stopping.
-    run_ingest(context, list(paths), "auto", None, skip_invalid=demo, publish=False)
+    # Linking changes identities next, and the facts are derived once after it.
+    run_ingest(context, list(paths), "auto", None, skip_invalid=demo, publish=False, refresh_derived=False)
     with context.open_graph() as kg:
         summary = run_link(context, kg)
         context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people.")
