@@ -47,5 +47,22 @@ def graph_stats(kg: KnowledgeGraph) -> GraphStats:
     found = {local_name(row[0]): int(row[1]) for row in kg.query(CLASS_COUNTS % values)}
     classes = {local_name(c): found.get(local_name(c), 0) for c in ENTITY_CLASSES}
     graphs = {str(row[0]): int(row[1]) for row in kg.query(GRAPH_COUNTS)}
-    people = int(next(iter(kg.query(PEOPLE)))[0])
-    return GraphStats(classes=classes, graphs=graphs, people=people)
+    return GraphStats(classes=classes, graphs=graphs, people=people_count(kg))
+
+
+def people_count(kg: KnowledgeGraph) -> int:
+    """Researchers after owl:sameAs: each researcher IRI counts as the IRI it is the same as.
+
+    On the embedded store this reads the two index ranges (rdf:type Researcher, owl:sameAs)
+    directly: the PEOPLE query took ~70 s at 100,000 projects, the ranges take seconds."""
+    store = getattr(kg.backend, "ox", None)
+    if store is None:
+        return int(next(iter(kg.query(PEOPLE)))[0])
+    import pyoxigraph as ox
+
+    same: dict[str, str] = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(V.OWL.sameAs)), None, None):
+        same.setdefault(quad.subject.value, quad.object.value)
+    researchers = {quad.subject.value for quad in
+                   store.quads_for_pattern(None, ox.NamedNode(str(V.RDF.type)), ox.NamedNode(str(V.Researcher)), None)}
+    return len({same.get(iri, iri) for iri in researchers})

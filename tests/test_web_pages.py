@@ -95,3 +95,11 @@ def test_who_could_popularize_a_hidden_record_answers_like_a_missing_one(client,
     missing = client.get("/talent?for=" + quote(published_demo.settings.base_iri + "project/00000000", safe=""))
     assert hidden.status_code == missing.status_code == 404
     assert hidden.get_data() == missing.get_data()
+
+
+def test_the_people_count_reads_the_indexes_as_the_sparql_definition_counts(published_demo):  # noqa: F811
+    from kg.stats import PEOPLE, people_count
+
+    for view in ("public", "full"):
+        with open_view(published_demo.settings, view) as kg:
+            assert people_count(kg) == int(next(iter(kg.query(PEOPLE)))[0])

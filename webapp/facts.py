@@ -8,7 +8,7 @@ from __future__ import annotations
 from kg import concepts
 from kg import vocab as V
 from kg.nquads import iri_nt
-from kg.stats import CLASS_COUNTS, ENTITY_CLASSES, PEOPLE, local_name
+from kg.stats import CLASS_COUNTS, ENTITY_CLASSES, local_name, people_count
 from kg.store import KnowledgeGraph, prefix_block
 
 STATUS_KEYS = {str(V.Popularized): "popularized", str(V.ResultsUnpopularized): "unpopularized",
@@ -34,7 +34,7 @@ def class_counts(kg: KnowledgeGraph) -> dict[str, int]:
     mentions of one person in several sources are several IRIs joined by owl:sameAs."""
     values = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
     found = {local_name(row[0]): int(row[1]) for row in kg.query(CLASS_COUNTS % values)}
-    found[local_name(V.Researcher)] = int(next(iter(kg.query(PEOPLE)))[0])
+    found[local_name(V.Researcher)] = people_count(kg)
     return {local_name(c): found.get(local_name(c), 0) for c in SHOWN_CLASSES}
 
 
