@@ -162,7 +162,8 @@ def _graphs_outside_the_catalog(kg) -> dict:
     return graphs
 
 
-def test_mapping_files_in_parallel_workers_loads_the_same_graph(kg, settings, tmp_path, monkeypatch):
+@pytest.mark.embedded_only   # compares two stores; one SPARQL server is one store
+def test_mapping_files_in_parallel_workers_loads_the_same_graph(kg, tmp_path, monkeypatch):
     from kg.config import Settings
     from kg.store import KnowledgeGraph
 
@@ -171,7 +172,7 @@ def test_mapping_files_in_parallel_workers_loads_the_same_graph(kg, settings, tm
     monkeypatch.setattr("ingest.pipeline.PARALLEL_MIN_BYTES", 0)   # the demo is small; use workers anyway
     parallel = ingest_paths(kg, sources, skip_invalid=True, workers=2)
 
-    with KnowledgeGraph(Settings(data_dir=tmp_path / "serial", store_url=settings.store_url)) as serial_kg:
+    with KnowledgeGraph(Settings(data_dir=tmp_path / "serial")) as serial_kg:
         serial = ingest_paths(serial_kg, sources, skip_invalid=True, workers=1)
         expected = _graphs_outside_the_catalog(serial_kg)
         found = _graphs_outside_the_catalog(kg)
