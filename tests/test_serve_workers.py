@@ -2,7 +2,8 @@
 
 A staff login made through one connection must hold on every later connection, whichever
 worker process takes it (every worker signs sessions with the same key); anonymous
-requests still never see a restricted record; long SPARQL GET requests pass.
+requests still never see a restricted record; long SPARQL GET requests pass; a query past the time limit is still stopped (each worker process has
+its own killable SPARQL worker processes).
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from web_fixtures import SEARCH_ENGINE, STAFF_HASH, STAFF_PASSWORD, STAFF_USER, 
 def workers_server(published_demo, tmp_path_factory):  # noqa: F811
     port = free_port()
     env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}",
-           "SCIPOP_QUIET": "1", "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE, "SCIPOP_SPARQL_WORKERS": "1"}
+           "SCIPOP_QUIET": "1", "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE, "SCIPOP_SPARQL_WORKERS": "1",
+           "SCIPOP_SPARQL_TIMEOUT": "2"}
     env.pop("SCIPOP_SECRET_KEY", None)  # the development key: made once, shared by the workers
     log = tmp_path_factory.mktemp("serve-workers") / "serve.log"
     with open(log, "wb") as out:
@@ -76,3 +78,17 @@ def test_long_sparql_get_requests_pass(workers_server):
     request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         assert len(json.loads(response.read())["results"]["bindings"]) == 1
+
+
+def test_a_query_past_the_time_limit_is_stopped_under_workers(workers_server):
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    accept = {"Accept": "application/sparql-results+json"}
+    request = urllib.request.Request(workers_server + "/sparql?" + urlencode({"query": slow}), headers=accept)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=60)
+    assert caught.value.code == 503 and json.loads(caught.value.read())["error"]["code"] == "query_timeout"
+    for _ in range(4):  # whichever worker answers, its SPARQL workers answer the next query
+        ask = urllib.request.Request(workers_server + "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}),
+                                     headers=accept)
+        with urllib.request.urlopen(ask, timeout=60) as response:
+            assert json.loads(response.read())["boolean"] is True
