@@ -30,6 +30,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,11 @@ BUILD_TARGET_S = 20 * 60
 RSS_TARGET_GB = 8.0
 OPERATION_TARGET_MS = 200.0
 INCREMENT_TARGET_PCT = 5.0
+# The disk is shared: a stage that would leave less than this free is stopped (it rolls back).
+MIN_FREE_GB = 8.0
+# What a build with its increment leaves on disk, per project: at 100,000 projects a data dir
+# with two publications held ~14.5 GB (bench/out/web-100000), plus the sources and indexes.
+DISK_GB_PER_PROJECT = 0.15 / 1024
 TARGET_PROJECTS = 200_000
 QUERIES = ("gaps-by-department-and-type.rq", "obliged-projects-without-popularization.rq",
            "talent-pool-by-expertise.rq")
@@ -250,17 +256,26 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+def free_gb() -> float:
+    return shutil.disk_usage(OUT).free / 1024 ** 3
+
+
 class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a stage's process tree: ru_maxrss only knows single processes."""
+    """Samples the summed RSS of a stage's process tree (ru_maxrss only knows single processes),
+    and stops the stage if the shared disk runs low."""
 
     def __init__(self, pid: int, every: float = 1.0) -> None:
         super().__init__(daemon=True)
         self.pid, self.every, self.peak = pid, every, 0
         self.done = threading.Event()
+        self.out_of_disk = False
 
     def run(self) -> None:
         while not self.done.wait(self.every):
             self.peak = max(self.peak, _tree_rss(self.pid))
+            if free_gb() < MIN_FREE_GB and not self.out_of_disk:
+                self.out_of_disk = True
+                os.killpg(self.pid, signal.SIGTERM)  # the stage's own session: it and its workers
 
 
 def run_stage(stage: str, data_dir: Path, args, paths: list[Path] = (), update: bool = False) -> StageRun:
@@ -273,7 +288,9 @@ def run_stage(stage: str, data_dir: Path, args, paths: list[Path] = (), update: 
     command += ["--update"] if update else []
     command += [arg for path in paths for arg in ("--path", str(path))]
     started = time.monotonic()
-    child = subprocess.Popen(command, cwd=ROOT)
+    if free_gb() < MIN_FREE_GB:
+        raise SystemExit(f"stage {stage} not started: {free_gb():.1f} GB free on the shared disk (< {MIN_FREE_GB:.0f} GB)")
+    child = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
     sampler = TreeSampler(child.pid)
     sampler.start()
     # wait4: this child's rusage (with the workers it waited for), not the sum over earlier stages
@@ -281,6 +298,8 @@ def run_stage(stage: str, data_dir: Path, args, paths: list[Path] = (), update: 
     sampler.done.set()
     child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
+    if sampler.out_of_disk:
+        raise SystemExit(f"stage {stage} stopped after {wall:.0f} s: under {MIN_FREE_GB:.0f} GB free on the shared disk")
     if child.returncode != 0:
         raise SystemExit(f"stage {stage} failed with exit status {child.returncode}")
     result = json.loads(result_file.read_text(encoding="utf-8"))
@@ -367,6 +386,10 @@ def main() -> None:
 
     print(f"bench/full_build.py --projects {args.projects} --seed {args.seed} --engine {args.engine}; "
           f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {load()}", flush=True)
+    needed = args.projects * DISK_GB_PER_PROJECT + 2 * args.projects / 100_000  # + the generated sources
+    if free_gb() - needed < MIN_FREE_GB:
+        raise SystemExit(f"not started: a build of {args.projects:,} projects needs about {needed:.0f} GB, and "
+                         f"{free_gb():.0f} GB are free on the shared disk (at least {MIN_FREE_GB:.0f} GB must stay free)")
     source = source_dir(args.projects, args.seed)
     data_dir = OUT / f"full-build-{args.projects}-{args.seed}"
     shutil.rmtree(data_dir, ignore_errors=True)
