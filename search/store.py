@@ -25,7 +25,7 @@ CURRENT = "CURRENT"
 META = "scipop-index.json"  # not meta.json: Tantivy keeps its own file of that name
 VIEWS = ("public", "full")
 KEEP = 2
-FORMAT = 4  # bump when documents or fields change shape: older indexes then count as stale
+FORMAT = 5  # bump when documents or fields change shape: older indexes then count as stale
 
 
 @dataclass
