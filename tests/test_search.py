@@ -284,6 +284,15 @@ def test_linked_mentions_become_one_researcher(engine, tmp_path):
         assert outputs and linked.document(WANG_WEI).fields["outputs"] == len(outputs)
 
 
+def test_a_coauthor_known_only_from_author_lists_is_found_through_the_outputs(index):
+    """No researcher document for an OpenAlex author with no NSFC role, work, expertise or ORCID iD."""
+    coauthor = str(MINT.person("openalex", "A5100000005"))  # Le Zeng, on one output only
+    assert index.document(coauthor) is None
+    assert coauthor not in iris(index.search(SearchQuery(text="Le Zeng", kind="researcher")))
+    output = str(MINT.output(doi="10.5555/scipop.2021.0002"))
+    assert output in iris(index.search(SearchQuery(text="Le Zeng", kind="output")))
+
+
 # Keeping the index in step with the graph -----------------------------------------------------------
 @pytest.fixture
 def working_copy(search_settings, tmp_path) -> Settings:
