@@ -26,8 +26,8 @@ from rdflib.plugins.parsers.jsonld import to_rdf
 
 from ingest.base import FormatModule, IngestContext, RecordStream, identifier, review_status
 from ingest.popsci_works import (Creator, WorkFields, build_work, creator_for_id, creator_for_name, looks_like_orcid,
-                                 parse_count, unique)
-from ingest.tabular import fold, parse_date, read_json_document
+                                 parse_count)
+from ingest.tabular import fold, parse_date, read_json_document, unique
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError, InvalidIdentifier

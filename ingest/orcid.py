@@ -18,7 +18,8 @@ from pathlib import Path
 from rdflib import URIRef
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier
-from ingest.popsci_works import XSD_DATE_TYPES, unique
+from ingest.popsci_works import XSD_DATE_TYPES
+from ingest.tabular import unique
 from ingest.tabular import fold, read_json_document
 from kg import vocab as V
 from kg.errors import InputError, InvalidIdentifier

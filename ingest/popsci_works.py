@@ -17,7 +17,8 @@ from rdflib import URIRef
 from rdflib.namespace import XSD
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
-from ingest.tabular import Columns, first_line_text, fold, header_key, parse_date, parse_int, read_rows, split_list
+from ingest.tabular import (Columns, RowFields, as_text, first_line_text, fold, header_key, parse_date, parse_int, read_rows,
+                            split_list, unique)
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
@@ -143,29 +144,14 @@ def creator_for_name(context: IngestContext, name: str) -> Creator:
     return Creator(context.minter.person_by_name(name), name, mention=True)
 
 
-def unique(values: list) -> list:
-    return list(dict.fromkeys(values))
-
-
 # Rows -> WorkFields --------------------------------------------------------------------
-class RowMapper:
+class RowMapper(RowFields):
     """Turns one CSV/JSONL row into WorkFields; every problem names the line and field."""
 
-    def __init__(self, context: IngestContext, line: int, values: dict[str, object]) -> None:
-        self.context = context
-        self.line = line
-        self.values = values
-
-    def error(self, name: str, problem: str, value=None, hint: str = "") -> InputError:
-        return self.context.error(problem, line=self.line, field=name, value=value, hint=hint)
+    list_fields = frozenset({"creators", "creator_ids", "audience", "awards", "grant_numbers", "dois"})
 
     def text(self, name: str) -> str:
-        value = self.values.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, (dict, list)) and name not in _LIST_FIELDS:
-            raise self.error(name, "expected text, found a JSON " + type(value).__name__, value=value)
-        return as_text(value)
+        return self.raw_text(name)
 
     def items(self, name: str, pattern: re.Pattern[str] | None = None) -> list[str]:
         value = self.values.get(name)
@@ -264,19 +250,7 @@ class RowMapper:
                        for raw in self.items("dois", _DOI_SEPARATORS)])
 
 
-_LIST_FIELDS = frozenset({"creators", "creator_ids", "audience", "awards", "grant_numbers", "dois"})
 _DOI_SEPARATORS = re.compile(r"\s*[；;，、|\s]\s*")
-
-
-def as_text(value) -> str:
-    """A cell or JSON value as text (JSON may give numbers or booleans)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        return "；".join(as_text(v) for v in value)
-    return str(value).strip()
 
 
 def parse_count(raw, error) -> int:

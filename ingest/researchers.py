@@ -13,8 +13,8 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
-from ingest.popsci_works import XSD_DATE_TYPES, as_text, sniff_tabular, unique
-from ingest.tabular import Columns, fold, header_key, parse_date, read_rows
+from ingest.popsci_works import XSD_DATE_TYPES, sniff_tabular
+from ingest.tabular import Columns, RowFields, as_text, fold, header_key, parse_date, read_rows, unique
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
@@ -41,29 +41,20 @@ ALIASES: dict[str, list[str]] = {
 ID_HEADERS = frozenset(header_key(h) for h in ALIASES["person_id"])
 COLUMNS = Columns(ALIASES)
 _SEMICOLONS = re.compile(r"\s*[；;]\s*")
-_LIST_FIELDS = frozenset({"name_zh", "name_en", "expertise"})   # JSON lines may give lists
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ResearcherRow:
+class ResearcherRow(RowFields):
     """One row's fields, mapped to triples; every problem names the line and field."""
 
-    def __init__(self, context: IngestContext, line: int, values: dict[str, object]) -> None:
-        self.context = context
-        self.minter = context.minter
-        self.line = line
-        self.values = values
+    list_fields = frozenset({"name_zh", "name_en", "expertise"})   # JSON lines may give lists
 
-    def error(self, name: str, problem: str, value=None, hint: str = "") -> InputError:
-        return self.context.error(problem, line=self.line, field=name, value=value, hint=hint)
+    def __init__(self, context: IngestContext, line: int, values: dict[str, object]) -> None:
+        super().__init__(context, line, values)
+        self.minter = context.minter
 
     def text(self, name: str) -> str:
-        value = self.values.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, dict) or (isinstance(value, list) and name not in _LIST_FIELDS):
-            raise self.error(name, "expected text, found a JSON " + type(value).__name__, value=value)
-        return fold(as_text(value))
+        return fold(self.raw_text(name))
 
     def items(self, name: str) -> list[str]:
         value = self.values.get(name)

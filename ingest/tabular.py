@@ -16,6 +16,7 @@ from typing import Iterator
 from charset_normalizer import from_bytes
 
 from ingest.base import IngestContext
+from kg.errors import InputError
 
 Row = dict[str, str]
 _TABULAR_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -311,3 +312,42 @@ _SCRAPER_PREFIX = re.compile(r"^\s*\d{1,5}\s*[.、．]\s*(?=[^\s\d])")
 def clean_title(value) -> str:
     """Drop the '12.' numbering that scrapers put before NSFC titles; keep the rest as is."""
     return _SCRAPER_PREFIX.sub("", fold(str(value)), count=1)
+
+
+def unique(values: list) -> list:
+    """The values in their first order, each once."""
+    return list(dict.fromkeys(values))
+
+
+def as_text(value) -> str:
+    """A cell or JSON value as text (JSON may give numbers or booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "；".join(as_text(v) for v in value)
+    return str(value).strip()
+
+
+class RowFields:
+    """One row's values (a CSV row or a JSON line) for a row mapper; every problem names the
+    line and field. `list_fields` may hold JSON lists; any other field must be text."""
+
+    list_fields: frozenset[str] = frozenset()
+
+    def __init__(self, context: IngestContext, line: int, values: dict[str, object]) -> None:
+        self.context = context
+        self.line = line
+        self.values = values
+
+    def error(self, name: str, problem: str, value=None, hint: str = "") -> InputError:
+        return self.context.error(problem, line=self.line, field=name, value=value, hint=hint)
+
+    def raw_text(self, name: str) -> str:
+        value = self.values.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, dict) or (isinstance(value, list) and name not in self.list_fields):
+            raise self.error(name, "expected text, found a JSON " + type(value).__name__, value=value)
+        return as_text(value)
