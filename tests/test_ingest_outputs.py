@@ -27,6 +27,7 @@ from kg.errors import InputError
 from kg.iri import Minter
 from kg.store import prefix_block
 from kg.validation import format_violations, validate_graph
+from mapping_helpers import graph_of, read_records
 
 DATA = Path(__file__).resolve().parent / "data" / "outputs"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -41,18 +42,11 @@ def context(path: Path) -> IngestContext:
 
 
 def read(module, path: Path) -> tuple[list[MappedRecord], list[InputError]]:
-    records, errors = [], []
-    for item in module.MODULE.read(context(path)):
-        (errors if isinstance(item, InputError) else records).append(item)
-    return records, errors
+    return read_records(module, path, MINTER)
 
 
 def graph(records: list[MappedRecord]) -> Graph:
-    g = Graph()
-    for record in records:
-        for triple in record.triples:
-            g.add(triple)
-    return g
+    return graph_of(records)
 
 
 def expected(name: str) -> Graph:

@@ -20,6 +20,7 @@ from ingest.base import IngestContext, MappedRecord
 from kg import vocab as V
 from kg.errors import InputError
 from kg.iri import Minter
+from mapping_helpers import assert_same_graph, graph_of, read_records
 
 BASE = "https://kg.example.org/"
 MINT = Minter(BASE)
@@ -30,27 +31,11 @@ REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
 # Helpers ------------------------------------------------------------------------------
 def read(module, path: Path, source_id: str | None = None) -> tuple[list[MappedRecord], list[InputError]]:
-    context = IngestContext(path=path, source_id=source_id or path.name, minter=MINT)
-    records: list[MappedRecord] = []
-    errors: list[InputError] = []
-    for item in module.MODULE.read(context):
-        (errors if isinstance(item, InputError) else records).append(item)
-    return records, errors
+    return read_records(module, path, MINT, source_id=source_id)
 
 
-def graph_of(records: list[MappedRecord]) -> Graph:
-    graph = Graph()
-    for record in records:
-        for triple in record.triples:
-            graph.add(triple)
-    return graph
-
-
-def assert_same_graph(actual: Graph, expected_ttl: Path) -> None:
-    expected = Graph().parse(expected_ttl, format="turtle")
-    if not isomorphic(actual, expected):
-        _, missing, extra = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
-        pytest.fail(f"missing:\n{missing.serialize(format='nt')}\nunexpected:\n{extra.serialize(format='nt')}")
+def assert_same_as_file(actual: Graph, expected_ttl: Path) -> None:
+    assert_same_graph(actual, Graph().parse(expected_ttl, format="turtle"))
 
 
 def person(scheme: str, local: str) -> URIRef:
@@ -66,13 +51,13 @@ def test_researcher_csv_maps_to_the_expected_triples():
     records, errors = read(researchers, PEOPLE / "researchers.csv")
     assert errors == []
     assert [r.key for r in records] == ["P1001", "P1001#contact", "P1002"]
-    assert_same_graph(graph_of(records), PEOPLE / "researchers_csv_expected.ttl")
+    assert_same_as_file(graph_of(records), PEOPLE / "researchers_csv_expected.ttl")
 
 
 def test_researcher_jsonl_maps_dated_affiliations_and_name_variants():
     records, errors = read(researchers, PEOPLE / "researchers.jsonl")
     assert errors == []
-    assert_same_graph(graph_of(records), PEOPLE / "researchers_jsonl_expected.ttl")
+    assert_same_as_file(graph_of(records), PEOPLE / "researchers_jsonl_expected.ttl")
     graph = graph_of(records)
     p = person("nsfc", "P2001")
     assert graph.value(p, V.orcid) == Literal("0000-0001-5109-3700")   # URL form normalized
@@ -137,7 +122,7 @@ def test_orcid_record_maps_to_the_expected_triples():
     records, errors = read(orcid, ORCID_FIXTURE)
     assert errors == []
     assert len(records) == 1 and records[0].public
-    assert_same_graph(graph_of(records), PEOPLE / "orcid_expected.ttl")
+    assert_same_as_file(graph_of(records), PEOPLE / "orcid_expected.ttl")
 
 
 def test_orcid_links_only_nsfc_fundings_with_valid_approval_numbers():
@@ -216,7 +201,7 @@ def test_real_orcid_v2_record_reads_where_the_shape_allows():
 def test_works_csv_maps_to_the_expected_triples():
     records, errors = read(popsci_works, WORKS / "works.csv", source_id="works")
     assert errors == []
-    assert_same_graph(graph_of(records), WORKS / "works_expected.ttl")
+    assert_same_as_file(graph_of(records), WORKS / "works_expected.ttl")
 
 
 def test_works_default_to_pending_and_only_approved_works_are_public():
@@ -288,7 +273,7 @@ def test_jsonld_works_give_the_same_triples_as_their_csv_rows():
 def test_jsonld_http_context_graph_references_and_about_iris():
     records, errors = read(jsonld, WORKS / "posts.json", source_id="works")
     assert errors == []   # the Person node is data the post refers to, not a work
-    assert_same_graph(graph_of(records), WORKS / "posts_expected.ttl")
+    assert_same_as_file(graph_of(records), WORKS / "posts_expected.ttl")
     graph = graph_of(records)
     post = MINT.work("works", "https://example.org/posts/42")
     assert set(graph.objects(post, V.creator)) == {person("orcid", "0000-0002-1825-0097")}

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, SKOS, XSD
 
 from ingest import nsfc_projects
@@ -15,6 +14,7 @@ from ingest.base import IngestContext, MappedRecord
 from kg import vocab as V
 from kg.errors import InputError
 from kg.iri import Minter
+from mapping_helpers import assert_same_graph, graph_of, read_records
 
 BASE = "https://kg.example.org/"
 DATA = Path(__file__).resolve().parent / "data" / "projects"
@@ -46,30 +46,11 @@ XLSX_ROWS = [
 
 # Helpers ------------------------------------------------------------------------------
 def read(path: Path, encoding: str | None = None) -> tuple[list[MappedRecord], list[InputError]]:
-    context = IngestContext(path=path, source_id=path.name, minter=MINT, encoding=encoding)
-    records, errors = [], []
-    for item in nsfc_projects.MODULE.read(context):
-        (errors if isinstance(item, InputError) else records).append(item)
-    return records, errors
-
-
-def graph_of(records: list[MappedRecord]) -> Graph:
-    graph = Graph()
-    for record in records:
-        for triple in record.triples:
-            graph.add(triple)
-    return graph
+    return read_records(nsfc_projects, path, MINT, encoding=encoding)
 
 
 def expected(name: str) -> Graph:
     return Graph().parse(DATA / name, format="turtle")
-
-
-def assert_same_graph(got: Graph, want: Graph) -> None:
-    if not isomorphic(got, want):
-        _, only_got, only_want = graph_diff(to_isomorphic(got), to_isomorphic(want))
-        pytest.fail("graphs differ\nonly in output:\n" + only_got.serialize(format="nt")
-                    + "\nonly in expected:\n" + only_want.serialize(format="nt"))
 
 
 def project(number: str) -> URIRef:
