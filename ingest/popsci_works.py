@@ -150,9 +150,6 @@ class RowMapper(RowFields):
 
     list_fields = frozenset({"creators", "creator_ids", "audience", "awards", "grant_numbers", "dois"})
 
-    def text(self, name: str) -> str:
-        return self.raw_text(name)
-
     def items(self, name: str, pattern: re.Pattern[str] | None = None) -> list[str]:
         value = self.values.get(name)
         if value is None:
@@ -231,14 +228,8 @@ class RowMapper(RowFields):
         return counts
 
     def event(self) -> URIRef | None:
-        label = self.text("event")
-        if not label:
-            return None
-        concept = concepts.lookup(V.EventScheme, label)
-        if concept is None:
-            raise self.error("event", "unknown popularization event", value=label,
-                             hint="Use science-week, popularization-day or workers-day (or 科技活动周, 全国科普日, 科技工作者日).")
-        return concept
+        return self.concept("event", V.EventScheme, "unknown popularization event",
+                            "Use science-week, popularization-day or workers-day (or 科技活动周, 全国科普日, 科技工作者日).")
 
     def grants(self) -> list[str]:
         return unique([identifier(self.context, normalize_approval_number, raw, line=self.line, field="grant_numbers")

@@ -15,7 +15,6 @@ from rdflib import Literal, URIRef
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
 from ingest.popsci_works import XSD_DATE_TYPES, sniff_tabular
 from ingest.tabular import Columns, RowFields, as_text, fold, header_key, parse_date, read_rows, unique
-from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
 from kg.ids import normalize_orcid, normalize_ror
@@ -152,14 +151,8 @@ class ResearcherRow(RowFields):
             raise self.error(field_name, "not a date (YYYY-MM-DD, YYYY-MM or YYYY)", value=raw) from None
 
     def department(self) -> URIRef | None:
-        label = self.text("department")
-        if not label:
-            return None
-        concept = concepts.lookup(V.DepartmentScheme, label)
-        if concept is None:
-            raise self.error("department", "unknown science department", value=label,
-                             hint="Use a department letter (A-H, T) or its name, e.g. 生命科学部.")
-        return concept
+        return self.concept("department", V.DepartmentScheme, "unknown science department",
+                            "Use a department letter (A-H, T) or its name, e.g. 生命科学部.")
 
     def talent_pool(self, b: RecordBuilder, person: URIRef) -> None:
         since = self.date(self.values.get("talent_pool_since"), "talent_pool_since")

@@ -16,6 +16,7 @@ from typing import Iterator
 from charset_normalizer import from_bytes
 
 from ingest.base import IngestContext
+from kg import concepts
 from kg.errors import InputError
 
 Row = dict[str, str]
@@ -351,3 +352,17 @@ class RowFields:
         if isinstance(value, dict) or (isinstance(value, list) and name not in self.list_fields):
             raise self.error(name, "expected text, found a JSON " + type(value).__name__, value=value)
         return as_text(value)
+
+    def text(self, name: str) -> str:
+        return self.raw_text(name)
+
+    def concept(self, name: str, scheme, problem: str, hint: str):
+        """A controlled-list field: its concept, None when empty, an error naming the field
+        (with the accepted values in `hint`) when the label is not in `scheme`."""
+        label = self.text(name)
+        if not label:
+            return None
+        found = concepts.lookup(scheme, label)
+        if found is None:
+            raise self.error(name, problem, value=label, hint=hint)
+        return found
