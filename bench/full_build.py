@@ -38,6 +38,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # ahead of bench/, whose ingest.py and search.py would shadow the packages
@@ -71,14 +72,14 @@ class StageRun:
 
 
 # Stages: each runs in a child process (`--stage NAME`) and returns what it wants printed. -----
-def _context(args):
+def _context(args: argparse.Namespace):
     from cli import Context
     from kg.config import Settings
 
     return Context(Settings(data_dir=args.data_dir, search_engine=args.engine), quiet=True)
 
 
-def stage_ingest(args) -> dict:
+def stage_ingest(args: argparse.Namespace) -> dict:
     from cli import run_ingest
 
     paths = [Path(p) for p in args.paths]
@@ -91,7 +92,7 @@ def stage_ingest(args) -> dict:
             "rejects": summary.rejects, **phases}
 
 
-def stage_link(args) -> dict:
+def stage_link(args: argparse.Namespace) -> dict:
     from cli import run_link
 
     context = _context(args)
@@ -100,7 +101,7 @@ def stage_link(args) -> dict:
     return {"persons": summary.persons, "people": summary.person_clusters}
 
 
-def stage_derive(args) -> dict:
+def stage_derive(args: argparse.Namespace) -> dict:
     from kg import derive
 
     with _context(args).open_graph() as kg:
@@ -108,7 +109,7 @@ def stage_derive(args) -> dict:
             return {"derived_triples": derive.refresh(kg)}  # identities changed: what `build` recounts
 
 
-def stage_publish(args) -> dict:
+def stage_publish(args: argparse.Namespace) -> dict:
     from cli import run_publish
 
     context = _context(args)
@@ -117,7 +118,7 @@ def stage_publish(args) -> dict:
     return {"public_triples": publication.public_triples, "copied_graphs": publication.copied_graphs}
 
 
-def stage_stats(args) -> dict:
+def stage_stats(args: argparse.Namespace) -> dict:
     from kg.stats import graph_stats
 
     with _context(args).open_graph(read_only=True) as kg:
@@ -125,8 +126,8 @@ def stage_stats(args) -> dict:
     return {"triples": stats.triples, "graphs": len(stats.graphs), "people": stats.people, **stats.classes}
 
 
-def _index(view: str):
-    def run(args) -> dict:
+def _index(view: str) -> Callable[[argparse.Namespace], dict]:
+    def run(args: argparse.Namespace) -> dict:
         from cli import build_search_index
         from search.store import IndexLocation
 
@@ -137,7 +138,7 @@ def _index(view: str):
     return run
 
 
-def stage_check(args) -> dict:
+def stage_check(args: argparse.Namespace) -> dict:
     """Each view's index against its graph (what `scipop index --check` prints), after the increment."""
     from search import diff_index, open_view_graph
     from kg.config import Settings
@@ -152,7 +153,7 @@ def stage_check(args) -> dict:
     return found
 
 
-def stage_operations(args) -> dict:
+def stage_operations(args: argparse.Namespace) -> dict:
     """p50/p95 of the key operations on the public view with the chosen engine."""
     from demo.names import TOPICS  # the bench may use the demo's vocabularies to draw queries
     from kg.config import Settings
@@ -278,7 +279,8 @@ class TreeSampler(threading.Thread):
                 os.killpg(self.pid, signal.SIGTERM)  # the stage's own session: it and its workers
 
 
-def run_stage(stage: str, data_dir: Path, args, paths: list[Path] = (), update: bool = False) -> StageRun:
+def run_stage(stage: str, data_dir: Path, args: argparse.Namespace, paths: Sequence[Path] = (),
+              update: bool = False) -> StageRun:
     """One stage in a child process; wall time, CPU time and peak RSS of that child only."""
     result_file = data_dir.parent / f".{data_dir.name}-{stage}.json"
     result_file.unlink(missing_ok=True)
@@ -324,7 +326,7 @@ def stage_header(title: str) -> None:
     print(f"{title}\n  {'stage':<14}{'wall':>11}{'CPU':>11}{'peak RSS':>11}{'all procs':>10}", flush=True)
 
 
-def run_stages(title: str, stages: tuple[str, ...], data_dir: Path, args, paths: list[Path],
+def run_stages(title: str, stages: tuple[str, ...], data_dir: Path, args: argparse.Namespace, paths: list[Path],
                update: bool) -> list[StageRun]:
     stage_header(title)
     runs = []
@@ -421,7 +423,7 @@ def main() -> None:
     summary(args, build, operations, increment, build_s)
 
 
-def summary(args, build: list[StageRun], operations: dict, increment: list[StageRun], build_s: float) -> None:
+def summary(args: argparse.Namespace, build: list[StageRun], operations: dict, increment: list[StageRun], build_s: float) -> None:
     rows = []
     scale = TARGET_PROJECTS / args.projects
     build_cpu = sum(r.cpu_s for r in build)
