@@ -22,7 +22,7 @@ researchers, 99,977 projects, 14,774 works, 184 institutions); graph read 315 s 
 CPU), documents + analysis 249 s, Tantivy index write 46 s (full build 610 s); Tantivy
 p50 3.4 ms, p95 9.6 ms, p99 16.6 ms. Before (unlinked graph, one researcher document
 per mention, load ~10): 1,226,914 documents, read 783 s, analysis 696 s, write 286 s,
-p95 43 ms. The graph read is Oxigraph decoding terms (~20 µs a row, CPU-bound).
+p95 43 ms. The graph read is CPU-bound (Oxigraph decoding terms, one scan per property).
 """
 from __future__ import annotations
 
