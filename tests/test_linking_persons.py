@@ -163,3 +163,40 @@ def test_the_hand_labelled_pairs_meet_the_issue_targets():
     assert result["pairs"] >= 100
     assert result["precision"] >= 0.98, result["errors"]
     assert result["recall"] >= 0.90, result["errors"]
+
+
+def _one_world(pairs: list[dict]) -> dict:
+    """All labelled worlds as one: the same names, grants and papers meet across worlds,
+    so co-author rounds have clusters to change and pairs to find."""
+    world = {"persons": {}, "projects": [], "outputs": [], "works": [], "pair": None}
+    for item in pairs:
+        key = lambda k: f"{item['id']}-{k}"   # noqa: E731
+        world["persons"].update({key(k): person for k, person in item["persons"].items()})
+        world["pair"] = world["pair"] or [key(k) for k in item["pair"]]
+        for project in item.get("projects", []):
+            world["projects"].append({"id": project["id"], "pi": key(project["pi"]) if project.get("pi") else None,
+                                      "members": [key(m) for m in project.get("members", [])],
+                                      "claims": [key(m) for m in project.get("claims", [])]})
+        for output in item.get("outputs", []):
+            world["outputs"].append({**output, "authors": [key(a) for a in output.get("authors", [])],
+                                     "claims": [key(a) for a in output.get("claims", [])]})
+        for work in item.get("works", []):
+            world["works"].append({**work, "creators": [key(c) for c in work.get("creators", [])]})
+    return world
+
+
+def test_a_later_co_author_round_compares_only_changed_clusters_and_finds_what_a_full_round_finds(monkeypatch):
+    from kg.linking import persons
+
+    def decisions(data):
+        links = resolve_persons(data)
+        return [(d.a, d.b, d.same, d.method, round(d.score, 6), d.text) for d in links.decisions]
+
+    worlds = load_pairs(PAIRS)
+    inputs = [build_input(world)[0] for world in worlds] + [build_input(_one_world(worlds))[0]]
+    incremental = [decisions(data) for data in inputs]
+    full_round = persons._Resolver._coauthors
+    monkeypatch.setattr(persons._Resolver, "_coauthors", lambda self, clusters, merged=None: full_round(self, clusters))
+    assert [decisions(build_input(world)[0]) for world in worlds] + \
+        [decisions(build_input(_one_world(worlds))[0])] == incremental
+    assert any(d[3] == "coauthors" for d in incremental[-1])   # the rounds had something to do
