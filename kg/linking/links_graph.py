@@ -2,11 +2,14 @@
 
 Deleting a graph on Oxigraph costs about as much per quad as loading it, and the links
 graph of a large store holds millions of quads, most of them the same from one run to
-the next. So the step keeps the graph as last written in `data_dir/links.nq` (sorted
-lines, headed by the run's stamp) and, when the store's links graph carries the same
-stamp (`<links graph> prov:generatedAtTime`), deletes only the lines that went and
-bulk-loads only the lines that came. Any doubt (no file, another stamp: a rolled-back
-write, a restored store) falls back to dropping the graph and loading it whole.
+the next. So the step keeps the graph as last written in `data_dir/links.nq` (its
+lines in the order they were made, headed by the run's stamp as an N-Quads comment) and,
+when the store's links graph carries the same stamp (`<links graph> prov:generatedAtTime`),
+deletes only the lines that went and bulk-loads only the lines that came. Any doubt (no
+file, another stamp: a rolled-back write, a restored store) falls back to dropping the
+graph and loading it whole, from the new state file itself (one write of the lines, not two).
+The lines are compared as sets, not sorted and merged: sorting millions of long lines
+cost more than hashing them, and a first link needs no comparison at all.
 """
 from __future__ import annotations
 
@@ -106,23 +109,15 @@ def _old_lines(path: Path) -> Iterator[str]:
         yield from handle
 
 
-def _diff(old: Iterable[str], new: list[str]) -> tuple[list[str], list[str]]:
-    """(removed, added) between two sorted line sequences, by merging them."""
-    removed, added = [], []
-    new_iter = iter(new)
-    pending = next(new_iter, None)
+def _diff(old: Iterable[str], new: dict[str, None]) -> tuple[list[str], list[str]]:
+    """(removed, added) between the old lines and the new ones (distinct, in their order)."""
+    removed, kept = [], set()
     for line in old:
-        while pending is not None and pending < line:
-            added.append(pending)
-            pending = next(new_iter, None)
-        if pending == line:
-            pending = next(new_iter, None)
+        if line in new:
+            kept.add(line)
         else:
             removed.append(line)
-    while pending is not None:
-        added.append(pending)
-        pending = next(new_iter, None)
-    return removed, added
+    return removed, [line for line in new if line not in kept]
 
 
 def _load(kg: KnowledgeGraph, lines: Iterable[str]) -> None:
@@ -151,10 +146,16 @@ def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
     """
     graph = links.graph
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    lines = sorted(set(links.lines) | {_stamp_line(graph, stamp)})
+    # Distinct lines in the order they were made (dict keys keep it): the same graph, and
+    # the same file, whatever the hash seed.
+    lines = dict.fromkeys([_stamp_line(graph, stamp)] + links.lines)
     state = kg.settings.data_dir / STATE_FILE
     written_for, path = _read_state(state)
     stored = _stored_stamp(kg, graph)
+    temporary = state.with_suffix(".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(f"# {stamp}\n")   # a comment to the N-Quads parser
+        handle.writelines(lines)
     if path is not None and stored is not None and _same_time(written_for, stored):
         removed, added = _diff(_old_lines(path), lines)
         _delete(kg, graph, removed)
@@ -162,10 +163,6 @@ def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
     else:
         removed, added = [], lines
         kg.drop_graph(graph)
-        _load(kg, lines)
-    temporary = state.with_suffix(".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(f"# {stamp}\n")
-        handle.writelines(lines)
+        kg.load_nquads(temporary)
     os.replace(temporary, state)
     return len(removed), len(added)
