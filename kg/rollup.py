@@ -90,8 +90,12 @@ class ProjectFacts:
 
 
 def _scan(kg: KnowledgeGraph, pattern: str) -> Iterable[tuple]:
-    """Rows of a single-pattern query: the engine reads one index range, no per-row seeks."""
-    return kg.query(prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}")
+    """(subject, object) rows of a single-pattern query: the engine reads one index range, no
+    per-row seeks. Subjects and IRI objects come back as URIRefs, literals as their text
+    (read through kg.rows: rdflib's result conversion cost more than the scans)."""
+    query = prefix_block() + f"SELECT ?s ?o (isIRI(?o) AS ?iri) WHERE {{ {pattern} }}"
+    for s, o, iri in kg.rows(query):
+        yield URIRef(s), (URIRef(o) if iri == "true" else o)
 
 
 def _status_name(status: URIRef) -> str:
@@ -235,8 +239,8 @@ TALENT = "?x sp:talentPoolMembership ?tp ."
 
 def people_projects(kg: KnowledgeGraph, persons: str) -> dict[URIRef, set[str]]:
     found: dict[URIRef, set[str]] = defaultdict(set)
-    for person, project in kg.query(prefix_block() + PEOPLE_PROJECTS % {"persons": PERSONS % persons}):
-        found[project].add(str(person))
+    for person, project in kg.rows(prefix_block() + PEOPLE_PROJECTS % {"persons": PERSONS % persons}):
+        found[URIRef(project)].add(person)
     return found
 
 
@@ -273,8 +277,8 @@ SELECT DISTINCT ?p ?w WHERE {
 
 def works_from_graph(kg: KnowledgeGraph) -> dict[URIRef, set[URIRef]]:
     found: dict[URIRef, set[URIRef]] = defaultdict(set)
-    for p, w in kg.query(prefix_block() + WORKS_OF_PROJECTS):
-        found[p].add(w)
+    for p, w in kg.rows(prefix_block() + WORKS_OF_PROJECTS):
+        found[URIRef(p)].add(URIRef(w))
     return found
 
 
@@ -286,8 +290,9 @@ def table_name(report: str, dimension: str) -> str:
 def institution_labels(kg: KnowledgeGraph) -> dict[str, str]:
     """Supporting institution IRI -> one name (Chinese first, then the smallest), for labels."""
     names: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for s, o in _scan(kg, "?s a sp:SupportingInstitution ; schema:name ?o"):
-        names[str(s)].append((0 if getattr(o, "language", None) == "zh" else 1, str(o)))
+    query = prefix_block() + "SELECT ?s ?o (LANG(?o) AS ?lang) WHERE { ?s a sp:SupportingInstitution ; schema:name ?o }"
+    for s, o, lang in kg.rows(query):
+        names[s].append((0 if lang == "zh" else 1, o))
     return {iri: min(found)[1] for iri, found in names.items()}
 
 
@@ -356,15 +361,8 @@ RECOMMEND_TABLES = ("venues", "capacity") + tuple(candidates_name(i) for i in ra
 
 
 def _text_scan(kg: KnowledgeGraph, pattern: str):
-    """(subject IRI, object as text) rows of one pattern; straight from Oxigraph on the embedded store."""
-    query = prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}"
-    store = getattr(kg.backend, "ox", None)
-    if store is not None:
-        for row in store.query(query, use_default_graph_as_union=True):
-            yield row[0].value, row[1].value
-        return
-    for s, o in kg.query(query):
-        yield str(s), str(o)
+    """(subject IRI, object as text) rows of one pattern."""
+    return kg.rows(prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}")
 
 
 POPULARIZED_OUTPUTS = """
@@ -443,7 +441,7 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts],
             capacity[project] = found.to_json()
     src = CandidateSources(facts={p: _facts_list(by_iri[p]) for p in first_rank},
                            outputs={p: list(network.outputs.get(p, ())) for p in first_rank}, citations=citations,
-                           popularized={str(row[0]) for row in kg.query(prefix_block() + POPULARIZED_OUTPUTS)},
+                           popularized={row[0] for row in kg.rows(prefix_block() + POPULARIZED_OUTPUTS)},
                            venues={}, awards={}, texts=defaultdict(list), capacity=capacity)
     results = {r for p in first_rank if (r := representative_result(p, src)) is not None}
     wanted = set(first_rank) | results
