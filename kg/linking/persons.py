@@ -487,18 +487,21 @@ class _Resolver:
                 found = context[root]
                 found.update(roots)
                 found.update(grants)
-        keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in context}
         shared: dict[tuple[int, int], set] = defaultdict(set)
-        everyone = self._coauthor_index(clusters, context, keys, context)
         if merged is None:
-            self._probe(everyone, context, context, keys, shared)
+            keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in context}
+            self._probe(self._coauthor_index(clusters, context, keys, context), context, context, keys, shared)
         else:
             # context[root] holds the root itself and its co-authors' roots.
             affected = [root for root, found in context.items() if not found.isdisjoint(merged)]
+            # Only a cluster that shares a co-author or grant with an affected one can pair with it.
+            items = set().union(*(context[root] for root in affected))
+            near = [root for root, found in context.items() if not found.isdisjoint(items)]
+            keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in near}
             # (affected, any unregistered) pairs, then (any, affected unregistered) ones: a
             # pair is compared when either side is affected, as a full round would.
-            self._probe(everyone, affected, context, keys, shared)
-            self._probe(self._coauthor_index(clusters, context, keys, affected), context, context, keys, shared)
+            self._probe(self._coauthor_index(clusters, context, keys, near), affected, context, keys, shared)
+            self._probe(self._coauthor_index(clusters, context, keys, affected), near, context, keys, shared)
         added: list[tuple[int, int]] = []
         for (ra, rb), found in sorted(shared.items(), key=lambda item: item[0]):
             found.discard(ra)
