@@ -258,3 +258,22 @@ def test_the_reads_announced_are_the_reads_linking_makes_in_that_order(world_cop
     with world_copy.write():
         run_linking(world_copy)
     assert [a for a in asked if "VALUES" not in a[1]] == run.READS
+
+
+def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkeypatch):
+    """The write is rolled back, which restores the checkpoint: only possible once linking's
+    reader has let go of the open store (the failure's traceback keeps the reader alive)."""
+    from kg.linking import run
+
+    kg = world_copy
+    before = set(kg.triples_of(kg.minter.links_graph()))
+    count = kg.count_triples()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("person resolution failed")
+
+    monkeypatch.setattr(run, "resolve_persons", fail)
+    with pytest.raises(RuntimeError, match="person resolution failed"):
+        with kg.write():
+            run_linking(kg)
+    assert kg.count_triples() == count and set(kg.triples_of(kg.minter.links_graph())) == before

@@ -91,6 +91,11 @@ class GraphReader:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        # Let go of the store: when linking fails inside kg.write(), the traceback keeps this
+        # reader alive while the write is rolled back, and a rollback can restore the
+        # checkpoint only once nothing holds the open store (RocksDB refuses a second open,
+        # and the old handle would delete the restored files it thinks obsolete).
+        self._ox = None
 
     def rows(self, variables: str, pattern: str) -> Iterator[tuple]:
         """Each solution as a tuple of strings (or None), in the order of `variables`."""
