@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable
 
 from kg.linking.clusters import Clusters, Decision, Evidence, combine
 from kg.linking.names import EXACT, FULL, INITIALS, LEVEL_NAMES, NONE, NameSet, ParsedName, compare_sets, parse_name
@@ -454,7 +454,7 @@ class _Resolver:
         keys = {"zh:" + n.zh for n in self.names[node] if n.zh}
         return keys | {"full:" + k for n in self.names[node] for k in n.full_keys}
 
-    def _coauthors(self, clusters: _NameClusters, merged: set[int] | None = None) -> list[tuple[int, int]]:
+    def _coauthors(self, clusters: _NameClusters) -> list[tuple[int, int]]:
         """Same name, shared co-authors or grants (as resolved so far): the classic
         author-disambiguation evidence, and its funder version (both wrote papers acknowledging
         one grant: team members of a grant are a handful of people).
@@ -463,12 +463,6 @@ class _Resolver:
         other papers (from any source) were written with that PI. Only clusters without a
         registered researcher look for a home (two registered researchers are never joined
         on co-authors), so the index holds those and every other cluster probes it.
-
-        `merged`: the roots of the clusters the last round changed (None: the first round).
-        A pair's shared co-authors and grants, its names and its constraints change only when
-        one of its clusters changed or wrote with one that did; every other pair would find
-        exactly the evidence it already has, which `_new_coauthor_evidence` refuses. So a
-        later round compares only the pairs with such an *affected* side.
         Returns the pairs with new evidence.
         """
         find = clusters.find
@@ -487,21 +481,28 @@ class _Resolver:
                 found = context[root]
                 found.update(roots)
                 found.update(grants)
+        keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in context}
+        index: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for root, found in context.items():
+            if clusters.anchor_values(root):
+                continue   # registered: it probes, it is not looked for
+            for key in keys[root]:
+                by_item = index[key]
+                for item in found:
+                    if item != root:
+                        by_item[item].append(root)
         shared: dict[tuple[int, int], set] = defaultdict(set)
-        if merged is None:
-            keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in context}
-            self._probe(self._coauthor_index(clusters, context, keys, context), context, context, keys, shared)
-        else:
-            # context[root] holds the root itself and its co-authors' roots.
-            affected = [root for root, found in context.items() if not found.isdisjoint(merged)]
-            # Only a cluster that shares a co-author or grant with an affected one can pair with it.
-            items = set().union(*(context[root] for root in affected))
-            near = [root for root, found in context.items() if not found.isdisjoint(items)]
-            keys = {root: frozenset(k for n in members[root] for k in self.keys[n]) for root in near}
-            # (affected, any unregistered) pairs, then (any, affected unregistered) ones: a
-            # pair is compared when either side is affected, as a full round would.
-            self._probe(self._coauthor_index(clusters, context, keys, near), affected, context, keys, shared)
-            self._probe(self._coauthor_index(clusters, context, keys, affected), near, context, keys, shared)
+        for root, found in context.items():
+            for key in keys[root]:
+                by_item = index.get(key)
+                if by_item is None:
+                    continue
+                for item in by_item.keys() & found:      # set intersection, in C
+                    if item == root:
+                        continue
+                    for other in by_item[item]:
+                        if other != root:
+                            shared[(root, other) if root < other else (other, root)].add(item)
         added: list[tuple[int, int]] = []
         for (ra, rb), found in sorted(shared.items(), key=lambda item: item[0]):
             found.discard(ra)
@@ -535,39 +536,6 @@ class _Resolver:
                 self.evidence.add(a, b, "coauthors", score, f"'{self.name_of(a)}' and '{self.name_of(b)}' " + " and ".join(parts))
                 added.append((a, b) if a < b else (b, a))
         return added
-
-    @staticmethod
-    def _coauthor_index(clusters: _NameClusters, context: dict[int, set], keys: dict[int, frozenset],
-                        roots: Iterable[int]) -> dict[str, dict[object, list[int]]]:
-        """Block key -> co-author root or grant -> the unregistered clusters of `roots` that have it."""
-        index: dict[str, dict[object, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for root in roots:
-            if clusters.anchor_values(root):
-                continue   # registered: it probes, it is not looked for
-            found = context[root]
-            for key in keys[root]:
-                by_item = index[key]
-                for item in found:
-                    if item != root:
-                        by_item[item].append(root)
-        return index
-
-    @staticmethod
-    def _probe(index: dict[str, dict[object, list[int]]], roots: Iterable[int], context: dict[int, set],
-               keys: dict[int, frozenset], shared: dict[tuple[int, int], set]) -> None:
-        """Add to `shared` what each of `roots` has in common with the clusters of `index`."""
-        for root in roots:
-            found = context[root]
-            for key in keys[root]:
-                by_item = index.get(key)
-                if by_item is None:
-                    continue
-                for item in by_item.keys() & found:      # set intersection, in C
-                    if item == root:
-                        continue
-                    for other in by_item[item]:
-                        if other != root:
-                            shared[(root, other) if root < other else (other, root)].add(item)
 
     def _outputs(self) -> dict[str, list[int]]:
         """Output -> its distinct author nodes (computed once)."""
@@ -614,16 +582,13 @@ class _Resolver:
         self._by_node: dict[int, dict[int, tuple[float, int, list[Evidence]]]] = defaultdict(dict)
         self._ambiguous: set[int] = set()
         self._apply(clusters, self.evidence.scored())
-        merged: set[int] | None = None     # the first round compares every pair
         for _ in range(COAUTHOR_ROUNDS):
-            added = self._coauthors(clusters, merged)
+            added = self._coauthors(clusters)
             if not added:
                 break
             self.progress("persons: co-author evidence")
             pairs = [(combine(self.evidence.pairs[p]), p[0], p[1], self.evidence.pairs[p]) for p in added]
-            before = len(clusters.decisions)
             self._apply(clusters, sorted(pairs, key=lambda item: (-item[0], item[1], item[2])))
-            merged = {clusters.find(d.a) for d in clusters.decisions[before:] if d.same}
         return PersonLinks(records=self.records, clusters=clusters, canonical=self._canonical(clusters),
                            ambiguous_mentions=len(self._ambiguous))
 
