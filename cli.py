@@ -111,9 +111,22 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
 
 
 def maybe_publish(context: Context, kg: KnowledgeGraph, publish: bool) -> None:
-    """Refresh the read-only views after a change, when asked and when the store is embedded."""
+    """Refresh the read-only views after a change, when asked and when the store is embedded,
+    and bring their existing search indexes up to date: the server will not serve an index
+    older than the publication, so without this search would be down until `scipop index`."""
     if publish and not context.settings.store_url:
         run_publish(context, kg)
+        update_search_indexes(context)
+
+
+def update_search_indexes(context: Context) -> None:
+    """Every existing index of either view, whichever engine built it."""
+    from search import ENGINES, index_exists
+
+    for engine in ENGINES:
+        for view in ("public", "full"):
+            if index_exists(_search_settings(context, engine), view):
+                build_search_index(context, view, rebuild=False, search_engine=engine)
 
 
 def run_publish(context: Context, kg: KnowledgeGraph):
@@ -165,8 +178,7 @@ def build(context: Context, demo: bool, paths: tuple[Path, ...]) -> None:
     with context.open_graph() as kg:
         summary = run_link(context, kg)
         context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people.")
-        with kg.write():
-            derive.refresh(kg)  # identities changed: recount what depends on them
+        refresh_derived(kg)
         if not context.settings.store_url:
             run_publish(context, kg)
         _print_stats(kg, "table")
@@ -511,6 +523,12 @@ def run_link(context: Context, kg: KnowledgeGraph):
             return run_linking(kg, progress=progress)
 
 
+def refresh_derived(kg: KnowledgeGraph) -> None:
+    """Identities changed: recount what depends on them (output counts, tables)."""
+    with kg.write():
+        derive.refresh(kg)
+
+
 def _print_linking(summary, fmt: str) -> None:
     data = summary.to_json()
     if fmt == "json":
@@ -544,6 +562,7 @@ def link_command(context: Context, curation_file: Path | None, fmt: str, publish
                 changed = import_csv(kg, curation_file)
             context.say(f"Recorded {changed} curator decisions from {curation_file}.")
         summary = run_link(context, kg)
+        refresh_derived(kg)
         _print_linking(summary, fmt)
         maybe_publish(context, kg, publish)
 
@@ -571,7 +590,9 @@ def _record_identity(context: Context, a: str, b: str, same: bool, curator: str,
             decision = record_decision(kg, a, b, same, curator, note)
         context.say(f"Recorded: {decision.describe()}.")
         if relink:
-            _print_linking(run_link(context, kg), "table")
+            summary = run_link(context, kg)
+            refresh_derived(kg)
+            _print_linking(summary, "table")
         else:
             context.say("It takes effect at the next `scipop link` (or `scipop build`).")
 

@@ -9,6 +9,7 @@ English, pinyin name keys), so they return the same documents for the same query
     with open_index(settings, "public") as index:
         results = index.search(SearchQuery(text="量子计算", kind="project", filters={"popularized": ["no"]}))
 """
+from search.engine import ENGINES
 from search.index import (IndexNotReady, build_index, check_index, diff_index, engine_advice, graph_fingerprint,
                           index_exists, open_index, open_view_graph, repair_index, suggest_engine,
                           update_index)
@@ -16,7 +17,7 @@ from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults
 from search.searching import SearchIndex
 
 __all__ = [
-    "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
+    "ENGINES", "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
     "TalentQuery", "build_index", "check_index", "diff_index", "engine_advice", "graph_fingerprint", "index_exists",
     "open_index", "open_view_graph", "repair_index", "suggest_engine", "update_index",
 ]

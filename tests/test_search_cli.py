@@ -89,3 +89,20 @@ def test_a_mistake_is_one_line_and_exit_status_2(scipop, args):
     result = scipop(*args, expect=2)
     assert result.output.startswith("Error: ") and "Fix:" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_an_ingest_into_an_indexed_data_dir_leaves_search_up_to_date(runner, tmp_path, engine):
+    """The server refuses an index older than the publication, so `scipop ingest` must bring
+    the indexes along; otherwise search would be down until someone ran `scipop index`."""
+    base = ["--data-dir", str(tmp_path / "data"), "--quiet"]
+    engine_option = ["--search-engine", engine]
+    for args in (["ingest", *SOURCES], ["index", "--rebuild", *engine_option]):
+        result = runner.invoke(main, base + args, env={"SCIPOP_SEARCH_ENGINE": engine})
+        assert result.exit_code == 0, result.output
+    more = Path(__file__).resolve().parent / "data" / "projects" / "dailycafi_C0501_2022.csv"
+    result = runner.invoke(main, base + ["ingest", str(more)], env={"SCIPOP_SEARCH_ENGINE": engine})
+    assert result.exit_code == 0, result.output
+
+    check = runner.invoke(main, base + ["index", "--check", *engine_option])
+    assert check.exit_code == 0 and check.output == "", check.output
