@@ -25,6 +25,9 @@ per mention, load ~10): 1,226,914 documents, read 783 s, analysis 696 s, write 2
 p95 43 ms. The graph read is CPU-bound (Oxigraph decoding terms, one scan per property).
 Whoosh, same graph, next run (load 1-6): index write 2,011 s; p50 125 ms, p95 554 ms,
 p99 701 ms (talent p95 683 ms: the topic is matched over every kind, then filtered).
+Both engines again on those indexes (`--reuse`, load 0.9, nothing else running, 15:10):
+Whoosh p50 93.5 ms, p95 438 ms, p99 522 ms (talent p95 494 ms); Tantivy p50 3.1 ms,
+p95 9.2 ms, p99 16.3 ms. Whoosh's p95 sits near its 500 ms target and moves with the load.
 """
 from __future__ import annotations
 
