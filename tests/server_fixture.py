@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -36,17 +38,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
     raise AssertionError(f"scipop serve did not answer {url} within {seconds} s")
 
 
-@pytest.fixture(scope="session")
-def server(published_demo, tmp_path_factory):  # noqa: F811
-    """The base URL of a running server; stopped at the end of the session."""
-    port = free_port()
-    env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_SERVE_PORT": str(port),
-           "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}", "SCIPOP_QUIET": "1",
-           "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE}
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
+@contextmanager
+def running_server(args: list[str], env: dict, log: Path, stop_seconds: float = 10) -> Iterator[str]:
+    """`scipop serve ARGS` (ARGS must name the port) running until the block ends; yields its base URL."""
+    port = args[args.index("--port") + 1]
     with open(log, "wb") as out:
-        process = subprocess.Popen([str(SCIPOP), "serve", "--threads", "4"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen([str(SCIPOP), "serve", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/sparql", process)
@@ -54,7 +51,18 @@ def server(published_demo, tmp_path_factory):  # noqa: F811
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=stop_seconds)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(published_demo, tmp_path_factory):  # noqa: F811
+    """The base URL of a running server; stopped at the end of the session."""
+    env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir),
+           "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}", "SCIPOP_QUIET": "1",
+           "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE}
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with running_server(["--port", str(free_port()), "--threads", "4"], env, log) as base:
+        yield base

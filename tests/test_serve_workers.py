@@ -11,39 +11,26 @@ import http.cookiejar
 import json
 import os
 import re
-import subprocess
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
 import pytest
 
-from server_fixture import SCIPOP, free_port, wait_until_up
+from server_fixture import free_port, running_server
 from web_fixtures import SEARCH_ENGINE, STAFF_HASH, STAFF_PASSWORD, STAFF_USER, path_of, published_demo  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def workers_server(published_demo, tmp_path_factory):  # noqa: F811
-    port = free_port()
     env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_STAFF_USERS": f"{STAFF_USER}:{STAFF_HASH}",
            "SCIPOP_QUIET": "1", "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE, "SCIPOP_SPARQL_WORKERS": "1",
            "SCIPOP_SPARQL_TIMEOUT": "2"}
     env.pop("SCIPOP_SECRET_KEY", None)  # the development key: made once, shared by the workers
     log = tmp_path_factory.mktemp("serve-workers") / "serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([str(SCIPOP), "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/sparql", process)
+    args = ["--port", str(free_port()), "--workers", "2", "--threads", "2"]
+    with running_server(args, env, log, stop_seconds=20) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _status(opener, url: str) -> int:
