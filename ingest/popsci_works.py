@@ -17,11 +17,10 @@ from rdflib import URIRef
 from rdflib.namespace import XSD
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
-from ingest.tabular import (Columns, RowFields, as_text, first_line_text, fold, header_key, parse_date, parse_int, read_rows,
+from ingest.tabular import (Columns, RowFields, as_text, first_line_text, fold, header_key, map_rows, parse_date, parse_int,
                             split_list, unique)
 from kg import concepts
 from kg import vocab as V
-from kg.errors import InputError
 from kg.ids import normalize_approval_number, normalize_doi, normalize_orcid
 
 NAME = "popsci-works"
@@ -263,16 +262,7 @@ COLUMNS = Columns(ALIASES)
 
 def read(context: IngestContext) -> RecordStream:
     """One MappedRecord per work row; an InputError per row that cannot be mapped."""
-    for line, row in read_rows(context):
-        problem = row.get("__error__")
-        if problem:
-            yield context.error(problem, line=line)
-            continue
-        COLUMNS.check(context, line, row)   # an unknown column refuses the file
-        try:
-            yield build_work(context, RowMapper(context, line, COLUMNS.fields(row)).fields())
-        except InputError as exc:
-            yield exc
+    return map_rows(context, COLUMNS, lambda line, fields: [build_work(context, RowMapper(context, line, fields).fields())])
 
 
 def sniff_tabular(path: Path, head: bytes, id_headers: frozenset[str]) -> bool:

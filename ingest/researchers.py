@@ -14,9 +14,8 @@ from rdflib import Literal, URIRef
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
 from ingest.popsci_works import XSD_DATE_TYPES, sniff_tabular
-from ingest.tabular import Columns, RowFields, as_text, fold, header_key, parse_date, read_rows, unique
+from ingest.tabular import Columns, RowFields, as_text, fold, header_key, map_rows, parse_date, unique
 from kg import vocab as V
-from kg.errors import InputError
 from kg.ids import normalize_orcid, normalize_ror
 
 NAME = "researchers"
@@ -180,18 +179,7 @@ class ResearcherRow(RowFields):
 
 def read(context: IngestContext) -> RecordStream:
     """Per row: the person's record, then (when there is an e-mail) its restricted contact record."""
-    for line, row in read_rows(context):
-        problem = row.get("__error__")
-        if problem:
-            yield context.error(problem, line=line)
-            continue
-        COLUMNS.check(context, line, row)   # an unknown column refuses the file
-        try:
-            records = ResearcherRow(context, line, COLUMNS.fields(row)).records()
-        except InputError as exc:
-            yield exc
-            continue
-        yield from records
+    return map_rows(context, COLUMNS, lambda line, fields: ResearcherRow(context, line, fields).records())
 
 
 def _sniff(path: Path, head: bytes) -> bool:

@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from charset_normalizer import from_bytes
 
@@ -366,3 +366,21 @@ class RowFields:
         if found is None:
             raise self.error(name, problem, value=label, hint=hint)
         return found
+
+
+def map_rows(context: IngestContext, columns: "Columns", map_row: Callable[[int, dict], Iterable]) -> Iterator:
+    """Every row of a tabular file through `map_row(line, fields)`, which returns the row's
+    records. An unreadable row, or a row `map_row` refuses, becomes an InputError in the
+    stream; an unknown column refuses the whole file."""
+    for line, row in read_rows(context):
+        problem = row.get("__error__")
+        if problem:
+            yield context.error(problem, line=line)
+            continue
+        columns.check(context, line, row)
+        try:
+            records = list(map_row(line, columns.fields(row)))
+        except InputError as exc:
+            yield exc
+            continue
+        yield from records
