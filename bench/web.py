@@ -3,9 +3,12 @@
     .venv/bin/python bench/web.py --data-dir bench/out/web-100000 [--seconds 30] [--clients 8]
     .venv/bin/python bench/web.py --url http://127.0.0.1:8000 --data-dir …   (a server already running)
 
-The data dir must hold a publication (`scipop build` / `scipop publish`) and, for the
-search requests, a search index of the public view. Without --url the script starts
-`scipop serve` itself on a free port and stops it afterwards. The run is bounded by time
+The data dir must hold a publication (`scipop build` / `scipop publish`) and a current
+search index of the public view for --search-engine (default tantivy, the engine meant for
+this size: `scipop index --view public --search-engine tantivy`). The script refuses to run
+without one, even with --no-search: the server would start rebuilding it in the background
+(webapp/state.py) and the measurement would include that. Without --url the script starts
+`scipop serve --engine …` itself on a free port and stops it afterwards. The run is bounded by time
 (--seconds) and by count (--max-requests) and stops by itself; only 127.0.0.1 is contacted.
 
 The mix (anonymous users, public view): 50% entity pages (project, researcher,
@@ -137,13 +140,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, threads: int, workers: int) -> tuple[subprocess.Popen, str]:
+def require_index(settings: Settings, engine: str) -> None:
+    """Stop unless the public view has a current index for `engine` (see the module docstring)."""
+    from search import IndexNotReady, open_index
+
+    try:
+        open_index(settings, "public", engine).close()
+    except IndexNotReady as reason:
+        raise SystemExit(f"{reason.message} {reason.hint}") from None
+
+
+def start_server(data_dir: Path, threads: int, workers: int, engine: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     # The load generator is one loopback client: a per-client budget would refuse most of it.
     env = {"SCIPOP_BUDGET_EXEMPT": "127.0.0.1", **os.environ, "SCIPOP_DATA_DIR": str(data_dir), "SCIPOP_QUIET": "1"}
     scipop = Path(sys.executable).with_name("scipop")
     process = subprocess.Popen([str(scipop), "serve", "--port", str(port), "--threads", str(threads),
-                                "--workers", str(workers)], env=env)
+                                "--workers", str(workers), "--engine", engine], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -177,11 +190,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes when the script starts it")
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--no-search", action="store_true",
-                        help="leave searches out of the mix (a data dir without a search index)")
+    parser.add_argument("--search-engine", choices=["whoosh", "tantivy"], default="tantivy",
+                        help="the engine of the index the server searches (when the script starts it)")
+    parser.add_argument("--no-search", action="store_true", help="leave searches out of the mix")
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
+    if args.url is None:
+        require_index(settings, args.search_engine)
     targets = sample_targets(settings, args.seed)
     if args.no_search:
         targets = {kind: paths for kind, paths in targets.items() if not kind.startswith("search:")}
@@ -195,7 +211,7 @@ def main() -> None:
     process = None
     url = args.url
     if url is None:
-        process, url = start_server(args.data_dir, args.threads, args.workers)
+        process, url = start_server(args.data_dir, args.threads, args.workers, args.search_engine)
     parts = urlsplit(url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("bench/web.py only drives servers on loopback")
@@ -221,7 +237,8 @@ def main() -> None:
 
     everything = [v for values in recorder.latencies.values() for v in values]
     total_errors = sum(recorder.errors.values())
-    print(f"data dir {args.data_dir}  server {url}  clients {args.clients}  {elapsed:.1f} s  load {os.getloadavg()}"
+    engine = f"  engine {args.search_engine}" if args.url is None else ""
+    print(f"data dir {args.data_dir}  server {url}{engine}  clients {args.clients}  {elapsed:.1f} s  load {os.getloadavg()}"
           + ("  (searches left out: --no-search)" if args.no_search else ""))
     print(f"{'kind':<18}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind, _ in MIX:
