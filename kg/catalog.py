@@ -71,3 +71,13 @@ def sources(kg: KnowledgeGraph) -> list[dict]:
           ?graph a sp:SourceFile ; sp:sourceName ?name ; sp:sha256 ?sha256 ; dcterms:format ?format ;
                  prov:generatedAtTime ?loaded ; sp:recordCount ?records ; sp:rejectCount ?rejects .
         } ORDER BY DESC(?loaded) ?name""")
+
+
+def source_fingerprints(kg: KnowledgeGraph) -> dict[str, str]:
+    """Per source graph, what identifies its content: the file's sha256 and load time.
+
+    Only ingest writes a source graph, and every ingest of a file records both anew, so
+    an unchanged fingerprint means an unchanged graph (publish and linking rely on it)."""
+    rows = kg.select(prefix_block() + """
+        SELECT ?g ?sha ?time WHERE { ?g a sp:SourceFile ; sp:sha256 ?sha ; prov:generatedAtTime ?time }""")
+    return {str(r["g"]): f"{r['sha']}@{r['time']}" for r in rows}

@@ -29,10 +29,11 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg import derive
+from kg.catalog import source_fingerprints
 from kg.config import Settings
 from kg.errors import ConfigError
 from kg.pages import PAGES_FILE, build_pages
-from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
+from kg.store import EmbeddedBackend, KnowledgeGraph
 
 PUBLISHED = "published"
 CURRENT = "CURRENT"
@@ -124,13 +125,6 @@ def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
 
 def _names_hidden(term, hidden: set[str]) -> bool:
     return isinstance(term, ox.NamedNode) and term.value in hidden
-
-
-def source_fingerprints(kg: KnowledgeGraph) -> dict[str, str]:
-    """Per source graph, what identifies its content: the file's sha256 and load time (catalog)."""
-    rows = kg.select(prefix_block() + """
-        SELECT ?g ?sha ?time WHERE { ?g a sp:SourceFile ; sp:sha256 ?sha ; prov:generatedAtTime ?time }""")
-    return {str(r["g"]): f"{r['sha']}@{r['time']}" for r in rows}
 
 
 def _hidden_digest(hidden: set[str]) -> str:

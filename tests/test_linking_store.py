@@ -232,6 +232,30 @@ def test_linking_again_rewrites_only_what_changed(world_copy):
     assert reloaded.quads_added == len(after) + 1 and after == before
 
 
+def test_linking_again_reads_from_the_store_only_the_files_ingested_since(world_copy, tmp_path):
+    """Each source graph's rows are kept under its file's fingerprint (sha256 and load time):
+    a re-link reads no source graph from the store; after a re-ingest, only that file's."""
+    from kg.linking.read import CACHE_DIR
+    from kg.linking.run import READS
+
+    kg = world_copy
+    before = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
+    with kg.write():
+        again = run_linking(kg)
+    assert again.reads_from_store == 0 and again.reads_cached > 0
+    copy = tmp_path / "again" / WORLD.name        # ingested as the same source (same graph) again:
+    copy.mkdir(parents=True)                        # a new load time, so a new fingerprint
+    shutil.copy(WORLD / "oai_pmh.xml", copy)
+    ingest_paths(kg, [copy])
+    with kg.write():
+        third = run_linking(kg)
+    assert third.reads_from_store == len(READS) and third.reads_cached == again.reads_cached - len(READS)
+    after = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
+    assert after == before
+    # The re-ingested file's old rows are gone: one file per (graph, read) in use.
+    assert len(list((kg.settings.data_dir / CACHE_DIR).iterdir())) == third.reads_cached + third.reads_from_store
+
+
 def test_reads_announced_ahead_give_the_same_rows_in_any_order_and_leave_no_files(world):
     from kg.linking.read import GraphReader
     from kg.linking.run import READS

@@ -37,7 +37,8 @@ from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
 from kg.linking.links_graph import LinkLines, sync_links_graph
 from kg.linking.outputs import MIN_TITLE_KEY, OutputLinks, OutputRecord, dedup_outputs, title_key
 from kg.linking.persons import PersonInput, PersonLinks, PersonRecord, resolve_persons
-from kg.linking.read import GraphReader
+from kg.catalog import source_fingerprints
+from kg.linking.read import CACHE_DIR, GraphReader, InputCache
 from kg.store import KnowledgeGraph
 
 Progress = Callable[[str], None]
@@ -66,6 +67,8 @@ class LinkingSummary:
     curator_decisions: int = 0
     quads_removed: int = 0           # links-graph quads this run deleted …
     quads_added: int = 0             # … and loaded (only the changes, see kg.linking.links_graph)
+    reads_cached: int = 0            # (source graph, read) pairs whose rows were kept from an earlier run …
+    reads_from_store: int = 0        # … and read from the store (kg.linking.read.InputCache)
     methods: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -366,12 +369,16 @@ def _run(kg: KnowledgeGraph, progress: Progress | None) -> LinkingSummary:
     started = time.monotonic()
     say = progress or (lambda stage: None)
     summary = LinkingSummary()
-    reader = GraphReader(kg)
+    cache = InputCache(kg.settings.data_dir / CACHE_DIR, source_fingerprints(kg))
+    reader = GraphReader(kg, cache)
     reader.plan(READS)
     try:
-        return _link(kg, reader, say, summary, started)
+        _link(kg, reader, say, summary, started)
+        reader.close_cache()
     finally:
         reader.close()
+    summary.reads_cached, summary.reads_from_store = cache.hits, cache.misses
+    return summary
 
 
 def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: LinkingSummary,
