@@ -1,15 +1,21 @@
 """Recall@20 of the special-fund recommendations against the strong candidates the demo generator plants.
 
     python bench/recommend_eval.py                       # the bundled demo set (700 projects, seed 7)
-    python bench/recommend_eval.py --projects 100000     # bench/out/source-100000-1 and bench/out/reports-100000
+    python bench/recommend_eval.py --projects 10000 --seed 2   # bench/out/source-10000-2, recommend-eval-10000-2
+
+A generated source is reused when present: delete one written by an older generator (the
+"planted projects by our ontology's obligation tier" line shows which types its ground
+truth treats as obliged).
 
 The generator (demo.generator.generate) plants a known set of strong candidates and lists
 them in OUTDIR/truth/ground_truth.json under "strong_candidates": outputs cited at least
-`min_cited_by_count` times, of projects of the types it treats as obliged, that no
-popular-science work popularizes, whose PI created an approved work. It also plants near
-misses (a work exists / not obliged / PI without experience). A planted output is found
-when its project is in the top list (a recommendation is a project with its representative
-result; the script also says whether that result is the planted output).
+`min_cited_by_count` times (in a record of a source that carries citation counts), of
+projects whose type ontology.ttl puts in the obliged tier, that no popular-science work
+popularizes, whose PI created an approved work; at most 20, so a perfect ranking reaches
+recall@20 = 1. It also plants near misses (a work exists / not obliged / PI without
+experience). A planted output is found when its project is in the top list (a
+recommendation is a project with its representative result; the script also says whether
+that result is the planted output).
 
 Prints recall@20 = found / planted (target >= 0.8), the same over the reachable maximum
 min(20, planted), which near misses got in and why, and the obligation tier our ontology
@@ -18,6 +24,7 @@ gives the planted projects' types.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -47,6 +54,13 @@ def truth(source: Path) -> dict:
     return value
 
 
+def _stamp(source: Path) -> str:
+    """What READY records: the source and its ground truth's digest, so a store ingested from other data (another
+    seed, or files the generator has since changed) is rebuilt rather than evaluated against the wrong truth."""
+    digest = hashlib.sha256((source / "truth" / "ground_truth.json").read_bytes()).hexdigest()
+    return f"{source}\n{digest}\n"
+
+
 def prepared_store(projects: int | None, seed: int) -> tuple[Path, Path]:
     """(source directory, ingested data directory), generating and ingesting once when needed."""
     from ingest.pipeline import ingest_paths
@@ -59,13 +73,14 @@ def prepared_store(projects: int | None, seed: int) -> tuple[Path, Path]:
             from demo.generator import generate
 
             generate(source, projects=projects, seed=seed)
-        data_dir = OUT / f"reports-{projects}"
-    if not (data_dir / "READY").is_file():
+        data_dir = OUT / f"recommend-eval-{projects}-{seed}"  # its own store: READY may make it rebuild
+    ready = data_dir / "READY"
+    if not ready.is_file() or ready.read_text() != _stamp(source):
         shutil.rmtree(data_dir, ignore_errors=True)
         started = time.monotonic()
         with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
             ingest_paths(kg, [source / part for part in PARTS], skip_invalid=True)
-        (data_dir / "READY").write_text(str(source) + "\n")
+        ready.write_text(_stamp(source))
         print(f"ingested {source} in {time.monotonic() - started:.0f} s")
     return source, data_dir
 

@@ -29,6 +29,8 @@ from typing import Any, Callable
 
 from demo import names as N
 from demo import writers as W
+from kg import concepts
+from kg import vocab as V
 from demo.people import (FLAG_EXPERIENCE, FLAG_NEVER_CREATOR, FLAG_PI, FLAG_RESTRICTED, FLAG_TALENT, STYLE_COMMA_FULL,
                          STYLE_COMMA_INITIALS, STYLE_GIVEN_FAMILY, STYLE_HYPHEN, People, Weighted, canary, format_orcid)
 
@@ -39,13 +41,42 @@ NSFC_OPENALEX = "https://openalex.org/F4320321001"
 NSFC_ROR = "https://ror.org/01h0zpd94"
 HIGH_CITATION = 500  # only planted outputs reach this; everything else is capped below it
 NORMAL_CITATION_CAP = 400
+# At most this many strong candidates are planted: bench/recommend_eval.py judges a top-20 list, and with
+# more planted than the list holds recall@20 could not reach 1 however good the ranking.
+PLANT_MAX = 20
+PLANT_LAST_YEAR = 2022  # planted projects are approved by then, so their results have had time to be cited
+# Sources whose records carry a citation count (OpenAlex cited_by_count, Crossref is-referenced-by-count);
+# OAI-PMH and PubMed records carry none, so a planted output's significance must come through one of these.
+CITED_SOURCES = ("openalex", "crossref")
 
 DEPTS = list(N.DEPARTMENTS)
 YEARS = list(range(2015, 2025))
-_YEAR_PICK = Weighted(YEARS, [0.85, 0.88, 0.9, 0.93, 0.96, 1.0, 1.03, 1.08, 1.12, 1.15])
+_YEAR_WEIGHTS = [0.85, 0.88, 0.9, 0.93, 0.96, 1.0, 1.03, 1.08, 1.12, 1.15]
+_YEAR_PICK = Weighted(YEARS, _YEAR_WEIGHTS)
 _DEPT_PICK = Weighted(range(len(DEPTS)), [N.DEPARTMENTS[d][2] for d in DEPTS])
 _TYPE_PICK = Weighted(range(len(N.PROJECT_TYPES)), [t[3] for t in N.PROJECT_TYPES])
 _TYPE_INDEX = {t[0]: i for i, t in enumerate(N.PROJECT_TYPES)}
+
+
+def _obliged_type_keys() -> frozenset[str]:
+    """Keys of the project types that ontology.ttl puts in the obliged tier: the project's one definition of
+    who must popularize (重大, 重大研究计划, 创新研究群体, 国家重大科研仪器研制, 基础科学中心), so the planted
+    strong candidates are obliged by the same rule the reports and the recommender apply."""
+    keys = set()
+    for t in N.PROJECT_TYPES:
+        kind = concepts.lookup(V.ProjectTypeScheme, t[1])
+        if kind is None:
+            raise RuntimeError(f"demo project type {t[1]} has no concept in ontology.ttl")
+        if concepts.obligation_tier(kind) == V.TierObliged:
+            keys.add(t[0])
+    return frozenset(keys)
+
+
+_OBLIGED = _obliged_type_keys()
+OBLIGED_TYPES = [t[1] for t in N.PROJECT_TYPES if t[0] in _OBLIGED]
+# Expected share of projects that can be planted as strong: obliged type, approved by PLANT_LAST_YEAR.
+_OBLIGED_SHARE = sum(t[3] for t in N.PROJECT_TYPES if t[0] in _OBLIGED) / _TYPE_PICK.total
+_PLANT_YEAR_SHARE = sum(w for y, w in zip(YEARS, _YEAR_WEIGHTS) if y <= PLANT_LAST_YEAR) / sum(_YEAR_WEIGHTS)
 _OUTPUT_MEAN = {"general": 8, "young": 4.8, "regional": 4, "key": 15, "major": 25, "mrp": 9, "group": 40,
                 "excellent_young": 13, "distinguished_young": 22, "instrument": 10, "center": 80, "joint": 7,
                 "international": 3.5}
@@ -225,13 +256,16 @@ class _Gen:
         self.oai_deleted: list[str] = []
         self.orcid_people: dict[int, dict[str, list[str]]] = {}
         self.format_counts: dict[str, int] = {}
-        k = min(25, max(1, round(self.scale * 0.03)))
+        # Strong candidates and two of the three kinds of near miss need an obliged project approved by
+        # PLANT_LAST_YEAR, and obliged types are rare (about 2% of projects): plant about 3% of the projects, at
+        # most PLANT_MAX and at most 60% of the eligible obliged projects the set is expected to have.
+        eligible = max(1.0, self.scale * _OBLIGED_SHARE * _PLANT_YEAR_SHARE)
+        k = min(PLANT_MAX, max(1, round(min(self.scale * 0.03, eligible * 0.6))))
         self.plant_target = k
         near = max(1, k // 6)
         self.near_target = {"has_work": near, "not_obliged": near, "pi_without_experience": near}
         self.near_done = {key: 0 for key in self.near_target}
-        expected_obliged = max(1.0, self.scale * 0.055 * 0.8)
-        self.plant_p = min(1.0, 1.5 * (k + 2 * near) / expected_obliged)
+        self.plant_p = min(1.0, 1.5 * (k + 2 * near) / eligible)
         self.no_work_projects: set[int] = set()
         self.xlsx_rows: list[list[Any]] = []
         self.bad_row_done = False
@@ -440,18 +474,19 @@ class _Gen:
         p = dict(i=i, approval=approval, title=title, title_en=title_en, tkey=tkey, type=t, dept=dept, code6=code6, c1=c1,
                  year=year, start=start, end=end, concluded=concluded, money=money, pi=pi, members=members,
                  inst=inst, inst_i=ppl.inst[pi], keywords=kw, topic=topic, topic2=topic2, aspect=aspect, method=method,
-                 status=status, obliged=t[8], n_outputs=0, popularization="")
+                 status=status, obliged=tkey in _OBLIGED, n_outputs=0, popularization="")
 
         # what this project is planted as
         plant = None
-        if not restricted and year <= 2022 and rng.random() < (self.plant_p if t[8] else 0.05):
+        obliged = p["obliged"]
+        if not restricted and year <= PLANT_LAST_YEAR and rng.random() < (self.plant_p if obliged else 0.05):
             if rng.random() < 0.25 or len(self.planted) >= self.plant_target:
                 for reason, want in self.near_target.items():
                     if self.near_done[reason] >= want:
                         continue
-                    if reason == "not_obliged" and t[8]:
+                    if reason == "not_obliged" and obliged:
                         continue
-                    if reason != "not_obliged" and not t[8]:
+                    if reason != "not_obliged" and not obliged:
                         continue
                     if reason == "pi_without_experience" and (ppl.flags[pi] & (FLAG_EXPERIENCE | FLAG_TALENT)):
                         continue
@@ -459,7 +494,7 @@ class _Gen:
                         continue
                     plant = reason
                     break
-            if plant is None and t[8] and len(self.planted) < self.plant_target and not ppl.has_flag(pi, FLAG_NEVER_CREATOR):
+            if plant is None and obliged and len(self.planted) < self.plant_target and not ppl.has_flag(pi, FLAG_NEVER_CREATOR):
                 plant = "strong"
         if plant in ("strong", "not_obliged", "pi_without_experience"):
             self.no_work_projects.add(i)
@@ -484,7 +519,7 @@ class _Gen:
                                     "file": "projects/nsfc_projects.jsonl"})
         elif plant not in ("strong", "not_obliged", "pi_without_experience"):
             want_work = plant == "has_work"
-            p_work = (0.3 if t[8] else 0.092) * (1.3 if concluded else 0.7)
+            p_work = (0.3 if obliged else 0.1) * (1.3 if concluded else 0.7)
             if want_work or rng.random() < p_work:
                 for _ in range(1 if want_work else rng.choices((1, 2, 3), (65, 25, 10))[0]):
                     self.work_for(p, dois, force_public=want_work)
@@ -739,7 +774,9 @@ class _Gen:
                  pub=pub, issn=issn, authors=authors, ext=ext, cites=cites, nums=nums, dist=dist, p=p,
                  keywords=[tp[1], m[1], a[1]])
         # choose sources
-        if dept == "H":
+        if plant:  # a planted output's citation count must be in the graph: its first record comes from a source with one
+            src = rng.choices(CITED_SOURCES, (40, 30))[0]
+        elif dept == "H":
             src = rng.choices(("openalex", "crossref", "oai", "pubmed"), (30, 18, 17, 35))[0]
         else:
             src = rng.choices(("openalex", "crossref", "oai"), (40, 30, 30))[0]
@@ -1354,7 +1391,7 @@ class _Gen:
             "output_record_key": "openalex:W…, crossref:<DOI as written>, oai:<OAI identifier>, pubmed:<PMID>",
             "outputs": "record key -> {output: true output id, file, nsfc: approval numbers the record's funding/acknowledgement truly names}",
             "person_mentions": "file -> [record key (approval number, person_id, work_id, ORCID or output record key), field, name as written, true person id]",
-            "strong_candidates": "outputs with cited_by_count >= min_cited_by_count of obliged-tier projects with no popular-science work (no work names the project or its outputs, no 科普 field) whose PI created an approved popular-science work; exactly the planted set",
+            "strong_candidates": "outputs with cited_by_count >= min_cited_by_count, written in a record of a source that carries citation counts (citation_count_sources), of projects whose type ontology.ttl puts in the obliged tier, with no popular-science work (no work names the project or its outputs, no 科普 field), whose PI created an approved popular-science work; exactly the planted set (near misses fail one criterion: reason)",
             "dirty_rows": "line = physical line in the file, header is line 1",
         }
         t.small["files"] = sorted(self.files) + ["truth/ground_truth.json"]
@@ -1364,7 +1401,8 @@ class _Gen:
         t.small["projects_with_popularization_field"] = self.popularization_field
         t.small["oai_deleted_records"] = self.oai_deleted
         t.small["strong_candidates"] = {"criteria": {"min_cited_by_count": HIGH_CITATION, "max_other_cited_by_count": NORMAL_CITATION_CAP,
-                                                     "obliged_project_types": N.OBLIGED_TYPES,
+                                                     "obliged_project_types": OBLIGED_TYPES,
+                                                     "citation_count_sources": list(CITED_SOURCES),
                                                      "pi_has_popularization_experience": True, "project_has_popular_science_work": False},
                                         "outputs": self.planted[start["planted"]:],
                                         "near_misses": self.near_misses[start["near_misses"]:]}

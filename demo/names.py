@@ -378,23 +378,23 @@ METHODS: list[tuple[str, str]] = [
 QUALIFIERS = ["Novel", "Efficient", "Robust", "Scalable", "Multimodal", "Data-driven", "Systematic", "Integrated",
               "Comparative", "High-resolution", "Long-term", "Large-scale", "Adaptive", "Unified", "Quantitative"]
 
-# Project types: key, zh label, en label, weight, (min, max) amount 万元, years, approval-number infix, type code, obliged tier
-PROJECT_TYPES: list[tuple[str, str, str, float, tuple[int, int], int, str, str, bool]] = [
-    ("general", "面上项目", "General Program", 55.0, (50, 65), 4, "7", "218", False),
-    ("young", "青年科学基金项目", "Young Scientists Fund", 30.0, (20, 30), 3, "0", "630", False),
-    ("regional", "地区科学基金项目", "Fund for Less Developed Regions", 8.0, (30, 40), 4, "6", "631", False),
-    ("key", "重点项目", "Key Program", 2.5, (250, 350), 5, "3", "220", True),
-    ("major", "重大项目", "Major Program", 0.25, (300, 2000), 5, "9", "222", True),
-    ("mrp", "重大研究计划", "Major Research Plan", 1.5, (60, 300), 4, "", "339", True),
-    ("group", "创新研究群体项目", "Science Fund for Creative Research Groups", 0.2, (1000, 1050), 5, "21", "432", True),
-    ("excellent_young", "优秀青年科学基金项目", "Excellent Young Scientists Fund", 0.6, (130, 200), 3, "22", "632", True),
-    ("distinguished_young", "国家杰出青年科学基金", "National Science Fund for Distinguished Young Scholars", 0.3, (350, 400), 5, "25", "429", True),
-    ("instrument", "国家重大科研仪器研制项目", "National Major Scientific Instruments Development Project", 0.2, (700, 900), 5, "27", "549", True),
-    ("center", "基础科学中心项目", "Basic Science Center Program", 0.05, (6000, 8000), 5, "88", "888", True),
-    ("joint", "联合基金项目", "Joint Funds", 1.5, (60, 260), 4, "U", "700", False),
-    ("international", "国际（地区）合作与交流项目", "International (Regional) Cooperation and Exchange Programs", 0.7, (30, 300), 2, "5", "503", False),
+# Project types: key, zh label, en label, weight, (min, max) amount 万元, years, approval-number infix, type code.
+# Their obligation tiers are not repeated here: ontology.ttl defines them (demo.generator reads it).
+PROJECT_TYPES: list[tuple[str, str, str, float, tuple[int, int], int, str, str]] = [
+    ("general", "面上项目", "General Program", 55.0, (50, 65), 4, "7", "218"),
+    ("young", "青年科学基金项目", "Young Scientists Fund", 30.0, (20, 30), 3, "0", "630"),
+    ("regional", "地区科学基金项目", "Fund for Less Developed Regions", 8.0, (30, 40), 4, "6", "631"),
+    ("key", "重点项目", "Key Program", 2.5, (250, 350), 5, "3", "220"),
+    ("major", "重大项目", "Major Program", 0.25, (300, 2000), 5, "9", "222"),
+    ("mrp", "重大研究计划", "Major Research Plan", 1.5, (60, 300), 4, "", "339"),
+    ("group", "创新研究群体项目", "Science Fund for Creative Research Groups", 0.2, (1000, 1050), 5, "21", "432"),
+    ("excellent_young", "优秀青年科学基金项目", "Excellent Young Scientists Fund", 0.6, (130, 200), 3, "22", "632"),
+    ("distinguished_young", "国家杰出青年科学基金", "National Science Fund for Distinguished Young Scholars", 0.3, (350, 400), 5, "25", "429"),
+    ("instrument", "国家重大科研仪器研制项目", "National Major Scientific Instruments Development Project", 0.2, (700, 900), 5, "27", "549"),
+    ("center", "基础科学中心项目", "Basic Science Center Program", 0.05, (6000, 8000), 5, "88", "888"),
+    ("joint", "联合基金项目", "Joint Funds", 1.5, (60, 260), 4, "U", "700"),
+    ("international", "国际（地区）合作与交流项目", "International (Regional) Cooperation and Exchange Programs", 0.7, (30, 300), 2, "5", "503"),
 ]
-OBLIGED_TYPES = [t[1] for t in PROJECT_TYPES if t[8]]
 
 WORK_KINDS: list[tuple[str, str, str, float]] = [
     # key, zh, schema.org type, weight

@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 
 from demo import generate
+from kg import concepts
+from kg import vocab as V
 from kg.errors import InvalidIdentifier
 from kg.ids import normalize_approval_number, normalize_doi, normalize_orcid
 
@@ -237,14 +239,22 @@ def test_works(mid: tuple[Path, object, dict]) -> None:
     assert any(not r["grant_numbers"] and not r["dois"] for r in rows + jl)
     statuses = {r["review_status"] for r in jl}
     assert "approved" in statuses
-    views = sorted(int(r["views"]) for r in rows if r["views"])
-    assert views[-1] > 10 * views[len(views) // 2]  # heavy tail
+    # Heavy tail (Pareto, alpha 1.1: about 1 work in 25 has over 10 times the median views), so it is looked for
+    # over the works of both files: the CSV's half alone (under 40 works with views) can miss it.
+    views = sorted([int(r["views"]) for r in rows if r["views"]] + [r["views"] for r in jl if r.get("views")])
+    assert views[-1] > 10 * views[len(views) // 2]
+
+
+def _tier(project_type: str) -> str:
+    return concepts.notation(concepts.obligation_tier(concepts.lookup(V.ProjectTypeScheme, project_type)))
 
 
 def test_strong_candidates_are_exact(mid: tuple[Path, object, dict]) -> None:
     out, _, truth = mid
     sc = truth["strong_candidates"]
-    assert 10 <= len(sc["outputs"]) <= 30
+    # Obliged types are about 2% of projects: 600 projects have about 10 obliged ones approved by 2022, and
+    # up to 60% of those are planted as strong (the near misses take others); never more than the top 20.
+    assert 4 <= len(sc["outputs"]) <= 20
     assert {n["reason"] for n in sc["near_misses"]} == {"has_work", "not_obliged", "pi_without_experience"}
     high = set()
     for f in sorted((out / "outputs/openalex").glob("*.jsonl")):
@@ -256,6 +266,13 @@ def test_strong_candidates_are_exact(mid: tuple[Path, object, dict]) -> None:
     assert high <= planted
     for o in sc["outputs"]:
         assert o["project_type"] in sc["criteria"]["obliged_project_types"]
+        # Strong by the project's own rules: obliged in ontology.ttl, and significance the graph can see.
+        assert _tier(o["project_type"]) == "obliged"
+        assert any(key.split(":")[0] in sc["criteria"]["citation_count_sources"] for key in o["records"])
+    assert {_tier(t) for t in sc["criteria"]["obliged_project_types"]} == {"obliged"}
+    for o in sc["near_misses"]:
+        assert (_tier(o["project_type"]) == "obliged") == (o["reason"] != "not_obliged")
+        assert any(key.split(":")[0] in sc["criteria"]["citation_count_sources"] for key in o["records"])
 
 
 def test_dirty_files_are_separate(mid: tuple[Path, object, dict]) -> None:

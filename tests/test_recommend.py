@@ -15,6 +15,8 @@ import pytest
 from ingest.pipeline import ingest_paths
 from kg import recommend as R
 from kg import rollup
+from kg import vocab as V
+from kg.capacity import Capacity
 from kg.curation import decisions, flag_representative, record_selection
 from kg.errors import NotFound, ScipopError
 from kg.network import build_network
@@ -102,6 +104,34 @@ def test_the_top_list_is_diverse_across_departments():
 
 
 # ---------------------------------------------------------------------------- scores move the expected way
+def _scored(**change) -> R.Candidate:
+    """A middling candidate (500 citations, encouraged tier, result not popularized, a popularizer one hop away,
+    half the best theme fit), scored with the default weights after `change`."""
+    facts = dict(citations=500, status=V.ResultsUnpopularized, popularized=False, tier=V.TierEncouraged,
+                 capacity=Capacity("hops", 1, ("a", "b"), 1), fit=0.5)
+    facts.update(change)
+    c = R.Candidate(iri="p", department="C", tier=facts["tier"], status=facts["status"], outputs=1,
+                    result={"iri": "o", "citations": facts["citations"], "venue": "", "popularized": facts["popularized"]})
+    R._score(c, R.DEFAULT_WEIGHTS, {}, facts["capacity"], {"theme"}, facts["fit"], 1.0)
+    return c
+
+
+@pytest.mark.parametrize("factor, change, delta", [
+    ("significance", {"citations": 900}, 0.35 * 0.7 * 0.4),               # more citations: up
+    ("significance", {"citations": 100}, -0.35 * 0.7 * 0.4),
+    ("gap", {"status": V.Popularized, "popularized": True}, -0.2),       # project and result popularized: down
+    ("tier", {"tier": V.TierObliged}, 0.1 * 0.5),                         # obliged 1 > encouraged 0.5 > other 0.25
+    ("tier", {"tier": V.TierOther}, -0.1 * 0.25),
+    ("timeliness", {"fit": 1.0}, 0.15 * 0.5),                             # fits the theme best: up
+    ("capacity", {"capacity": Capacity("pi", 0, ("a",), 2)}, 0.2 * 0.5),  # the PI is a popularizer: up
+    ("capacity", {"capacity": None}, -0.2 * 0.5),                         # nobody within two hops: down
+])
+def test_one_factor_changed_alone_moves_the_score_its_way_by_its_weight(factor, change, delta):
+    before, after = _scored(), _scored(**change)
+    assert after.score - before.score == pytest.approx(delta)
+    assert {f for f in R.FACTORS if after.factors[f] != before.factors[f]} == {factor}
+
+
 def test_a_departments_flag_raises_significance_and_shows_who_and_when(fresh):
     before = scores(R.recommend(fresh, top=4))["61970003"]
     flag_representative(fresh, "61970003", "F", "信息科学部 李老师", at=datetime(2025, 4, 2, tzinfo=timezone.utc))
