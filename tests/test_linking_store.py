@@ -256,6 +256,32 @@ def test_linking_again_reads_from_the_store_only_the_files_ingested_since(world_
     assert len(list((kg.settings.data_dir / CACHE_DIR).iterdir())) == third.reads_cached + third.reads_from_store
 
 
+def test_kept_reads_give_the_rows_of_the_store_and_a_damaged_file_is_read_again(world, tmp_path):
+    from kg.catalog import source_fingerprints
+    from kg.linking.read import GraphReader, InputCache
+    from kg.linking.run import READS
+
+    plain = GraphReader(world)
+    expected = {read: sorted(plain.rows(*read)) for read in READS}
+    directory = tmp_path / "inputs"
+    for attempt in range(3):
+        cache = InputCache(directory, source_fingerprints(world))
+        reader = GraphReader(world, cache)
+        reader.plan(READS)
+        try:
+            assert {read: sorted(reader.rows(*read)) for read in READS} == expected
+        finally:
+            reader.close()
+        if attempt == 0:
+            assert cache.hits == 0 and cache.misses > 0
+            damaged = sorted(directory.iterdir())[0]
+            damaged.write_bytes(b"not a pickle")
+        elif attempt == 1:
+            assert cache.misses == 1     # the damaged file, read again and kept
+        else:
+            assert cache.misses == 0
+
+
 def test_reads_announced_ahead_give_the_same_rows_in_any_order_and_leave_no_files(world):
     from kg.linking.read import GraphReader
     from kg.linking.run import READS

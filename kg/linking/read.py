@@ -92,7 +92,7 @@ class InputCache:
         try:
             with open(path, "rb") as handle:
                 rows = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError):
+        except Exception:   # a damaged or foreign file is only a cache miss: the store still has the rows
             return None
         self.hits += 1
         return rows
