@@ -19,6 +19,7 @@ from itertools import combinations
 import networkx as nx
 
 from kg.capacity import Capacity
+from kg.patterns import approved_work
 from kg.store import KnowledgeGraph, prefix_block
 
 # Single-pattern scans, joined here in Python: the engine reads each index range once
@@ -32,8 +33,8 @@ SCANS = {
     "same": "?s owl:sameAs ?o",
 }
 
-POPULARIZERS = prefix_block() + """
-SELECT ?w ?x WHERE { ?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved ; dcterms:creator ?x }"""
+POPULARIZERS = prefix_block() + f"""
+SELECT ?w ?x WHERE {{ {approved_work("?w")} ?w dcterms:creator ?x }}"""
 
 # A team larger than this (a consortium paper) says little about who works with whom and
 # would add its size squared in edges; its people are joined in a chain instead, which
@@ -60,6 +61,10 @@ class CollaborationNetwork:
     outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # project IRI -> its outputs
     _distance: dict[str, int] | None = None
     _cutoff: int = -1
+    # person -> the next person on its way down to a popularizer; computed once per person,
+    # because a hub with thousands of collaborators lies on the paths of many projects
+    # (scanning its neighbours for each of 100,000 projects took minutes).
+    _down: dict[str, str] = field(default_factory=dict)
 
     # ---- summaries -------------------------------------------------------------------
     def components(self) -> list[set[str]]:
@@ -89,6 +94,7 @@ class CollaborationNetwork:
                         break
                     found.update((person, depth) for person in layer)
             self._distance, self._cutoff = found, cutoff
+            self._down = {}
         return self._distance
 
     def nearest_popularizer(self, people: list[str], cutoff: int = 3) -> Reach:
@@ -110,7 +116,11 @@ class CollaborationNetwork:
         path = [start]
         while known[path[-1]] > 0:
             here = path[-1]
-            path.append(min(n for n in self.graph.neighbors(here) if known.get(n) == known[here] - 1))
+            step = self._down.get(here)
+            if step is None:
+                step = min(n for n in self.graph.neighbors(here) if known.get(n) == known[here] - 1)
+                self._down[here] = step
+            path.append(step)
         return path
 
     def people_of(self, entity: str) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from rdflib.namespace import RDF
 from kg import concepts
 from kg import vocab as V
 from kg.nquads import term_nt
+from kg.patterns import approved_work
 from kg.store import KnowledgeGraph, prefix_block
 
 TABLE_VERSION = 3  # bump when a table's layout changes
@@ -222,7 +223,7 @@ def indicator_table(facts: dict[URIRef, ProjectFacts], pop: PopularizationFacts,
 
 
 # ---------------------------------------------------------------------------- people and works
-APPROVED_WORKS = "?s a sp:PopularScienceWork ; sp:reviewStatus sp:Approved . BIND(true AS ?o)"
+APPROVED_WORKS = approved_work("?s") + " BIND(true AS ?o)"
 
 # Canonical people of a set (creators of approved works, talent-pool members), their mentions
 # (the person itself, or whatever the links graph says is owl:sameAs it), and the projects
@@ -233,7 +234,7 @@ SELECT DISTINCT ?person ?p WHERE {
   { ?p sp:principalInvestigator ?m } UNION { ?p sp:member ?m }
 }"""
 PERSONS = "{ SELECT DISTINCT ?person WHERE { %s OPTIONAL { ?x owl:sameAs ?c } BIND(COALESCE(?c, ?x) AS ?person) } }"
-CREATORS = "?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved ; dcterms:creator ?x ."
+CREATORS = approved_work("?w") + " ?w dcterms:creator ?x ."
 TALENT = "?x sp:talentPoolMembership ?tp ."
 
 
@@ -268,11 +269,11 @@ def popularization_facts(kg: KnowledgeGraph, works_by_project: dict) -> Populari
                                engaged=people_projects(kg, CREATORS), talent=people_projects(kg, TALENT))
 
 
-WORKS_OF_PROJECTS = """
-SELECT DISTINCT ?p ?w WHERE {
-  ?w a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
-  { ?w sp:popularizes ?p } UNION { ?w sp:popularizes ?o . ?o sp:resultOf ?p }
-}"""
+WORKS_OF_PROJECTS = f"""
+SELECT DISTINCT ?p ?w WHERE {{
+  {approved_work("?w")}
+  {{ ?w sp:popularizes ?p }} UNION {{ ?w sp:popularizes ?o . ?o sp:resultOf ?p }}
+}}"""
 
 
 def works_from_graph(kg: KnowledgeGraph) -> dict[URIRef, set[URIRef]]:
@@ -365,9 +366,9 @@ def _text_scan(kg: KnowledgeGraph, pattern: str):
     return kg.rows(prefix_block() + f"SELECT ?s ?o WHERE {{ {pattern} }}")
 
 
-POPULARIZED_OUTPUTS = """
-SELECT DISTINCT ?o WHERE { ?w sp:popularizes ?o ; a sp:PopularScienceWork ; sp:reviewStatus sp:Approved .
-                           ?o a sp:ResearchOutput }"""
+POPULARIZED_OUTPUTS = f"""
+SELECT DISTINCT ?o WHERE {{ {approved_work("?w")} ?w sp:popularizes ?o .
+                           ?o a sp:ResearchOutput }}"""
 
 
 @dataclass

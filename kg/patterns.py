@@ -1,0 +1,22 @@
+"""SPARQL fragments that the whole-graph queries share, written for Oxigraph's query planner.
+
+Oxigraph answers a pattern with a constant object, such as `?w sp:reviewStatus sp:Approved`,
+by reading every match and hash-joining them. Nearly every record is approved (about a
+million at 100,000 projects), so joining the 15,000 works with that pattern took 35 s.
+With the status bound to a variable and tested with sameTerm, the planner probes the index
+once per work instead: 2 s for the same answer.
+"""
+from __future__ import annotations
+
+
+def approved(var: str) -> str:
+    """Triple pattern + filter: the record `var` (e.g. "?w") has review status sp:Approved.
+    Place it after a pattern that binds `var` to a small set (e.g. its class)."""
+    status = f"{var}_status"
+    return f"{var} sp:reviewStatus {status} . FILTER(sameTerm({status}, sp:Approved))"
+
+
+def approved_work(var: str) -> str:
+    """`var` is an approved popular-science work: only those count as popularization, because a
+    work under confidentiality review has not reached the public."""
+    return f"{var} a sp:PopularScienceWork . {approved(var)}"
