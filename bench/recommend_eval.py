@@ -156,6 +156,10 @@ def main() -> None:
     print(f"planted strong candidates      {len(planted)}  (near misses: {len(near)})")
     print(f"recommend --top {args.top:<3}            {seconds * 1000:8.0f} ms, {result.candidates} candidates scored")
     print(f"found in the top {args.top:<3}           {len(found)}  ({same_result} with the planted output as the representative result)")
+    # With fewer planted than places, recall@20 alone would not say whether anything outranks them.
+    ranks = [rank for rank, (number, _) in enumerate(listed, 1) if number in planted]
+    print(f"ranks of the planted found     {', '.join(map(str, ranks)) or '-'}  "
+          f"(in the top {len(planted)}: {sum(1 for r in ranks if r <= len(planted))} of {len(planted)})")
     print(f"recall@{args.top}                      {recall:.3f}   (target >= 0.8)")
     print(f"recall@{args.top} of the reachable     {len(found) / reachable if reachable else 0:.3f}   "
           f"(found / min({args.top}, planted))")
