@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from kg.pages import PAGES_FILE, open_pages
+import pytest
+
+from kg.errors import NotFound
+from kg.pages import PAGES_FILE, open_pages, summarized_live
 from kg.publish import view_settings
 from kg.stats import graph_stats
 from kg.store import prefix_block
@@ -42,10 +45,12 @@ def test_public_summaries_name_no_restricted_record(published_demo):  # noqa: F8
 
 
 def test_a_summary_shows_what_the_queries_show(published_demo):  # noqa: F811
+    """Published summaries (institution, code) and live ones (project, output, work) alike."""
     base = published_demo.settings.base_iri
     pages = open_pages(view_settings(published_demo.settings, "public").data_dir)
+    demo = published_demo
     with open_view(published_demo.settings, "public") as kg:
-        for iri in (published_demo.org_iri, published_demo.code_iri):
+        for iri in (demo.org_iri, demo.code_iri, demo.project_iri, demo.output_iri, demo.work_iri):
             for lang in ("zh", "en"):
                 published = to_json(entity_data.load_entity(kg, iri, lang, base, pages))
                 queried = to_json(entity_data.load_by_queries(kg, iri, lang, base))
@@ -57,6 +62,19 @@ def test_a_summary_shows_what_the_queries_show(published_demo):  # noqa: F811
                         assert sorted(map(repr, published["sections"][name])) == sorted(map(repr, rows)), name
                     else:
                         assert published["sections"][name] == rows, name
+
+
+def test_project_output_and_work_pages_are_summarized_live(published_demo):  # noqa: F811
+    with open_view(published_demo.settings, "public") as kg:
+        assert all(summarized_live(kg, kind) for kind in ("project", "output", "work"))
+        assert not summarized_live(kg, "person") and not summarized_live(kg, "org")
+
+
+def test_a_hidden_record_has_no_live_summary(published_demo):  # noqa: F811
+    base = published_demo.settings.base_iri
+    with open_view(published_demo.settings, "public") as kg:
+        with pytest.raises(NotFound):
+            entity_data.load_entity(kg, published_demo.restricted_iri, "en", base)
 
 
 def test_the_institution_page_is_served_from_its_summary(client, published_demo):  # noqa: F811

@@ -18,6 +18,7 @@ from kg import concepts
 from kg import vocab as V
 from kg.errors import NotFound, ScipopError
 from kg.nquads import iri_nt
+from kg import pages as kg_pages
 from kg.pages import PageStore
 from kg.store import KnowledgeGraph, prefix_block
 from webapp import rows as fast_rows
@@ -165,11 +166,18 @@ def load_entity(kg: KnowledgeGraph, iri: str, lang: str, base: str, pages: PageS
     """The record and its related lists; NotFound (same message for hidden and unknown) when absent.
 
     Records whose page is an aggregate over many others (institutions, application codes) come
-    from the summaries published with the view (`pages`, kg.pages); the rest from the queries
-    below, which are cheaper per page than a publish-time pass over every record."""
+    from the summaries published with the view (`pages`, kg.pages); projects, outputs and works
+    from a summary made now by index lookups (kg.pages.LIVE_KINDS: cheaper than their queries);
+    the rest from the queries below."""
     if not is_safe_iri(iri):
         raise NotFound(NOT_FOUND_MESSAGE)
     summary = pages.get(iri) if pages is not None else None
+    if summary is None:
+        kind = kind_of(iri, base)
+        if kg_pages.summarized_live(kg, kind):
+            summary = kg_pages.summarize(kg, iri, kind)
+            if summary is None:
+                raise NotFound(NOT_FOUND_MESSAGE)
     if summary is not None:
         return entity_from_summary(summary, lang, base)
     return load_by_queries(kg, iri, lang, base)
@@ -491,12 +499,15 @@ def output_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
     labels = labels_for(kg, [r["person"] for r in authors if "person" in r], lang, base)
     by_slot: OrderedDict[str, dict] = OrderedDict()
     for r in authors:
-        slot = by_slot.setdefault(str(r["a"]), {"rank": r.get("rank"), "person": None, "names": []})
+        slot = by_slot.setdefault(str(r["a"]), {"rank": r.get("rank"), "people": set(), "names": {}})
         if "person" in r:
-            slot["person"] = ref(str(r["person"]), labels, base)
+            slot["people"].add(str(r["person"]))
         if "name" in r:
-            slot["names"].append(r["name"])
-    author_list = [{"rank": s["rank"], "person": s["person"], "name": pick_literal(s["names"], lang)}
+            slot["names"].setdefault(str(r["name"]), r["name"])
+    # A slot stated by several merged sources can name several people and spellings: the page
+    # shows one, the same one every time (the smallest IRI, the names sorted), as kg.pages does.
+    author_list = [{"rank": s["rank"], "person": ref(min(s["people"]), labels, base) if s["people"] else None,
+                    "name": pick_literal([s["names"][n] for n in sorted(s["names"])], lang)}
                    for s in by_slot.values()]
     projects = _titled(kg, f"{me} sp:resultOf ?p .", "p", lang,
                        "OPTIONAL { ?p sp:approvalYear ?year } OPTIONAL { ?p sp:popularizationStatus ?status }")
