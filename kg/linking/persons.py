@@ -504,14 +504,26 @@ class _Resolver:
                         if other != root:
                             shared[(root, other) if root < other else (other, root)].add(item)
         added: list[tuple[int, int]] = []
+        # Per cluster, once: a large cluster (a researcher with hundreds of mentions) meets
+        # many others, and scanning its members for every pair was a cost of its own.
+        representative: dict[int, int] = {}
+        name_only: dict[int, bool] = {}
+
+        def of(root: int) -> int:
+            found = representative.get(root)
+            if found is None:
+                found = representative[root] = self._representative(members[root])
+                name_only[root] = all(self.records[n].context_free for n in members[root])
+            return found
+
         for (ra, rb), found in sorted(shared.items(), key=lambda item: item[0]):
             found.discard(ra)
             found.discard(rb)
-            a, b = self._representative(members[ra]), self._representative(members[rb])
+            a, b = of(ra), of(rb)
             soft_a, soft_b = clusters.soft.get(ra, set()), clusters.soft.get(rb, set())
             if not found or (soft_a and soft_b and soft_a != soft_b):
                 continue   # OpenAlex already told these authors apart, co-authors included
-            if all(self.records[n].context_free for n in members[ra] + members[rb]):
+            if name_only[ra] and name_only[rb]:
                 continue   # name-only mentions on both sides: nothing anchors either
             if clusters.anchor_values(ra) and clusters.anchor_values(rb):
                 continue   # two registered researchers: co-authors are not enough to say they are one
@@ -529,7 +541,7 @@ class _Resolver:
             if score and self._new_coauthor_evidence(a, b, score):
                 parts = []
                 if people:
-                    names = ", ".join(sorted({f"'{self.name_of(self._representative(members[r]))}'" for r in people})[:3])
+                    names = ", ".join(sorted({f"'{self.name_of(of(r))}'" for r in people})[:3])
                     parts.append(f"both wrote with {names}")
                 if grants:
                     parts.append("both wrote papers acknowledging grant " + ", ".join(sorted(self.label(g) for g in grants)[:3]))

@@ -173,6 +173,19 @@ class GraphReader:
         # and the old handle would delete the restored files it thinks obsolete).
         self._ox = None
 
+    def ahead(self, reads: Iterable[tuple[str, str]]) -> None:
+        """Start evaluating these (variables, pattern) reads now, all of them, in the
+        background (two at a time); call it when the planned reads are done (they would
+        wait behind these), before work that does not touch the store."""
+        if self._ox is None:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="linking-read")
+        for variables, pattern in reads:
+            text = self.query_text(variables, pattern)
+            if text not in self._pending:
+                self._pending[text] = self._pool.submit(self._serialize, text)
+
     def close_cache(self) -> None:
         """After a run that made every planned read: forget the cached rows no graph has any more."""
         if self._cache is not None and self._by_graph:

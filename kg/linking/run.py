@@ -292,13 +292,11 @@ def _org_name(record: OrgRecord) -> str:
     return names[0] if names else ""
 
 
-def read_outputs(reader: GraphReader, minter: Minter, curator: list[curation.CuratorDecision],
-                 first_authors: dict[str, set[str]], titles: dict[str, set[str]]) -> tuple[list[OutputRecord], int]:
-    """Outputs that could be duplicates (sharing a normalized title with another, or curated), and how many were read.
+def output_candidates(minter: Minter, curator: list[curation.CuratorDecision],
+                      titles: dict[str, set[str]]) -> list[str]:
+    """Outputs that could be duplicates (sharing a normalized title with another, or curated).
 
-    `first_authors` are the names of each output's first author, as person linking read them;
-    `titles` those of `read_output_titles`.
-    """
+    `titles` are those of `read_output_titles`."""
     prefixes = _Prefixes(minter)
     blocks: dict[str, set[str]] = defaultdict(set)
     for iri, found in titles.items():
@@ -311,18 +309,40 @@ def read_outputs(reader: GraphReader, minter: Minter, curator: list[curation.Cur
               if len(members) > 1 and any(not m.startswith(prefixes.output_doi) for m in members) for iri in members}
     curated = {d.a for d in curator} | {d.b for d in curator}
     wanted |= {iri for iri in curated if iri in titles}
-    records = {iri: OutputRecord(iri, titles=titles[iri]) for iri in sorted(wanted)}
-    for chunk in _chunks(sorted(wanted), 2000):
+    return sorted(wanted)
+
+
+def output_reads(candidates: list[str]) -> list[tuple[str, str]]:
+    """The reads of the candidates' years, DOIs and venues, in the order `read_outputs` makes them."""
+    reads = []
+    for chunk in _chunks(candidates, 2000):
         values = "VALUES ?o { " + " ".join(f"<{iri}>" for iri in chunk) + " }"
-        for iri, year in reader.rows("?o ?y", f"{values} ?o sp:publicationYear ?y"):
-            records[iri].year = int(year)
-        for iri, doi in reader.rows("?o ?d", f"{values} ?o bibo:doi ?d"):
-            records[iri].doi = doi
-        for iri, venue in reader.rows("?o ?v", f"{values} ?o sp:venue ?v"):
-            records[iri].venues.add(venue)
+        reads += [("?o ?y", f"{values} ?o sp:publicationYear ?y"), ("?o ?d", f"{values} ?o bibo:doi ?d"),
+                  ("?o ?v", f"{values} ?o sp:venue ?v")]
+    return reads
+
+
+def read_outputs(reader: GraphReader, candidates: list[str], titles: dict[str, set[str]],
+                 first_authors: dict[str, set[str]]) -> list[OutputRecord]:
+    """The candidates (`output_candidates`) as records to deduplicate.
+
+    `first_authors` are the names of each output's first author, as person linking read them.
+    """
+    records = {iri: OutputRecord(iri, titles=titles[iri]) for iri in candidates}
+    for (variables, pattern) in output_reads(candidates):
+        rows = reader.rows(variables, pattern)
+        if variables == "?o ?y":
+            for iri, year in rows:
+                records[iri].year = int(year)
+        elif variables == "?o ?d":
+            for iri, doi in rows:
+                records[iri].doi = doi
+        else:
+            for iri, venue in rows:
+                records[iri].venues.add(venue)
     for iri, record in records.items():
         record.first_authors = set(first_authors.get(iri, ()))
-    return list(records.values()), len(titles)
+    return list(records.values())
 
 
 def _chunks(items: list, size: int):
@@ -394,6 +414,10 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: Linki
 
     titles = read_output_titles(reader, kg.minter)
     person_input = read_persons(reader, kg.minter, orgs, names, curator, titles)
+    # The outputs' details are read in the background while persons are resolved (pure
+    # Python): Oxigraph releases the GIL, so the second core does them (9 s at 100,000 projects).
+    candidates = output_candidates(kg.minter, curator, titles)
+    reader.ahead(output_reads(candidates))
     say("persons: read")
     first_authors: dict[str, set[str]] = defaultdict(set)
     for output, node, rank in person_input.authorships:
@@ -403,7 +427,7 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: Linki
     del person_input
     del names
     say("persons")
-    output_records, summary.outputs = read_outputs(reader, kg.minter, curator, first_authors, titles)
+    output_records, summary.outputs = read_outputs(reader, candidates, titles, first_authors), len(titles)
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
     say("outputs")
 
