@@ -65,10 +65,16 @@ def _notation(concept: str) -> str:
 
 
 def pref_label(concept: URIRef, lang: str = "en") -> str:
-    for label in ontology_graph().objects(concept, SKOS.prefLabel):
+    return _pref_label(str(concept), lang)
+
+
+@lru_cache(maxsize=None)
+def _pref_label(concept: str, lang: str) -> str:
+    # Cached as _notation is: report rows ask for it once per item.
+    for label in ontology_graph().objects(URIRef(concept), SKOS.prefLabel):
         if getattr(label, "language", None) == lang:
             return str(label)
-    return notation(concept)
+    return notation(URIRef(concept))
 
 
 def obligation_tier(project_type: URIRef) -> URIRef:

@@ -15,6 +15,7 @@ and read each item's properties one predicate at a time (`lookup`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -203,8 +204,8 @@ def gap_items(kg: KnowledgeGraph, by: str, value: str, year: int | None = None, 
     dim = dimension(by)
     limit = limit if limit and limit > 0 else 10**9
     args = {"group": group_pattern(kg, dim, value), "year": year_pattern(year), "limit": limit}
-    projects = [(row[0], int(row[1]), int(row[2])) for row in kg.query(prefix_block() + GAP_PROJECT_ITEMS % args)]
-    outputs = [(row[0], row[1]) for row in kg.query(prefix_block() + GAP_OUTPUT_ITEMS % args)]
+    projects = [(p, int(n), int(pn)) for p, n, pn in kg.rows(prefix_block() + GAP_PROJECT_ITEMS % args)]
+    outputs = [(o, p) for o, p in kg.rows(prefix_block() + GAP_OUTPUT_ITEMS % args)]
     facts = project_facts(kg, [p for p, _, _ in projects] + [p for _, p in outputs], lang)
     pending = pending_works(kg, [p for p, _, _ in projects] + [o for o, _ in outputs])
     curation = _curation_texts(kg)
@@ -288,7 +289,31 @@ def lookup(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list]:
     return found
 
 
-PROJECT_PROPERTIES = {"id": V.approvalNumber, "title": V.title, "department": V.department, "type": V.projectType,
+def lookup_text(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list[str]]:
+    """As `lookup`, with each value as text (an IRI, or a literal's lexical form), read without rdflib's
+    per-term conversion (kg.rows): for values whose datatype and language the caller does not need."""
+    found: dict[str, list[str]] = {}
+    unique = list(dict.fromkeys(str(s) for s in subjects))
+    for batch in _batches(unique):
+        for s, o in kg.rows(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s {term_nt(predicate)} ?o }}"):
+            found.setdefault(s, []).append(o)
+    return found
+
+
+def lookup_texts_in_languages(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list[Literal]]:
+    """As `lookup`, for language-tagged texts (titles, names): read as text and tag (kg.rows), which is
+    cheaper than rdflib's conversion of every term."""
+    found: dict[str, list[Literal]] = {}
+    unique = list(dict.fromkeys(str(s) for s in subjects))
+    for batch in _batches(unique):
+        query = (f"SELECT ?s ?o (LANG(?o) AS ?lang) WHERE {{ VALUES ?s {{ {_values(batch)} }} "
+                 f"?s {term_nt(predicate)} ?o }}")
+        for s, o, lang in kg.rows(query):
+            found.setdefault(s, []).append(Literal(o, lang=lang or None))
+    return found
+
+
+PROJECT_PROPERTIES = {"id": V.approvalNumber, "department": V.department, "type": V.projectType,
                       "tier": V.obligationTier, "institution": V.hostedBy, "year": V.approvalYear}
 
 
@@ -297,14 +322,15 @@ def project_facts(kg: KnowledgeGraph, projects: list, lang: str = "zh") -> dict[
     if not projects:
         return {}
     names = rollup.table(kg, "institution-labels")["labels"]
-    values = {key: lookup(kg, projects, prop) for key, prop in PROJECT_PROPERTIES.items()}
+    titles = lookup_texts_in_languages(kg, projects, V.title)
+    values = {key: lookup_text(kg, projects, prop) for key, prop in PROJECT_PROPERTIES.items()}
     show = {"id": str, "department": concepts.notation, "type": lambda t: concepts.pref_label(t, lang),
-            "tier": concepts.notation, "institution": lambda i: names.get(str(i), str(i)), "year": int}
+            "tier": concepts.notation, "institution": lambda i: names.get(i, i), "year": int}
     facts: dict[str, dict[str, Any]] = {}
     for p in dict.fromkeys(str(p) for p in projects):
-        f = facts[p] = {"iri": p, "title": pick_text(values["title"].get(p, []), lang)}
+        f = facts[p] = {"iri": p, "title": pick_text(titles.get(p, []), lang)}
         for key, render in show.items():
-            found = sorted(values[key].get(p, []), key=str)
+            found = sorted(values[key].get(p, []))
             if found:
                 f[key] = render(found[0])
     return facts
@@ -327,12 +353,12 @@ SELECT ?o ?method ?confidence WHERE {
 
 def output_details(kg: KnowledgeGraph, outputs: list) -> dict[str, dict[str, Any]]:
     """DOI, title and how the output's link to its project is known (strongest method first)."""
-    dois, titles = lookup(kg, outputs, V.doi), lookup(kg, outputs, V.title)
+    dois, titles = lookup_text(kg, outputs, V.doi), lookup_texts_in_languages(kg, outputs, V.title)
     methods: dict[str, set] = {}
     for batch in _batches(list(dict.fromkeys(str(o) for o in outputs))):
-        for row in kg.select(prefix_block() + RESULT_LINKS % _values(batch)):
-            said = f"{concepts.pref_label(row['method'], 'en')}, confidence {float(row['confidence']):.2f}"
-            methods.setdefault(str(row["o"]), set()).add((_method_rank(row["method"]), said))
+        for o, method, confidence in kg.rows(prefix_block() + RESULT_LINKS % _values(batch)):
+            said = f"{concepts.pref_label(method, 'en')}, confidence {float(confidence):.2f}"
+            methods.setdefault(o, set()).add((_method_rank(method), said))
     details: dict[str, dict[str, Any]] = {}
     for o in dict.fromkeys(str(o) for o in outputs):
         best = sorted(methods.get(o, ()))
@@ -342,8 +368,9 @@ def output_details(kg: KnowledgeGraph, outputs: list) -> dict[str, dict[str, Any
     return details
 
 
-def _method_rank(method) -> int:
-    rank = concepts.ontology_graph().value(method, V.rank)
+@lru_cache(maxsize=None)
+def _method_rank(method: str) -> int:
+    rank = concepts.ontology_graph().value(URIRef(method), V.rank)
     return int(rank) if rank is not None else 99
 
 
@@ -360,8 +387,8 @@ def pending_works(kg: KnowledgeGraph, targets: list) -> dict[str, int]:
     found: dict[str, int] = {}
     unique = list(dict.fromkeys(str(t) for t in targets))
     for batch in _batches(unique):
-        for target, n in kg.query(prefix_block() + PENDING % _values(batch)):
-            found[str(target)] = int(n)
+        for target, n in kg.rows(prefix_block() + PENDING % _values(batch)):
+            found[target] = int(n)
     return found
 
 
