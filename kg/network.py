@@ -27,11 +27,18 @@ from kg.store import KnowledgeGraph, prefix_block
 SCANS = {
     "pi": "?s sp:principalInvestigator ?o",
     "member": "?s sp:member ?o",
-    "authorship": "?s sp:authorship ?o",
-    "author": "?s sp:author ?o",
     "result": "?s sp:resultOf ?o",
     "same": "?s owl:sameAs ?o",
 }
+
+# Output -> author, through the authorship nodes. As two subqueries, Oxigraph hash-joins them on
+# its internal ids and never spells out the 1.3 million authorship node IRIs of 100,000 projects:
+# 27 s there, against 143 s for the two scans joined in Python and 104 s for the plain join.
+AUTHORS = prefix_block() + """
+SELECT ?s ?o WHERE {
+  { SELECT ?s ?slot WHERE { GRAPH ?g { ?s sp:authorship ?slot } } }
+  { SELECT ?slot ?o WHERE { GRAPH ?h { ?slot sp:author ?o } FILTER(isIRI(?o)) } }
+}"""
 
 POPULARIZERS = prefix_block() + f"""
 SELECT ?w ?x WHERE {{ {approved_work("?w")} ?w dcterms:creator ?x }}"""
@@ -168,11 +175,8 @@ def build_network(kg: KnowledgeGraph) -> CollaborationNetwork:
         members[team].add(who(person))
     for team, person in _scan(kg, SCANS["member"]):
         members[team].add(who(person))
-    slots: dict[str, set[str]] = defaultdict(set)  # two sources may name different IRIs for one author slot
-    for slot, person in _scan(kg, SCANS["author"]):
-        slots[slot].add(who(person))
-    for output, slot in _scan(kg, SCANS["authorship"]):
-        members[output].update(slots.get(slot, ()))
+    for output, person in kg.rows(AUTHORS):
+        members[output].add(who(person))
     outputs: dict[str, list[str]] = defaultdict(list)
     for output, project in _scan(kg, SCANS["result"]):
         outputs[project].append(output)
