@@ -108,7 +108,9 @@ def load_facts(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dic
     (kg.derive computes them fresh; `facts_from_derived` reads them back)."""
     facts = {p: ProjectFacts(status=_status_name(s), outputs=outputs.get(p, 0), popularized_outputs=popularized.get(p, 0))
              for p, s in status.items()}
-    for s, o in _scan(kg, "?s sp:department ?o"):
+    # Researchers have departments too: joined with the projects first, only projects' are spelled out.
+    for s, o in _scan(kg, "{ SELECT ?s WHERE { GRAPH ?g { ?s a sp:FundedProject } } } "
+                          "{ SELECT ?s ?o WHERE { GRAPH ?h { ?s sp:department ?o } } }"):
         if s in facts:
             facts[s].department = concepts.notation(o)
     for s, o in _scan(kg, "?s sp:projectType ?o"):
