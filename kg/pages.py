@@ -51,6 +51,7 @@ LIVE_KINDS = ("project", "output", "work")
 
 RDF_TYPE = ox.NamedNode(str(V.RDF.type))
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
+_ONTOLOGY = str(V.SP)
 _OWL_SAME = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 _BROADER = ox.NamedNode(_SKOS + "broader")
 _NOTATION = _SKOS + "notation"
@@ -221,7 +222,10 @@ def summarize(kg: KnowledgeGraph, iri: str, kind: str) -> dict | None:
         "iri": iri,
         "kind": kind,
         "statements": [[p, o] for p, o in pairs],
-        "labels": {ref: labels for ref in sorted(referenced) if (labels := reader.labels(ref))},
+        # Ontology terms and concepts (types, departments, tiers, statuses) are labelled from
+        # ontology.ttl when a page renders, never from here: four index lookups each saved.
+        "labels": {ref: labels for ref in sorted(referenced)
+                   if not ref.startswith(_ONTOLOGY) and (labels := reader.labels(ref))},
         "sources": _sources(reader, list(graphs)[:50]),
         "sections": loader(kg, reader, iri) if loader is not None else {},
     }
