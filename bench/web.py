@@ -43,17 +43,17 @@ from kg.views import open_view  # noqa: E402
 SAMPLE = 400  # distinct IRIs / words / numbers per kind
 
 
-def sample_targets(settings: Settings, seed: int) -> dict[str, list[str]]:
-    """Paths of the mix, drawn from the public view."""
+def sample_targets(settings: Settings, seed: int, sample: int = SAMPLE) -> dict[str, list[str]]:
+    """Paths of the mix, drawn from the public view: up to `sample` per kind."""
     rng = random.Random(seed)
     base = settings.base_iri
     targets: dict[str, list[str]] = {}
     with open_view(settings, "public") as kg:
         def iris(pattern: str) -> list[str]:
-            rows = kg.select(prefix_block() + f"SELECT ?s WHERE {{ {pattern} }} LIMIT {SAMPLE * 5}")
+            rows = kg.select(prefix_block() + f"SELECT ?s WHERE {{ {pattern} }} LIMIT {sample * 5}")
             found = [str(r["s"]) for r in rows]
             rng.shuffle(found)
-            return ["/" + i[len(base):] for i in found[:SAMPLE] if i.startswith(base)]
+            return ["/" + i[len(base):] for i in found[:sample] if i.startswith(base)]
 
         targets["page:project"] = iris("?s a sp:FundedProject")
         targets["page:researcher"] = iris("?x sp:principalInvestigator ?s")
@@ -61,17 +61,17 @@ def sample_targets(settings: Settings, seed: int) -> dict[str, list[str]]:
         targets["page:output"] = iris("?s a sp:ResearchOutput")
         targets["page:work"] = iris("?s a sp:PopularScienceWork")
         keywords = [str(r["k"]) for r in kg.select(prefix_block() + f"""SELECT DISTINCT ?k WHERE {{
-            ?p a sp:FundedProject ; schema:keywords ?k }} LIMIT {SAMPLE}""")]
+            ?p a sp:FundedProject ; schema:keywords ?k }} LIMIT {sample}""")]
         numbers = [str(r["n"]) for r in kg.select(prefix_block() + f"""SELECT ?n WHERE {{
-            ?p sp:approvalNumber ?n }} LIMIT {SAMPLE * 5}""")]
+            ?p sp:approvalNumber ?n }} LIMIT {sample * 5}""")]
     rng.shuffle(keywords)
     rng.shuffle(numbers)
-    targets["search:api"] = ["/api/search?" + urlencode({"q": k}) for k in keywords[:SAMPLE]]
-    targets["search:html"] = ["/search?" + urlencode({"q": k, "kind": "project"}) for k in keywords[:SAMPLE]]
+    targets["search:api"] = ["/api/search?" + urlencode({"q": k}) for k in keywords[:sample]]
+    targets["search:html"] = ["/search?" + urlencode({"q": k, "kind": "project"}) for k in keywords[:sample]]
     prefixes = "PREFIX sp: <https://w3id.org/scipop/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
     lookup = prefixes + 'SELECT ?p ?title ?status WHERE {{ ?p sp:approvalNumber "{n}" ; dcterms:title ?title . ' \
                               'OPTIONAL {{ ?p sp:popularizationStatus ?status }} }} LIMIT 10'
-    targets["sparql:lookup"] = ["/sparql?" + urlencode({"query": lookup.format(n=n)}) for n in numbers[:SAMPLE]]
+    targets["sparql:lookup"] = ["/sparql?" + urlencode({"query": lookup.format(n=n)}) for n in numbers[:sample]]
     person = prefixes + "SELECT ?p ?year WHERE {{ ?p sp:principalInvestigator <{iri}> . " \
                               "OPTIONAL {{ ?p sp:approvalYear ?year }} }} LIMIT 50"
     targets["sparql:person"] = ["/sparql?" + urlencode({"query": person.format(iri=base + p[1:])})
@@ -81,6 +81,30 @@ def sample_targets(settings: Settings, seed: int) -> dict[str, list[str]]:
 
 MIX = [("page:project", 14), ("page:researcher", 12), ("page:institution", 8), ("page:output", 10),
        ("page:work", 6), ("search:api", 15), ("search:html", 10), ("sparql:lookup", 15), ("sparql:person", 10)]
+PLAN = 5000  # requests in the repeating plan
+
+
+def build_plan(targets: dict[str, list[str]], seed: int, fresh: bool) -> list[tuple[str, str]]:
+    """The requests in order, kinds drawn by MIX weight. By default PLAN draws with repeats (the
+    server's per-publication answer cache then serves the repeats); with `fresh` each path at
+    most once (a kind that runs out leaves the mix), so that every request is answered from the
+    graph, the index or the SPARQL workers rather than from a cache."""
+    rng = random.Random(seed)
+    plan: list[tuple[str, str]] = []
+    if not fresh:
+        for _ in range(PLAN):
+            kind = rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]
+            if targets.get(kind):
+                plan.append((kind, rng.choice(targets[kind])))
+        return plan
+    left = {kind: rng.sample(paths, len(paths)) for kind, paths in targets.items()}
+    kinds = [(k, w) for k, w in MIX if left.get(k)]
+    while kinds:
+        kind = rng.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
+        plan.append((kind, left[kind].pop()))
+        if not left[kind]:
+            kinds = [(k, w) for k, w in kinds if k != kind]
+    return plan
 
 
 class Recorder:
@@ -99,7 +123,7 @@ class Recorder:
 
 
 def client_loop(host: str, port: int, plan: list[tuple[str, str]], deadline: float, budget: list[int],
-                recorder: Recorder) -> None:
+                recorder: Recorder, repeat: bool = True) -> None:
     connection = http.client.HTTPConnection(host, port, timeout=30)
     headers = {"Accept": "text/html", "Accept-Language": "zh-CN,zh;q=0.9"}
     accept = {"search:api": "application/json", "sparql:lookup": "application/sparql-results+json",
@@ -110,6 +134,8 @@ def client_loop(host: str, port: int, plan: list[tuple[str, str]], deadline: flo
             if budget[0] <= 0:
                 return
             budget[0] -= 1
+        if index >= len(plan) and not repeat:
+            return
         kind, path = plan[index % len(plan)]
         index += 1
         started = time.perf_counter()
@@ -193,20 +219,18 @@ def main() -> None:
     parser.add_argument("--search-engine", choices=["whoosh", "tantivy"], default="tantivy",
                         help="the engine of the index the server searches (when the script starts it)")
     parser.add_argument("--no-search", action="store_true", help="leave searches out of the mix")
+    parser.add_argument("--sample", type=int, default=SAMPLE, help="distinct paths drawn per kind")
+    parser.add_argument("--fresh", action="store_true",
+                        help="each path at most once (no answer-cache hits); use a large --sample")
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
     if args.url is None:
         require_index(settings, args.search_engine)
-    targets = sample_targets(settings, args.seed)
+    targets = sample_targets(settings, args.seed, args.sample)
     if args.no_search:
         targets = {kind: paths for kind, paths in targets.items() if not kind.startswith("search:")}
-    rng = random.Random(args.seed)
-    plan: list[tuple[str, str]] = []
-    for _ in range(5000):
-        kind = rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]
-        if targets.get(kind):
-            plan.append((kind, rng.choice(targets[kind])))
+    plan = build_plan(targets, args.seed, args.fresh)
 
     process = None
     url = args.url
@@ -223,7 +247,7 @@ def main() -> None:
         deadline = time.monotonic() + args.seconds
         started = time.monotonic()
         threads = [threading.Thread(target=client_loop, args=(host, port, plan[i::args.clients] or plan, deadline,
-                                                              budget, recorder), daemon=True)
+                                                              budget, recorder, not args.fresh), daemon=True)
                    for i in range(args.clients)]
         for thread in threads:
             thread.start()
@@ -239,7 +263,8 @@ def main() -> None:
     total_errors = sum(recorder.errors.values())
     engine = f"  engine {args.search_engine}" if args.url is None else ""
     print(f"data dir {args.data_dir}  server {url}{engine}  clients {args.clients}  {elapsed:.1f} s  load {os.getloadavg()}"
-          + ("  (searches left out: --no-search)" if args.no_search else ""))
+          + ("  (searches left out: --no-search)" if args.no_search else "")
+          + (f"  (each path once: --fresh, {len(plan)} planned)" if args.fresh else ""))
     print(f"{'kind':<18}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind, _ in MIX:
         values = recorder.latencies.get(kind, [])
