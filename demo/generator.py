@@ -267,6 +267,7 @@ class _Gen:
         self.near_done = {key: 0 for key in self.near_target}
         self.plant_p = min(1.0, 1.5 * (k + 2 * near) / eligible)
         self.no_work_projects: set[int] = set()
+        self.no_work_approvals: set[str] = set()
         self.xlsx_rows: list[list[Any]] = []
         self.bad_row_done = False
         self.slice_start = {"people": 0, "outputs": 0, "works": 0, "records": 0, "planted": 0, "near_misses": 0}
@@ -498,6 +499,7 @@ class _Gen:
                 plant = "strong"
         if plant in ("strong", "not_obliged", "pi_without_experience"):
             self.no_work_projects.add(i)
+            self.no_work_approvals.add(approval)
         if plant == "pi_without_experience":
             ppl.set_flag(pi, FLAG_NEVER_CREATOR)
         if plant in ("strong", "not_obliged") and not ppl.has_flag(pi, FLAG_EXPERIENCE):
@@ -808,6 +810,10 @@ class _Gen:
                 self.near_done[plant] += 1
         if (p["pi"] in self.orcid_people) and has_doi:
             self.orcid_people[p["pi"]]["dois"].append(doi)
+        # A later project's output may acknowledge a planted project (its PI's or a member's earlier grant);
+        # a work naming that output would popularize the planted project too, so works may not name it.
+        if any(n in self.no_work_approvals for n in nums):
+            return ""
         return doi if (has_doi or dup) and not nodoi_dup else ""
 
     def _doi_as(self, doi: str, form: str | None) -> str | None:

@@ -273,6 +273,33 @@ def test_strong_candidates_are_exact(mid: tuple[Path, object, dict]) -> None:
     for o in sc["near_misses"]:
         assert (_tier(o["project_type"]) == "obliged") == (o["reason"] != "not_obliged")
         assert any(key.split(":")[0] in sc["criteria"]["citation_count_sources"] for key in o["records"])
+    # No work names a planted project, nor any output acknowledging it (a later project's output may name the
+    # PI's planted grant: a work on it would popularize the planted project; found once at 10,000 projects).
+    no_work = {o["approval_number"] for o in sc["outputs"]} | {
+        o["approval_number"] for o in sc["near_misses"] if o["reason"] != "has_work"}
+    acknowledging = {v["output"] for v in truth["outputs"].values() if set(v["nsfc"]) & no_work}
+    assert acknowledging - {o["output"] for o in sc["outputs"] + sc["near_misses"]}  # the case exists here
+    for grants, dois in _works_grants_and_dois(out):
+        assert not set(grants) & no_work
+        assert not {"O" + doi.rsplit(".", 1)[1] for doi in dois} & acknowledging  # a DOI ends with its output's number
+
+
+def _works_grants_and_dois(out: Path) -> list[tuple[list[str], list[str]]]:
+    """(grant numbers, DOIs) each work names, from the three works files."""
+    found = []
+    with open(out / "works/popsci_works.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):  # grants joined by '；' or ',', DOIs by ';'
+            grants = row["grant_numbers"].replace("；", ",").split(",")
+            found.append(([g for g in grants if g], [d for d in row["dois"].split(";") if d]))
+    for line in (out / "works/popsci_works.jsonl").read_text(encoding="utf-8").splitlines():
+        work = json.loads(line)
+        found.append((work["grant_numbers"] or [], work["dois"] or []))
+    for node in json.loads((out / "works/popsci_works.jsonld").read_text(encoding="utf-8"))["@graph"]:
+        grants = node.get("about", []) + node.get("funding", [])  # a MonetaryGrant or the bare number
+        found.append(([g["identifier"] if isinstance(g, dict) else g for g in grants],
+                      [d.removeprefix("https://doi.org/") for d in node.get("isBasedOn", [])]))
+    assert any(grants for grants, _ in found) and any(dois for _, dois in found)
+    return found
 
 
 def test_dirty_files_are_separate(mid: tuple[Path, object, dict]) -> None:
