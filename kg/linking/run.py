@@ -3,7 +3,9 @@
     with kg.write():
         summary = run_linking(kg)
 
-1. Read (kg.linking.read): a few big SELECTs over the approved source graphs.
+1. Read (kg.linking.read): a few big SELECTs over the approved source graphs, graph by
+   graph; the rows of each source file are kept between runs (kg.linking.read.InputCache),
+   so a re-link reads from the store only the files ingested since.
 2. Institutions first (persons compare canonical institutions), then persons, then
    outputs; each is pure Python over the rows read (kg.linking.institutions, .persons,
    .outputs), with the curators' decisions (kg.linking.curation) applied first.
