@@ -30,20 +30,20 @@ from rdflib.namespace import XSD
 from kg import rollup
 from kg import vocab as V
 from kg.nquads import NQuadsWriter
-from kg.patterns import approved_work
+from kg.patterns import approved_work, instances
 from kg.store import KnowledgeGraph, prefix_block
 
 # Patterns in subqueries of their own are joined by Oxigraph by hashing its internal ids, one
 # sequential read each; joined in one group, it probes an index per row and spells out IRIs it
 # then drops. At 100,000 projects that is the difference between minutes and seconds here.
-TIERS = prefix_block() + """
-SELECT ?p ?tier WHERE {
-  { SELECT ?p WHERE { GRAPH ?g { ?p a sp:FundedProject } } }
-  { SELECT ?p ?t WHERE { GRAPH ?h { ?p sp:projectType ?t } } }
+TIERS = prefix_block() + f"""
+SELECT ?p ?tier WHERE {{
+  {instances("?p", "sp:FundedProject")}
+  {{ SELECT ?p ?t WHERE {{ GRAPH ?g {{ ?p sp:projectType ?t }} }} }}
   ?t sp:obligationTier ?tier
-}"""
+}}"""
 
-PROJECTS = prefix_block() + "SELECT ?p WHERE { GRAPH ?g { ?p a sp:FundedProject } }"
+PROJECTS = prefix_block() + f"SELECT ?p WHERE {instances('?p', 'sp:FundedProject')}"
 
 # Outputs are counted once per identity: two records of one paper (OAR and OpenAlex, no DOI)
 # that linking joined with owl:sameAs are one output.
@@ -52,12 +52,12 @@ CANONICAL = ("OPTIONAL { SELECT ?o ?same WHERE { GRAPH <%(links)s> { ?o owl:same
 
 # Projects without outputs get 0 in Python. (Starting from `?p a sp:FundedProject` with the
 # outputs OPTIONAL took 73 s at 100,000 projects.)
-PROJECT_OUTPUTS = prefix_block() + """
-SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {
-  { SELECT ?o ?p WHERE { GRAPH ?g { ?o sp:resultOf ?p } } }
-  { SELECT ?o WHERE { GRAPH ?h { ?o a sp:ResearchOutput } } }
+PROJECT_OUTPUTS = prefix_block() + f"""
+SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+  {{ SELECT ?o ?p WHERE {{ GRAPH ?g {{ ?o sp:resultOf ?p }} }} }}
+  {instances("?o", "sp:ResearchOutput")}
   %(canonical)s
-} GROUP BY ?p"""
+}} GROUP BY ?p"""
 
 # Works reach a project directly or through one of its outputs. Two plain joins, merged in
 # Python: the same question as one OPTIONAL { … UNION … } took 73 s at 700 projects.
@@ -70,7 +70,7 @@ SELECT DISTINCT ?p ?w WHERE {{ {approved_work("?w")} ?w sp:popularizes ?o . ?o s
 PROJECT_REPORTED = prefix_block() + """
 SELECT DISTINCT ?p WHERE { ?p a sp:FundedProject ; sp:popularizationReport ?r }"""
 
-OUTPUTS = prefix_block() + "SELECT ?o WHERE { GRAPH ?g { ?o a sp:ResearchOutput } }"
+OUTPUTS = prefix_block() + f"SELECT ?o WHERE {instances('?o', 'sp:ResearchOutput')}"
 
 # Counted only for outputs that an approved work popularizes (a few per cent); the rest have 0.
 OUTPUT_WORKS = prefix_block() + f"""

@@ -20,3 +20,10 @@ def approved_work(var: str) -> str:
     """`var` is an approved popular-science work: only those count as popularization, because a
     work under confidentiality review has not reached the public."""
     return f"{var} a sp:PopularScienceWork . {approved(var)}"
+
+
+def instances(var: str, cls: str) -> str:
+    """Subquery: every `var` stated to be a `cls` (e.g. "sp:FundedProject"). Kept a subquery of its
+    own, Oxigraph hash-joins it with the query's other subqueries on internal ids, one sequential read
+    each, instead of probing an index per row (docs/data-model.md, "Derived facts")."""
+    return f"{{ SELECT {var} WHERE {{ GRAPH {var}_graph {{ {var} a {cls} }} }} }}"

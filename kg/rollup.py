@@ -31,7 +31,7 @@ from rdflib.namespace import RDF
 from kg import concepts
 from kg import vocab as V
 from kg.nquads import term_nt
-from kg.patterns import approved_work
+from kg.patterns import approved_work, instances
 from kg.store import KnowledgeGraph, prefix_block
 
 TABLE_VERSION = 3  # bump when a table's layout changes
@@ -109,8 +109,7 @@ def load_facts(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dic
     facts = {p: ProjectFacts(status=_status_name(s), outputs=outputs.get(p, 0), popularized_outputs=popularized.get(p, 0))
              for p, s in status.items()}
     # Researchers have departments too: joined with the projects first, only projects' are spelled out.
-    for s, o in _scan(kg, "{ SELECT ?s WHERE { GRAPH ?g { ?s a sp:FundedProject } } } "
-                          "{ SELECT ?s ?o WHERE { GRAPH ?h { ?s sp:department ?o } } }"):
+    for s, o in _scan(kg, instances("?s", "sp:FundedProject") + " { SELECT ?s ?o WHERE { GRAPH ?g { ?s sp:department ?o } } }"):
         if s in facts:
             facts[s].department = concepts.notation(o)
     for s, o in _scan(kg, "?s sp:projectType ?o"):
