@@ -274,16 +274,18 @@ def _batches(items: list, size: int = BATCH):
         yield items[start:start + size]
 
 
-def lookup(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list]:
-    """Subject -> its values of one predicate, for many subjects at once.
-
-    One VALUES-bound pattern per predicate: the engine makes one index lookup per subject. (With
-    several OPTIONALs in one query it may instead join each against every statement of the predicate.)
-    """
-    found: dict[str, list] = {}
+def _lookup_queries(subjects, predicate: URIRef, select: str = "?s ?o"):
+    """The batched VALUES queries behind the lookups: one index lookup per subject. (With several
+    OPTIONALs in one query the engine may instead join each against every statement of the predicate.)"""
     unique = list(dict.fromkeys(str(s) for s in subjects))
     for batch in _batches(unique):
-        query = f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s {term_nt(predicate)} ?o }}"
+        yield f"SELECT {select} WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s {term_nt(predicate)} ?o }}"
+
+
+def lookup(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list]:
+    """Subject -> its values of one predicate (rdflib terms), for many subjects at once."""
+    found: dict[str, list] = {}
+    for query in _lookup_queries(subjects, predicate):
         for s, o in kg.query(query):
             found.setdefault(str(s), []).append(o)
     return found
@@ -293,9 +295,8 @@ def lookup_text(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, li
     """As `lookup`, with each value as text (an IRI, or a literal's lexical form), read without rdflib's
     per-term conversion (kg.rows): for values whose datatype and language the caller does not need."""
     found: dict[str, list[str]] = {}
-    unique = list(dict.fromkeys(str(s) for s in subjects))
-    for batch in _batches(unique):
-        for s, o in kg.rows(f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s {term_nt(predicate)} ?o }}"):
+    for query in _lookup_queries(subjects, predicate):
+        for s, o in kg.rows(query):
             found.setdefault(s, []).append(o)
     return found
 
@@ -304,10 +305,7 @@ def lookup_texts_in_languages(kg: KnowledgeGraph, subjects, predicate: URIRef) -
     """As `lookup`, for language-tagged texts (titles, names): read as text and tag (kg.rows), which is
     cheaper than rdflib's conversion of every term."""
     found: dict[str, list[Literal]] = {}
-    unique = list(dict.fromkeys(str(s) for s in subjects))
-    for batch in _batches(unique):
-        query = (f"SELECT ?s ?o (LANG(?o) AS ?lang) WHERE {{ VALUES ?s {{ {_values(batch)} }} "
-                 f"?s {term_nt(predicate)} ?o }}")
+    for query in _lookup_queries(subjects, predicate, select="?s ?o (LANG(?o) AS ?lang)"):
         for s, o, lang in kg.rows(query):
             found.setdefault(s, []).append(Literal(o, lang=lang or None))
     return found
