@@ -84,10 +84,8 @@ def materialization(kg: KnowledgeGraph) -> None:
     started = time.perf_counter()
     derive.compute(kg)
     total = time.perf_counter() - started
-    outputs = {row[0]: int(row[1]) for row in kg.query(derive.PROJECT_OUTPUTS)}
-    status = {p: derive.project_status(n, 0, False) for p, n in outputs.items()}
     started = time.perf_counter()
-    triples = rollup.table_triples(kg, status, outputs, derive.popularized_output_counts(kg), rollup.works_from_graph(kg))
+    triples = rollup.table_triples(kg, rollup.facts_from_derived(kg), rollup.works_from_graph(kg))
     tables = time.perf_counter() - started
     size = sum(len(str(o)) for _, p, o in triples if str(p).endswith("aggregateTable"))
     print(f"{'derive.compute (all derived facts)':<44} {total:8.1f} s")

@@ -8,7 +8,7 @@ checkpoint taken before, so the store never holds half an ingest.
    the staging area (public records in the file's source graph, restricted ones in its
    /restricted twin), in parallel worker processes when the sources are big. A bad record
    stops the run (or, with skip_invalid, goes to the reject report).
-3. Load: once every file is mapped, the staged parts are bulk-loaded in one load.
+3. Load: one bulk load takes each staged part as soon as it is mapped.
 4. The PROV catalog is updated and derived facts are refreshed.
 """
 from __future__ import annotations
@@ -19,12 +19,13 @@ import os
 import shutil
 import time
 from collections import Counter
+from contextlib import closing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ingest import registry
 from ingest.base import IngestContext, MappedRecord
@@ -163,8 +164,9 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -> list[StagedFile]:
-    """Map every file into its own staged part.
+def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -> Iterator[tuple[int, StagedFile]]:
+    """Map every file into its own staged part, yielding (job index, what was staged) as each
+    part is complete.
 
     Mapping is pure CPU work per file (no shared state: IRIs are minted from the data), so
     with several workers files are mapped in parallel processes. A small ingest stays in
@@ -172,8 +174,9 @@ def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -
     raised stops the whole run."""
     total = sum(job.path.stat().st_size for job in jobs)
     if workers <= 1 or len(jobs) <= 1 or total < PARALLEL_MIN_BYTES:
-        return [run_staging_job(job, progress) for job in jobs]
-    results: dict[int, StagedFile] = {}
+        for index, job in enumerate(jobs):
+            yield index, run_staging_job(job, progress)
+        return
     # spawn, not fork: the parent holds an open store (RocksDB threads) that a fork would copy.
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
         # Largest files first, so one big file does not start last and run alone.
@@ -181,15 +184,30 @@ def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -
         futures = {pool.submit(run_staging_job, jobs[i]): i for i in order}
         try:
             for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
+                item = future.result()
                 if progress:
-                    progress(results[index].path.name, results[index].records)
-        except BaseException:
+                    progress(item.path.name, item.records)
+                yield futures[future], item
+        finally:   # an error, or a consumer that stopped early: no file is mapped for nothing
             for future in futures:
                 future.cancel()
-            raise
-    return [results[i] for i in range(len(jobs))]
+
+
+def map_and_load(kg: KnowledgeGraph, jobs: list[StagingJob], workers: int,
+                 progress: Progress | None) -> list[StagedFile]:
+    """Map the files and bulk-load their staged parts in one load that takes each part as
+    soon as it is mapped: loading overlaps mapping, and the store sees one bulk load, not one
+    per part (kg.KnowledgeGraph.load_parts). A mapping error ends the load with that error."""
+    staged: dict[int, StagedFile] = {}
+
+    def mapped_parts() -> Iterator[Path]:
+        for index, item in stage_all(jobs, workers, progress):
+            staged[index] = item
+            yield jobs[index].part
+
+    with closing(mapped_parts()) as parts:
+        kg.load_parts(parts)
+    return [staged[i] for i in range(len(jobs))]
 
 
 def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto", encoding: str | None = None,
@@ -209,12 +227,7 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
             ensure_ontology(kg)
             for job in jobs:
                 drop_source_graphs(kg, job.source_id)
-            staged = stage_all(jobs, default_workers() if workers is None else workers, progress)
-            # One bulk load once everything is mapped, not a load per part as parts are ready:
-            # at 100,000 projects mapping and loading took 317 s this way and 561 s with about
-            # thirty loads into the growing store while mapping went on (presumably because each
-            # bulk load into a store that already holds data costs more the more it holds).
-            kg.load_nquads(*(job.part for job in jobs))
+            staged = map_and_load(kg, jobs, default_workers() if workers is None else workers, progress)
             loaded_at = time.monotonic()
             report = write_reject_report(kg, staged)
             for item in staged:

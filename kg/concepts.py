@@ -79,13 +79,18 @@ def _pref_label(concept: str, lang: str) -> str:
 
 def obligation_tier(project_type: URIRef) -> URIRef:
     """The popularization obligation tier of a project type (TierOther when unknown)."""
-    return _obligation_tier(str(project_type))
+    return stated_obligation_tier(project_type) or V.TierOther
+
+
+def stated_obligation_tier(project_type: URIRef) -> URIRef | None:
+    """The tier ontology.ttl states for a project type; None when it states none."""
+    return _stated_obligation_tier(str(project_type))
 
 
 @lru_cache(maxsize=None)
-def _obligation_tier(project_type: str) -> URIRef:
+def _stated_obligation_tier(project_type: str) -> URIRef | None:
     tier = ontology_graph().value(URIRef(project_type), V.obligationTier)
-    return tier if isinstance(tier, URIRef) else V.TierOther
+    return tier if isinstance(tier, URIRef) else None
 
 
 def department_for_code(code: str) -> URIRef | None:

@@ -27,22 +27,15 @@ from typing import Iterator
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg import rollup
+from kg import concepts, rollup
 from kg import vocab as V
-from kg.nquads import NQuadsWriter
+from kg.nquads import NQuadsWriter, iri_nt
 from kg.patterns import approved_work, instances
 from kg.store import KnowledgeGraph, prefix_block
 
 # Patterns in subqueries of their own are joined by Oxigraph by hashing its internal ids, one
 # sequential read each; joined in one group, it probes an index per row and spells out IRIs it
 # then drops. At 100,000 projects that is the difference between minutes and seconds here.
-TIERS = prefix_block() + f"""
-SELECT ?p ?tier WHERE {{
-  {instances("?p", "sp:FundedProject")}
-  {{ SELECT ?p ?t WHERE {{ GRAPH ?g {{ ?p sp:projectType ?t }} }} }}
-  ?t sp:obligationTier ?tier
-}}"""
-
 PROJECTS = prefix_block() + f"SELECT ?p WHERE {instances('?p', 'sp:FundedProject')}"
 
 # Outputs are counted once per identity: two records of one paper (OAR and OpenAlex, no DOI)
@@ -59,24 +52,19 @@ SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {{
   %(canonical)s
 }} GROUP BY ?p"""
 
-# Works reach a project directly or through one of its outputs. Two plain joins, merged in
-# Python: the same question as one OPTIONAL { … UNION … } took 73 s at 700 projects.
-PROJECT_WORKS_DIRECT = prefix_block() + f"""
-SELECT DISTINCT ?p ?w WHERE {{ {approved_work("?w")} ?w sp:popularizes ?p . ?p a sp:FundedProject }}"""
+# Approved works and what they popularize, read once; the work counts per project and per output
+# and the popularized outputs per project are joined from these pairs in Python. (As four queries
+# each starting again from the works, they took 42 s at 100,000 projects on a store fresh from
+# its bulk load, where every per-row index probe is slow, for a few thousand rows each.)
+APPROVED_POPULARIZES = prefix_block() + f"""
+SELECT DISTINCT ?w ?x WHERE {{ {approved_work("?w")} ?w sp:popularizes ?x FILTER(isIRI(?x)) }}"""
 
-PROJECT_WORKS_VIA_OUTPUTS = prefix_block() + f"""
-SELECT DISTINCT ?p ?w WHERE {{ {approved_work("?w")} ?w sp:popularizes ?o . ?o sp:resultOf ?p }}"""
-
-PROJECT_REPORTED = prefix_block() + """
-SELECT DISTINCT ?p WHERE { ?p a sp:FundedProject ; sp:popularizationReport ?r }"""
+# Only projects carry the concluding report's popularization field; the caller keeps projects.
+PROJECT_REPORTED = prefix_block() + "SELECT DISTINCT ?p WHERE { ?p sp:popularizationReport ?r }"
 
 OUTPUTS = prefix_block() + f"SELECT ?o WHERE {instances('?o', 'sp:ResearchOutput')}"
 
-# Counted only for outputs that an approved work popularizes (a few per cent); the rest have 0.
-OUTPUT_WORKS = prefix_block() + f"""
-SELECT ?o (COUNT(DISTINCT ?w) AS ?n) WHERE {{
-  {approved_work("?w")} ?w sp:popularizes ?o . ?o a sp:ResearchOutput
-}} GROUP BY ?o"""
+LOOKUP_BATCH = 500   # subjects per VALUES-bound lookup query
 
 
 @dataclass(frozen=True)
@@ -112,17 +100,64 @@ def project_status(outputs: int, works: int, reported: bool) -> URIRef:
     return V.ResultsUnpopularized if outputs > 0 else V.NoKnownResults
 
 
+@dataclass
+class Popularization:
+    """What approved works popularize, joined per project and per output."""
+
+    works_by_project: dict[URIRef, set[URIRef]]     # directly, or through one of its outputs
+    works_by_output: dict[URIRef, set[URIRef]]      # research outputs only
+    popularized_outputs: dict[URIRef, int]          # project -> its popularized outputs, by identity
+
+
+def popularization(kg: KnowledgeGraph, research_outputs: set[URIRef], projects: set[URIRef]) -> Popularization:
+    """Approved works and what they popularize, from one read and lookups for the few thousand
+    things popularized (which project each is a result of, and an output's identities)."""
+    pairs = list(_iri_rows(kg, APPROVED_POPULARIZES))
+    targets = sorted({x for _, x in pairs})
+    result_of = _related(kg, targets, "?s sp:resultOf ?o")
+    popularized = [x for x in targets if x in research_outputs]
+    same = _related(kg, popularized, f"GRAPH <{kg.minter.links_graph()}> {{ ?s owl:sameAs ?o }}")
+    by_project: dict[URIRef, set[URIRef]] = {}
+    by_output: dict[URIRef, set[URIRef]] = {}
+    for work, x in pairs:
+        if x in projects:
+            by_project.setdefault(x, set()).add(work)
+        for project in result_of.get(x, ()):
+            by_project.setdefault(project, set()).add(work)
+        if x in research_outputs:
+            by_output.setdefault(x, set()).add(work)
+    identities: dict[URIRef, set[URIRef]] = {}
+    for output in popularized:
+        for project in result_of.get(output, ()):
+            identities.setdefault(project, set()).update(same.get(output) or {output})
+    return Popularization(by_project, by_output, {p: len(found) for p, found in identities.items()})
+
+
+def _related(kg: KnowledgeGraph, subjects: list[URIRef], pattern: str) -> dict[URIRef, set[URIRef]]:
+    """?s -> its ?o in `pattern`, for the given subjects: VALUES-bound queries, one index lookup each."""
+    found: dict[URIRef, set[URIRef]] = {}
+    for start in range(0, len(subjects), LOOKUP_BATCH):
+        values = " ".join(iri_nt(s) for s in subjects[start:start + LOOKUP_BATCH])
+        for s, o in _iri_rows(kg, prefix_block() + f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"):
+            found.setdefault(s, set()).add(o)
+    return found
+
+
 def compute(kg: KnowledgeGraph) -> list[tuple]:
     """All derived triples, from the graph as it is now."""
     outputs = dict.fromkeys((row[0] for row in _iri_rows(kg, PROJECTS)), 0)
     outputs.update((p, n) for p, n in _counts(kg, _canonical(kg, PROJECT_OUTPUTS)).items() if p in outputs)
-    works_by_project: dict = {}
-    for query in (PROJECT_WORKS_DIRECT, PROJECT_WORKS_VIA_OUTPUTS):
-        for project, work in _iri_rows(kg, query):
-            works_by_project.setdefault(project, set()).add(work)
-    works = {project: len(found) for project, found in works_by_project.items()}
+    research_outputs = dict.fromkeys(row[0] for row in _iri_rows(kg, OUTPUTS))
+    found = popularization(kg, research_outputs.keys(), outputs.keys())
+    works = {project: len(works) for project, works in found.works_by_project.items()}
     reported = {row[0] for row in _iri_rows(kg, PROJECT_REPORTED)}
-    triples: list[tuple] = [(p, V.obligationTier, tier) for p, tier in _iri_rows(kg, TIERS)]
+    popularized = found.popularized_outputs
+    status = {p: project_status(n, works.get(p, 0), p in reported) for p, n in outputs.items()}
+    facts = rollup.load_facts(kg, status, outputs, popularized)
+    # The tiers come from the project types rollup reads anyway (the ontology states each
+    # type's tier): a query of its own read every project's type a second time.
+    triples: list[tuple] = [(p, V.obligationTier, tier) for p, f in facts.items()
+                            for tier in filter(None, map(concepts.stated_obligation_tier, f.type_iris))]
     for project, n_outputs in outputs.items():
         n_works = works.get(project, 0)
         triples += [
@@ -130,30 +165,12 @@ def compute(kg: KnowledgeGraph) -> list[tuple]:
             (project, V.workCount, _int(n_works)),
             (project, V.popularizationStatus, project_status(n_outputs, n_works, project in reported)),
         ]
-    output_works = _counts(kg, OUTPUT_WORKS)
-    for output in dict.fromkeys(row[0] for row in _iri_rows(kg, OUTPUTS)):
-        n = output_works.get(output, 0)
+    for output in research_outputs:
+        n = len(found.works_by_output.get(output, ()))
         triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, _BOOLEAN[n > 0])]
-    popularized = popularized_output_counts(kg)
     triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
-    status = {p: project_status(n, works.get(p, 0), p in reported) for p, n in outputs.items()}
-    triples += rollup.table_triples(kg, status, outputs, popularized, works_by_project)
+    triples += rollup.table_triples(kg, facts, found.works_by_project)
     return triples
-
-
-# Only outputs that some approved work popularizes are joined (a few per cent of all outputs),
-# so this stays cheap; every other project gets 0.
-PROJECT_POPULARIZED_OUTPUTS = prefix_block() + f"""
-SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {{
-  {approved_work("?w")} ?w sp:popularizes ?o . ?o a sp:ResearchOutput ; sp:resultOf ?p .
-  %(canonical)s
-}} GROUP BY ?p"""
-
-
-def popularized_output_counts(kg: KnowledgeGraph) -> dict:
-    """Per project with any, its outputs that an approved work popularizes (sp:popularizedOutputCount):
-    outputCount minus it is the unpopularized outputs, which the gap report counts per group."""
-    return _counts(kg, _canonical(kg, PROJECT_POPULARIZED_OUTPUTS))
 
 
 def _canonical(kg: KnowledgeGraph, query: str) -> str:

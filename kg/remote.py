@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
 from rdflib import URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
@@ -118,7 +118,7 @@ class RemoteBackend:
         self._before_change(str(graph))
         self._update(f"DROP SILENT GRAPH <{graph}>")
 
-    def load_nquads(self, paths: Sequence[Path]) -> None:
+    def load_nquads(self, paths: Iterable[Path]) -> None:
         for path in paths:
             self._load_file(path)
 

@@ -73,6 +73,7 @@ class ProjectFacts:
     popularized_outputs: int = 0
     concluded: bool = False
     reported: bool = False                              # the concluding report has a popularization field
+    type_iris: set[URIRef] = field(default_factory=set)  # every project type stated (sources may differ)
 
     def groups(self, dimension: str) -> list[str]:
         """The group keys of this project along a dimension (an institution may be named twice)."""
@@ -114,6 +115,7 @@ def load_facts(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dic
             facts[s].department = concepts.notation(o)
     for s, o in _scan(kg, "?s sp:projectType ?o"):
         if s in facts:
+            facts[s].type_iris.add(o)
             facts[s].type = concepts.notation(o)
             facts[s].tier = concepts.notation(concepts.obligation_tier(o))
     for s, o in _scan(kg, "?s sp:hostedBy ?o"):
@@ -478,10 +480,9 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts],
     return tables
 
 
-def table_triples(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dict,
-                  works_by_project: dict) -> list[tuple]:
-    """The derived triples holding every aggregate table (called by kg.derive.compute)."""
-    facts = load_facts(kg, status, outputs, popularized)
+def table_triples(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], works_by_project: dict) -> list[tuple]:
+    """The derived triples holding every aggregate table (called by kg.derive.compute with
+    the facts of `load_facts`)."""
     tables = build_tables(kg, facts, popularization_facts(kg, works_by_project))
     tables.update(recommend_tables(kg, facts))
     triples: list[tuple] = []

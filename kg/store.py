@@ -40,7 +40,7 @@ class Backend(Protocol):
     """What a storage backend must offer; the embedded and remote ones both do."""
 
     def rdflib_store(self): ...
-    def load_nquads(self, paths: Sequence[Path]) -> None: ...
+    def load_nquads(self, paths: Iterable[Path]) -> None: ...
     def drop_graph(self, graph: URIRef) -> None: ...
     def graph_names(self) -> list[URIRef]: ...
     def update(self, sparql: str, touches: Iterable[URIRef] = ()) -> None: ...
@@ -140,12 +140,13 @@ class EmbeddedBackend:
         self._open()
 
     # Writes ---------------------------------------------------------------------
-    def load_nquads(self, paths: Sequence[Path]) -> None:
-        if len(paths) == 1:
+    def load_nquads(self, paths: Iterable[Path]) -> None:
+        if isinstance(paths, Sequence) and len(paths) == 1:
             self.ox.bulk_load(path=str(paths[0]), format=ox.RdfFormat.N_QUADS)
             return
         # One bulk load over all the files: each bulk load call costs ~40% extra CPU when
-        # the files are small (measured with 57 parts of 487k quads).
+        # the files are small (measured with 57 parts of 487k quads), and far more when many
+        # calls load into a store that already holds millions of quads (kg.load_parts).
         with io.BufferedReader(_ConcatenatedFiles(paths), 1 << 20) as stream:
             self.ox.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
 
@@ -183,11 +184,13 @@ class EmbeddedBackend:
 
 
 class _ConcatenatedFiles(io.RawIOBase):
-    """Several files read as one byte stream (N-Quads files concatenate into N-Quads)."""
+    """Several files read as one byte stream (N-Quads files concatenate into N-Quads). Each
+    path is taken from the iterable only when the reader reaches it, so the files may still
+    be in the making; an exception the iterable raises reaches the reader's caller as it is."""
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, paths: Iterable[Path]) -> None:
         super().__init__()
-        self._pending = list(paths)
+        self._pending: Iterator[Path] = iter(paths)
         self._current: BinaryIO | None = None
 
     def readable(self) -> bool:
@@ -196,9 +199,10 @@ class _ConcatenatedFiles(io.RawIOBase):
     def readinto(self, buffer) -> int:
         while True:
             if self._current is None:
-                if not self._pending:
+                path = next(self._pending, None)
+                if path is None:
                     return 0
-                self._current = open(self._pending.pop(0), "rb")
+                self._current = open(path, "rb")
             count = self._current.readinto(buffer)
             if count:
                 return count
@@ -298,6 +302,13 @@ class KnowledgeGraph:
         """Bulk-load N-Quads files (each line names its graph), as one load."""
         if paths:
             self.backend.load_nquads(list(paths))
+
+    def load_parts(self, parts: Iterable[Path]) -> None:
+        """Bulk-load N-Quads files as one load, taking each file from `parts` only when the
+        loader is ready for it: a producer (ingest's mapping) can still be writing the later
+        ones. One load, not a load per file: at 100,000 projects about thirty bulk loads into
+        the growing store took 561 s with mapping, one load after mapping 317 s."""
+        self.backend.load_nquads(parts)
 
     def drop_graph(self, graph: URIRef) -> None:
         self.backend.drop_graph(graph)
