@@ -68,6 +68,10 @@ def main() -> None:
     peak_rss_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
     summary = next((line.split("Loaded", 1)[1] for line in done.stderr.splitlines() if "Loaded" in line), "")
 
+    # The ingest's own figures first: the reference below needs the disk space of a dump and a
+    # second store, and a failure there must not lose a run of many minutes.
+    print(f"end-to-end ingest           {seconds:10.1f} s", flush=True)
+    print(f"ingest's own account        Loaded{summary}", flush=True)
     dump = OUT / f"dump-{args.projects}.nq"
     store = ox.Store.read_only(str(data_dir / "store"))
     store.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)

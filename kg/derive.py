@@ -22,7 +22,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
+from typing import AbstractSet, Iterator
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -109,7 +109,8 @@ class Popularization:
     popularized_outputs: dict[URIRef, int]          # project -> its popularized outputs, by identity
 
 
-def popularization(kg: KnowledgeGraph, research_outputs: set[URIRef], projects: set[URIRef]) -> Popularization:
+def popularization(kg: KnowledgeGraph, research_outputs: AbstractSet[URIRef],
+                   projects: AbstractSet[URIRef]) -> Popularization:
     """Approved works and what they popularize, from one read and lookups for the few thousand
     things popularized (which project each is a result of, and an output's identities)."""
     pairs = list(_iri_rows(kg, APPROVED_POPULARIZES))

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg import vocab as V
-from kg.errors import StoreError
+from kg.errors import InputError, Location, StoreError
 from kg.store import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,36 @@ def test_a_failed_write_leaves_the_store_exactly_as_it_was(kg, tmp_path):
     assert _snapshot(kg) == before
     assert not (kg.settings.data_dir / "store.journal").exists()
     assert not (kg.settings.data_dir / "store.checkpoint").exists()
+
+
+def test_parts_still_being_made_load_as_one_and_their_producers_error_undoes_the_load(kg, tmp_path):
+    """Ingest hands its staged parts to one bulk load while later ones are still being mapped:
+    every part lands, and a mapping error raised between parts reaches the caller as it is,
+    with the parts already loaded rolled back."""
+    graph = kg.minter.source_graph("projects.csv")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    made: list[Path] = []
+
+    def parts():
+        for folder, n in (("a", 5), ("b", 9)):
+            made.append(_nquads(tmp_path / folder, kg, graph, n))
+            yield made[-1]
+
+    with kg.write():
+        kg.load_parts(parts())
+    assert len(made) == 2
+    assert kg.count_triples(graph) == 9   # the 5 projects of the first part are among the 9 of the second
+    before = _snapshot(kg)
+
+    def failing_parts():
+        yield _nquads(tmp_path / "a", kg, kg.minter.source_graph("other.csv"), 3)
+        raise InputError(Location(file="other.csv", line=4, field="项目批准号"), "not an approval number")
+
+    with pytest.raises(InputError, match="not an approval number"):
+        with kg.write():
+            kg.load_parts(failing_parts())
+    assert _snapshot(kg) == before
 
 
 def test_a_write_killed_with_sigkill_is_rolled_back_on_next_open(settings, tmp_path):
