@@ -89,6 +89,7 @@ def materialization(kg: KnowledgeGraph) -> None:
     tables = time.perf_counter() - started
     size = sum(len(str(o)) for _, p, o in triples if str(p).endswith("aggregateTable"))
     print(f"{'derive.compute (all derived facts)':<44} {total:8.1f} s")
+    # Since 29 Nov: includes reading the project facts back from the derived graph (facts_from_derived).
     print(f"{'  of which the aggregate tables (rollup)':<44} {tables:8.1f} s  ({size / 1e6:.1f} MB of JSON)")
 
 

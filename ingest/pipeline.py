@@ -201,9 +201,11 @@ def map_and_load(kg: KnowledgeGraph, jobs: list[StagingJob], workers: int,
     staged: dict[int, StagedFile] = {}
 
     def mapped_parts() -> Iterator[Path]:
-        for index, item in stage_all(jobs, workers, progress):
-            staged[index] = item
-            yield jobs[index].part
+        # Closed explicitly, so a load that stops early shuts the workers down at once.
+        with closing(stage_all(jobs, workers, progress)) as mapped:
+            for index, item in mapped:
+                staged[index] = item
+                yield jobs[index].part
 
     with closing(mapped_parts()) as parts:
         kg.load_parts(parts)

@@ -56,6 +56,7 @@ SELECT ?p (COUNT(DISTINCT ?c) AS ?n) WHERE {{
 # and the popularized outputs per project are joined from these pairs in Python. (As four queries
 # each starting again from the works, they took 42 s at 100,000 projects on a store fresh from
 # its bulk load, where every per-row index probe is slow, for a few thousand rows each.)
+# Only IRIs are kept: the lookups bind them with VALUES, and ingest mints an IRI for every entity.
 APPROVED_POPULARIZES = prefix_block() + f"""
 SELECT DISTINCT ?w ?x WHERE {{ {approved_work("?w")} ?w sp:popularizes ?x FILTER(isIRI(?x)) }}"""
 

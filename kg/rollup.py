@@ -115,7 +115,8 @@ def load_facts(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dic
             facts[s].department = concepts.notation(o)
     for s, o in _scan(kg, "?s sp:projectType ?o"):
         if s in facts:
-            facts[s].type_iris.add(o)
+            if isinstance(o, URIRef):   # a type given as a literal states no tier
+                facts[s].type_iris.add(o)
             facts[s].type = concepts.notation(o)
             facts[s].tier = concepts.notation(concepts.obligation_tier(o))
     for s, o in _scan(kg, "?s sp:hostedBy ?o"):
