@@ -19,7 +19,6 @@ _IRI_FORBIDDEN = str.maketrans({c: f"%{ord(c):02X}" for c in ' <>"{}|^`\\'})
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]')
 _IRI_UNSAFE = re.compile(r'[ <>"{}|^`\\]')
 _XSD_STRING = str(XSD.string)
-_PREDICATE_CACHE = 4096   # distinct predicate objects kept rendered (a vocabulary has a few hundred)
 
 
 def iri_nt(iri: str) -> str:
@@ -85,26 +84,20 @@ class NQuadsWriter:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self.count = 0
-        # Rendered predicates by object identity: mappers reuse kg.vocab's constants, and an
-        # identity lookup skips hashing the IRI. The entry keeps its term, so an id is never
-        # reused for another term while it is cached.
-        self._predicates: dict[int, tuple[URIRef, str]] = {}
+        self._predicates: dict[str, str] = {}
 
     def write(self, triples: Iterable[Triple], graph: URIRef) -> None:
         tail = f" {iri_nt(graph)} .\n"
         predicates = self._predicates
         lines = []
-        append = lines.append
         # A record's statements mostly share one subject object: render it once per run of it.
         last_subject, subject_nt = None, ""
         for s, p, o in triples:
             if s is not last_subject:
                 last_subject, subject_nt = s, term_nt(s)
-            cached = predicates.get(id(p))
-            if cached is None or cached[0] is not p:
-                if len(predicates) > _PREDICATE_CACHE:
-                    predicates.clear()
-                cached = predicates[id(p)] = (p, iri_nt(p))
-            append(f"{subject_nt} {cached[1]} {_lit_nt(o) if type(o) is Lit else term_nt(o)}{tail}")
+            p_nt = predicates.get(p)
+            if p_nt is None:
+                p_nt = predicates[p] = iri_nt(p)
+            lines.append(f"{subject_nt} {p_nt} {term_nt(o)}{tail}")
         self.stream.write("".join(lines))
         self.count += len(lines)
