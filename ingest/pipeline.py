@@ -34,6 +34,8 @@ from kg import catalog, derive
 from kg.bootstrap import ensure_ontology
 from kg.errors import InputError, Location
 from kg.iri import Minter
+from kg.linking.inputs import InputExtract
+from kg.linking.read import keep_extracts, keeps_inputs
 from kg.nquads import NQuadsWriter
 from kg.store import KnowledgeGraph
 
@@ -107,8 +109,10 @@ def sha256_of(path: Path) -> str:
 
 
 def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter, *, fmt: str,
-               encoding: str | None, skip_invalid: bool, progress: Progress | None) -> StagedFile:
-    """Map one file into a staging stream; its quads name the file's own graphs."""
+               encoding: str | None, skip_invalid: bool, progress: Progress | None,
+               extract: InputExtract | None = None) -> StagedFile:
+    """Map one file into a staging stream; its quads name the file's own graphs. With
+    `extract`, also gather the rows linking reads from the public graph (kg.linking.inputs)."""
     module = registry.choose(path, fmt)
     graph = minter.source_graph(source_id)
     restricted = minter.restricted_graph(graph)
@@ -122,6 +126,8 @@ def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter,
             staged.rejects.append(item)
             continue
         _write_record(item, staged, writer, graph, restricted)
+        if extract is not None and item.public:
+            extract.add(item.statements)
         if progress and staged.records % PROGRESS_EVERY == 0:
             progress(path.name, staged.records)
     staged.triples = writer.count - written_before
@@ -152,12 +158,17 @@ class StagingJob:
     fmt: str
     encoding: str | None
     skip_invalid: bool
+    extract: Path | None = None   # where to save linking's rows of the public graph (None: not gathered)
 
 
 def run_staging_job(job: StagingJob, progress: Progress | None = None) -> StagedFile:
+    extract = InputExtract() if job.extract is not None else None
     with open(job.part, "w", encoding="utf-8") as stream:
-        return stage_file(Minter(job.base_iri), job.path, job.source_id, NQuadsWriter(stream), fmt=job.fmt,
-                          encoding=job.encoding, skip_invalid=job.skip_invalid, progress=progress)
+        staged = stage_file(Minter(job.base_iri), job.path, job.source_id, NQuadsWriter(stream), fmt=job.fmt,
+                            encoding=job.encoding, skip_invalid=job.skip_invalid, progress=progress, extract=extract)
+    if extract is not None:
+        extract.save(job.extract)
+    return staged
 
 
 def default_workers() -> int:
@@ -221,8 +232,12 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     files = expand_paths(paths)
     staging, claim = claim_staging(kg.settings.data_dir / "staging")  # also clears a killed run's files
     try:
+        # Linking's rows of each file are gathered as it is mapped: a first link then reads
+        # nothing from the store (kg.linking.inputs).
+        extracts = keeps_inputs(kg)
         jobs = [StagingJob(kg.settings.base_iri, path, source_id, staging / f"part-{i:05d}.nq", fmt, encoding,
-                           skip_invalid) for i, (path, source_id) in enumerate(files)]
+                           skip_invalid, staging / f"part-{i:05d}.links" if extracts else None)
+                for i, (path, source_id) in enumerate(files)]
         # Mapping runs inside the write: an error while mapping rolls the store back to the
         # checkpoint like any other failure.
         with kg.write():
@@ -236,6 +251,7 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
                 record_source(kg, item)
             if refresh_derived:
                 derive.refresh(kg)
+        keep_extracts(kg, {str(kg.minter.source_graph(job.source_id)): job.extract for job in jobs if job.extract})
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         claim.close()

@@ -28,6 +28,11 @@ def iri_nt(iri: str) -> str:
     return f"<{iri}>"
 
 
+def store_iri(iri: str) -> str:
+    """The IRI as the store holds it once `iri_nt` wrote it (characters N-Quads forbids percent-encoded)."""
+    return iri.translate(_IRI_FORBIDDEN) if _IRI_UNSAFE.search(iri) else str(iri)
+
+
 def _lexical_nt(text: str) -> str:
     if _NEEDS_ESCAPE.search(text):
         text = text.translate(_ESCAPES)

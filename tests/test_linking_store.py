@@ -232,11 +232,12 @@ def test_linking_again_rewrites_only_what_changed(world_copy):
     assert reloaded.quads_added == len(after) + 1 and after == before
 
 
-def test_linking_again_reads_from_the_store_only_the_files_ingested_since(world_copy, tmp_path):
+def test_linking_again_reads_no_source_graph_from_the_store(world_copy, tmp_path):
     """Each source graph's rows are kept under its file's fingerprint (sha256 and load time):
-    a re-link reads no source graph from the store; after a re-ingest, only that file's."""
+    a re-link reads no source graph from the store; a re-ingested file's rows are new, and
+    the ingest gathered them (kg.linking.inputs)."""
     from kg.linking.read import CACHE_DIR
-    from kg.linking.run import READS
+    from kg.linking.inputs import READS
 
     kg = world_copy
     before = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
@@ -249,27 +250,87 @@ def test_linking_again_reads_from_the_store_only_the_files_ingested_since(world_
     ingest_paths(kg, [copy])
     with kg.write():
         third = run_linking(kg)
-    assert third.reads_from_store == len(READS) and third.reads_cached == again.reads_cached - len(READS)
+    assert third.reads_from_store == 0 and third.reads_cached == again.reads_cached
     after = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
     assert after == before
     # The re-ingested file's old rows are gone: one file per (graph, read) in use.
     assert len(list((kg.settings.data_dir / CACHE_DIR).iterdir())) == third.reads_cached + third.reads_from_store
 
 
+def test_a_first_link_reads_its_rows_from_the_ingest_and_links_as_from_the_store(tmp_path):
+    """Ingest gathers linking's rows of every file as it maps it: the first link reads no
+    source graph from the store, and links exactly as one that reads them all from there."""
+    from kg.linking.read import CACHE_DIR
+
+    links = []
+    for name, keep in (("gathered", True), ("read", False)):
+        with KnowledgeGraph(Settings(data_dir=tmp_path / name)) as kg:
+            ingest_paths(kg, [WORLD])
+            if not keep:
+                shutil.rmtree(kg.settings.data_dir / CACHE_DIR)
+            with kg.write():
+                summary = run_linking(kg)
+            assert summary.reads_from_store == (0 if keep else summary.reads_cached + summary.reads_from_store)
+            links.append({t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime})
+    assert links[0] == links[1] and len(links[0]) > 50
+
+
+def test_the_rows_ingest_gathers_are_the_rows_the_store_returns(world):
+    """Every file of the world, mapped again with an extract: its rows of every read equal
+    those the store returns from the file's graph, in the same (sorted) order."""
+    import io
+
+    from ingest.pipeline import expand_paths, stage_file
+    from kg.linking.inputs import READS, InputExtract
+    from kg.linking.read import GraphReader, graph_query_text
+    from kg.nquads import NQuadsWriter
+
+    reader = GraphReader(world)
+    compared = 0
+    for path, source_id in expand_paths([WORLD]):
+        extract = InputExtract()
+        stage_file(world.minter, path, source_id, NQuadsWriter(io.StringIO()), fmt="auto", encoding=None,
+                   skip_invalid=False, progress=None, extract=extract)
+        assert extract.usable, source_id
+        graph = str(world.minter.source_graph(source_id))
+        for read in READS:
+            stored = sorted(world.rows(graph_query_text(read.variables, read.pattern, graph)))
+            assert extract.rows(read) == stored, (source_id, read.pattern)
+            compared += len(stored)
+    assert compared > 150
+
+
+def test_a_value_the_store_would_write_otherwise_leaves_the_graph_to_the_store():
+    from rdflib import BNode, URIRef
+    from rdflib.namespace import XSD
+
+    from kg.linking.inputs import NAMES, InputExtract
+    from kg.nquads import Lit
+
+    person = URIRef("https://kg.example/person/x")
+    plain = InputExtract()
+    plain.add([(person, V.name, Lit("王伟", "zh")), (URIRef("https://kg.example/a b"), V.name, Lit("Wei Wang"))])
+    assert plain.usable and plain.rows(NAMES) == [("https://kg.example/a%20b", "Wei Wang"), (str(person), "王伟")]
+    for odd in [(BNode(), V.name, Lit("x")), (person, V.name, Lit("7", datatype=str(XSD.integer)))]:
+        extract = InputExtract()
+        extract.add([odd])
+        assert not extract.usable
+
+
 def test_kept_reads_give_the_rows_of_the_store_and_a_damaged_file_is_read_again(world, tmp_path):
     from kg.catalog import source_fingerprints
     from kg.linking.read import GraphReader, InputCache
-    from kg.linking.run import READS
+    from kg.linking.inputs import READS
 
     plain = GraphReader(world)
-    expected = {read: sorted(plain.rows(*read)) for read in READS}
+    expected = {read: sorted(plain.read(read)) for read in READS}
     directory = tmp_path / "inputs"
     for attempt in range(3):
         cache = InputCache(directory, source_fingerprints(world))
         reader = GraphReader(world, cache)
         reader.plan(READS)
         try:
-            assert {read: sorted(reader.rows(*read)) for read in READS} == expected
+            assert {read: sorted(reader.read(read)) for read in READS} == expected
         finally:
             reader.close()
         if attempt == 0:
@@ -284,30 +345,31 @@ def test_kept_reads_give_the_rows_of_the_store_and_a_damaged_file_is_read_again(
 
 def test_reads_announced_ahead_give_the_same_rows_in_any_order_and_leave_no_files(world):
     from kg.linking.read import GraphReader
-    from kg.linking.run import READS
+    from kg.linking.inputs import READS
 
     plain = GraphReader(world)
-    expected = {read: sorted(plain.rows(*read)) for read in READS}
+    expected = {read: sorted(plain.read(read)) for read in READS}
     ahead = GraphReader(world)
     ahead.plan(READS)
     try:
         # Asked out of order (the third before the second), and the last never asked for.
         for read in [READS[0], READS[2], READS[1]] + READS[3:-1]:
-            assert sorted(ahead.rows(*read)) == expected[read], read
+            assert sorted(ahead.read(read)) == expected[read], read
     finally:
         ahead.close()
     assert not list(world.settings.data_dir.glob("*.tsv"))
 
 
 def test_the_reads_announced_are_the_reads_linking_makes_in_that_order(world_copy, monkeypatch):
-    from kg.linking import read, run
+    from kg.linking import read
+    from kg.linking.inputs import READS
 
     asked = []
     rows = read.GraphReader.rows
     monkeypatch.setattr(read.GraphReader, "rows", lambda self, v, p: asked.append((v, p)) or rows(self, v, p))
     with world_copy.write():
         run_linking(world_copy)
-    assert [a for a in asked if "VALUES" not in a[1]] == run.READS
+    assert [a for a in asked if "VALUES" not in a[1]] == [(r.variables, r.pattern) for r in READS]
 
 
 def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkeypatch):
