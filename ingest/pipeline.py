@@ -20,7 +20,7 @@ import shutil
 import time
 from collections import Counter
 from contextlib import closing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
@@ -34,7 +34,7 @@ from kg import catalog, derive
 from kg.bootstrap import ensure_ontology
 from kg.errors import InputError, Location
 from kg.iri import Minter
-from kg.linking.inputs import InputExtract
+from kg.linking.inputs import extract_part
 from kg.linking.read import keep_extracts, keeps_inputs
 from kg.nquads import NQuadsWriter
 from kg.store import KnowledgeGraph
@@ -109,10 +109,8 @@ def sha256_of(path: Path) -> str:
 
 
 def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter, *, fmt: str,
-               encoding: str | None, skip_invalid: bool, progress: Progress | None,
-               extract: InputExtract | None = None) -> StagedFile:
-    """Map one file into a staging stream; its quads name the file's own graphs. With
-    `extract`, also gather the rows linking reads from the public graph (kg.linking.inputs)."""
+               encoding: str | None, skip_invalid: bool, progress: Progress | None) -> StagedFile:
+    """Map one file into a staging stream; its quads name the file's own graphs."""
     module = registry.choose(path, fmt)
     graph = minter.source_graph(source_id)
     restricted = minter.restricted_graph(graph)
@@ -126,8 +124,6 @@ def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter,
             staged.rejects.append(item)
             continue
         _write_record(item, staged, writer, graph, restricted)
-        if extract is not None and item.public:
-            extract.add(item.statements)
         if progress and staged.records % PROGRESS_EVERY == 0:
             progress(path.name, staged.records)
     staged.triples = writer.count - written_before
@@ -158,17 +154,12 @@ class StagingJob:
     fmt: str
     encoding: str | None
     skip_invalid: bool
-    extract: Path | None = None   # where to save linking's rows of the public graph (None: not gathered)
 
 
 def run_staging_job(job: StagingJob, progress: Progress | None = None) -> StagedFile:
-    extract = InputExtract() if job.extract is not None else None
     with open(job.part, "w", encoding="utf-8") as stream:
-        staged = stage_file(Minter(job.base_iri), job.path, job.source_id, NQuadsWriter(stream), fmt=job.fmt,
-                            encoding=job.encoding, skip_invalid=job.skip_invalid, progress=progress, extract=extract)
-    if extract is not None:
-        extract.save(job.extract)
-    return staged
+        return stage_file(Minter(job.base_iri), job.path, job.source_id, NQuadsWriter(stream), fmt=job.fmt,
+                          encoding=job.encoding, skip_invalid=job.skip_invalid, progress=progress)
 
 
 def default_workers() -> int:
@@ -232,12 +223,8 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     files = expand_paths(paths)
     staging, claim = claim_staging(kg.settings.data_dir / "staging")  # also clears a killed run's files
     try:
-        # Linking's rows of each file are gathered as it is mapped: a first link then reads
-        # nothing from the store (kg.linking.inputs).
-        extracts = keeps_inputs(kg)
         jobs = [StagingJob(kg.settings.base_iri, path, source_id, staging / f"part-{i:05d}.nq", fmt, encoding,
-                           skip_invalid, staging / f"part-{i:05d}.links" if extracts else None)
-                for i, (path, source_id) in enumerate(files)]
+                           skip_invalid) for i, (path, source_id) in enumerate(files)]
         # Mapping runs inside the write: an error while mapping rolls the store back to the
         # checkpoint like any other failure.
         with kg.write():
@@ -246,12 +233,16 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
                 drop_source_graphs(kg, job.source_id)
             staged = map_and_load(kg, jobs, default_workers() if workers is None else workers, progress)
             loaded_at = time.monotonic()
-            report = write_reject_report(kg, staged)
-            for item in staged:
-                record_source(kg, item)
-            if refresh_derived:
-                derive.refresh(kg)
-        keep_extracts(kg, {str(kg.minter.source_graph(job.source_id)): job.extract for job in jobs if job.extract})
+            # Linking's rows of each file, taken from its staged part while the store derives
+            # (kg.linking.inputs): a first link then reads no source graph from the store.
+            with LinkingExtracts(kg, jobs) as extracts:
+                report = write_reject_report(kg, staged)
+                for item in staged:
+                    record_source(kg, item)
+                if refresh_derived:
+                    derive.refresh(kg)
+                gathered = extracts.gathered()
+        keep_extracts(kg, gathered)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         claim.close()
@@ -259,6 +250,43 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     return IngestSummary(files=staged, reject_report=report, seconds=finished - started,
                          phases={"map and load": loaded_at - started,
                                  **({"derive": finished - loaded_at} if refresh_derived else {})})
+
+
+class LinkingExtracts:
+    """Linking's rows of each staged part (kg.linking.inputs.extract_part), taken in a
+    background process while the caller goes on; in this process for a small ingest, where
+    starting one would cost more. Only a cache: a part that fails, or is not taken at all
+    (a SPARQL server as the store), leaves its graph to be read from the store."""
+
+    def __init__(self, kg: KnowledgeGraph, jobs: list[StagingJob]) -> None:
+        self._parts = {str(kg.minter.source_graph(job.source_id)): job.part for job in jobs} if keeps_inputs(kg) else {}
+        small = sum(part.stat().st_size for part in self._parts.values()) < PARALLEL_MIN_BYTES
+        self._pool = None if small or not self._parts else \
+            ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        self._futures: dict[str, Future] = {}
+        if self._pool is not None:
+            self._futures = {graph: self._pool.submit(extract_part, part, graph, part.with_suffix(".links"))
+                             for graph, part in self._parts.items()}
+
+    def __enter__(self) -> "LinkingExtracts":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def gathered(self) -> dict[str, Path]:
+        """graph -> the directory of its rows, for the parts whose rows were taken."""
+        done: dict[str, Path] = {}
+        for graph, part in self._parts.items():
+            try:
+                future = self._futures.get(graph)
+                taken = future.result() if future is not None else extract_part(part, graph, part.with_suffix(".links"))
+            except Exception:   # only a cache: linking reads this graph from the store instead
+                taken = False
+            if taken:
+                done[graph] = part.with_suffix(".links")
+        return done
 
 
 def drop_source_graphs(kg: KnowledgeGraph, source_id: str) -> None:

@@ -28,11 +28,6 @@ def iri_nt(iri: str) -> str:
     return f"<{iri}>"
 
 
-def store_iri(iri: str) -> str:
-    """The IRI as the store holds it once `iri_nt` wrote it (characters N-Quads forbids percent-encoded)."""
-    return iri.translate(_IRI_FORBIDDEN) if _IRI_UNSAFE.search(iri) else str(iri)
-
-
 def _lexical_nt(text: str) -> str:
     if _NEEDS_ESCAPE.search(text):
         text = text.translate(_ESCAPES)
@@ -81,6 +76,30 @@ def term_nt(term) -> str:
     if isinstance(term, BNode):
         return "_:b" + str(term)
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_SIMPLE = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1) or match.group(2)
+    return chr(int(code, 16)) if code else _SIMPLE.get(match.group(3), match.group(3))
+
+
+def term_value(term: str) -> str | None:
+    """The value of one term in N-Triples syntax (an N-Quads line's, or a SPARQL TSV cell's):
+    an IRI's text, a literal's lexical form (its language or datatype dropped), or None
+    for an empty cell."""
+    if not term:
+        return None
+    first = term[0]
+    if first == "<":
+        return term[1:-1]
+    if first == '"':
+        text = term[1:term.rindex('"')]
+        return _UNESCAPE.sub(_unescape, text) if "\\" in text else text
+    return term   # a bare number or boolean, or a blank node label
 
 
 class NQuadsWriter:

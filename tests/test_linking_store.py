@@ -3,6 +3,7 @@ and asked what users ask: who is who, why, and do curators' decisions hold."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from kg.config import Settings
 from kg.errors import NotFound
 from kg.linking import explain_link, run_linking
 from kg.linking.curation import load_decisions, record_decision
+from kg.linking.read import graph_query_text
 from kg.store import KnowledgeGraph
 from kg.validation import validate_graph
 
@@ -237,7 +239,6 @@ def test_linking_again_reads_no_source_graph_from_the_store(world_copy, tmp_path
     a re-link reads no source graph from the store; a re-ingested file's rows are new, and
     the ingest gathered them (kg.linking.inputs)."""
     from kg.linking.read import CACHE_DIR
-    from kg.linking.inputs import READS
 
     kg = world_copy
     before = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
@@ -275,46 +276,49 @@ def test_a_first_link_reads_its_rows_from_the_ingest_and_links_as_from_the_store
     assert links[0] == links[1] and len(links[0]) > 50
 
 
-def test_the_rows_ingest_gathers_are_the_rows_the_store_returns(world):
-    """Every file of the world, mapped again with an extract: its rows of every read equal
-    those the store returns from the file's graph, in the same (sorted) order."""
-    import io
-
+def test_the_rows_ingest_gathers_are_the_rows_the_store_returns(world, tmp_path):
+    """Every file of the world, staged again and its rows taken from the staged part: the
+    rows of every read equal those the store returns from the file's graph, in the same
+    (sorted) order."""
     from ingest.pipeline import expand_paths, stage_file
-    from kg.linking.inputs import READS, InputExtract
-    from kg.linking.read import GraphReader, graph_query_text
+    from kg.linking.inputs import extract_part, saved_reads
     from kg.nquads import NQuadsWriter
 
-    reader = GraphReader(world)
     compared = 0
-    for path, source_id in expand_paths([WORLD]):
-        extract = InputExtract()
-        stage_file(world.minter, path, source_id, NQuadsWriter(io.StringIO()), fmt="auto", encoding=None,
-                   skip_invalid=False, progress=None, extract=extract)
-        assert extract.usable, source_id
+    for number, (path, source_id) in enumerate(expand_paths([WORLD])):
+        part = tmp_path / f"part-{number}.nq"
+        with open(part, "w", encoding="utf-8") as stream:
+            stage_file(world.minter, path, source_id, NQuadsWriter(stream), fmt="auto", encoding=None,
+                       skip_invalid=False, progress=None)
         graph = str(world.minter.source_graph(source_id))
-        for read in READS:
+        assert extract_part(part, graph, tmp_path / f"rows-{number}"), source_id
+        for read, saved in saved_reads(tmp_path / f"rows-{number}"):
             stored = sorted(world.rows(graph_query_text(read.variables, read.pattern, graph)))
-            assert extract.rows(read) == stored, (source_id, read.pattern)
+            assert pickle.loads(saved.read_bytes()) == stored, (source_id, read.pattern)
             compared += len(stored)
     assert compared > 150
 
 
-def test_a_value_the_store_would_write_otherwise_leaves_the_graph_to_the_store():
-    from rdflib import BNode, URIRef
-    from rdflib.namespace import XSD
+def test_a_value_the_store_would_write_otherwise_leaves_the_graph_to_the_store(tmp_path):
+    from kg.linking.inputs import NAMES, READS, extract_part, saved_reads
 
-    from kg.linking.inputs import NAMES, InputExtract
-    from kg.nquads import Lit
-
-    person = URIRef("https://kg.example/person/x")
-    plain = InputExtract()
-    plain.add([(person, V.name, Lit("王伟", "zh")), (URIRef("https://kg.example/a b"), V.name, Lit("Wei Wang"))])
-    assert plain.usable and plain.rows(NAMES) == [("https://kg.example/a%20b", "Wei Wang"), (str(person), "王伟")]
-    for odd in [(BNode(), V.name, Lit("x")), (person, V.name, Lit("7", datatype=str(XSD.integer)))]:
-        extract = InputExtract()
-        extract.add([odd])
-        assert not extract.usable
+    graph = "https://kg.example/graph/source/a.csv"
+    person = "https://kg.example/person/x"
+    lines = [f'<{person}> <{V.name}> "王伟"@zh <{graph}> .\n',
+             f'<https://kg.example/a%20b> <{V.name}> "Wei \\"W\\" Wang" <{graph}> .\n',
+             f'<{person}> <{V.name}> "hidden"@en <{graph}/restricted> .\n']
+    part = tmp_path / "plain.nq"
+    part.write_text("".join(lines), encoding="utf-8")
+    assert extract_part(part, graph, tmp_path / "plain")
+    rows = {read: saved for read, saved in saved_reads(tmp_path / "plain")}
+    assert len(rows) == len(READS)
+    assert pickle.loads(rows[NAMES].read_bytes()) == [("https://kg.example/a%20b", 'Wei "W" Wang'), (person, "王伟")]
+    for name, odd in (("blank", f'_:b1 <{V.name}> "x" <{graph}> .\n'),
+                      ("typed", f'<{person}> <{V.name}> "7"^^<http://www.w3.org/2001/XMLSchema#integer> <{graph}> .\n')):
+        part = tmp_path / f"{name}.nq"
+        part.write_text("".join(lines) + odd, encoding="utf-8")
+        assert not extract_part(part, graph, tmp_path / name)
+        assert saved_reads(tmp_path / name) == []
 
 
 def test_kept_reads_give_the_rows_of_the_store_and_a_damaged_file_is_read_again(world, tmp_path):

@@ -6,19 +6,20 @@ InputCache), so a re-link reads from the store only the files ingested since. A 
 link had no kept rows: at 100,000 projects reading them from the store took ~75 s of a
 ~240 s link (Oxigraph decodes every value from its dictionary, ~10-18 µs a row).
 
-Ingest has every one of those values in hand as it maps a file, so `InputExtract` gathers
-the rows of each read from the statements it writes into the file's public graph, and
+Ingest has every one of those values in its staged N-Quads parts (one per file) before
+they are loaded, so `extract_part` takes the rows of each read from a part's lines, and
 ingest keeps them in the cache under the name the linking read would give them
-(`kg.linking.read.keep_extracts`). The reads are defined once, here, as (predicate, fixed
-object) pairs: the SPARQL pattern and the extract both come from that definition, and a
-test compares the two on every fixture graph.
+(`kg.linking.read.keep_extracts`). Ingest runs it in a background process while the store
+derives its facts (a single-threaded step at 100,000 projects: the second core is free),
+so it adds next to nothing to the ingest. The reads are defined once, here, as (predicate,
+fixed object) pairs: the SPARQL pattern and the extract both come from that definition,
+and a test compares the two on every fixture graph.
 
 The rows of a (graph, read) are a set in the store (quads are unique): both paths hand
 them over sorted, so the order linking sees, which breaks its ties, is the same whichever
-path wrote them. A value the store would render differently than ingest has it (a blank
-node, whose label the store chooses; a typed literal, which Oxigraph may write in a
-canonical form) makes the extract of that graph unusable: the graph is then read from the
-store as before.
+path wrote them. A value the store names its own way (a blank node) or may write in
+another form (a typed literal: Oxigraph keeps some datatypes' values in canonical form)
+leaves that graph to the store, read as before.
 """
 from __future__ import annotations
 
@@ -27,11 +28,11 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg import vocab as V
-from kg.nquads import Lit, store_iri
+from kg.nquads import iri_nt, term_value
 
 
 @dataclass(frozen=True)
@@ -74,70 +75,47 @@ POPULARIZES = Read(V.popularizes)
 READS = [NAMES, SUPPORTING, RORS, TITLES, ALTERNATE_NAMES, ORCIDS, CURRENT_INSTITUTIONS, AUTHORS, AFFILIATIONS,
          AFFILIATION_ORGS, PIS, MEMBERS, DEPARTMENTS, RESULT_OF, CREATORS, POPULARIZES]
 
-_PLAIN = {None, str(XSD.string), str(RDF.langString)}
+_STRING_SUFFIX = f'"^^<{XSD.string}>'
 
 
-class Unrepresentable(Exception):
-    """A value ingest cannot write exactly as the store would return it."""
+def _literal_as_stored(term: str) -> bool:
+    """A literal the store hands back with this very lexical form: a plain, language-tagged
+    or xsd:string one (Oxigraph may rewrite other datatypes' values in canonical form)."""
+    return term.endswith('"') or term[term.rindex('"'):].startswith('"@') or term.endswith(_STRING_SUFFIX)
 
 
-def _value(term) -> str:
-    kind = type(term)
-    if kind is URIRef:
-        return store_iri(term)
-    if kind is Lit:
-        if term.datatype not in _PLAIN:
-            raise Unrepresentable(term)
-        return term.lexical
-    if isinstance(term, URIRef):
-        return store_iri(term)
-    if isinstance(term, Literal) and (term.datatype is None or str(term.datatype) in _PLAIN):
-        return str(term)
-    raise Unrepresentable(term)   # a blank node, a typed literal: the graph is read from the store
+def extract_part(part: Path, graph: str, directory: Path) -> bool:
+    """Linking's rows of `graph` from a staged N-Quads part (kg.nquads.NQuadsWriter's lines:
+    `<s> <p> o <g> .`, one space apart), saved in `directory` one pickle per read, sorted.
 
-
-class InputExtract:
-    """The rows of every read in one graph, gathered from the statements written into it."""
-
-    def __init__(self) -> None:
-        self._by_predicate: dict[URIRef, list[tuple[Read, set]]] = {}
-        for read in READS:
-            self._by_predicate.setdefault(read.predicate, []).append((read, set()))
-        self.usable = True
-
-    def add(self, statements) -> None:
-        if not self.usable:
-            return
-        wanted = self._by_predicate
-        try:
-            for s, p, o in statements:
-                targets = wanted.get(p)
-                if targets is None:
-                    continue
-                for read, rows in targets:
-                    if read.fixed_object is None:
-                        rows.add((_value(s), _value(o)))
-                    elif o == read.fixed_object:
-                        rows.add((_value(s),))
-        except Unrepresentable:
-            self.usable = False
-            self._by_predicate = {}
-
-    def rows(self, read: Read) -> list[tuple]:
-        """The read's rows, sorted (the order a store read is handed over in)."""
-        for candidate, rows in self._by_predicate.get(read.predicate, ()):
-            if candidate == read:
-                return sorted(rows)
-        raise KeyError(read)
-
-    def save(self, directory: Path) -> None:
-        """One pickle per read, named by its position in READS (ingest renames them into
-        the cache once the file's graph has its fingerprint). Nothing when unusable."""
-        if not self.usable:
-            return
-        directory.mkdir(parents=True, exist_ok=True)
-        for position, read in enumerate(READS):
-            save_rows(directory / f"{position}.pickle", self.rows(read))
+    Returns False, saving nothing, when a row would hold a value the store names its own
+    way (a blank node) or may write otherwise (a typed literal): that graph is then read
+    from the store."""
+    wanted: dict[str, list[tuple[Read, set]]] = {}
+    for read in READS:
+        wanted.setdefault(iri_nt(read.predicate), []).append((read, set()))
+    fixed = {read: iri_nt(read.fixed_object) for read in READS if read.fixed_object is not None}
+    tail = f" {iri_nt(graph)} .\n"
+    cut = -len(tail)
+    with open(part, encoding="utf-8") as lines:
+        for line in lines:
+            subject, predicate, rest = line.split(" ", 2)
+            targets = wanted.get(predicate)
+            if targets is None or not rest.endswith(tail):
+                continue   # not read by linking, or in the restricted graph
+            term = rest[:cut]
+            if subject[0] != "<" or term[0] == "_" or (term[0] == '"' and not _literal_as_stored(term)):
+                return False
+            for read, rows in targets:
+                if read.fixed_object is None:
+                    rows.add((subject[1:-1], term_value(term)))
+                elif term == fixed[read]:
+                    rows.add((subject[1:-1],))
+    directory.mkdir(parents=True, exist_ok=True)
+    for position, read in enumerate(READS):
+        rows = next(found for candidate, found in wanted[iri_nt(read.predicate)] if candidate == read)
+        save_rows(directory / f"{position}.pickle", sorted(rows))
+    return True
 
 
 def save_rows(path: Path, rows: list[tuple]) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
@@ -39,29 +38,10 @@ import pyoxigraph as ox
 
 from kg.catalog import source_fingerprints
 from kg.linking.inputs import Read, save_rows, saved_reads
+from kg.nquads import term_value as tsv_value
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 READ_AHEAD = 2    # reads evaluated ahead at once (this machine has two cores; more only adds files)
-_SIMPLE = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(match: re.Match) -> str:
-    code = match.group(1) or match.group(2)
-    return chr(int(code, 16)) if code else _SIMPLE.get(match.group(3), match.group(3))
-
-
-def tsv_value(cell: str) -> str | None:
-    """The value of one SPARQL TSV cell: an IRI's text, a literal's lexical form, or None."""
-    if not cell:
-        return None
-    first = cell[0]
-    if first == "<":
-        return cell[1:-1]
-    if first == '"':
-        text = cell[1:cell.rindex('"')]
-        return _ESCAPE.sub(_unescape, text) if "\\" in text else text
-    return cell   # a bare number or boolean, or a blank node label
 
 
 CACHE_DIR = "linking-inputs"    # under the data directory
