@@ -20,7 +20,7 @@ import shutil
 import time
 from collections import Counter
 from contextlib import closing
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from multiprocessing import get_context
@@ -34,8 +34,6 @@ from kg import catalog, derive
 from kg.bootstrap import ensure_ontology
 from kg.errors import InputError, Location
 from kg.iri import Minter
-from kg.linking.inputs import extract_part
-from kg.linking.read import keep_extracts, keeps_inputs
 from kg.nquads import NQuadsWriter
 from kg.store import KnowledgeGraph
 
@@ -233,16 +231,11 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
                 drop_source_graphs(kg, job.source_id)
             staged = map_and_load(kg, jobs, default_workers() if workers is None else workers, progress)
             loaded_at = time.monotonic()
-            # Linking's rows of each file, taken from its staged part while the store derives
-            # (kg.linking.inputs): a first link then reads no source graph from the store.
-            with LinkingExtracts(kg, jobs) as extracts:
-                report = write_reject_report(kg, staged)
-                for item in staged:
-                    record_source(kg, item)
-                if refresh_derived:
-                    derive.refresh(kg)
-                gathered = extracts.gathered()
-        keep_extracts(kg, gathered)
+            report = write_reject_report(kg, staged)
+            for item in staged:
+                record_source(kg, item)
+            if refresh_derived:
+                derive.refresh(kg)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         claim.close()
@@ -250,43 +243,6 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     return IngestSummary(files=staged, reject_report=report, seconds=finished - started,
                          phases={"map and load": loaded_at - started,
                                  **({"derive": finished - loaded_at} if refresh_derived else {})})
-
-
-class LinkingExtracts:
-    """Linking's rows of each staged part (kg.linking.inputs.extract_part), taken in a
-    background process while the caller goes on; in this process for a small ingest, where
-    starting one would cost more. Only a cache: a part that fails, or is not taken at all
-    (a SPARQL server as the store), leaves its graph to be read from the store."""
-
-    def __init__(self, kg: KnowledgeGraph, jobs: list[StagingJob]) -> None:
-        self._parts = {str(kg.minter.source_graph(job.source_id)): job.part for job in jobs} if keeps_inputs(kg) else {}
-        small = sum(part.stat().st_size for part in self._parts.values()) < PARALLEL_MIN_BYTES
-        self._pool = None if small or not self._parts else \
-            ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        self._futures: dict[str, Future] = {}
-        if self._pool is not None:
-            self._futures = {graph: self._pool.submit(extract_part, part, graph, part.with_suffix(".links"))
-                             for graph, part in self._parts.items()}
-
-    def __enter__(self) -> "LinkingExtracts":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def gathered(self) -> dict[str, Path]:
-        """graph -> the directory of its rows, for the parts whose rows were taken."""
-        done: dict[str, Path] = {}
-        for graph, part in self._parts.items():
-            try:
-                future = self._futures.get(graph)
-                taken = future.result() if future is not None else extract_part(part, graph, part.with_suffix(".links"))
-            except Exception:   # only a cache: linking reads this graph from the store instead
-                taken = False
-            if taken:
-                done[graph] = part.with_suffix(".links")
-        return done
 
 
 def drop_source_graphs(kg: KnowledgeGraph, source_id: str) -> None:

@@ -78,30 +78,6 @@ def term_nt(term) -> str:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-_UNESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
-_SIMPLE = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(match: re.Match) -> str:
-    code = match.group(1) or match.group(2)
-    return chr(int(code, 16)) if code else _SIMPLE.get(match.group(3), match.group(3))
-
-
-def term_value(term: str) -> str | None:
-    """The value of one term in N-Triples syntax (an N-Quads line's, or a SPARQL TSV cell's):
-    an IRI's text, a literal's lexical form (its language or datatype dropped), or None
-    for an empty cell."""
-    if not term:
-        return None
-    first = term[0]
-    if first == "<":
-        return term[1:-1]
-    if first == '"':
-        text = term[1:term.rindex('"')]
-        return _UNESCAPE.sub(_unescape, text) if "\\" in text else text
-    return term   # a bare number or boolean, or a blank node label
-
-
 class NQuadsWriter:
     """Writes triples into one named graph of an N-Quads stream."""
 

@@ -3,7 +3,6 @@ and asked what users ask: who is who, why, and do curators' decisions hold."""
 from __future__ import annotations
 
 import json
-import pickle
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from kg.config import Settings
 from kg.errors import NotFound
 from kg.linking import explain_link, run_linking
 from kg.linking.curation import load_decisions, record_decision
-from kg.linking.read import graph_query_text
 from kg.store import KnowledgeGraph
 from kg.validation import validate_graph
 
@@ -234,11 +232,11 @@ def test_linking_again_rewrites_only_what_changed(world_copy):
     assert reloaded.quads_added == len(after) + 1 and after == before
 
 
-def test_linking_again_reads_no_source_graph_from_the_store(world_copy, tmp_path):
+def test_linking_again_reads_from_the_store_only_the_files_ingested_since(world_copy, tmp_path):
     """Each source graph's rows are kept under its file's fingerprint (sha256 and load time):
-    a re-link reads no source graph from the store; a re-ingested file's rows are new, and
-    the ingest gathered them (kg.linking.inputs)."""
+    a re-link reads no source graph from the store; after a re-ingest, only that file's."""
     from kg.linking.read import CACHE_DIR
+    from kg.linking.run import READS
 
     kg = world_copy
     before = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
@@ -251,90 +249,27 @@ def test_linking_again_reads_no_source_graph_from_the_store(world_copy, tmp_path
     ingest_paths(kg, [copy])
     with kg.write():
         third = run_linking(kg)
-    assert third.reads_from_store == 0 and third.reads_cached == again.reads_cached
+    assert third.reads_from_store == len(READS) and third.reads_cached == again.reads_cached - len(READS)
     after = {t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime}
     assert after == before
     # The re-ingested file's old rows are gone: one file per (graph, read) in use.
     assert len(list((kg.settings.data_dir / CACHE_DIR).iterdir())) == third.reads_cached + third.reads_from_store
 
 
-def test_a_first_link_reads_its_rows_from_the_ingest_and_links_as_from_the_store(tmp_path):
-    """Ingest gathers linking's rows of every file as it maps it: the first link reads no
-    source graph from the store, and links exactly as one that reads them all from there."""
-    from kg.linking.read import CACHE_DIR
-
-    links = []
-    for name, keep in (("gathered", True), ("read", False)):
-        with KnowledgeGraph(Settings(data_dir=tmp_path / name)) as kg:
-            ingest_paths(kg, [WORLD])
-            if not keep:
-                shutil.rmtree(kg.settings.data_dir / CACHE_DIR)
-            with kg.write():
-                summary = run_linking(kg)
-            assert summary.reads_from_store == (0 if keep else summary.reads_cached + summary.reads_from_store)
-            links.append({t for t in kg.triples_of(kg.minter.links_graph()) if t[1] != V.generatedAtTime})
-    assert links[0] == links[1] and len(links[0]) > 50
-
-
-def test_the_rows_ingest_gathers_are_the_rows_the_store_returns(world, tmp_path):
-    """Every file of the world, staged again and its rows taken from the staged part: the
-    rows of every read equal those the store returns from the file's graph, in the same
-    (sorted) order."""
-    from ingest.pipeline import expand_paths, stage_file
-    from kg.linking.inputs import extract_part, saved_reads
-    from kg.nquads import NQuadsWriter
-
-    compared = 0
-    for number, (path, source_id) in enumerate(expand_paths([WORLD])):
-        part = tmp_path / f"part-{number}.nq"
-        with open(part, "w", encoding="utf-8") as stream:
-            stage_file(world.minter, path, source_id, NQuadsWriter(stream), fmt="auto", encoding=None,
-                       skip_invalid=False, progress=None)
-        graph = str(world.minter.source_graph(source_id))
-        assert extract_part(part, graph, tmp_path / f"rows-{number}"), source_id
-        for read, saved in saved_reads(tmp_path / f"rows-{number}"):
-            stored = sorted(world.rows(graph_query_text(read.variables, read.pattern, graph)))
-            assert pickle.loads(saved.read_bytes()) == stored, (source_id, read.pattern)
-            compared += len(stored)
-    assert compared > 150
-
-
-def test_a_value_the_store_would_write_otherwise_leaves_the_graph_to_the_store(tmp_path):
-    from kg.linking.inputs import NAMES, READS, extract_part, saved_reads
-
-    graph = "https://kg.example/graph/source/a.csv"
-    person = "https://kg.example/person/x"
-    lines = [f'<{person}> <{V.name}> "王伟"@zh <{graph}> .\n',
-             f'<https://kg.example/a%20b> <{V.name}> "Wei \\"W\\" Wang" <{graph}> .\n',
-             f'<{person}> <{V.name}> "hidden"@en <{graph}/restricted> .\n']
-    part = tmp_path / "plain.nq"
-    part.write_text("".join(lines), encoding="utf-8")
-    assert extract_part(part, graph, tmp_path / "plain")
-    rows = {read: saved for read, saved in saved_reads(tmp_path / "plain")}
-    assert len(rows) == len(READS)
-    assert pickle.loads(rows[NAMES].read_bytes()) == [("https://kg.example/a%20b", 'Wei "W" Wang'), (person, "王伟")]
-    for name, odd in (("blank", f'_:b1 <{V.name}> "x" <{graph}> .\n'),
-                      ("typed", f'<{person}> <{V.name}> "7"^^<http://www.w3.org/2001/XMLSchema#integer> <{graph}> .\n')):
-        part = tmp_path / f"{name}.nq"
-        part.write_text("".join(lines) + odd, encoding="utf-8")
-        assert not extract_part(part, graph, tmp_path / name)
-        assert saved_reads(tmp_path / name) == []
-
-
 def test_kept_reads_give_the_rows_of_the_store_and_a_damaged_file_is_read_again(world, tmp_path):
     from kg.catalog import source_fingerprints
     from kg.linking.read import GraphReader, InputCache
-    from kg.linking.inputs import READS
+    from kg.linking.run import READS
 
     plain = GraphReader(world)
-    expected = {read: sorted(plain.read(read)) for read in READS}
+    expected = {read: sorted(plain.rows(*read)) for read in READS}
     directory = tmp_path / "inputs"
     for attempt in range(3):
         cache = InputCache(directory, source_fingerprints(world))
         reader = GraphReader(world, cache)
         reader.plan(READS)
         try:
-            assert {read: sorted(reader.read(read)) for read in READS} == expected
+            assert {read: sorted(reader.rows(*read)) for read in READS} == expected
         finally:
             reader.close()
         if attempt == 0:
@@ -349,31 +284,30 @@ def test_kept_reads_give_the_rows_of_the_store_and_a_damaged_file_is_read_again(
 
 def test_reads_announced_ahead_give_the_same_rows_in_any_order_and_leave_no_files(world):
     from kg.linking.read import GraphReader
-    from kg.linking.inputs import READS
+    from kg.linking.run import READS
 
     plain = GraphReader(world)
-    expected = {read: sorted(plain.read(read)) for read in READS}
+    expected = {read: sorted(plain.rows(*read)) for read in READS}
     ahead = GraphReader(world)
     ahead.plan(READS)
     try:
         # Asked out of order (the third before the second), and the last never asked for.
         for read in [READS[0], READS[2], READS[1]] + READS[3:-1]:
-            assert sorted(ahead.read(read)) == expected[read], read
+            assert sorted(ahead.rows(*read)) == expected[read], read
     finally:
         ahead.close()
     assert not list(world.settings.data_dir.glob("*.tsv"))
 
 
 def test_the_reads_announced_are_the_reads_linking_makes_in_that_order(world_copy, monkeypatch):
-    from kg.linking import read
-    from kg.linking.inputs import READS
+    from kg.linking import read, run
 
     asked = []
     rows = read.GraphReader.rows
     monkeypatch.setattr(read.GraphReader, "rows", lambda self, v, p: asked.append((v, p)) or rows(self, v, p))
     with world_copy.write():
         run_linking(world_copy)
-    assert [a for a in asked if "VALUES" not in a[1]] == [(r.variables, r.pattern) for r in READS]
+    assert [a for a in asked if "VALUES" not in a[1]] == run.READS
 
 
 def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkeypatch):

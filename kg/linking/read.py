@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
@@ -36,50 +37,33 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from kg.catalog import source_fingerprints
-from kg.linking.inputs import Read, save_rows, saved_reads
-from kg.nquads import term_value as tsv_value
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 READ_AHEAD = 2    # reads evaluated ahead at once (this machine has two cores; more only adds files)
+_SIMPLE = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1) or match.group(2)
+    return chr(int(code, 16)) if code else _SIMPLE.get(match.group(3), match.group(3))
+
+
+def tsv_value(cell: str) -> str | None:
+    """The value of one SPARQL TSV cell: an IRI's text, a literal's lexical form, or None."""
+    if not cell:
+        return None
+    first = cell[0]
+    if first == "<":
+        return cell[1:-1]
+    if first == '"':
+        text = cell[1:cell.rindex('"')]
+        return _ESCAPE.sub(_unescape, text) if "\\" in text else text
+    return cell   # a bare number or boolean, or a blank node label
 
 
 CACHE_DIR = "linking-inputs"    # under the data directory
-_CACHE_FORMAT = "2"             # bump when what a cached file holds changes (2: rows sorted)
-
-
-def graph_query_text(variables: str, pattern: str, graph: str) -> str:
-    """The read of one pattern in one graph (and part of the name its rows are kept under)."""
-    return prefix_block() + f"SELECT {variables} WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
-
-
-def keeps_inputs(kg: KnowledgeGraph) -> bool:
-    """Whether linking keeps its rows per source graph on disk (on the embedded store only)."""
-    return isinstance(kg.backend, EmbeddedBackend)
-
-
-def keep_extracts(kg: KnowledgeGraph, extracts: dict[str, Path]) -> int:
-    """Keep the rows ingest gathered per source graph (kg.linking.inputs) as the cached
-    reads of that graph, under the fingerprint the catalog now gives it; call after the
-    ingest's write. Returns how many graphs' rows were kept. Only on the embedded store
-    (linking keeps no rows for a SPARQL server)."""
-    if not keeps_inputs(kg):
-        return 0
-    cache = InputCache(kg.settings.data_dir / CACHE_DIR, source_fingerprints(kg))
-    kept = 0
-    for graph, directory in extracts.items():
-        files = saved_reads(directory)
-        if not files:
-            continue
-        for read, source in files:
-            target = cache.path(graph, graph_query_text(read.variables, read.pattern, graph))
-            if target is None:
-                break    # no catalog entry (the write did not record it): nothing to name the rows by
-            cache.directory.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-        else:
-            kept += 1
-    return kept
+_CACHE_FORMAT = "1"             # bump when what a cached file holds changes
 
 
 class InputCache:
@@ -117,7 +101,10 @@ class InputCache:
     def save(self, path: Path, rows: list[tuple]) -> None:
         self.misses += 1
         self.directory.mkdir(parents=True, exist_ok=True)
-        save_rows(path, rows)
+        temporary = path.with_suffix(".tmp")
+        with open(temporary, "wb") as handle:
+            pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)   # a killed run leaves a .tmp, never a short file under the real name
 
     def prune(self) -> None:
         """Remove the files this run did not use (files re-ingested or removed since, old reads)."""
@@ -150,14 +137,10 @@ class GraphReader:
         return prefix_block() + f"SELECT {variables} WHERE {{ GRAPH ?g {{ {pattern} }} {self._filter} }}"
 
     def graph_query_text(self, variables: str, pattern: str, graph: str) -> str:
-        return graph_query_text(variables, pattern, graph)
+        return prefix_block() + f"SELECT {variables} WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
 
-    def read(self, read: Read) -> Iterator[tuple]:
-        """The rows of one of linking's reads (kg.linking.inputs.READS)."""
-        return self.rows(read.variables, read.pattern)
-
-    def plan(self, planned: Iterable[Read]) -> None:
-        """The reads the caller will make next, in that order.
+    def plan(self, reads: Iterable[tuple[str, str]]) -> None:
+        """The (variables, pattern) reads the caller will make next, in that order.
 
         A read asked for out of order, or never planned, is simply evaluated when asked.
         With a cache, these reads are made graph by graph, and only the graphs not cached
@@ -165,7 +148,7 @@ class GraphReader:
         """
         if self._ox is None:
             return
-        reads = [(read.variables, read.pattern) for read in planned]
+        reads = list(reads)
         if self._cache is not None:
             self._by_graph = set(reads)
             self._planned = [self.graph_query_text(v, p, graph) for v, p in reads for graph in self._graphs
@@ -220,8 +203,7 @@ class GraphReader:
             path = self._cache.path(graph, text)
             rows = self._cache.load(path) if path is not None and path.is_file() else None
             if rows is None:
-                # Sorted: the order ingest's extract of the same rows has (kg.linking.inputs).
-                rows = sorted(self._tsv_rows(text))
+                rows = list(self._tsv_rows(text))
                 if path is not None:
                     self._cache.save(path, rows)
             yield rows

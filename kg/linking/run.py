@@ -35,9 +35,6 @@ from kg import vocab as V
 from kg.iri import Minter, stable_hash
 from kg.linking import curation
 from kg.linking.clusters import Clusters
-from kg.linking.inputs import (AFFILIATION_ORGS, AFFILIATIONS, ALTERNATE_NAMES, AUTHORS, CREATORS,
-                               CURRENT_INSTITUTIONS, DEPARTMENTS, MEMBERS, NAMES, ORCIDS, PIS, POPULARIZES,
-                               READS, RESULT_OF, RORS, SUPPORTING, TITLES)
 from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
 from kg.linking.links_graph import LinkLines, links_update
 from kg.linking.outputs import MIN_TITLE_KEY, OutputLinks, OutputRecord, dedup_outputs, title_key
@@ -114,6 +111,17 @@ class _Prefixes:
 
 
 # ------------------------------------------------------------------------------ reading
+# The single-pattern reads below, in the order they are made: announced to the reader so
+# that Oxigraph evaluates each while the previous one is used (kg.linking.read). A read
+# missing here, or moved, costs only that overlap.
+READS = [
+    ("?x ?n", "?x schema:name ?n"), ("?o", "?o a sp:SupportingInstitution"), ("?o ?r", "?o sp:ror ?r"),
+    ("?o ?t", "?o dcterms:title ?t"), ("?p ?n", "?p schema:alternateName ?n"), ("?p ?o", "?p sp:orcid ?o"),
+    ("?p ?org", "?p schema:affiliation ?org"), ("?a ?p", "?a sp:author ?p"), ("?p ?af", "?p sp:affiliation ?af"),
+    ("?a ?org", "?a sp:affiliationOrg ?org"), ("?proj ?p", "?proj sp:principalInvestigator ?p"),
+    ("?proj ?p", "?proj sp:member ?p"), ("?x ?d", "?x sp:department ?d"), ("?o ?proj", "?o sp:resultOf ?proj"),
+    ("?w ?p", "?w dcterms:creator ?p"), ("?w ?x", "?w sp:popularizes ?x"),
+]
 
 
 # Single-pattern SELECTs where possible: on Oxigraph a scan costs about one term lookup
@@ -122,7 +130,7 @@ class _Prefixes:
 def read_names(reader: GraphReader) -> dict[str, set[str]]:
     """schema:name of every entity (persons and organizations alike)."""
     names: dict[str, set[str]] = defaultdict(set)
-    for iri, name in reader.read(NAMES):
+    for iri, name in reader.rows("?x ?n", "?x schema:name ?n"):
         names[iri].add(name)
     return names
 
@@ -130,10 +138,10 @@ def read_names(reader: GraphReader) -> dict[str, set[str]]:
 def read_organizations(reader: GraphReader, minter: Minter, names: dict[str, set[str]]) -> list[OrgRecord]:
     prefix = _Prefixes(minter).org
     records = {iri: OrgRecord(iri, names=set(found)) for iri, found in names.items() if iri.startswith(prefix)}
-    for (org,) in reader.read(SUPPORTING):
+    for (org,) in reader.rows("?o", "?o a sp:SupportingInstitution"):
         if org in records:
             records[org].supporting = True
-    for org, ror in reader.read(RORS):
+    for org, ror in reader.rows("?o ?r", "?o sp:ror ?r"):
         record = records.setdefault(org, OrgRecord(org))
         record.rors.add(ror)
         record.ror_minted = record.ror_minted or org == str(minter.institution("", ror))
@@ -144,7 +152,7 @@ def read_output_titles(reader: GraphReader, minter: Minter) -> dict[str, set[str
     """dcterms:title of every output (the titles of projects and works are skipped)."""
     prefix = _Prefixes(minter).output
     titles: dict[str, set[str]] = defaultdict(set)
-    for iri, title in reader.read(TITLES):
+    for iri, title in reader.rows("?o ?t", "?o dcterms:title ?t"):
         if iri.startswith(prefix):
             titles[iri].add(title)
     return titles
@@ -173,28 +181,28 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
     for iri, found in names.items():
         if iri.startswith(prefixes.person):
             records[node(iri)].names.update(found)
-    for iri, name in reader.read(ALTERNATE_NAMES):
+    for iri, name in reader.rows("?p ?n", "?p schema:alternateName ?n"):
         if iri.startswith(prefixes.person):
             records[node(iri)].names.add(name)
     for record in records:
         # A mention minted from its name alone (no institution) may stand for everyone of that name.
         record.context_free = record.kind == "mention" and any(
             record.iri == str(minter.person_by_name(name, "")) for name in record.names)
-    for iri, orcid in reader.read(ORCIDS):
+    for iri, orcid in reader.rows("?p ?o", "?p sp:orcid ?o"):
         record = records[node(iri)]
         if record.kind != "orcid" or record.ids.get("ORCID") == orcid:
             record.ids.setdefault("ORCID", orcid)
     org_canonical = {r.iri: orgs.canonical_of(i) for i, r in enumerate(orgs.records)}
-    for iri, org in reader.read(CURRENT_INSTITUTIONS):
+    for iri, org in reader.rows("?p ?org", "?p schema:affiliation ?org"):
         records[node(iri)].orgs.add(org_canonical.get(org, org))
     authorships = _read_authorships(reader, minter, outputs)
     # sp:affiliationOrg hangs off dated affiliations (a person's) and authorships (a paper's).
     holders: dict[str, list[int]] = defaultdict(list)
-    for iri, affiliation in reader.read(AFFILIATIONS):
+    for iri, affiliation in reader.rows("?p ?af", "?p sp:affiliation ?af"):
         holders[affiliation].append(node(iri))
     for authorship, output, iri, rank in authorships:
         holders[authorship].append(node(iri))
-    for holder, org in reader.read(AFFILIATION_ORGS):
+    for holder, org in reader.rows("?a ?org", "?a sp:affiliationOrg ?org"):
         for person in holders.get(holder, ()):
             records[person].orgs.add(org_canonical.get(org, org))
     del holders
@@ -210,27 +218,27 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
         return found
 
     data = PersonInput(records=records, label=label)
-    for project, iri in reader.read(PIS):
+    for project, iri in reader.rows("?proj ?p", "?proj sp:principalInvestigator ?p"):
         data.roles.append((project, node(iri), "pi"))
-    for project, iri in reader.read(MEMBERS):
+    for project, iri in reader.rows("?proj ?p", "?proj sp:member ?p"):
         person = node(iri)
         # A member link from an ORCID record is the person's own claim on the grant.
         data.roles.append((project, person, "claim" if records[person].kind == "orcid" else "member"))
     data.authorships = [(output, node(iri), rank) for authorship, output, iri, rank in authorships]
     notations: dict[str, str] = {}
-    for iri, department in reader.read(DEPARTMENTS):
+    for iri, department in reader.rows("?x ?d", "?x sp:department ?d"):
         if department not in notations:
             notations[department] = concepts.notation(URIRef(department))
         if iri.startswith(prefixes.project):
             data.project_departments[iri] = notations[department]
         elif iri in index:
             data.person_departments.setdefault(index[iri], set()).add(notations[department])
-    for output, project in reader.read(RESULT_OF):
+    for output, project in reader.rows("?o ?proj", "?o sp:resultOf ?proj"):
         data.output_projects.setdefault(output, set()).add(project)
-    for work, iri in reader.read(CREATORS):
+    for work, iri in reader.rows("?w ?p", "?w dcterms:creator ?p"):
         if iri.startswith(prefixes.person):
             data.work_creators.append((work, node(iri)))
-    for work, target in reader.read(POPULARIZES):
+    for work, target in reader.rows("?w ?x", "?w sp:popularizes ?x"):
         projects = {target} if target.startswith(prefixes.project) else data.output_projects.get(target, set())
         if projects:
             data.work_projects.setdefault(work, set()).update(projects)
@@ -258,7 +266,7 @@ def _read_authorships(reader: GraphReader, minter: Minter,
         by_hash[key] = output if by_hash.get(key, output) == output else None   # None: two outputs, one hash
     found: list[tuple[str, str, str, int | None]] = []
     unresolved: list[tuple[str, str, str]] = []
-    for authorship, person in reader.read(AUTHORS):
+    for authorship, person in reader.rows("?a ?p", "?a sp:author ?p"):
         key, _, rank = authorship[len(prefix):].partition("/") if authorship.startswith(prefix) else ("", "", "")
         output = by_hash.get(key)
         if output is None:
