@@ -354,6 +354,9 @@ class KnowledgeGraph:
                 with _open_fifo_writer(fifo, loader) as sink:
                     yield sink
             except BrokenPipeError:
+                # The loader closed the pipe: its error reaches `failures` once the thread
+                # has run on (the writer may see the broken pipe first), so wait for it.
+                loader.join()
                 if not failures:   # the loader is gone without an error: should not happen
                     raise
             finally:
