@@ -3,9 +3,7 @@
 - `build_index` reads the graph and writes a complete new index (atomically swapped in).
 - `update_index` re-indexes only the entities that changed, and the documents that show
   something of them (a project's PI's name, a work's popularization of a project …), in
-  a copy of the current index that is then swapped in. It finds them from the graph state
-  recorded with the index (search/changes.py) and reads only their neighbourhood
-  (search/scoped.py), so its cost follows the change, not the graph.
+  a copy of the current index that is then swapped in.
 - `check_index` compares the graph with the index: documents missing, extra or stale.
 - `repair_index` updates the index, or builds it from scratch when it is missing or unreadable.
 - `open_index` opens the current index. When it is missing, or was built from another
