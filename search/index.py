@@ -26,8 +26,7 @@ from typing import Callable
 from kg.config import Settings
 from kg.errors import ConfigError, NotFound, StoreError
 from kg.store import KnowledgeGraph
-from search import documents, scoped
-from search.changes import GraphState, changed_since, graph_state
+from search import documents
 from search.engine import ENGINES, Engine, field_values
 from search.model import IndexDiff, IndexStats
 from search.graphread import rows
@@ -119,7 +118,6 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
     location = IndexLocation.of(settings, view, name)
     refuse_restricted(kg, view)
     fingerprint = graph_fingerprint(kg)
-    state = graph_state(kg)
     builder = documents.Builder(documents.load(kg))
     building = location.new_dir()
     by_kind: dict[str, int] = {}
@@ -137,7 +135,6 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
         except BaseException:
             writer.cancel()
             raise
-        state.save(building)
         final = location.publish(building, _meta(view, name, fingerprint, by_kind))
     except BaseException:
         location.discard(building)
@@ -150,62 +147,48 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
                  engine: str | None = None) -> IndexStats:
     """Re-index the changed entities and the documents that show something of them.
 
-    `changed_iris=None` finds the changed entities itself, from the graph state the index
-    recorded (search/changes.py); when that cannot tell (a file removed or replaced, an index
-    without a recorded state) it compares every document with the graph, as `check_index`
-    does. Either way only the documents that differ are written. Without an index yet,
-    this builds one.
+    `changed_iris=None` compares every document with the graph (as `check_index` does)
+    and re-indexes whatever differs. Without an index yet, this builds one.
     """
     started = time.monotonic()
     name = engine_for(engine_name(settings, engine)).name
     location = IndexLocation.of(settings, view, name)
-    current = location.current()
-    if current is None:
+    if location.current() is None:
         return build_index(kg, settings, view, name)
     refuse_restricted(kg, view)
     fingerprint = graph_fingerprint(kg)
-    state = graph_state(kg)
-    old_state = GraphState.load(current)
-    changed = set(changed_iris) if changed_iris is not None else None
-    if changed is None and old_state is not None:
-        changed = changed_since(kg, old_state, state)
-    reader = engine_for(name).open(current)
+    builder = documents.Builder(documents.load(kg))
+    kinds = builder.iris()
+    reader = engine_for(name).open(location.current())
     try:
-        if changed is None:
-            builder = documents.Builder(documents.load(kg))
-            kinds = builder.iris()
-            indexed = {iri: ("", digest) for iri, digest in reader.hashes().items()}
+        indexed = reader.hashes()
+        if changed_iris is None:
             candidates = set(kinds) | set(indexed)
         else:
-            candidates = _affected(kg, reader, changed, old_state)
-            builder = documents.Builder(scoped.load_around(kg, candidates))
-            kinds = {iri: kind for iri, kind in builder.iris().items() if iri in candidates}
-            indexed = reader.entries(sorted(candidates))
+            candidates = _affected(reader, builder, set(changed_iris))
     finally:
         reader.close()
     to_write = []  # (doc, its field values)
     for iri in sorted(candidates & set(kinds)):
         doc = builder.build(iri, kinds[iri])
         values = field_values(doc)
-        if indexed.get(iri, ("", None))[1] != values["hash"]:
+        if indexed.get(iri) != values["hash"]:
             to_write.append((doc, values))
     to_delete = sorted(iri for iri in candidates if iri in indexed and iri not in kinds)
-    if to_write or to_delete or location.meta().get("fingerprint") != fingerprint or old_state != state:
-        by_kind = None if changed is None else _counts_after(location.meta(), indexed, to_write, to_delete)
-        _apply(location, name, view, fingerprint, state, to_write, to_delete, indexed, by_kind)
-    written: dict[str, int] = {}
+    if to_write or to_delete or location.meta().get("fingerprint") != fingerprint:
+        _apply(location, name, view, fingerprint, to_write, to_delete, indexed)
+    by_kind: dict[str, int] = {}
     for doc, _ in to_write:
-        written[doc.kind] = written.get(doc.kind, 0) + 1
-    return IndexStats(view=view, engine=name, documents=len(to_write), by_kind=written,
+        by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
+    return IndexStats(view=view, engine=name, documents=len(to_write), by_kind=by_kind,
                       seconds=time.monotonic() - started, path=str(location.current()), fingerprint=fingerprint,
-                      removed=len(to_delete), candidates=len(candidates))
+                      removed=len(to_delete))
 
 
-def _affected(kg: KnowledgeGraph, reader, changed: set[str], old_state: GraphState | None) -> set[str]:
-    """The changed IRIs and every document that shows something of them, now or as the index last saw them."""
-    if old_state is not None:  # a person's IRIs as they were joined before
-        changed = changed | _joined(changed, old_state.same_as)
-    affected = scoped.dependents(kg, changed)
+def _affected(reader, builder: documents.Builder, changed: set[str]) -> set[str]:
+    """The changed IRIs, their neighbours now, and their neighbours as the index last saw them."""
+    changed = {builder.person(i) for i in changed} | changed
+    affected = set(changed) | builder.neighbours(changed)
     for iri in changed:
         old = reader.get(iri)
         if old is not None:
@@ -213,33 +196,8 @@ def _affected(kg: KnowledgeGraph, reader, changed: set[str], old_state: GraphSta
     return affected
 
 
-def _joined(iris: set[str], edges: set[tuple[str, str]]) -> set[str]:
-    """IRIs connected to these through the given owl:sameAs edges."""
-    neighbours: dict[str, set[str]] = {}
-    for a, b in edges:
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
-    found, frontier = set(iris), set(iris)
-    while frontier:
-        frontier = {n for iri in frontier for n in neighbours.get(iri, ())} - found
-        found |= frontier
-    return found
-
-
-def _counts_after(meta: dict | None, indexed: dict[str, tuple[str, str]], to_write: list,
-                  to_delete: list[str]) -> dict[str, int]:
-    """Documents per kind after the update, from the counts before it: no pass over the index."""
-    counts = dict((meta or {}).get("by_kind", {}))
-    for iri in [doc.iri for doc, _ in to_write if doc.iri in indexed] + to_delete:
-        kind = indexed[iri][0]
-        counts[kind] = counts.get(kind, 0) - 1
-    for doc, _ in to_write:
-        counts[doc.kind] = counts.get(doc.kind, 0) + 1
-    return dict(sorted((kind, n) for kind, n in counts.items() if n))
-
-
-def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, state: GraphState, to_write: list,
-           to_delete: list[str], indexed: dict, by_kind: dict[str, int] | None) -> None:
+def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_write: list, to_delete: list[str],
+           indexed: dict[str, str]) -> None:
     building = location.copy_current()
     try:
         writer = engine_for(name).writer(building)
@@ -254,13 +212,11 @@ def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, stat
         except BaseException:
             writer.cancel()
             raise
-        if by_kind is None:  # after a full comparison: count them (the kinds of the old documents were not read)
-            reader = engine_for(name).open(building)
-            try:
-                by_kind = reader.search(Everything(), [], "relevance", 0, 1, facets=["kind"]).facets["kind"]
-            finally:
-                reader.close()
-        state.save(building)
+        reader = engine_for(name).open(building)
+        try:
+            by_kind = reader.search(Everything(), [], "relevance", 0, 1, facets=["kind"]).facets["kind"]
+        finally:
+            reader.close()
         location.publish(building, _meta(view, name, fingerprint, dict(sorted(by_kind.items()))))
     except BaseException:
         location.discard(building)

@@ -85,7 +85,6 @@ class IndexStats:
     path: str
     fingerprint: str
     removed: int = 0  # documents deleted (update_index)
-    candidates: int = 0  # documents an update compared with the graph (all of them after a full comparison)
 
 
 @dataclass

@@ -188,15 +188,6 @@ class TantivyReader:
             hashes[stored_iri(doc["stored"][0])] = doc["hash"][0].decode("utf-8")
         return hashes
 
-    def entries(self, iris: Iterable[str]) -> dict[str, tuple[str, str]]:
-        found = {}
-        for iri in iris:
-            result = self._searcher.search(tantivy.Query.term_query(self._schema, "iri", iri), limit=1)
-            if result.hits:
-                doc = self._searcher.doc(result.hits[0][1])
-                found[iri] = (unpack(doc["stored"][0], 0.0).kind, doc["hash"][0].decode("utf-8"))
-        return found
-
     def count(self) -> int:
         return self._searcher.num_docs
 

@@ -237,15 +237,6 @@ class WhooshReader:
         with self._lock:
             return {stored_iri(fields_["stored"]): fields_["hash"] for fields_ in self._searcher.all_stored_fields()}
 
-    def entries(self, iris: Iterable[str]) -> dict[str, tuple[str, str]]:
-        found = {}
-        with self._lock:
-            for iri in iris:
-                stored = self._searcher.document(iri=iri)
-                if stored:
-                    found[iri] = (unpack(stored["stored"], 0.0).kind, stored["hash"])
-        return found
-
     def count(self) -> int:
         return self._searcher.doc_count()
 

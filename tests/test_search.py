@@ -9,11 +9,9 @@ Every expected answer is computed from the graph, not typed in.
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from ingest.pipeline import ingest_paths
 from kg import concepts
@@ -26,11 +24,7 @@ from kg.publish import publish
 from kg.store import KnowledgeGraph, prefix_block
 from kg.views import open_view
 from search import (IndexNotReady, SearchQuery, TalentQuery, build_index, check_index, open_index, update_index)
-from search import documents, scoped
-from search.changes import STATE_FILE
-from search.engine import field_values
 from search.snippets import make_snippet
-from search.store import IndexLocation
 
 DATA = Path(__file__).resolve().parent / "data" / "search"
 SOURCES = [DATA / name for name in ("projects.jsonl", "researchers.csv", "outputs.jsonl", "works.csv")]
@@ -327,71 +321,6 @@ def test_an_ingest_is_followed_by_an_update_of_only_what_changed(working_copy, e
     with open_index(settings, "full", engine) as updated:
         assert updated.document(OBLIGED_PROJECT).fields["popularized"] == "yes"
         assert OBLIGED_PROJECT not in iris(updated.unpopularized(SearchQuery(per_page=100)))
-
-
-def _link(kg: KnowledgeGraph, directory: Path, member: str, canonical: str) -> None:
-    """What the linking step writes when it finds two IRIs are one person."""
-    links = directory / "links.nq"
-    with open(links, "w", encoding="utf-8") as handle:
-        NQuadsWriter(handle).write([(URIRef(member), V.sameAs, URIRef(canonical))], kg.minter.links_graph())
-    with kg.write():
-        kg.load_nquads(links)
-
-
-def test_documents_read_around_an_entity_equal_those_read_from_the_whole_graph(tmp_path):
-    """An update reads only an entity's neighbourhood: every document made from it is the same."""
-    settings = Settings(data_dir=tmp_path / "scipop-data")
-    with KnowledgeGraph(settings) as kg:
-        ingest_paths(kg, SOURCES + [LATER_WORKS])
-        _link(kg, tmp_path, str(MINT.person("openalex", "A5100000001")), WANG_WEI)
-        whole = documents.Builder(documents.load(kg))
-        kinds = whole.iris()
-        assert len(kinds) > 30 and {"project", "output", "work", "researcher", "institution"} <= set(kinds.values())
-        for iri, kind in kinds.items():
-            around = documents.Builder(scoped.load_around(kg, {iri}))
-            assert around.iris().get(iri) == kind, iri
-            assert field_values(around.build(iri, kind)) == field_values(whole.build(iri, kind)), iri
-        mention = str(MINT.person("openalex", "A5100000001"))
-        assert mention not in kinds and mention not in documents.Builder(scoped.load_around(kg, {mention})).iris()
-
-
-def test_an_update_compares_and_writes_only_the_documents_near_the_change(working_copy, engine):
-    """`scipop index` after an ingest and a new identity: the few documents that changed, no full pass."""
-    settings = working_copy
-    with open_view(settings, "full") as kg:
-        built = build_index(kg, settings, "full", engine)
-    with KnowledgeGraph(settings) as kg:
-        ingest_paths(kg, [LATER_WORKS])
-        _link(kg, working_copy.data_dir, str(MINT.person("openalex", "A5100000001")), WANG_WEI)
-        publish(kg)
-    with open_view(settings, "full") as kg:
-        differences = check_index(kg, settings, "full", engine)
-        stats = update_index(kg, settings, "full", None, engine)
-        assert check_index(kg, settings, "full", engine) == []
-        kinds = Counter(documents.Builder(documents.load(kg)).iris().values())
-    assert IndexLocation.of(settings, "full", engine).meta()["by_kind"] == dict(kinds)  # counted without a pass
-    written = {line.split(" ", 1)[1] for line in differences if not line.startswith("extra ")}
-    assert stats.documents == len(written) and stats.removed == len(differences) - len(written)
-    assert WANG_WEI in written  # the OpenAlex mention's outputs are 王伟's now
-    assert stats.candidates < built.documents / 2  # compared: the change's neighbourhood, not every document
-    with open_index(settings, "full", engine) as updated:
-        assert updated.document(OBLIGED_PROJECT).fields["popularized"] == "yes"
-
-
-def test_an_update_that_cannot_tell_what_changed_compares_every_document(working_copy, engine):
-    settings = working_copy
-    with open_view(settings, "full") as kg:
-        built = build_index(kg, settings, "full", engine)
-    current = IndexLocation.of(settings, "full", engine).current()
-    (current / STATE_FILE).unlink()  # an index made before the graph state was recorded
-    with KnowledgeGraph(settings) as kg:
-        ingest_paths(kg, [LATER_WORKS])
-        publish(kg)
-    with open_view(settings, "full") as kg:
-        stats = update_index(kg, settings, "full", None, engine)
-        assert check_index(kg, settings, "full", engine) == []
-    assert 0 < stats.documents < 10 and stats.candidates >= built.documents
-    assert (IndexLocation.of(settings, "full", engine).current() / STATE_FILE).exists()
 
 
 def test_a_stale_index_is_refused_until_updated(working_copy, engine):
