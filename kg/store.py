@@ -11,18 +11,14 @@ Design notes (measured, see the project brief):
 """
 from __future__ import annotations
 
-import errno
 import fcntl
 import gc
 import io
 import os
 import shutil
-import tempfile
-import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, BinaryIO, Iterable, Iterator, Protocol, Sequence
+from typing import BinaryIO, Iterable, Iterator, Protocol, Sequence
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -220,23 +216,6 @@ class _ConcatenatedFiles(io.RawIOBase):
         super().close()
 
 
-def _open_fifo_writer(fifo: Path, loader: threading.Thread) -> IO[str]:
-    """Open the FIFO for writing once the loader has opened it for reading; if the loader
-    ends first (it failed), stop waiting. A plain open() would block forever then."""
-    while True:
-        try:
-            descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:   # ENXIO: no reader yet
-                raise
-            if not loader.is_alive():
-                raise BrokenPipeError("the loader stopped before reading") from exc
-            time.sleep(0.001)
-            continue
-        os.set_blocking(descriptor, True)
-        return open(descriptor, "w", encoding="utf-8", buffering=1 << 20)
-
-
 def open_backend(settings: Settings, read_only: bool = False) -> Backend:
     if settings.store_url:
         from kg.remote import RemoteBackend  # only needed when a server is configured
@@ -330,39 +309,6 @@ class KnowledgeGraph:
         ones. One load, not a load per file: at 100,000 projects, mapping with about thirty
         bulk loads into the growing store took 561 s, mapping with one load fed this way 345 s."""
         self.backend.load_nquads(parts)
-
-    @contextmanager
-    def loading(self) -> Iterator[IO[str]]:
-        """A text stream of N-Quads lines, bulk-loaded while it is written: the loader (a
-        thread reading a FIFO, outside the GIL on the embedded store) runs beside the
-        writer instead of after it. Call inside write(); a loader error is raised here
-        when the block ends (or when the writer finds the loader gone)."""
-        with tempfile.TemporaryDirectory(prefix="load-", dir=self.settings.data_dir) as scratch:
-            fifo = Path(scratch) / "stream.nq"
-            os.mkfifo(fifo)
-            failures: list[BaseException] = []
-
-            def load() -> None:
-                try:
-                    self.load_parts([fifo])
-                except BaseException as exc:   # handed to the writer's thread, raised there
-                    failures.append(exc)
-
-            loader = threading.Thread(target=load, name="bulk-load", daemon=True)
-            loader.start()
-            try:
-                with _open_fifo_writer(fifo, loader) as sink:
-                    yield sink
-            except BrokenPipeError:
-                # The loader closed the pipe: its error reaches `failures` once the thread
-                # has run on (the writer may see the broken pipe first), so wait for it.
-                loader.join()
-                if not failures:   # the loader is gone without an error: should not happen
-                    raise
-            finally:
-                loader.join()
-            if failures:
-                raise failures[0]
 
     def drop_graph(self, graph: URIRef) -> None:
         self.backend.drop_graph(graph)

@@ -76,39 +76,6 @@ def test_parts_still_being_made_load_as_one_and_their_producers_error_undoes_the
     assert _snapshot(kg) == before
 
 
-def test_lines_written_to_the_loading_stream_land_and_a_bad_one_undoes_the_write(kg):
-    """linking streams millions of lines to the bulk loader as it makes them; a line the
-    loader refuses stops the writer (it does not wait on a reader that is gone) and the
-    write is rolled back."""
-    graph = kg.minter.links_graph()
-
-    def line(i: int) -> str:
-        return f"<{kg.minter.project(f'6177{i:04d}')}> <{V.title}> \"项目 {i}\"@zh <{graph}> .\n"
-
-    with kg.write():
-        with kg.loading() as sink:
-            for i in range(3000):
-                sink.write(line(i))
-    assert kg.count_triples(graph) == 3000
-    before = _snapshot(kg)
-
-    with pytest.raises(SyntaxError):
-        with kg.write():
-            with kg.loading() as sink:
-                sink.write("<not a quad\n")
-                for i in range(3000, 60000):     # far more than a pipe holds
-                    sink.write(line(i))
-    assert _snapshot(kg) == before
-
-    with pytest.raises(RuntimeError, match="half way"):
-        with kg.write():
-            with kg.loading() as sink:
-                sink.write(line(70000))
-                raise RuntimeError("linking failed half way")
-    assert _snapshot(kg) == before
-    assert not list(kg.settings.data_dir.glob("load-*"))   # the FIFO's directory is gone
-
-
 def test_a_write_killed_with_sigkill_is_rolled_back_on_next_open(settings, tmp_path):
     with KnowledgeGraph(settings) as kg:
         graph = kg.minter.source_graph("projects.csv")

@@ -7,19 +7,17 @@ lines in the order they were made, headed by the run's stamp as an N-Quads comme
 when the store's links graph carries the same stamp (`<links graph> prov:generatedAtTime`),
 deletes only the lines that went and bulk-loads only the lines that came. Any doubt (no
 file, another stamp: a rolled-back write, a restored store) falls back to dropping the
-graph and loading it whole: the lines then go to the store's bulk loader (and the new
-state file) as they are made, so loading overlaps building them. The lines are compared
-as sets, not sorted and merged: sorting millions of long lines cost more than hashing
-them, and a first link needs no comparison at all.
+graph and loading it whole, from the new state file itself (one write of the lines, not two).
+The lines are compared as sets, not sorted and merged: sorting millions of long lines
+cost more than hashing them, and a first link needs no comparison at all.
 """
 from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -31,12 +29,10 @@ from kg.store import KnowledgeGraph
 
 STATE_FILE = "links.nq"
 DELETE_CHUNK = 2000
-STREAM_BATCH = 50_000      # lines per write to the loader (a first link streams millions)
 
 
 class LinkLines:
-    """Collects the links graph as N-Quads lines; or, once `stream_to` was called, writes
-    each batch of distinct lines as it fills (to the store's loader and the state file)."""
+    """Collects the links graph as N-Quads lines."""
 
     def __init__(self, minter: Minter) -> None:
         self.minter = minter
@@ -55,38 +51,9 @@ class LinkLines:
         self._confidence, self._decimal = f" {p[V.confidence]} \"", f"\"^^{iri_nt(str(XSD.decimal))}{suffix}"
         self._methods: dict[str, str] = {}
         self.lines: list[str] = []
-        self._sinks: tuple[IO[str], ...] = ()
-        self._seen: set[str] = set()
-        self.written = 0           # distinct lines written to the sinks
-        self.removed = 0           # quads the update removed from the store, and added (links_update)
-        self.added = 0
-
-    def stream_to(self, *sinks: IO[str]) -> None:
-        self._sinks = sinks
-
-    def flush(self) -> None:
-        """Write the lines made since the last flush, each line once in the whole stream."""
-        if not self._sinks:
-            return
-        seen = self._seen
-        fresh = []
-        for line in self.lines:
-            if line not in seen:
-                seen.add(line)
-                fresh.append(line)
-        self.lines = []
-        text = "".join(fresh)
-        for sink in self._sinks:
-            sink.write(text)
-        self.written += len(fresh)
-
-    def _filled(self) -> None:
-        if self._sinks and len(self.lines) >= STREAM_BATCH:
-            self.flush()
 
     def same_as(self, member: str, canonical: str) -> None:
         self.lines.append(f"{iri_nt(member)} {self._p[V.sameAs]} {iri_nt(canonical)}{self._suffix}")
-        self._filled()
 
     def decision(self, a: str, b: str, same: bool, method: URIRef, score: float, text: str) -> None:
         """An sp:IdentityDecision node: a and b are one entity (same) or kept apart, how and why."""
@@ -106,7 +73,6 @@ class LinkLines:
             f"{node}{self._confidence}{min(score, 1.0):.3f}{self._decimal}",
             node + self._evidence + string_nt(text[:500]) + suffix,
         ]
-        self._filled()
 
 
 def _stamp_line(graph: URIRef, stamp: str) -> str:
@@ -173,43 +139,30 @@ def _delete(kg: KnowledgeGraph, graph: URIRef, lines: list[str]) -> None:
         kg.update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}", touches=[graph])
 
 
-@contextmanager
-def links_update(kg: KnowledgeGraph) -> Iterator[LinkLines]:
-    """Make the links graph hold exactly the lines made in the block (plus the run's
-    stamp); use inside kg.write(). Afterwards the lines object tells `removed` and `added`.
+def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
+    """Make the links graph hold exactly `links` (plus the run's stamp); call inside kg.write().
 
-    With the store's graph and the state file of the same run, the new lines are diffed
-    against the old ones when the block ends. Otherwise (a first link, or any doubt) the
-    graph is dropped and the lines go to the store's bulk loader as they are made: at
-    100,000 projects building the 3.25 million lines and loading them took ~40 s one
-    after the other; the loader now runs on the second core while they are built.
+    Returns (quads removed, quads added).
     """
-    graph = kg.minter.links_graph()
+    graph = links.graph
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Distinct lines in the order they were made (dict keys keep it): the same graph, and
+    # the same file, whatever the hash seed.
+    lines = dict.fromkeys([_stamp_line(graph, stamp)] + links.lines)
     state = kg.settings.data_dir / STATE_FILE
     written_for, path = _read_state(state)
     stored = _stored_stamp(kg, graph)
     temporary = state.with_suffix(".tmp")
-    lines = LinkLines(kg.minter)
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(f"# {stamp}\n")   # a comment to the N-Quads parser
+        handle.writelines(lines)
     if path is not None and stored is not None and _same_time(written_for, stored):
-        yield lines
-        # Distinct lines in the order they were made (dict keys keep it): the same graph, and
-        # the same file, whatever the hash seed.
-        new = dict.fromkeys([_stamp_line(graph, stamp)] + lines.lines)
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(f"# {stamp}\n")   # a comment to the N-Quads parser
-            handle.writelines(new)
-        removed, added = _diff(_old_lines(path), new)
+        removed, added = _diff(_old_lines(path), lines)
         _delete(kg, graph, removed)
         _load(kg, added)
-        lines.removed, lines.added = len(removed), len(added)
     else:
+        removed, added = [], lines
         kg.drop_graph(graph)
-        with kg.loading() as loader, open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(f"# {stamp}\n")
-            lines.stream_to(loader, handle)
-            lines.lines.append(_stamp_line(graph, stamp))
-            yield lines
-            lines.flush()
-        lines.removed, lines.added = 0, lines.written
+        kg.load_nquads(temporary)
     os.replace(temporary, state)
+    return len(removed), len(added)

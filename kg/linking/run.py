@@ -36,7 +36,7 @@ from kg.iri import Minter, stable_hash
 from kg.linking import curation
 from kg.linking.clusters import Clusters
 from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
-from kg.linking.links_graph import LinkLines, links_update
+from kg.linking.links_graph import LinkLines, sync_links_graph
 from kg.linking.outputs import MIN_TITLE_KEY, OutputLinks, OutputRecord, dedup_outputs, title_key
 from kg.linking.persons import PersonInput, PersonLinks, PersonRecord, resolve_persons
 from kg.catalog import source_fingerprints
@@ -433,11 +433,11 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: Linki
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
     say("outputs")
 
-    with links_update(kg) as lines:
-        _cluster_lines(lines, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
-        _cluster_lines(lines, [r.iri for r in people.records], people.clusters, people.canonical, summary)
-        _cluster_lines(lines, [r.iri for r in output_records], outputs.clusters, outputs.canonical, summary)
-    summary.quads_removed, summary.quads_added = lines.removed, lines.added
+    lines = LinkLines(kg.minter)
+    _cluster_lines(lines, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
+    _cluster_lines(lines, [r.iri for r in people.records], people.clusters, people.canonical, summary)
+    _cluster_lines(lines, [r.iri for r in output_records], outputs.clusters, outputs.canonical, summary)
+    summary.quads_removed, summary.quads_added = sync_links_graph(kg, lines)
     say("written")
 
     summary.organizations = len(org_records)
