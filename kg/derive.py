@@ -29,8 +29,8 @@ from rdflib.namespace import XSD
 
 from kg import concepts, rollup
 from kg import vocab as V
-from kg.nquads import NQuadsWriter, iri_nt
-from kg.patterns import approved_work, instances
+from kg.nquads import NQuadsWriter
+from kg.patterns import approved_work, instances, values_batches
 from kg.store import KnowledgeGraph, prefix_block
 
 # Patterns in subqueries of their own are joined by Oxigraph by hashing its internal ids, one
@@ -138,8 +138,7 @@ def popularization(kg: KnowledgeGraph, research_outputs: AbstractSet[URIRef],
 def _related(kg: KnowledgeGraph, subjects: list[URIRef], pattern: str) -> dict[URIRef, set[URIRef]]:
     """?s -> its ?o in `pattern`, for the given subjects: VALUES-bound queries, one index lookup each."""
     found: dict[URIRef, set[URIRef]] = {}
-    for start in range(0, len(subjects), LOOKUP_BATCH):
-        values = " ".join(iri_nt(s) for s in subjects[start:start + LOOKUP_BATCH])
+    for values in values_batches(subjects, LOOKUP_BATCH):
         for s, o in _iri_rows(kg, prefix_block() + f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"):
             found.setdefault(s, set()).add(o)
     return found

@@ -8,6 +8,10 @@ once per work instead: 2 s for the same answer.
 """
 from __future__ import annotations
 
+from typing import Iterable, Iterator
+
+from kg.nquads import iri_nt
+
 
 def approved(var: str) -> str:
     """Triple pattern + filter: the record `var` (e.g. "?w") has review status sp:Approved.
@@ -27,3 +31,13 @@ def instances(var: str, cls: str) -> str:
     own, Oxigraph hash-joins it with the query's other subqueries on internal ids, one sequential read
     each, instead of probing an index per row (docs/data-model.md, "Derived facts")."""
     return f"{{ SELECT {var} WHERE {{ GRAPH {var}_graph {{ {var} a {cls} }} }} }}"
+
+
+def values_batches(iris: Iterable, size: int) -> Iterator[str]:
+    """The distinct IRIs, in their first order, as SPARQL terms (`<a> <b> …`), `size` per
+    string: the body of a `VALUES ?s { … }` that binds a lookup to many subjects at once. The
+    engine then makes one index lookup per subject, whatever the size of the graph; with the
+    subjects joined as patterns instead it may read every statement of the predicate."""
+    unique = list(dict.fromkeys(str(i) for i in iris))
+    for start in range(0, len(unique), size):
+        yield " ".join(iri_nt(i) for i in unique[start:start + size])

@@ -35,7 +35,7 @@ from kg import concepts
 from kg import vocab as V
 from kg.capacity import Capacity
 from kg.errors import ScipopError
-from kg.nquads import term_nt
+from kg.patterns import values_batches
 from kg.reports import lookup, pick_text
 from kg.store import KnowledgeGraph, prefix_block
 from kg.textfit import similarity, tokens
@@ -122,14 +122,9 @@ class Recommendation:
 # ---------------------------------------------------------------------------- queries
 # Flagged projects outside the materialized pool are read one property at a time with VALUES-bound
 # queries (kg.reports.lookup): a few index lookups per project, whatever the size of the graph.
-def _values(iris) -> str:
-    return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
-
-
 def _batched(kg: KnowledgeGraph, template: str, iris, size: int = 400):
-    items = list(dict.fromkeys(str(i) for i in iris))
-    for start in range(0, len(items), size):
-        yield from kg.select(prefix_block() + template % _values(items[start:start + size]))
+    for values in values_batches(iris, size):
+        yield from kg.select(prefix_block() + template % values)
 
 
 # ---------------------------------------------------------------------------- the ranking

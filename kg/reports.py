@@ -25,6 +25,7 @@ from kg import concepts, rollup
 from kg import vocab as V
 from kg.errors import ScipopError
 from kg.nquads import term_nt
+from kg.patterns import values_batches
 from kg.store import KnowledgeGraph, prefix_block
 
 DEFAULT_ITEM_LIMIT = 50  # items per kind a drill-down lists by default; exports ask for all (limit 0)
@@ -262,24 +263,14 @@ def _item_row(kind: str, iri, facts: dict, why: str, curation: dict[str, str]) -
             curation.get(str(facts.get("iri", iri)), "")]
 
 
-def _values(iris) -> str:
-    return " ".join(term_nt(URIRef(str(i))) for i in dict.fromkeys(str(i) for i in iris))
-
-
-BATCH = 500
-
-
-def _batches(items: list, size: int = BATCH):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+BATCH = 500   # subjects per VALUES-bound lookup (kg.patterns.values_batches)
 
 
 def _lookup_queries(subjects, predicate: URIRef, select: str = "?s ?o"):
     """The batched VALUES queries behind the lookups: one index lookup per subject. (With several
     OPTIONALs in one query the engine may instead join each against every statement of the predicate.)"""
-    unique = list(dict.fromkeys(str(s) for s in subjects))
-    for batch in _batches(unique):
-        yield f"SELECT {select} WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s {term_nt(predicate)} ?o }}"
+    for values in values_batches(subjects, BATCH):
+        yield f"SELECT {select} WHERE {{ VALUES ?s {{ {values} }} ?s {term_nt(predicate)} ?o }}"
 
 
 def lookup(kg: KnowledgeGraph, subjects, predicate: URIRef) -> dict[str, list]:
@@ -353,8 +344,8 @@ def output_details(kg: KnowledgeGraph, outputs: list) -> dict[str, dict[str, Any
     """DOI, title and how the output's link to its project is known (strongest method first)."""
     dois, titles = lookup_text(kg, outputs, V.doi), lookup_texts_in_languages(kg, outputs, V.title)
     methods: dict[str, set] = {}
-    for batch in _batches(list(dict.fromkeys(str(o) for o in outputs))):
-        for o, method, confidence in kg.rows(prefix_block() + RESULT_LINKS % _values(batch)):
+    for values in values_batches(outputs, BATCH):
+        for o, method, confidence in kg.rows(prefix_block() + RESULT_LINKS % values):
             said = f"{concepts.pref_label(method, 'en')}, confidence {float(confidence):.2f}"
             methods.setdefault(o, set()).add((_method_rank(method), said))
     details: dict[str, dict[str, Any]] = {}
@@ -383,9 +374,8 @@ SELECT ?target (COUNT(DISTINCT ?w) AS ?n) WHERE {
 def pending_works(kg: KnowledgeGraph, targets: list) -> dict[str, int]:
     """Works not (yet) approved that name each project or output; none in the public view."""
     found: dict[str, int] = {}
-    unique = list(dict.fromkeys(str(t) for t in targets))
-    for batch in _batches(unique):
-        for target, n in kg.rows(prefix_block() + PENDING % _values(batch)):
+    for values in values_batches(targets, BATCH):
+        for target, n in kg.rows(prefix_block() + PENDING % values):
             found[target] = int(n)
     return found
 
