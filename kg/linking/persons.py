@@ -601,6 +601,7 @@ class _Resolver:
             self.progress("persons: co-author evidence")
             pairs = [(combine(self.evidence.pairs[p]), p[0], p[1], self.evidence.pairs[p]) for p in added]
             self._apply(clusters, sorted(pairs, key=lambda item: (-item[0], item[1], item[2])))
+        self._place_name_only(clusters)
         return PersonLinks(records=self.records, clusters=clusters, canonical=self._canonical(clusters),
                            ambiguous_mentions=len(self._ambiguous))
 
@@ -643,14 +644,39 @@ class _Resolver:
                 continue
             clusters.merge(a, b, _strongest_method(items), score, _text(items))
 
-    def _join(self, clusters: _NameClusters, mention: int, edges: list[tuple[float, int, list[Evidence]]]) -> bool:
+    def _place_name_only(self, clusters: _NameClusters) -> None:
+        """Weigh each name-only mention that no registered cluster took once more, against
+        all its evidence: a paper shared with an OpenAlex author or a mention that is by now
+        placed in a registered cluster is evidence for that cluster. Until here only the
+        mention's edges to registered nodes were counted, so a mention whose papers were
+        tied to the researcher through their other records covered too few of them."""
+        waiting = {node for node, record in enumerate(self.records) if record.context_free
+                   and node not in self._ambiguous and not clusters.anchor_values(clusters.find(node))}
+        edges: dict[int, list[tuple[float, int, list[Evidence]]]] = defaultdict(list)
+        for (a, b), items in self.evidence.pairs.items():
+            if a in waiting or b in waiting:
+                score = combine(items)
+                if a in waiting:
+                    edges[a].append((score, b, items))
+                if b in waiting:
+                    edges[b].append((score, a, items))
+        for node in sorted(edges):
+            if not self._join(clusters, node, edges[node], registered_only=True):
+                self._ambiguous.add(node)
+        self.progress("persons: name-only mentions")
+
+    def _join(self, clusters: _NameClusters, mention: int, edges: list[tuple[float, int, list[Evidence]]],
+              registered_only: bool = False) -> bool:
         """Merge an unregistered node (an OpenAlex author, a mention) into every registered
-        cluster it has strong evidence for; False when those clusters conflict."""
+        cluster it has strong evidence for; False when those clusters conflict.
+        `registered_only`: the edges may lead to unregistered clusters too; only registered
+        ones may take the node."""
         per_root: dict[int, list[tuple[float, int, list[Evidence]]]] = defaultdict(list)
         for score, other, items in edges:
             per_root[clusters.find(other)].append((score, other, items))
         strong = {root: max(e[0] for e in found) for root, found in per_root.items()
-                  if combine([x for e in found for x in e[2]]) >= THRESHOLD and self._covers(mention, found)}
+                  if combine([x for e in found for x in e[2]]) >= THRESHOLD and self._covers(mention, found)
+                  and (not registered_only or clusters.anchor_values(root))}
         if not strong:
             return True
         notable = [root for root, found in per_root.items() if max(e[0] for e in found) >= 0.5]
