@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from collections import Counter
 from contextlib import closing
@@ -164,6 +165,20 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker as soon as the ingest that started it is gone.
+
+    A SIGTERM or SIGKILL ends the ingest without running its cleanup; its workers would map
+    on (minutes for a large file), orphaned, taking the cores of whatever runs next. The
+    store needs nothing from them: the next writer rolls the interrupted write back."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)   # no cleanup to run: the worker only writes its own staged part
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -> Iterator[tuple[int, StagedFile]]:
     """Map every file into its own staged part, yielding (job index, what was staged) as each
     part is complete.
@@ -178,7 +193,8 @@ def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -
             yield index, run_staging_job(job, progress)
         return
     # spawn, not fork: the parent holds an open store (RocksDB threads) that a fork would copy.
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("spawn"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         # Largest files first, so one big file does not start last and run alone.
         order = sorted(range(len(jobs)), key=lambda i: -jobs[i].path.stat().st_size)
         futures = {pool.submit(run_staging_job, jobs[i]): i for i in order}

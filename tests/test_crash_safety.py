@@ -147,6 +147,52 @@ def test_an_ingest_killed_in_its_write_phase_loses_nothing_and_leaves_no_half_ba
     assert not any((data_dir / "staging").iterdir())
 
 
+# An ingest's worker pool as `stage_all` starts it, with a task that outlives the ingest
+# (a large file takes minutes to map).
+ORPHAN_PARENT = """
+import os, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from ingest.pipeline import exit_with_parent
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        print(pool.submit(os.getpid).result(), flush=True)
+        pool.submit(time.sleep, 300)
+        time.sleep(300)
+"""
+
+
+def running(pid: int) -> bool:
+    """Is the process there and not a zombie (an orphan's exit may wait for a reaper)?"""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_the_mapping_workers_of_a_killed_ingest_do_not_map_on(tmp_path, sig):
+    script = tmp_path / "ingest_parent.py"
+    script.write_text(ORPHAN_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        worker = int(parent.stdout.readline())
+        assert running(worker)
+        parent.send_signal(sig)
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(worker), "the worker outlived its ingest"
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+
 def test_an_ingest_killed_while_publishing_leaves_the_previous_publication_current(tmp_path):
     settings = story_data_dir(tmp_path / "scipop-data")
     data_dir = settings.data_dir
