@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -177,8 +178,13 @@ def running(pid: int) -> bool:
 def test_the_mapping_workers_of_a_killed_ingest_do_not_map_on(tmp_path, sig):
     script = tmp_path / "ingest_parent.py"
     script.write_text(ORPHAN_PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, cwd=ROOT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    worker = None
     try:
+        # The worker's pid, or fail after a minute rather than hang the suite.
+        ready, _, _ = select.select([parent.stdout], [], [], 60)
+        assert ready, "the worker pool did not start"
         worker = int(parent.stdout.readline())
         assert running(worker)
         parent.send_signal(sig)
@@ -191,6 +197,8 @@ def test_the_mapping_workers_of_a_killed_ingest_do_not_map_on(tmp_path, sig):
         parent.kill()
         parent.wait()
         parent.stdout.close()
+        if worker is not None and running(worker):
+            os.kill(worker, signal.SIGKILL)   # a failed run leaves no sleeper behind
 
 
 def test_an_ingest_killed_while_publishing_leaves_the_previous_publication_current(tmp_path):

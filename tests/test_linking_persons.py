@@ -118,8 +118,9 @@ def test_a_name_only_mention_standing_for_two_people_joins_neither():
 def test_a_name_only_mention_counts_the_evidence_of_records_already_placed_with_the_researcher():
     """'Luo, M.' in a repository without affiliations, on six papers. Two are also in
     OpenAlex, whose 'Min Luo' (author #1 of both) is 罗敏's by a grant; a third acknowledges
-    罗敏's grant. The evidence speaks for four of its six papers (the OpenAlex records count
-    once 'Min Luo' is placed with 罗敏), though only one paper ties it to 罗敏 directly.
+    罗敏's grant, which both have acknowledged. The evidence speaks for three of its six
+    papers (the OpenAlex records count once 'Min Luo' is placed with 罗敏) and for the
+    shared grant, though only one paper ties the mention to 罗敏 directly.
     Another registered 罗敏 makes the name common: the mention must earn its place."""
     persons = {"a": {"iri": "nsfc-100100", "names": ["罗敏"], "orgs": ["清华大学"]},
                "c": {"iri": "nsfc-100200", "names": ["罗敏"], "orgs": ["浙江大学"]},
@@ -135,9 +136,29 @@ def test_a_name_only_mention_counts_the_evidence_of_records_already_placed_with_
     projects = [{"id": "31570172", "pi": "a"}]
     assert same_person(world(persons, ("a", "x"), projects=projects, outputs=papers))
     assert same_person(world(persons, ("a", "m"), projects=projects, outputs=papers))
+    assert not same_person(world(persons, ("c", "m"), projects=projects, outputs=papers))
     # Three more papers by some 'Luo, M.': the evidence no longer speaks for half of them.
     more = papers + [{"id": f"oai-{i}", "authors": ["m"]} for i in (7, 8, 9)]
     assert not same_person(world(persons, ("a", "m"), projects=projects, outputs=more))
+
+
+def test_one_paper_seen_through_two_records_of_the_researcher_counts_once():
+    """'Luo, M.' is on four papers; only one of them (z1) is also known elsewhere, through two
+    records (OpenAlex's 'Min Luo' and Crossref's 'M. Luo', both placed with 罗敏). That is
+    one paper of four, not two."""
+    persons = {"a": {"iri": "nsfc-100100", "names": ["罗敏"], "orgs": ["清华大学"]},
+               "c": {"iri": "nsfc-100200", "names": ["罗敏"], "orgs": ["浙江大学"]},
+               "x": {"iri": "openalex-A30", "names": ["Min Luo"]},
+               "y": {"iri": "h-crossref", "names": ["M. Luo"], "name_only": True},
+               "m": {"iri": "h-repo", "names": ["Luo, M."], "name_only": True}}
+    papers = [{"id": "10.5555/z0", "grants": ["31570172"], "authors": ["x"]},
+              {"id": "10.5555/z1", "authors": ["x"]},
+              {"id": "10.5555/z1", "authors": ["y"]},
+              {"id": "10.5555/z1", "authors": ["m"]},
+              {"id": "oai-3", "authors": ["m"]}, {"id": "oai-4", "authors": ["m"]}, {"id": "oai-5", "authors": ["m"]}]
+    projects = [{"id": "31570172", "pi": "a"}]
+    assert same_person(world(persons, ("a", "y"), projects=projects, outputs=papers))
+    assert not same_person(world(persons, ("a", "m"), projects=projects, outputs=papers))
 
 
 def test_shared_co_authors_and_grants_tie_an_unaffiliated_author_to_the_researcher():

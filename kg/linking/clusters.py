@@ -20,6 +20,10 @@ class Evidence:
     method: str      # a key of kg.linking.run.METHODS
     score: float     # 0..1
     text: str        # human-readable, shown by explain-link
+    # The record (output, work, project) the evidence comes from; '' when it is about the
+    # person as a whole (name and institution, co-authors). Coverage counts records, so
+    # one paper seen through two of a cluster's records counts once.
+    about: str = ""
 
 
 @dataclass

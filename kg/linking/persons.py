@@ -23,8 +23,11 @@ first initial) and rules pairs out (different characters, different given names)
 Clustering (kg.linking.clusters): identified nodes first; then each mention joins the
 identified clusters its evidence points to, unless they conflict (two NSFC ids, ORCIDs,
 OpenAlex ids or incompatible names: the mention then stands for several people and stays
-apart); then mentions with mention-only evidence. Curator splits and merges come first
-and always win.
+apart); then mentions with mention-only evidence; last, each name-only mention still
+outside the registered clusters is weighed against all its evidence, grouped by the
+clusters found. A name-only mention must be supported on at least half of the records it
+appears in, counted by record: one paper seen through two of a cluster's records counts
+once. Curator splits and merges come first and always win.
 """
 from __future__ import annotations
 
@@ -149,13 +152,13 @@ class _Evidence:
     def __init__(self) -> None:
         self.pairs: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
 
-    def add(self, a: int, b: int, method: str, score: float, text: str) -> None:
+    def add(self, a: int, b: int, method: str, score: float, text: str, about: str = "") -> None:
         if a == b:
             return
         key = (a, b) if a < b else (b, a)
         items = self.pairs[key]
         if len(items) < 12:     # a bound: beyond a dozen papers more of the same adds nothing
-            items.append(Evidence(method, score, text))
+            items.append(Evidence(method, score, text, about))
 
     def scored(self) -> list[tuple[float, int, int, list[Evidence]]]:
         out = [(combine(items), a, b, items) for (a, b), items in self.pairs.items()]
@@ -258,7 +261,7 @@ class _Resolver:
                     if self.level(a, b) >= INITIALS:
                         self.evidence.add(a, b, "same-role", SCORES["same-pi"],
                                           f"both '{self.name_of(a)}' and '{self.name_of(b)}' are named as the PI of "
-                                          f"project {self.label(project)}")
+                                          f"project {self.label(project)}", project)
 
     def _authors_by_output(self) -> dict[str, list[tuple[int, int | None]]]:
         """Output -> its distinct (author node, rank) entries (computed once)."""
@@ -284,7 +287,7 @@ class _Resolver:
                         if self.level(a, b) >= INITIALS:
                             self.evidence.add(a, b, "same-role", SCORES["same-rank"],
                                               f"'{self.name_of(a)}' and '{self.name_of(b)}' are both author #{rank} "
-                                              f"of {self.label(output)}")
+                                              f"of {self.label(output)}", output)
 
     def _orcid_claims(self) -> None:
         """An ORCID record's works (authorship without rank) and fundings (claim on a project)."""
@@ -297,7 +300,7 @@ class _Resolver:
                     node, rank = matches[0]
                     self.evidence.add(claimant, node, "orcid-claim", SCORES["orcid-work"],
                                       f"the ORCID record of '{self.name_of(claimant)}' lists {self.label(output)}, "
-                                      f"whose author #{rank} is '{self.name_of(node)}'")
+                                      f"whose author #{rank} is '{self.name_of(node)}'", output)
         teams = self._teams()
         for project, team in teams.items():
             claimants = [node for node, role in team if role == "claim"]
@@ -308,7 +311,7 @@ class _Resolver:
                     node, role = matches[0]
                     self.evidence.add(claimant, node, "orcid-claim", SCORES["orcid-grant"],
                                       f"the ORCID record of '{self.name_of(claimant)}' claims grant "
-                                      f"{self.label(project)}, whose {_role(role)} is '{self.name_of(node)}'")
+                                      f"{self.label(project)}, whose {_role(role)} is '{self.name_of(node)}'", project)
 
     def _teams(self) -> dict[str, list[tuple[int, str]]]:
         teams: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -374,7 +377,7 @@ class _Resolver:
             if shared:
                 score = combine([Evidence("", score, ""), Evidence("", SCORES["same-institution"], "")])
                 text += " at the same institution"
-            self.evidence.add(node, member, "grant-team", score, text)
+            self.evidence.add(node, member, "grant-team", score, text, item)
 
         for output, authors in self._authors_by_output().items():
             projects = self.data.output_projects.get(output)
@@ -675,8 +678,8 @@ class _Resolver:
         for score, other, items in edges:
             per_root[clusters.find(other)].append((score, other, items))
         strong = {root: max(e[0] for e in found) for root, found in per_root.items()
-                  if combine([x for e in found for x in e[2]]) >= THRESHOLD and self._covers(mention, found)
-                  and (not registered_only or clusters.anchor_values(root))}
+                  if (not registered_only or clusters.anchor_values(root))
+                  and combine([x for e in found for x in e[2]]) >= THRESHOLD and self._covers(mention, found)}
         if not strong:
             return True
         notable = [root for root, found in per_root.items() if max(e[0] for e in found) >= 0.5]
@@ -699,7 +702,7 @@ class _Resolver:
         keys = self._name_keys(mention)
         if keys and all(self._registered.get(key, 0) == 1 for key in keys):
             return True   # a name only one registered researcher bears: the mention is most likely one person
-        pieces = len({e.text for _, _, items in found for e in items})
+        pieces = len({e.about or e.text for _, _, items in found for e in items})
         return pieces * 2 >= self._appearances.get(mention, 0)
 
     def _consistent(self, clusters: _NameClusters, roots: list[int], bridged: list[int] | None = None) -> bool:
