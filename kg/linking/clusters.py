@@ -13,7 +13,7 @@ from typing import Callable
 
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     """One reason to believe two nodes are one entity."""
 
