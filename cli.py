@@ -706,8 +706,10 @@ def build_search_index(context: Context, view: str, rebuild: bool, search_engine
                         f"for the {view} view with {engine} in {stats.seconds:.1f} s.")
         else:
             stats = update_index(kg, settings, view, None)
+            compared = ("every document compared with the graph" if stats.changed is None else
+                        f"{stats.changed} entities changed since its publication, {stats.compared} documents compared")
             context.say(f"Updated the {view} index ({engine}): {stats.documents} documents re-indexed, "
-                        f"{stats.removed} removed, in {stats.seconds:.1f} s.")
+                        f"{stats.removed} removed ({compared}), in {stats.seconds:.1f} s.")
     advice = engine_advice(settings, view)  # from the index's own record: no need to open it
     if advice:
         context.say(advice)

@@ -30,6 +30,7 @@ from rdflib import URIRef
 
 from kg import derive
 from kg.catalog import source_fingerprints
+from kg.changes import MANIFEST, journal_position
 from kg.config import Settings
 from kg.errors import ConfigError
 from kg.pages import PAGES_FILE, build_pages
@@ -37,7 +38,6 @@ from kg.store import EmbeddedBackend, KnowledgeGraph
 
 PUBLISHED = "published"
 CURRENT = "CURRENT"
-MANIFEST = "manifest.json"
 VIEWS = ("full", "public")
 KEEP = 2  # publications kept: the current one and the one readers may still hold
 
@@ -159,12 +159,14 @@ def publish(kg: KnowledgeGraph) -> Publication:
     target = root / stamp
     (target / "full").mkdir(parents=True)
     (target / "public").mkdir()
+    journal = journal_position(kg.settings)   # every write noted so far is in the copy below
     kg.backend.ox.flush()
     kg.backend.ox.backup(str(target / "full" / "store"))
 
     hidden = restricted_only_entities(kg)
     fingerprints = source_fingerprints(kg)
-    manifest = {"hidden": _hidden_digest(hidden), "hidden_entities": sorted(hidden), "sources": fingerprints}
+    manifest = {"hidden": _hidden_digest(hidden), "hidden_entities": sorted(hidden), "sources": fingerprints,
+                "journal": journal}
     graphs = _copyable_graphs(kg)
     previous = _previous_manifest(root)
     public_path = target / "public" / "store"

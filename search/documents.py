@@ -30,7 +30,7 @@ from kg import concepts
 from kg import vocab as V
 from kg.store import KnowledgeGraph
 from search.analysis import has_cjk
-from search.graphread import rows
+from search.graphread import chunks, rows, values_clause
 from search.regions import normalize_region, region_of_institution
 
 Props = dict[str, list[str]]
@@ -224,6 +224,189 @@ def load(kg: KnowledgeGraph) -> GraphData:
                      canonical=canonical, supporting=supporting)
 
 
+# Reading around a few entities ---------------------------------------------------------------
+# An index update re-builds a few documents; `load_around` reads only what those documents
+# (and the search for the documents that show them, Builder.neighbours) look at, with index
+# lookups per entity instead of scans of the whole graph. What a document of each kind reads:
+#
+#   project      its outputs and the works on it; its PI's and members' names; its host
+#   output       its authors' names; its projects (labels, facets) and their hosts; works on it
+#   work         its creators' names; its targets and the projects of target outputs
+#   researcher   every mention of the person: their projects (and hosts), outputs, works
+#   institution  the projects it hosts
+#
+# A GraphData read this way builds those documents exactly as `load` would (tests compare
+# them); other entities in it are partial and get no document.
+BATCH = 400
+
+
+class _Around:
+    """The partial GraphData being read, entity by entity."""
+
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+        self.records: dict[str, dict[str, Props]] = {name: {} for name in CLASSES}
+        self.supporting: set[str] = set()
+        self.read: set[str] = set()      # entities whose types and props have been read
+        self.authors: dict[str, list[tuple]] = {}
+        self.canonical: dict[str, str] = {}
+        self.grouped: set[str] = set()   # people whose sameAs group is known
+
+    def batched(self, template: str, iris: Iterable[str]) -> Iterator[tuple]:
+        """Rows of `template` (with {values} for a VALUES ?x block) over the IRIs, in batches."""
+        for batch in chunks(sorted(set(iris)), BATCH):
+            yield from rows(self.kg, template.replace("{values}", values_clause("x", batch)))
+
+    def subjects(self, predicate: URIRef, objects: Iterable[str]) -> set[str]:
+        """IRIs with `predicate` pointing at one of `objects`."""
+        return {s for s, in self.batched(f"SELECT DISTINCT ?s WHERE {{ {{values}} ?s <{predicate}> ?x }}", objects)}
+
+    def entities(self, iris: Iterable[str]) -> None:
+        """Read the classes and props of these entities (once each), as `load` would."""
+        new = set(iris) - self.read
+        if not new:
+            return
+        self.read |= new
+        classes = {str(cls): name for name, (cls, _) in CLASSES.items()}
+        members: dict[str, set[str]] = defaultdict(set)
+        for iri, cls in self.batched("SELECT ?x ?c WHERE { {values} ?x a ?c }", new):
+            if cls in classes:
+                members[iri].add(classes[cls])
+            if cls == str(V.SupportingInstitution):
+                members[iri].add("orgs")
+                self.supporting.add(iri)
+        keys: dict[str, dict[str, str]] = {name: {str(p): k for k, p in props.items() if p != RDF.type}
+                                           for name, (_, props) in CLASSES.items()}
+        for iri, names in members.items():
+            for name in names:
+                self.records[name].setdefault(iri, {})
+        for iri, predicate, value in self.batched("SELECT ?x ?p ?o WHERE { {values} ?x ?p ?o }", members):
+            for name in members[iri]:
+                key = keys[name].get(predicate)
+                if key is not None:
+                    self.records[name][iri].setdefault(key, []).append(value)
+        for name in CLASSES:
+            _dedupe({iri: self.records[name][iri] for iri in members if iri in self.records[name]})
+
+    def load_authors(self, outputs: Iterable[str]) -> set[str]:
+        """The authors of these outputs, as `_load_authors` reads them; returns the person IRIs."""
+        new = [o for o in outputs if o in self.records["outputs"] and o not in self.authors]
+        parts: dict[str, dict[str, str]] = {}
+        owner: dict[str, str] = {}
+        query = f"""SELECT ?x ?a ?author ?rank WHERE {{ {{values}} ?x <{V.authorship}> ?a .
+                    OPTIONAL {{ ?a <{V.author}> ?author }} OPTIONAL {{ ?a <{V.authorRank}> ?rank }} }}"""
+        for output, authorship, author, rank in self.batched(query, new):
+            owner[authorship] = output
+            found = parts.setdefault(authorship, {})
+            for key, value in (("author", author), ("rank", rank)):
+                if value is not None:
+                    found[key] = min(value, found.get(key, value))
+        for output in new:
+            self.authors[output] = []
+        for authorship, output in owner.items():
+            found = parts.get(authorship, {})
+            if found.get("author"):
+                self.authors[output].append((_int(found.get("rank"), 999), found["author"]))
+        return {person for output in new for _, person in self.authors[output]}
+
+    def groups(self, people: Iterable[str]) -> set[str]:
+        """Every IRI that is the same person as one of these (owl:sameAs among researchers,
+        in either direction and through chains), read with their props; returns them all."""
+        people = set(people)
+        self.entities(people)
+        frontier = {p for p in people if p in self.records["people"]} - self.grouped
+        found: set[str] = set()
+        edges: list[tuple[str, str]] = []
+        while frontier:
+            found |= frontier
+            self.grouped |= frontier
+            pairs = [(a, b) for a, b in self.batched(
+                f"SELECT ?x ?y WHERE {{ {{values}} {{ ?x <{V.sameAs}> ?y }} UNION {{ ?y <{V.sameAs}> ?x }} }}", frontier)
+                if a != b]
+            self.entities(b for _, b in pairs)
+            pairs = [(a, b) for a, b in pairs if b in self.records["people"]]
+            edges += pairs
+            frontier = {b for _, b in pairs} - self.grouped
+        same = nx.Graph()
+        same.add_edges_from(edges)
+        for group in nx.connected_components(same):
+            name = min(group, key=_identity_key)
+            self.canonical.update((iri, name) for iri in group if iri != name)
+        return found | {p for p in people if p in self.records["people"]}
+
+    def wanted_orgs(self) -> dict[str, Props]:
+        """The organizations `load` keeps: supporting institutions, and any researcher's current institution."""
+        orgs = self.records["orgs"]
+        affiliated = {o for o, in self.batched(
+            f"SELECT DISTINCT ?x WHERE {{ {{values}} ?p <{V.currentInstitution}> ?x . ?p a <{V.Researcher}> }}",
+            [o for o in orgs if o not in self.supporting])}
+        return {iri: props for iri, props in orgs.items() if iri in self.supporting or iri in affiliated}
+
+
+def owners(kg: KnowledgeGraph, iris: Iterable[str]) -> set[str]:
+    """The outputs whose authorship nodes are among `iris`: a restated author changes the
+    authorship node (an IRI minted from the output and the rank), not the output."""
+    return _Around(kg).subjects(V.authorship, iris)
+
+
+def same_as_reach(kg: KnowledgeGraph, iris: Iterable[str]) -> set[str]:
+    """Everything owl:sameAs reaches from `iris` (both directions, chains, any type): when
+    one IRI of a person changes (or loses its record), the others may name someone else now."""
+    part = _Around(kg)
+    query = f"SELECT ?y WHERE {{ {{values}} {{ ?x <{V.sameAs}> ?y }} UNION {{ ?y <{V.sameAs}> ?x }} }}"
+    reached: set[str] = set()
+    frontier = set(iris)
+    while frontier:
+        found = {y for y, in part.batched(query, frontier)} - reached - frontier
+        reached |= frontier
+        frontier = found
+    return reached
+
+
+def load_around(kg: KnowledgeGraph, iris: Iterable[str]) -> GraphData:
+    """What the documents of `iris`, and the search for the documents that show them, read."""
+    part = _Around(kg)
+    seeds = set(iris)
+    part.entities(seeds)
+    records = part.records
+    projects = {i for i in seeds if i in records["projects"]}
+    outputs = {i for i in seeds if i in records["outputs"]}
+    works = {i for i in seeds if i in records["works"]}
+    # What points at them, whatever they are now: an entity that lost its record (a file
+    # loaded again without it) is still named by the works, outputs and projects that
+    # showed it, and a person known only as a reference (a work's creator by ORCID) has a
+    # record of what names them. A researcher's reach is their whole sameAs group.
+    people = part.groups(i for i in seeds if i in records["people"]) | seeds
+    hosted = part.subjects(V.hostedBy, seeds)
+    part.entities(hosted)
+    projects_around = projects | {p for p in hosted if p in records["projects"]}
+    ring = part.subjects(V.principalInvestigator, people) | part.subjects(V.member, people)
+    ring |= part.subjects(V.creator, people) | part.subjects(V.resultOf, seeds | hosted)
+    ring |= {o for o, in part.batched(
+        f"SELECT DISTINCT ?o WHERE {{ {{values}} ?a <{V.author}> ?x . ?o <{V.authorship}> ?a }}", people)}
+    part.entities(ring)
+    of_seeds = {o for o in ring if o in records["outputs"] and seeds & set(records["outputs"][o].get("project", ()))}
+    part.entities(part.subjects(V.popularizes, seeds | of_seeds))
+    # What they point at: an output's projects, a work's targets and their projects.
+    targets = {t for w in works for t in records["works"][w].get("target", ())}
+    part.entities(targets | {p for o in outputs for p in records["outputs"][o].get("project", ())})
+    part.entities({p for t in targets if t in records["outputs"] for p in records["outputs"][t].get("project", ())})
+    # Names: the people on the seeds (and those an institution's change reaches), with their groups.
+    named = part.load_authors(outputs)
+    for project in projects_around:
+        named |= {p for role in ("pi", "member") for p in records["projects"][project].get(role, ())}
+    named |= {p for w in works for p in records["works"][w].get("creator", ())}
+    named |= part.subjects(V.currentInstitution, seeds)
+    part.groups(named)
+    part.load_authors(list(records["outputs"]))
+    # Institutions shown: hosts of the projects read, people's current institutions.
+    part.entities({h for props in records["projects"].values() for h in props.get("host", ())}
+                  | {i for props in records["people"].values() for i in props.get("inst", ())})
+    return GraphData(projects=records["projects"], outputs=records["outputs"], works=records["works"],
+                     people=records["people"], orgs=part.wanted_orgs(), authors=part.authors,
+                     canonical=part.canonical, supporting=part.supporting & set(records["orgs"]))
+
+
 # Small helpers -------------------------------------------------------------------------------
 def _int(value, default: int = 0) -> int:
     try:
@@ -291,6 +474,8 @@ class Builder:
         self._merged = self._merge_people()
         self._names: dict[str, str] = {}  # person -> display name, filled as asked
         self._contexts: dict[str, dict[str, str]] = {}  # project -> facets its outputs inherit
+        self._by_institution: dict[str, set[str]] | None = None
+        self._by_target: dict[str, set[str]] | None = None
 
     # Identity --------------------------------------------------------------------------------
     def person(self, iri: str) -> str:
@@ -650,17 +835,22 @@ class Builder:
         institutions hosting those projects: two steps, both followed here.
         """
         out: set[str] = set()
+        targeted_by = self._targeted_by()
         for iri in iris:
             iri = self.person(iri)
+            # What names it, whatever it is now (it may have lost its record): the works that
+            # popularize it, the outputs of it as a project, and the works on those, which
+            # take a project's facets.
+            outputs = set(self._project_outputs.get(iri, ()))
+            out |= set(targeted_by.get(iri, ())) | outputs | {w for o in outputs for w in targeted_by.get(o, ())}
             if iri in self.data.projects:
                 props = self.data.projects[iri]
-                out |= {self.person(p) for p in props.get("pi", ()) + props.get("member", ())}
-                out |= set(props.get("host", ())) | set(self._project_outputs.get(iri, ()))
-                out |= set(self._works_on.get(iri, ()))
+                out |= {self.person(p) for role in ("pi", "member") for p in props.get(role, ())}
+                out |= set(props.get("host", ()))
             elif iri in self.data.outputs:
                 projects = set(self.data.outputs[iri].get("project", ()))
                 out |= {self.person(p) for _, p in self.data.authors.get(iri, ())}
-                out |= projects | self._hosts(projects) | set(self._works_on.get(iri, ()))
+                out |= projects | self._hosts(projects)
             elif iri in self.data.works:
                 props = self.data.works[iri]
                 out |= {self.person(p) for p in props.get("creator", ())}
@@ -671,9 +861,38 @@ class Builder:
             elif iri in self._merged:
                 record = self._merged[iri]
                 out |= record["pi"] | record["member"] | record["outputs"] | record["works"]
-            elif iri in self.data.orgs:
-                out |= set(self._hosted.get(iri, ()))
+            if iri in self.data.orgs or iri in self._hosted:
+                # Its name and region show on what it hosts, the outputs of those projects and
+                # the people there (their own institution, or their latest project's host).
+                hosted = self._hosted.get(iri, ())
+                out |= set(hosted) | {o for p in hosted for o in self._project_outputs.get(p, ())}
+                out |= {self.person(p) for h in hosted for role in ("pi", "member")
+                        for p in self.data.projects[h].get(role, ())}
+                out |= self._affiliated().get(iri, set())
         return out
+
+    def _targeted_by(self) -> dict[str, set[str]]:
+        """Target -> every work that names it (approved or not: a work's document shows its targets)."""
+        if self._by_target is None:
+            self._by_target = defaultdict(set)
+            for work, props in self.data.works.items():
+                for target in props.get("target", ()):
+                    self._by_target[target].add(work)
+        return self._by_target
+
+    def is_record(self, iri: str) -> bool:
+        """A project, output, work or person (anything but an institution or a mere node)."""
+        data = self.data
+        return iri in data.projects or iri in data.outputs or iri in data.works or self.person(iri) in self._merged
+
+    def _affiliated(self) -> dict[str, set[str]]:
+        """Institution -> the people who name it as their current institution."""
+        if self._by_institution is None:
+            self._by_institution = defaultdict(set)
+            for person, record in self._merged.items():
+                for org in record["props"].get("inst", ()):
+                    self._by_institution[org].add(person)
+        return self._by_institution
 
     def _hosts(self, projects: Iterable[str]) -> set[str]:
         return {h for p in projects for h in self.data.projects.get(p, {}).get("host", ())}

@@ -3,7 +3,10 @@
 - `build_index` reads the graph and writes a complete new index (atomically swapped in).
 - `update_index` re-indexes only the entities that changed, and the documents that show
   something of them (a project's PI's name, a work's popularization of a project …), in
-  a copy of the current index that is then swapped in.
+  a copy of the current index that is then swapped in. The index records the publication
+  it was made from; what changed since is found from the two publications (kg.changes),
+  and only the graph around those entities is read (documents.load_around), so an update
+  costs what the change costs. When that publication is gone, every document is compared.
 - `check_index` compares the graph with the index: documents missing, extra or stale.
 - `repair_index` updates the index, or builds it from scratch when it is missing or unreadable.
 - `open_index` opens the current index. When it is missing, or was built from another
@@ -23,8 +26,10 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
+from kg.changes import changed_iris
 from kg.config import Settings
 from kg.errors import ConfigError, NotFound, StoreError
+from kg.publish import published_root
 from kg.store import KnowledgeGraph
 from search import documents
 from search.engine import ENGINES, Engine, field_values
@@ -103,8 +108,8 @@ def refuse_restricted(kg: KnowledgeGraph, view: str) -> None:
                           "Build the public index from the published public view (kg.views.open_view(settings, 'public')).")
 
 
-def _meta(view: str, engine: str, fingerprint: str, by_kind: dict[str, int]) -> dict:
-    return {"format": FORMAT, "view": view, "engine": engine, "fingerprint": fingerprint,
+def _meta(view: str, engine: str, fingerprint: str, by_kind: dict[str, int], source: str | None) -> dict:
+    return {"format": FORMAT, "view": view, "engine": engine, "fingerprint": fingerprint, "source": source,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "documents": sum(by_kind.values()), "by_kind": by_kind}
 
@@ -135,7 +140,7 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
         except BaseException:
             writer.cancel()
             raise
-        final = location.publish(building, _meta(view, name, fingerprint, by_kind))
+        final = location.publish(building, _meta(view, name, fingerprint, by_kind, _source(settings, kg)))
     except BaseException:
         location.discard(building)
         raise
@@ -144,11 +149,13 @@ def build_index(kg: KnowledgeGraph, settings: Settings, view: str = "public", en
 
 
 def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris: set[str] | None,
-                 engine: str | None = None) -> IndexStats:
+                 engine: str | None = None, *, compare_all: bool = False) -> IndexStats:
     """Re-index the changed entities and the documents that show something of them.
 
-    `changed_iris=None` compares every document with the graph (as `check_index` does)
-    and re-indexes whatever differs. Without an index yet, this builds one.
+    `changed_iris=None`: the entities that changed since the publication the index was
+    made from (kg.changes), when that publication is still on disk; otherwise, or with
+    `compare_all`, every document is compared with the graph (as `check_index` does) and
+    whatever differs is re-indexed. Without an index yet, this builds one.
     """
     started = time.monotonic()
     name = engine_for(engine_name(settings, engine)).name
@@ -157,15 +164,22 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
         return build_index(kg, settings, view, name)
     refuse_restricted(kg, view)
     fingerprint = graph_fingerprint(kg)
-    builder = documents.Builder(documents.load(kg))
-    kinds = builder.iris()
+    if changed_iris is None and not compare_all:
+        changed_iris = _changes_since(settings, location.meta(), kg)
     reader = engine_for(name).open(location.current())
     try:
-        indexed = reader.hashes()
         if changed_iris is None:
+            builder = documents.Builder(documents.load(kg))
+            kinds = builder.iris()
+            indexed = reader.hashes()
             candidates = set(kinds) | set(indexed)
         else:
-            candidates = _affected(reader, builder, set(changed_iris))
+            # Read only around the change: what changed, then what shows it (two small reads).
+            changed = documents.same_as_reach(kg, set(changed_iris) | documents.owners(kg, changed_iris))
+            candidates = _affected(reader, documents.Builder(documents.load_around(kg, changed)), changed)
+            builder = documents.Builder(documents.load_around(kg, candidates))
+            kinds = {iri: kind for iri, kind in builder.iris().items() if iri in candidates}
+            indexed = reader.hashes_for(candidates)
     finally:
         reader.close()
     to_write = []  # (doc, its field values)
@@ -175,36 +189,78 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
         if indexed.get(iri) != values["hash"]:
             to_write.append((doc, values))
     to_delete = sorted(iri for iri in candidates if iri in indexed and iri not in kinds)
-    if to_write or to_delete or location.meta().get("fingerprint") != fingerprint:
-        _apply(location, name, view, fingerprint, to_write, to_delete, indexed)
+    meta = location.meta()
+    if to_write or to_delete or meta.get("fingerprint") != fingerprint or meta.get("source") != _source(settings, kg):
+        _apply(location, name, view, fingerprint, to_write, to_delete, _source(settings, kg))
     by_kind: dict[str, int] = {}
     for doc, _ in to_write:
         by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1
     return IndexStats(view=view, engine=name, documents=len(to_write), by_kind=by_kind,
                       seconds=time.monotonic() - started, path=str(location.current()), fingerprint=fingerprint,
-                      removed=len(to_delete))
+                      removed=len(to_delete), changed=None if changed_iris is None else len(changed_iris),
+                      compared=None if changed_iris is None else len(candidates))
+
+
+def _source(settings: Settings, kg: KnowledgeGraph) -> str | None:
+    """The publication view an index is made from, as '<stamp>/<view>' under the data
+    directory's publications (relative: a data directory may be copied or moved); None
+    for a graph that is not a publication (the working store)."""
+    try:
+        return kg.settings.data_dir.relative_to(published_root(settings)).as_posix()
+    except ValueError:
+        return None
+
+
+def _changes_since(settings: Settings, meta: dict | None, kg: KnowledgeGraph) -> set[str] | None:
+    """The IRIs that changed between the publication an index was made from and `kg`;
+    None when that is unknown (an older index, that publication pruned, the working store
+    changed in place, or a SPARQL server)."""
+    recorded = meta.get("source") if meta and meta.get("format") == FORMAT else None
+    current = _source(settings, kg)
+    if not recorded or current is None or recorded == current:
+        return None
+    source = published_root(settings) / recorded
+    if not (source / "store").is_dir():
+        return None
+    try:
+        with KnowledgeGraph(kg.settings.with_overrides(data_dir=source, store_url=None), read_only=True) as before:
+            return changed_iris(before, kg)
+    except StoreError:
+        return None   # pruned while being opened, or unreadable: compare everything instead
 
 
 def _affected(reader, builder: documents.Builder, changed: set[str]) -> set[str]:
     """The changed IRIs, their neighbours now, and their neighbours as the index last saw them."""
     changed = {builder.person(i) for i in changed} | changed
-    affected = set(changed) | builder.neighbours(changed)
-    for iri in changed:
-        old = reader.get(iri)
+    old_docs = {iri: reader.get(iri) for iri in changed}
+    # An institution named by a new record (an author's affiliation) has changed only for
+    # its own document; what it hosts shows only its name and region.
+    alike = {iri for iri in changed if _institution_shown_alike(old_docs[iri], builder, iri)}
+    affected = set(changed) | builder.neighbours(changed - alike)
+    for old in old_docs.values():
         if old is not None:
             affected |= set(old.data.get("people", ())) | set(old.data.get("links", ()))
     return affected
 
 
+def _institution_shown_alike(old, builder: documents.Builder, iri: str) -> bool:
+    """An institution whose name and region, as other documents show them, did not change."""
+    new = builder.institution(iri) if iri in builder.data.orgs else None
+    if old is None or new is None:
+        # No document then or now: a name shown nowhere (unless it is no institution at all).
+        return old is None and new is None and not builder.is_record(iri)
+    return (old.kind == "institution" and old.label == new.label
+            and old.data.get("fields", {}).get("region") == new.fields.get("region"))
+
+
 def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_write: list, to_delete: list[str],
-           indexed: dict[str, str]) -> None:
+           source: str | None) -> None:
     building = location.copy_current()
     try:
         writer = engine_for(name).writer(building)
         try:
             for doc, values in to_write:
-                if doc.iri in indexed:
-                    writer.delete(doc.iri)
+                writer.delete(doc.iri)   # a no-op when it has no document yet
                 writer.add(values)
             for iri in to_delete:
                 writer.delete(iri)
@@ -217,7 +273,7 @@ def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_w
             by_kind = reader.search(Everything(), [], "relevance", 0, 1, facets=["kind"]).facets["kind"]
         finally:
             reader.close()
-        location.publish(building, _meta(view, name, fingerprint, dict(sorted(by_kind.items()))))
+        location.publish(building, _meta(view, name, fingerprint, dict(sorted(by_kind.items())), source))
     except BaseException:
         location.discard(building)
         raise
@@ -286,7 +342,7 @@ def repair_index(settings: Settings, view: str, engine: str | None = None) -> In
         meta = location.meta() if location.current() is not None else None
         if meta is not None and meta.get("format") == FORMAT:
             try:
-                return update_index(kg, settings, view, None, name)
+                return update_index(kg, settings, view, None, name, compare_all=True)
             except Exception:  # noqa: BLE001 - engines raise many types for damaged files; rebuild instead
                 pass
         return build_index(kg, settings, view, name)

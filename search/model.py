@@ -85,6 +85,10 @@ class IndexStats:
     path: str
     fingerprint: str
     removed: int = 0  # documents deleted (update_index)
+    # update_index: the entities found changed since the index's publication, and the
+    # documents compared because of them; None when every document was compared.
+    changed: int | None = None
+    compared: int | None = None
 
 
 @dataclass

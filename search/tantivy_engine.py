@@ -188,6 +188,14 @@ class TantivyReader:
             hashes[stored_iri(doc["stored"][0])] = doc["hash"][0].decode("utf-8")
         return hashes
 
+    def hashes_for(self, iris: Iterable[str]) -> dict[str, str]:
+        hashes = {}
+        for iri in iris:
+            result = self._searcher.search(tantivy.Query.term_query(self._schema, "iri", iri), limit=1)
+            if result.hits:
+                hashes[iri] = self._searcher.doc(result.hits[0][1])["hash"][0].decode("utf-8")
+        return hashes
+
     def count(self) -> int:
         return self._searcher.num_docs
 

@@ -237,6 +237,15 @@ class WhooshReader:
         with self._lock:
             return {stored_iri(fields_["stored"]): fields_["hash"] for fields_ in self._searcher.all_stored_fields()}
 
+    def hashes_for(self, iris: Iterable[str]) -> dict[str, str]:
+        hashes = {}
+        with self._lock:
+            for iri in iris:
+                stored = self._searcher.document(iri=iri)
+                if stored:
+                    hashes[iri] = stored["hash"]
+        return hashes
+
     def count(self) -> int:
         return self._searcher.doc_count()
 

@@ -14,6 +14,7 @@ cost more than hashing them, and a first link needs no comparison at all.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg import vocab as V
+from kg.changes import note_changes, note_everything
 from kg.iri import Minter
 from kg.nquads import iri_nt, string_nt, term_nt
 from kg.store import KnowledgeGraph
@@ -120,6 +122,21 @@ def _diff(old: Iterable[str], new: dict[str, None]) -> tuple[list[str], list[str
     return removed, [line for line in new if line not in kept]
 
 
+_SUBJECT_AND_OBJECT = re.compile(r"^(?:<([^>]*)>|_:\S+) <[^>]*> (?:<([^>]*)>)?")
+
+
+def _named(*groups: Iterable[str]) -> Iterator[str]:
+    """The subject and IRI object of each N-Quads line (for the change journal)."""
+    for lines in groups:
+        for line in lines:
+            found = _SUBJECT_AND_OBJECT.match(line)
+            if found:
+                if found.group(1):
+                    yield found.group(1)
+                if found.group(2):
+                    yield found.group(2)
+
+
 def _load(kg: KnowledgeGraph, lines: Iterable[str]) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
                                      delete=False) as handle:
@@ -158,10 +175,12 @@ def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
         handle.writelines(lines)
     if path is not None and stored is not None and _same_time(written_for, stored):
         removed, added = _diff(_old_lines(path), lines)
+        note_changes(kg.settings, _named(removed, added))
         _delete(kg, graph, removed)
         _load(kg, added)
     else:
         removed, added = [], lines
+        note_everything(kg.settings)   # no record of the old graph to compare with
         kg.drop_graph(graph)
         kg.load_nquads(temporary)
     os.replace(temporary, state)

@@ -1,0 +1,214 @@
+"""Keeping the search indexes in step with a growing graph, at the cost of the change.
+
+The story: the demo graph is linked, published and indexed. Then the next 1% of the same
+world arrives — new projects, outputs and works, naming researchers the graph already has
+— and the research office runs `scipop ingest` and `scipop link`, each of which publishes
+and updates the indexes. Each update must read only around what changed since the
+publication the index was made from, and leave the index exactly as a rebuild would.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli import main
+from demo.generator import generate
+from kg import vocab as V
+from kg.changes import JOURNAL, changed_iris, journal_between
+from kg.config import Settings
+from kg.iri import Minter
+from kg.publish import current_stamp, published_root
+from kg.store import KnowledgeGraph
+from kg.views import open_view
+from search import check_index, documents, open_index, update_index
+from search.engine import field_values
+from search.store import IndexLocation
+from conftest import DEMO_DATA
+
+ENGINE = "tantivy"
+PER_KIND = 40   # documents per kind compared with those read from the whole graph
+
+
+def scipop(runner, settings: Settings, *args: str) -> str:
+    result = runner.invoke(main, [*args], env={"SCIPOP_DATA_DIR": str(settings.data_dir),
+                                               "SCIPOP_SEARCH_ENGINE": ENGINE}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def indexed_demo(demo_data_dir, tmp_path_factory) -> Settings:
+    """The demo graph, linked and published, with both views indexed (read-only use)."""
+    from click.testing import CliRunner
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("updates") / "scipop-data", search_engine=ENGINE)
+    shutil.copytree(demo_data_dir, settings.data_dir)
+    runner = CliRunner()
+    scipop(runner, settings, "--quiet", "link")
+    for view in ("public", "full"):
+        scipop(runner, settings, "--quiet", "index", "--view", view)
+    return settings
+
+
+@pytest.fixture
+def grown(indexed_demo, tmp_path) -> tuple[Settings, Path]:
+    """A private copy of the indexed demo, and the next 1% of the same generated world."""
+    settings = Settings(data_dir=tmp_path / "scipop-data", search_engine=ENGINE)
+    shutil.copytree(indexed_demo.data_dir, settings.data_dir, symlinks=True)
+    generated = tmp_path / "generated"
+    generate(generated, 7, seed=7, after=700)   # the demo is the first 700 projects of seed 7
+    # Source ids are '<directory>/<relative path>': under a directory of its own the slice's
+    # files add to the demo's (projects/…, outputs/…) instead of replacing them, as in
+    # bench/full_build.py. A slice this small leaves a JSON-lines file empty; no export ships one.
+    increment = tmp_path / "added-7-after-700"
+    increment.mkdir()
+    for part in ("projects", "researchers", "outputs", "works"):
+        (generated / part).rename(increment / part)
+    for empty in [f for f in increment.rglob("*") if f.is_file() and not f.stat().st_size]:
+        empty.unlink()
+    return settings, increment
+
+
+def sample(kinds: dict[str, str]) -> list[str]:
+    """Up to PER_KIND documents of each kind, spread over the sorted IRIs."""
+    chosen = []
+    for kind in sorted(set(kinds.values())):
+        of_kind = sorted(iri for iri, k in kinds.items() if k == kind)
+        step = max(1, len(of_kind) // PER_KIND)
+        chosen += of_kind[::step][:PER_KIND]
+    return chosen
+
+
+@pytest.mark.parametrize("view", ["public", "full"])
+def test_documents_read_around_an_entity_are_those_read_from_the_whole_graph(indexed_demo, view):
+    with open_view(indexed_demo, view) as kg:
+        whole = documents.Builder(documents.load(kg))
+        kinds = whole.iris()
+        chosen = sample(kinds)
+        assert {kinds[iri] for iri in chosen} == {"project", "output", "work", "researcher", "institution"}
+        for iri in chosen:
+            around = documents.Builder(documents.load_around(kg, {iri}))
+            assert around.iris().get(iri) == kinds[iri], iri
+            assert field_values(around.build(iri, kinds[iri])) == field_values(whole.build(iri, kinds[iri])), iri
+            assert around.neighbours({iri}) == whole.neighbours({iri}), iri
+
+
+def test_a_researcher_merged_from_several_sources_is_read_whole(indexed_demo):
+    """The person with the most linked IRIs: every mention's outputs count, read around any one of them."""
+    with open_view(indexed_demo, "public") as kg:
+        whole = documents.Builder(documents.load(kg))
+        groups: dict[str, list[str]] = {}
+        for mention, person in whole.person_of.items():
+            groups.setdefault(person, []).append(mention)
+        person = max(sorted(groups), key=lambda p: len(groups[p]))
+        assert len(groups[person]) >= 3
+        expected = field_values(whole.build(person, "researcher"))
+        for mention in groups[person]:
+            around = documents.Builder(documents.load_around(kg, {mention}))
+            assert field_values(around.build(person, "researcher")) == expected
+
+
+def test_the_next_one_percent_is_indexed_from_the_change_alone(grown, runner):
+    settings, increment = grown
+    documents_before = {view: IndexLocation.of(settings, view, ENGINE).meta()["documents"] for view in ("public", "full")}
+    said = scipop(runner, settings, "ingest", "--skip-invalid", str(increment))
+    said += scipop(runner, settings, "link")
+    updates = [line for line in said.splitlines() if line.startswith("Updated the")]
+    assert len(updates) == 4   # two publications (ingest, link), two views each
+    assert all("entities changed since its publication" in line for line in updates), updates
+    for view in ("public", "full"):
+        with open_view(settings, view) as kg:
+            assert check_index(kg, settings, view, ENGINE) == []
+        meta = IndexLocation.of(settings, view, ENGINE).meta()
+        assert meta["source"] == f"{current_stamp(settings)}/{view}"
+        assert meta["documents"] > documents_before[view]
+
+
+def test_the_change_between_two_publications_names_what_moved(grown, runner):
+    settings, increment = grown
+    before_stamp = current_stamp(settings)
+    scipop(runner, settings, "--quiet", "ingest", "--skip-invalid", str(increment / "works" / "popsci_works.csv"))
+    root = published_root(settings)
+    works = f"SELECT ?w WHERE {{ ?w a <{V.PopularScienceWork}> }}"
+    targets = f"SELECT ?t WHERE {{ ?w a <{V.PopularScienceWork}> ; <{V.popularizes}> ?t }}"
+    subjects = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"
+    with KnowledgeGraph(Settings(data_dir=root / before_stamp / "public"), read_only=True) as before, \
+            open_view(settings, "public") as after:
+        changed = changed_iris(before, after)
+        new_works = {w for w, in after.rows(works)} - {w for w, in before.rows(works)}
+        new_targets = {t for t, in after.rows(targets)} - {t for t, in before.rows(targets)}
+        entities = int(next(after.rows(subjects))[0])
+    assert new_works and new_works <= changed
+    assert new_targets and new_targets <= changed     # their popularization facts changed with them
+    assert len(changed) < 0.05 * entities, (len(changed), entities)   # the rest of the graph did not move
+
+
+def test_without_the_old_publication_every_document_is_compared(grown, runner):
+    settings, increment = grown
+    scipop(runner, settings, "--quiet", "ingest", "--no-publish", "--skip-invalid", str(increment / "works" / "popsci_works.csv"))
+    scipop(runner, settings, "--quiet", "publish")
+    scipop(runner, settings, "--quiet", "publish")   # two publications later, the index's own is pruned
+    location = IndexLocation.of(settings, "public", ENGINE)
+    assert not (published_root(settings) / location.meta()["source"]).exists()
+    with open_view(settings, "public") as kg:
+        stats = update_index(kg, settings, "public", None, ENGINE)
+        assert stats.changed is None and stats.documents > 0
+        assert check_index(kg, settings, "public", ENGINE) == []
+    assert location.meta()["source"] == f"{current_stamp(settings)}/public"
+
+
+def test_a_restated_author_reaches_the_output_that_names_them(grown, runner, tmp_path):
+    """Crossref corrects the first author of a paper and the file is loaded again: the
+    output's document names the new author, and both indexes match their graphs."""
+    settings, _ = grown
+    source = DEMO_DATA / "outputs" / "crossref" / "works_0001.jsonl"
+    restated = tmp_path / "again" / "outputs" / "crossref" / source.name
+    restated.parent.mkdir(parents=True)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
+    record["message"]["author"][0].update(given="Liang", family="Zhuge")
+    lines[0] = json.dumps(record, ensure_ascii=False)
+    restated.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = str(Minter(settings.base_iri).output(doi=record["message"]["DOI"]))
+    said = scipop(runner, settings, "ingest", "--skip-invalid", str(restated.parent.parent))
+    assert "entities changed since its publication" in said
+    for view in ("public", "full"):
+        with open_view(settings, view) as kg:
+            assert check_index(kg, settings, view, ENGINE) == []
+    with open_index(settings, "public", ENGINE) as index:
+        assert "Liang Zhuge" in index.document(output).fields["authors"]
+
+
+def test_without_the_change_journal_the_links_graph_is_compared_instead(grown, runner):
+    """`changes.log` may be deleted: the next publication cannot use it, and compares the links graph."""
+    settings, increment = grown
+    (settings.data_dir / JOURNAL).unlink()
+    scipop(runner, settings, "--quiet", "ingest", "--skip-invalid", str(increment))
+    before = current_stamp(settings)
+    said = scipop(runner, settings, "link")
+    root = published_root(settings)
+    assert journal_between(root / before / "public", root / current_stamp(settings) / "public") is None
+    assert "entities changed since its publication" in said
+    for view in ("public", "full"):
+        with open_view(settings, view) as kg:
+            assert check_index(kg, settings, view, ENGINE) == []
+
+
+def test_records_a_file_no_longer_holds_leave_the_documents_that_showed_them(grown, runner):
+    """The repositories send new exports under the old file names (outputs/crossref/…), holding
+    only their newest records: papers that popular-science works popularize lose their
+    records, and the works' documents stop showing their titles and departments."""
+    settings, increment = grown
+    with open_view(settings, "public") as kg:
+        before = {o for o, in kg.rows(f"SELECT ?o WHERE {{ ?w <{V.popularizes}> ?o . ?o a <{V.ResearchOutput}> }}")}
+    said = scipop(runner, settings, "ingest", "--skip-invalid", str(increment / "outputs"))
+    with open_view(settings, "public") as kg:
+        after = {o for o, in kg.rows(f"SELECT ?o WHERE {{ ?w <{V.popularizes}> ?o . ?o a <{V.ResearchOutput}> }}")}
+    assert before - after   # popularized papers without a record now
+    assert "entities changed since its publication" in said
+    for view in ("public", "full"):
+        with open_view(settings, view) as kg:
+            assert check_index(kg, settings, view, ENGINE) == []
