@@ -29,6 +29,7 @@ from kg.config import Settings
 from kg.errors import ConfigError, QueryError, StoreError
 from kg.iri import Minter
 from kg.nquads import iri_nt
+from kg.tsv import tsv_rows, tsv_value
 from kg.vocab import PREFIXES
 
 JOURNAL = "store.journal"
@@ -169,9 +170,9 @@ class EmbeddedBackend:
             solutions = self.ox.query(sparql, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
-        width = len(solutions.variables)
-        for solution in solutions:
-            yield tuple(None if solution[i] is None else solution[i].value for i in range(width))
+        # Serialized by Oxigraph and split here: half the CPU of a term object per value.
+        for cells in tsv_rows(solutions.serialize(format=ox.QueryResultsFormat.TSV)):
+            yield tuple([_plain(cell) for cell in cells])
 
     def count_triples(self, graph: URIRef | None = None) -> int:
         """Quad count straight from the store; far cheaper than rdflib's len()."""
@@ -181,6 +182,16 @@ class EmbeddedBackend:
         else:
             solutions = self.ox.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=ox.NamedNode(str(graph)))
         return int(next(iter(solutions))["n"].value)
+
+
+def _plain(cell: str) -> str | None:
+    """A TSV cell as the term's value: an IRI's text, a literal's lexical form, a blank
+    node's label (without '_:', as pyoxigraph's BlankNode.value gives it), or None."""
+    if cell[:1] == "<":
+        return cell[1:-1]
+    if cell[:2] == "_:":
+        return cell[2:]
+    return tsv_value(cell)
 
 
 class _ConcatenatedFiles(io.RawIOBase):

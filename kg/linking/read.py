@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
@@ -38,28 +37,9 @@ from typing import Iterable, Iterator
 import pyoxigraph as ox
 
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
+from kg.tsv import tsv_rows, tsv_value
 
-_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 READ_AHEAD = 2    # reads evaluated ahead at once (this machine has two cores; more only adds files)
-_SIMPLE = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(match: re.Match) -> str:
-    code = match.group(1) or match.group(2)
-    return chr(int(code, 16)) if code else _SIMPLE.get(match.group(3), match.group(3))
-
-
-def tsv_value(cell: str) -> str | None:
-    """The value of one SPARQL TSV cell: an IRI's text, a literal's lexical form, or None."""
-    if not cell:
-        return None
-    first = cell[0]
-    if first == "<":
-        return cell[1:-1]
-    if first == '"':
-        text = cell[1:cell.rindex('"')]
-        return _ESCAPE.sub(_unescape, text) if "\\" in text else text
-    return cell   # a bare number or boolean, or a blank node label
 
 
 CACHE_DIR = "linking-inputs"    # under the data directory
@@ -243,9 +223,6 @@ class GraphReader:
         else:
             data = future.result()
         self._advance()
-        lines = data.decode("utf-8").split("\n")
-        del data
-        # The first line is the header; the last is empty (the results end with a newline).
-        for line in lines[1:-1] if len(lines) > 1 else ():
+        for cells in tsv_rows(data):
             # Most cells are IRIs: cut their brackets here rather than call tsv_value (millions of cells).
-            yield tuple([cell[1:-1] if cell[:1] == "<" else tsv_value(cell) for cell in line.split("\t")])
+            yield tuple([cell[1:-1] if cell[:1] == "<" else tsv_value(cell) for cell in cells])
