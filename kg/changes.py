@@ -12,13 +12,19 @@ their graphs, so the difference is found graph by graph, at the cost of the chan
 - the links graph: linking notes the IRIs of every statement it adds or removes in the
   data directory's change journal (`changes.log`), and each publication records how far
   the journal went; the journal between the two publications names what moved. Without
-  it (a first link, an older publication) the graph is compared statement by statement;
-- the derived graph is skipped: every derived fact a document shows (popularization
-  status, counts, obligation tier) is computed from statements about the entity or
-  pointing at it (its outputs, the works on it, its duplicates' sameAs), which the other
-  graphs' changes name;
-- every other graph (catalog, curation, ontology) is small and compared statement by
-  statement.
+  it (a first link notes `*`, an older publication) the graph is compared statement by
+  statement;
+- the derived graph likewise: `derive.refresh` notes the entities whose derived facts it
+  changed, in the working data directory's journal (the staff view) or, when a publish
+  recomputes the public view's facts, in that publication's own `public/changes.log`;
+- a changed ontology graph (tiers, notations: what documents show of every entity)
+  makes the two incomparable: every document is compared;
+- every other graph (catalog, curation) is small and compared statement by statement.
+
+The journal is trusted to hold every change of the links and derived graphs: they are
+written only by linking and `derive.refresh`. A store restored from a backup while the
+journal stays, or a hand-made update of either graph, must be followed by a full
+comparison (`scipop index --rebuild`, or delete `changes.log`).
 
 The result holds the subjects and IRI objects of every statement that one publication
 states (in any graph) and the other does not. It is None when the two cannot be compared
@@ -48,13 +54,17 @@ def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | No
     old, new = before.backend.ox, after.backend.ox
     old_prints, new_prints = _fingerprints(before), _fingerprints(after)
     links, derived = str(after.minter.links_graph()), str(after.minter.derived_graph())
+    ontology = ox.NamedNode(str(after.minter.ontology_graph()))
+    if set(old.quads_for_pattern(None, None, None, ontology)) != set(new.quads_for_pattern(None, None, None, ontology)):
+        return None   # the vocabulary changed (tiers, notations): what documents show may change anywhere
     noted = journal_between(before.settings.data_dir, after.settings.data_dir)
-    changed: set[str] = set(noted or ())
+    derived_noted = _derived_noted(before.settings.data_dir, after.settings.data_dir, noted)
+    changed: set[str] = set(noted or ()) | set(derived_noted or ())
     graphs = {str(g) for g in before.graph_names()} | {str(g) for g in after.graph_names()}
     for graph in sorted(graphs):
         if graph in old_prints and old_prints[graph] == new_prints.get(graph):
             continue
-        if graph == derived or (graph == links and noted is not None):
+        if (graph == links and noted is not None) or (graph == derived and derived_noted is not None):
             continue
         node = ox.NamedNode(graph)
         old_quads = set(old.quads_for_pattern(None, None, None, node))
@@ -139,6 +149,26 @@ def journal_between(before_view: Path, after_view: Path) -> set[str] | None:
         lines = handle.read(after[1] - before[1]).decode("utf-8").splitlines()
     noted = set(lines)
     return None if EVERYTHING in noted else noted
+
+
+def _derived_noted(before_view: Path, after_view: Path, noted: set[str] | None) -> set[str] | None:
+    """What changed in the derived graph between the two publications, from journals.
+
+    The staff view is a copy of the working store, whose `derive.refresh` notes into the
+    data directory's journal (`noted`, read above). The public view recomputes its derived
+    facts at each publish over those of the publication it was seeded from, and notes the
+    difference in the publication's own `public/changes.log`: usable when that seed is
+    `before`."""
+    if after_view.name != "public":
+        return noted
+    if _manifest(after_view).get("seeded_from") != before_view.parent.name:
+        return None
+    try:
+        lines = set((after_view / JOURNAL).read_text(encoding="utf-8").splitlines())
+    except FileNotFoundError:
+        return set()   # the recomputation changed nothing
+    lines = {line for line in lines if not line.startswith("# ")}
+    return None if EVERYTHING in lines else lines
 
 
 def _manifest(view_dir: Path) -> dict:

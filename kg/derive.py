@@ -24,14 +24,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import AbstractSet, Iterator
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg import concepts, rollup
 from kg import vocab as V
+from kg.changes import note_changes, note_everything
 from kg.nquads import NQuadsWriter
 from kg.patterns import approved_work, instances, values_batches
-from kg.store import KnowledgeGraph, prefix_block
+from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 
 # Patterns in subqueries of their own are joined by Oxigraph by hashing its internal ids, one
 # sequential read each; joined in one group, it probes an index per row and spells out IRIs it
@@ -187,8 +189,31 @@ def refresh(kg: KnowledgeGraph) -> int:
         NQuadsWriter(handle).write(triples, graph)
         path = handle.name
     try:
+        before = _statements(kg, graph)
         kg.drop_graph(graph)
         kg.load_nquads(path)
+        _note_difference(kg, before, _statements(kg, graph))
     finally:
         os.unlink(path)
     return len(triples)
+
+
+def _statements(kg: KnowledgeGraph, graph: URIRef) -> set | None:
+    """The graph's statements as Oxigraph terms (None on a SPARQL server)."""
+    if not isinstance(kg.backend, EmbeddedBackend):
+        return None
+    return {(q.subject, q.predicate, q.object) for q in kg.backend.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph)))}
+
+
+def _note_difference(kg: KnowledgeGraph, before: set | None, after: set | None) -> None:
+    """Name in the change journal (kg.changes) the entities whose derived facts changed:
+    index updates read the journal instead of comparing the derived graph."""
+    if before is None or after is None:
+        note_everything(kg.settings)
+        return
+    named = set()
+    for subject, _, value in before.symmetric_difference(after):
+        for term in (subject, value):
+            if isinstance(term, ox.NamedNode):
+                named.add(term.value)
+    note_changes(kg.settings, named)

@@ -173,6 +173,9 @@ def publish(kg: KnowledgeGraph) -> Publication:
     # A manifest from before hidden_entities was kept can only be reused for the same withheld set.
     if previous and (previous[1].get("hidden") == manifest["hidden"] or "hidden_entities" in previous[1]):
         graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden)
+        # The public view's derived facts are recomputed below over the seed's: what that
+        # changes is noted in its own journal (public/changes.log), valid against the seed.
+        manifest["seeded_from"] = previous[0].name
     public_store = ox.Store(str(public_path))
     public_store.bulk_extend(_public_quads(kg, graphs, hidden))
     public_store.flush()
@@ -202,8 +205,11 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     seed.backup(str(public_path))
     del seed
     public_store = ox.Store(str(public_path))
-    stale = [g for g in public_store.named_graphs()
-             if isinstance(g, ox.NamedNode) and (g.value not in fingerprints or fingerprints[g.value] != old.get(g.value))]
+    # The derived graph stays: the recomputation after the copy replaces it, and compares
+    # the two to note what changed (kg.changes).
+    derived = str(kg.minter.derived_graph())
+    stale = [g for g in public_store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != derived
+             and (g.value not in fingerprints or fingerprints[g.value] != old.get(g.value))]
     for graph in stale:
         public_store.remove_graph(graph)
     unchanged = {g for g, fp in fingerprints.items() if old.get(g) == fp}

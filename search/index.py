@@ -43,6 +43,9 @@ from search.whoosh_engine import WhooshEngine
 
 Progress = Callable[[int], None]  # documents written so far
 PROGRESS_EVERY = 500
+# Up to this share of the index's documents changed, an update reads around the change;
+# beyond it, one read of the whole graph is cheaper (see update_index).
+AROUND_SHARE = 0.02
 
 FINGERPRINT_SOURCES = """SELECT ?g ?sha ?t WHERE { ?g a sp:SourceFile ; sp:sha256 ?sha ; prov:generatedAtTime ?t }"""
 
@@ -174,10 +177,18 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
             indexed = reader.hashes()
             candidates = set(kinds) | set(indexed)
         else:
-            # Read only around the change: what changed, then what shows it (two small reads).
             changed = documents.same_as_reach(kg, set(changed_iris) | documents.owners(kg, changed_iris))
-            candidates = _affected(reader, documents.Builder(documents.load_around(kg, changed)), changed)
-            builder = documents.Builder(documents.load_around(kg, candidates))
+            if len(changed) <= AROUND_SHARE * reader.count():
+                # Read only around the change: what changed, then what shows it (two small reads).
+                candidates = _affected(reader, documents.Builder(documents.load_around(kg, changed)), changed)
+                builder = documents.Builder(documents.load_around(kg, candidates))
+            else:
+                # A larger change reaches much of the graph through institutions and people,
+                # and per-entity reads then cost more than one scan per property (measured:
+                # ~0.4 ms an entity against 18 s for all 2.8 million triples at 10,000
+                # projects). Read everything, but still build only the documents it reaches.
+                builder = documents.Builder(documents.load(kg))
+                candidates = _affected(reader, builder, changed)
             kinds = {iri: kind for iri, kind in builder.iris().items() if iri in candidates}
             indexed = reader.hashes_for(candidates)
     finally:
@@ -212,13 +223,15 @@ def _source(settings: Settings, kg: KnowledgeGraph) -> str | None:
 
 
 def _changes_since(settings: Settings, meta: dict | None, kg: KnowledgeGraph) -> set[str] | None:
-    """The IRIs that changed between the publication an index was made from and `kg`;
-    None when that is unknown (an older index, that publication pruned, the working store
-    changed in place, or a SPARQL server)."""
+    """The IRIs that changed between the publication an index was made from and `kg`
+    (none when it is the same one); None when that is unknown (an older index, that
+    publication pruned, the working store changed in place, or a SPARQL server)."""
     recorded = meta.get("source") if meta and meta.get("format") == FORMAT else None
     current = _source(settings, kg)
-    if not recorded or current is None or recorded == current:
+    if not recorded or current is None:
         return None
+    if recorded == current:
+        return set()   # a publication never changes: the index is already made from this one
     source = published_root(settings) / recorded
     if not (source / "store").is_dir():
         return None

@@ -111,7 +111,11 @@ def test_a_researcher_merged_from_several_sources_is_read_whole(indexed_demo):
             assert field_values(around.build(person, "researcher")) == expected
 
 
-def test_the_next_one_percent_is_indexed_from_the_change_alone(grown, runner):
+@pytest.mark.parametrize("around_share", [1.0, 0.0], ids=["read-around-the-change", "read-everything"])
+def test_the_next_one_percent_is_indexed_from_the_change_alone(grown, runner, around_share, monkeypatch):
+    """Either way of reading (around the change, or the whole graph once when much
+    changed: search.index.AROUND_SHARE) re-indexes what the change reaches, no more."""
+    monkeypatch.setattr("search.index.AROUND_SHARE", around_share)
     settings, increment = grown
     documents_before = {view: IndexLocation.of(settings, view, ENGINE).meta()["documents"] for view in ("public", "full")}
     said = scipop(runner, settings, "ingest", "--skip-invalid", str(increment))
@@ -185,8 +189,8 @@ def test_a_restated_author_reaches_the_output_that_names_them(grown, runner, tmp
 def test_without_the_change_journal_the_links_graph_is_compared_instead(grown, runner):
     """`changes.log` may be deleted: the next publication cannot use it, and compares the links graph."""
     settings, increment = grown
+    scipop(runner, settings, "--quiet", "ingest", "--no-publish", "--skip-invalid", str(increment))
     (settings.data_dir / JOURNAL).unlink()
-    scipop(runner, settings, "--quiet", "ingest", "--skip-invalid", str(increment))
     before = current_stamp(settings)
     said = scipop(runner, settings, "link")
     root = published_root(settings)
