@@ -5,8 +5,10 @@
   something of them (a project's PI's name, a work's popularization of a project …), in
   a copy of the current index that is then swapped in. The index records the publication
   it was made from; what changed since is found from the two publications (kg.changes),
-  and only the graph around those entities is read (documents.load_around), so an update
-  costs what the change costs. When that publication is gone, every document is compared.
+  and only the graph around those entities is read (documents.load_around; when more
+  than AROUND_SHARE of the documents changed, the whole graph once), and only the
+  documents the change reaches are built. When that publication is gone, every document
+  is compared.
 - `check_index` compares the graph with the index: documents missing, extra or stale.
 - `repair_index` updates the index, or builds it from scratch when it is missing or unreadable.
 - `open_index` opens the current index. When it is missing, or was built from another
