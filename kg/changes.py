@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -185,10 +185,15 @@ def _stated(store: ox.Store, quad: ox.Quad) -> bool:
 
 
 def _note(quad: ox.Quad, changed: set[str]) -> None:
-    if isinstance(quad.subject, ox.NamedNode):
-        changed.add(quad.subject.value)
-    if isinstance(quad.object, ox.NamedNode):
-        changed.add(quad.object.value)
+    changed.update(named_in([(quad.subject, quad.predicate, quad.object)]))
+
+
+def named_in(statements: Iterable[tuple]) -> Iterator[str]:
+    """The IRIs of the subjects and objects of (subject, predicate, object) Oxigraph terms."""
+    for subject, _, value in statements:
+        for term in (subject, value):
+            if isinstance(term, ox.NamedNode):
+                yield term.value
 
 
 def _withheld(view_dir: Path) -> set[str] | None:

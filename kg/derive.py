@@ -30,7 +30,7 @@ from rdflib.namespace import XSD
 
 from kg import concepts, rollup
 from kg import vocab as V
-from kg.changes import note_changes, note_everything
+from kg.changes import named_in, note_changes, note_everything
 from kg.nquads import NQuadsWriter
 from kg.patterns import approved_work, instances, values_batches
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
@@ -211,9 +211,4 @@ def _note_difference(kg: KnowledgeGraph, before: set | None, after: set | None) 
     if before is None or after is None:
         note_everything(kg.settings)
         return
-    named = set()
-    for subject, _, value in before.symmetric_difference(after):
-        for term in (subject, value):
-            if isinstance(term, ox.NamedNode):
-                named.add(term.value)
-    note_changes(kg.settings, named)
+    note_changes(kg.settings, named_in(before.symmetric_difference(after)))

@@ -179,13 +179,23 @@ def _load_authors(kg: KnowledgeGraph, outputs: dict[str, Props]) -> dict[str, li
     for key in ("author", "rank"):
         for authorship, value in _scan(kg, AUTHORSHIP_PROPS[key]):
             if authorship in owner:
-                parts.setdefault(authorship, {})[key] = min(value, parts.get(authorship, {}).get(key, value))
+                _keep_least(parts.setdefault(authorship, {}), key, value)
     authors: dict[str, list[tuple]] = defaultdict(list)
+    _assemble_authors(owner, parts, authors)
+    return dict(authors)
+
+
+def _keep_least(found: dict[str, str], key: str, value: str) -> None:
+    """One value per authorship part (the union may state two): the least, whatever the order."""
+    found[key] = min(value, found.get(key, value))
+
+
+def _assemble_authors(owner: dict[str, str], parts: dict[str, dict[str, str]], authors: dict[str, list[tuple]]) -> None:
+    """Add (rank, person IRI) to `authors[output]` for each authorship with an author."""
     for authorship, output in owner.items():
         found = parts.get(authorship, {})
         if found.get("author"):
             authors[output].append((_int(found.get("rank"), 999), found["author"]))
-    return dict(authors)
 
 
 # Which IRI names a person when several are the same: an NSFC record, then ORCID, then any
@@ -200,8 +210,13 @@ def _identity_key(iri: str) -> tuple[int, str]:
 
 def _identities(kg: KnowledgeGraph, people: set[str]) -> dict[str, str]:
     """mention -> the IRI that names the person, over owl:sameAs in either direction (and chains)."""
+    return _name_groups((a, b) for a, b in _scan(kg, V.sameAs) if a in people and b in people and a != b)
+
+
+def _name_groups(edges: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each IRI in a connected group of sameAs edges -> the group's strongest IRI (itself omitted)."""
     same = nx.Graph()
-    same.add_edges_from((a, b) for a, b in _scan(kg, V.sameAs) if a in people and b in people and a != b)
+    same.add_edges_from(edges)
     canonical: dict[str, str] = {}
     for group in nx.connected_components(same):
         name = min(group, key=_identity_key)
@@ -300,13 +315,10 @@ class _Around:
             found = parts.setdefault(authorship, {})
             for key, value in (("author", author), ("rank", rank)):
                 if value is not None:
-                    found[key] = min(value, found.get(key, value))
+                    _keep_least(found, key, value)
         for output in new:
             self.authors[output] = []
-        for authorship, output in owner.items():
-            found = parts.get(authorship, {})
-            if found.get("author"):
-                self.authors[output].append((_int(found.get("rank"), 999), found["author"]))
+        _assemble_authors(owner, parts, self.authors)
         return {person for output in new for _, person in self.authors[output]}
 
     def groups(self, people: Iterable[str]) -> set[str]:
@@ -327,11 +339,7 @@ class _Around:
             pairs = [(a, b) for a, b in pairs if b in self.records["people"]]
             edges += pairs
             frontier = {b for _, b in pairs} - self.grouped
-        same = nx.Graph()
-        same.add_edges_from(edges)
-        for group in nx.connected_components(same):
-            name = min(group, key=_identity_key)
-            self.canonical.update((iri, name) for iri in group if iri != name)
+        self.canonical.update(_name_groups(edges))
         return found | {p for p in people if p in self.records["people"]}
 
     def wanted_orgs(self) -> dict[str, Props]:
