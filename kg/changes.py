@@ -55,7 +55,7 @@ def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | No
     old_prints, new_prints = _fingerprints(before), _fingerprints(after)
     links, derived = str(after.minter.links_graph()), str(after.minter.derived_graph())
     ontology = ox.NamedNode(str(after.minter.ontology_graph()))
-    if set(old.quads_for_pattern(None, None, None, ontology)) != set(new.quads_for_pattern(None, None, None, ontology)):
+    if statements_of(old, ontology) != statements_of(new, ontology):
         return None   # the vocabulary changed (tiers, notations): what documents show may change anywhere
     noted = journal_between(before.settings.data_dir, after.settings.data_dir)
     derived_noted = _derived_noted(before.settings.data_dir, after.settings.data_dir, noted)
@@ -67,13 +67,11 @@ def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | No
         if (graph == links and noted is not None) or (graph == derived and derived_noted is not None):
             continue
         node = ox.NamedNode(graph)
-        old_quads = set(old.quads_for_pattern(None, None, None, node))
-        new_quads = set(new.quads_for_pattern(None, None, None, node))
-        for quad in old_quads.symmetric_difference(new_quads):
+        for statement in statements_of(old, node).symmetric_difference(statements_of(new, node)):
             # Readers see the union of the graphs: a statement a new file repeats (an
             # institution's name restated by every file naming it) changes nothing.
-            if _stated(old, quad) != _stated(new, quad):
-                _note(quad, changed)
+            if _stated(old, statement) != _stated(new, statement):
+                changed.update(named_in([statement]))
     withheld_before, withheld_after = _withheld(before.settings.data_dir), _withheld(after.settings.data_dir)
     if withheld_before is None or withheld_after is None:
         return None
@@ -81,8 +79,8 @@ def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | No
         changed.add(iri)
         node = ox.NamedNode(iri)
         for store in (old, new):
-            for quad in (*store.quads_for_pattern(node, None, None, None), *store.quads_for_pattern(None, None, node, None)):
-                _note(quad, changed)
+            naming = (*store.quads_for_pattern(node, None, None, None), *store.quads_for_pattern(None, None, node, None))
+            changed.update(named_in((q.subject, q.predicate, q.object) for q in naming))
     return changed
 
 
@@ -179,13 +177,15 @@ def _manifest(view_dir: Path) -> dict:
         return {}
 
 
-def _stated(store: ox.Store, quad: ox.Quad) -> bool:
-    """Whether the store holds the quad's statement in any graph."""
-    return next(iter(store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)), None) is not None
+def statements_of(store: ox.Store, graph: ox.NamedNode) -> set[tuple]:
+    """A named graph's statements, as (subject, predicate, object) Oxigraph terms."""
+    return {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)}
 
 
-def _note(quad: ox.Quad, changed: set[str]) -> None:
-    changed.update(named_in([(quad.subject, quad.predicate, quad.object)]))
+def _stated(store: ox.Store, statement: tuple) -> bool:
+    """Whether the store holds the statement in any graph."""
+    subject, predicate, value = statement
+    return next(iter(store.quads_for_pattern(subject, predicate, value, None)), None) is not None
 
 
 def named_in(statements: Iterable[tuple]) -> Iterator[str]:

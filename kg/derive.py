@@ -30,7 +30,7 @@ from rdflib.namespace import XSD
 
 from kg import concepts, rollup
 from kg import vocab as V
-from kg.changes import named_in, note_changes, note_everything
+from kg.changes import named_in, note_changes, note_everything, statements_of
 from kg.nquads import NQuadsWriter
 from kg.patterns import approved_work, instances, values_batches
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
@@ -202,7 +202,7 @@ def _statements(kg: KnowledgeGraph, graph: URIRef) -> set | None:
     """The graph's statements as Oxigraph terms (None on a SPARQL server)."""
     if not isinstance(kg.backend, EmbeddedBackend):
         return None
-    return {(q.subject, q.predicate, q.object) for q in kg.backend.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph)))}
+    return statements_of(kg.backend.ox, ox.NamedNode(str(graph)))
 
 
 def _note_difference(kg: KnowledgeGraph, before: set | None, after: set | None) -> None:

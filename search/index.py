@@ -169,8 +169,9 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
         return build_index(kg, settings, view, name)
     refuse_restricted(kg, view)
     fingerprint = graph_fingerprint(kg)
+    meta, source = location.meta(), _source(settings, kg)
     if changed_iris is None and not compare_all:
-        changed_iris = _changes_since(settings, location.meta(), kg)
+        changed_iris = _changes_since(settings, meta, kg)
     reader = engine_for(name).open(location.current())
     try:
         if changed_iris is None:
@@ -202,9 +203,8 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
         if indexed.get(iri) != values["hash"]:
             to_write.append((doc, values))
     to_delete = sorted(iri for iri in candidates if iri in indexed and iri not in kinds)
-    meta = location.meta()
-    if to_write or to_delete or meta.get("fingerprint") != fingerprint or meta.get("source") != _source(settings, kg):
-        _apply(location, name, view, fingerprint, to_write, to_delete, _source(settings, kg))
+    if to_write or to_delete or meta.get("fingerprint") != fingerprint or meta.get("source") != source:
+        _apply(location, name, view, fingerprint, to_write, to_delete, source)
     by_kind: dict[str, int] = {}
     for doc, _ in to_write:
         by_kind[doc.kind] = by_kind.get(doc.kind, 0) + 1

@@ -172,10 +172,13 @@ class TantivyReader:
         return EngineResult(total=total, hits=hits, facets=counts)
 
     def get(self, iri: str) -> StoredHit | None:
+        doc = self._document(iri)
+        return None if doc is None else unpack(doc["stored"][0], 0.0)
+
+    def _document(self, iri: str):
+        """The stored fields of the document of `iri`, or None."""
         result = self._searcher.search(tantivy.Query.term_query(self._schema, "iri", iri), limit=1)
-        if not result.hits:
-            return None
-        return unpack(self._searcher.doc(result.hits[0][1])["stored"][0], 0.0)
+        return self._searcher.doc(result.hits[0][1]) if result.hits else None
 
     def hashes(self) -> dict[str, str]:
         total = self._searcher.num_docs
@@ -191,9 +194,9 @@ class TantivyReader:
     def hashes_for(self, iris: Iterable[str]) -> dict[str, str]:
         hashes = {}
         for iri in iris:
-            result = self._searcher.search(tantivy.Query.term_query(self._schema, "iri", iri), limit=1)
-            if result.hits:
-                hashes[iri] = self._searcher.doc(result.hits[0][1])["hash"][0].decode("utf-8")
+            doc = self._document(iri)
+            if doc is not None:
+                hashes[iri] = doc["hash"][0].decode("utf-8")
         return hashes
 
     def count(self) -> int:
