@@ -139,8 +139,18 @@ def journal_between(before_view: Path, after_view: Path) -> set[str] | None:
     if before_view.parent.parent != after_view.parent.parent or not after:
         return None
     data_dir = after_view.parent.parent.parent      # data_dir/published/<stamp>/<view>
+    return _noted(data_dir, before, after)
+
+
+def journal_since(settings: Settings, position: list | None) -> set[str] | None:
+    """The IRIs noted since a recorded `journal_position` (up to now); None when unknown, as above."""
+    return _noted(settings.data_dir, position, _position(settings.data_dir))
+
+
+def _noted(data_dir: Path, before: list | None, after: list | None) -> set[str] | None:
     current = _position(data_dir)
-    if before is None or current is None or not before[0] == after[0] == current[0] or before[1] > after[1]:
+    if before is None or after is None or current is None or not before[0] == after[0] == current[0] \
+            or before[1] > after[1]:
         return None
     with open(data_dir / JOURNAL, "rb") as handle:
         handle.seek(before[1])

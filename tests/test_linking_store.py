@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from cli import main
@@ -327,3 +327,52 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
         with kg.write():
             run_linking(kg)
     assert kg.count_triples() == count and set(kg.triples_of(kg.minter.links_graph())) == before
+
+
+def _public_links(kg: KnowledgeGraph) -> set:
+    """The links graph of the current public view, and what it must hold: the working store's
+    links graph without statements naming a withheld entity."""
+    import pyoxigraph as ox
+
+    from kg.publish import restricted_only_entities
+    from kg.views import open_view
+
+    graph = ox.NamedNode(str(kg.minter.links_graph()))
+    hidden = restricted_only_entities(kg)
+    expected = {(q.subject, q.predicate, q.object) for q in kg.backend.ox.quads_for_pattern(None, None, None, graph)
+                if not (isinstance(q.subject, ox.NamedNode) and q.subject.value in hidden)
+                and not (isinstance(q.object, ox.NamedNode) and q.object.value in hidden)}
+    with open_view(kg.settings, "public") as public:
+        found = {(q.subject, q.predicate, q.object) for q in public.backend.ox.quads_for_pattern(None, None, None, graph)}
+    return found, expected
+
+
+def test_publishing_after_a_relink_follows_the_journal_for_the_links_graph(world_copy):
+    """A re-link changes a few links; the next publication changes the same statements in the
+    public view's links graph, found from the change journal, instead of copying the graph again."""
+    from kg.publish import publish
+
+    kg = world_copy
+    m = kg.minter
+    publish(kg)
+    with kg.write():
+        record_decision(kg, str(m.person("nsfc", "100000002")), str(m.person("openalex", "A5090000007")),
+                        same=False, curator="Zhao Min", note="two people")
+        summary = run_linking(kg)
+    assert summary.quads_removed > 1   # more than the stamp changed
+    followed = publish(kg)
+    found, expected = _public_links(kg)
+    assert found == expected and len(found) > 50
+    assert (m.person("openalex", "A5090000007"), V.sameAs, m.person("nsfc", "100000002")) not in {
+        (URIRef(s.value), URIRef(p.value), URIRef(o.value)) for s, p, o in found}
+
+    # Without the journal the graph is copied again, with the same result.
+    (kg.settings.data_dir / "changes.log").unlink()
+    with kg.write():
+        record_decision(kg, str(m.person("nsfc", "100000002")), str(m.person("openalex", "A5090000007")),
+                        same=True, curator="Zhao Min", note="one person after all")
+        run_linking(kg)
+    copied = publish(kg)
+    assert copied.copied_graphs == followed.copied_graphs + 1
+    found, expected = _public_links(kg)
+    assert found == expected

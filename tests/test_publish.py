@@ -127,3 +127,29 @@ def test_a_change_in_what_is_withheld_is_followed_without_copying_everything(pub
     full = publish(kg)
     assert incremental.copied_graphs < full.copied_graphs
     assert _public_quads_of(settings) == seeded
+
+
+def test_full_view_pages_made_by_a_second_process_equal_those_made_here(kg, monkeypatch, tmp_path):
+    """A large graph's full-view pages are made from the publication's copy in a child
+    process, while this one makes the public store; they must be the working store's pages."""
+    import sqlite3
+    from contextlib import closing
+
+    from kg import publish as publishing
+    from kg.pages import PAGES_FILE, build_pages
+
+    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", DATA / "projects" / "projects_zh.jsonl"])
+    assert publishing._pages_pool(kg) is None   # a small graph: made in-process
+    monkeypatch.setattr(publishing, "PAGES_APART_FROM", 1)
+    pool = publishing._pages_pool(kg)
+    assert pool is not None
+    pool.shutdown()
+
+    publication = publish(kg)
+    build_pages(kg, tmp_path / "here.sqlite")
+
+    def pages(path):
+        with closing(sqlite3.connect(path)) as connection:
+            return connection.execute("SELECT iri, summary FROM pages ORDER BY iri").fetchall()
+    made_apart = pages(publication.view_dir("full") / PAGES_FILE)
+    assert made_apart and made_apart == pages(tmp_path / "here.sqlite")
