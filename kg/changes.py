@@ -24,7 +24,10 @@ their graphs, so the difference is found graph by graph, at the cost of the chan
 The journal is trusted to hold every change of the links and derived graphs: they are
 written only by linking and `derive.refresh`. A store restored from a backup while the
 journal stays, or a hand-made update of either graph, must be followed by a full
-comparison (`scipop index --rebuild`, or delete `changes.log`).
+comparison: delete `changes.log` (then the next index update compares every document and
+the next publish copies the links graph whole), or run `scipop index --rebuild`. Publish
+itself also copies the links graph whole when, after following the journal, the public
+view's links-graph stamp is not the working store's (kg.publish).
 
 The result holds the subjects and IRI objects of every statement that one publication
 states (in any graph) and the other does not. It is None when the two cannot be compared

@@ -21,10 +21,10 @@ import os
 import shutil
 import time
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from multiprocessing import get_context
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,6 +36,7 @@ from kg.catalog import source_fingerprints
 from kg.changes import MANIFEST, journal_position, journal_since
 from kg.config import Settings
 from kg.errors import ConfigError
+from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
 from kg.store import EmbeddedBackend, KnowledgeGraph
 
@@ -47,6 +48,9 @@ KEEP = 2  # publications kept: the current one and the one readers may still hol
 # while this one makes the public store (about 12 s of 90 at 10,000 projects, on the
 # otherwise idle second core); below it, starting a Python (~1 s) costs more than it saves.
 PAGES_APART_FROM = 2_000
+# Following the journal costs two index lookups per noted IRI, copying a graph about one
+# write per quad: past this many quads per noted IRI, copying is cheaper.
+FOLLOW_COST = 4
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,29 @@ def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
             yield quad
 
 
+def _withhold_evidence(kg: KnowledgeGraph, public_store: ox.Store, hidden: set[str]) -> None:
+    """Leave out of the public links graph every decision whose evidence text names a withheld
+    entity (a work now under review, tied to a grant when linking last ran).
+
+    Linking reads approved records only, so this matters between an ingest that withholds a
+    record and the next link (`scipop ingest` publishes without linking). The decision's
+    `owl:sameAs` stays: it names two public entities."""
+    if not hidden:
+        return
+    labels = evidence_labels(kg.minter, hidden)
+    graph = ox.NamedNode(str(kg.minter.links_graph()))
+    naming = [q.subject for q in public_store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph)
+              if _mentions(q.object.value, labels)]
+    for node in naming:
+        for quad in list(public_store.quads_for_pattern(node, None, None, graph)):
+            public_store.remove(quad)
+
+
+def _mentions(text: str, labels: set[str]) -> bool:
+    """Whether a text names one of the labels as a word of its own (labels hold no spaces)."""
+    return any(word.strip(",;:'\"()#.") in labels for word in text.split())
+
+
 def _names_hidden(term, hidden: set[str]) -> bool:
     return isinstance(term, ox.NamedNode) and term.value in hidden
 
@@ -171,14 +198,21 @@ def publish(kg: KnowledgeGraph) -> Publication:
     kg.backend.ox.backup(str(target / "full" / "store"))
     pool = _pages_pool(kg)
     try:
-        full_pages = pool.submit(view_pages, kg.settings.with_overrides(data_dir=target / "full")) if pool else None
-        return _publish_public(kg, target, journal, full_pages, started)
-    finally:
+        full_pages = pool.apply_async(view_pages, (kg.settings.with_overrides(data_dir=target / "full"),)) if pool else None
+        publication = _publish_public(kg, target, journal, full_pages, started)
+    except BaseException:
         if pool:
-            pool.shutdown(wait=True)   # a failure here waits for the child: nothing is left writing
+            pool.terminate()   # the child's pages are of no use now: stop it, do not wait for it
+        if current_stamp(kg.settings) != target.name:
+            shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
+        raise
+    if pool:
+        pool.close()
+        pool.join()
+    return publication
 
 
-def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages: "Future | None",
+def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages: AsyncResult | None,
                     started: float) -> Publication:
     """The public store, both views' page summaries, the manifest; then make it current."""
     root = target.parent
@@ -198,6 +232,7 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
         manifest["seeded_from"] = previous[0].name
     public_store = ox.Store(str(public_path))
     public_store.bulk_extend(_public_quads(kg, graphs, hidden))
+    _withhold_evidence(kg, public_store, hidden)
     public_store.flush()
     del public_store
     public_settings = kg.settings.with_overrides(data_dir=target / "public", store_url=None)
@@ -209,7 +244,7 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
     if full_pages is None:
         build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
     else:
-        full_pages.result()
+        full_pages.get()
 
     (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     _make_current(root, stamp)
@@ -226,14 +261,14 @@ def view_pages(settings: Settings) -> int:
         return build_pages(view, settings.data_dir / PAGES_FILE)
 
 
-def _pages_pool(kg: KnowledgeGraph) -> ProcessPoolExecutor | None:
+def _pages_pool(kg: KnowledgeGraph) -> Pool | None:
     """A one-process pool for the full view's pages when the graph is large enough to gain by it."""
     projects = kg.backend.ox.quads_for_pattern(None, ox.NamedNode(str(V.RDF.type)),
                                                 ox.NamedNode(str(V.FundedProject)), None)
     for count, _ in enumerate(projects, start=1):
         if count >= PAGES_APART_FROM:
             # spawn, not fork: this process runs Oxigraph's threads
-            return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+            return get_context("spawn").Pool(1)
     return None
 
 
@@ -254,7 +289,9 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     # the change journal when it can: only the statements about the IRIs noted since the
     # seed's publication are compared. Otherwise it is copied again like any changed graph.
     noted = journal_since(kg.settings, previous_manifest.get("journal"))
-    follows_journal = noted is not None and links in set(public_store.named_graphs())
+    public_again = set(previous_manifest.get("hidden_entities", ())) - hidden
+    follows_journal = (noted is not None and not public_again and links in set(public_store.named_graphs())
+                       and len(noted) * FOLLOW_COST < kg.count_triples(kg.minter.links_graph()))
     stale = [g for g in public_store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != derived
              and not (follows_journal and g == links)
              and (g.value not in fingerprints or fingerprints[g.value] != old.get(g.value))]
@@ -262,6 +299,10 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
         public_store.remove_graph(graph)
     if follows_journal:
         _follow_noted(kg, public_store, links, noted, hidden)
+        if _stamp(public_store, links) != _stamp(kg.backend.ox, links):
+            # A write the journal missed (a restored store, a dropped graph): copy it after all.
+            public_store.remove_graph(links)
+            follows_journal = False
     unchanged = {g for g, fp in fingerprints.items() if old.get(g) == fp} | ({links.value} if follows_journal else set())
     if previous_manifest.get("hidden") != _hidden_digest(hidden):
         kept = {ox.NamedNode(str(g)) for g in graphs if str(g) in unchanged}
@@ -269,6 +310,11 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     public_store.flush()
     del public_store
     return [g for g in graphs if str(g) not in unchanged]
+
+
+def _stamp(store: ox.Store, graph: ox.NamedNode) -> list:
+    """The links graph's run stamp(s) (`<graph> prov:generatedAtTime`), as stored."""
+    return sorted(str(q.object) for q in store.quads_for_pattern(graph, ox.NamedNode(str(V.generatedAtTime)), None, graph))
 
 
 def _follow_noted(kg: KnowledgeGraph, public_store: ox.Store, graph: ox.NamedNode, noted: set[str],
@@ -321,8 +367,11 @@ def _make_current(root: Path, stamp: str) -> None:
 
 
 def _prune(root: Path, keep: int) -> None:
+    """Keep the newest `keep` complete publications (and the current one); a directory without
+    a manifest is one whose publish failed or was killed: readers never open it."""
     current = (root / CURRENT).read_text(encoding="utf-8").strip()
     stamps = sorted(p.name for p in root.iterdir() if p.is_dir())
-    for stamp in stamps[:-keep]:
-        if stamp != current:
+    complete = [stamp for stamp in stamps if (root / stamp / MANIFEST).exists()]
+    for stamp in stamps:
+        if stamp != current and (stamp not in complete or stamp in complete[:-keep]):
             shutil.rmtree(root / stamp, ignore_errors=True)

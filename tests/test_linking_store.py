@@ -376,3 +376,58 @@ def test_publishing_after_a_relink_follows_the_journal_for_the_links_graph(world
     assert copied.copied_graphs == followed.copied_graphs + 1
     found, expected = _public_links(kg)
     assert found == expected
+
+
+def test_a_work_withheld_after_linking_is_not_named_by_public_link_evidence(world_copy, tmp_path):
+    """`scipop ingest` publishes without linking: a work put back under review by a new export
+    must not reach the public through the evidence of a decision made when it was approved."""
+    from kg.publish import publish
+    from kg.views import open_view
+
+    kg = world_copy
+    publish(kg)
+    text = next(str(o) for _, _, o in kg.triples_of(kg.minter.links_graph())
+                if "LKW001" in str(o) and "popular-science work" in str(o))
+    label = text.split("popular-science work ", 1)[1].split(" ", 1)[0]
+    export = tmp_path / WORLD.name
+    export.mkdir()
+    rows = (WORLD / "works.csv").read_text(encoding="utf-8").splitlines()
+    (export / "works.csv").write_text("\n".join(
+        row.replace(",approved", ",pending") if row.startswith("LKW001,") else row for row in rows) + "\n",
+        encoding="utf-8")
+    ingest_paths(kg, [export])   # the same source file (world/works.csv), now with the work pending
+    publish(kg)
+    with open_view(kg.settings, "public") as public:
+        evidence = [str(o) for _, _, o in public.triples_of(kg.minter.links_graph()) if _ == V.evidence]
+        assert evidence and not any(label in text for text in evidence)
+        # Decisions that do not name it stay.
+        assert any("popular-science work" not in text for text in evidence)
+    with open_view(kg.settings, "full") as full:
+        assert any(label in str(o) for _, p, o in full.triples_of(kg.minter.links_graph()) if p == V.evidence)
+
+
+def test_a_links_graph_written_past_the_journal_is_copied_again(world_copy):
+    """A links graph the journal did not see change (here a re-link noted in another journal;
+    a store restored from a backup is the same) carries another run's stamp: the public view
+    copies the graph instead of following the journal."""
+    from kg.publish import publish
+
+    kg = world_copy
+    m = kg.minter
+    publish(kg)
+    journal = kg.settings.data_dir / "changes.log"
+    kept = journal.read_bytes()
+    journal.unlink()
+    with kg.write():
+        record_decision(kg, str(m.person("nsfc", "100000002")), str(m.person("openalex", "A5090000007")),
+                        same=False, curator="Zhao Min", note="two people")
+        assert run_linking(kg).quads_removed > 1
+    journal.write_bytes(kept)   # the old journal back: it names nothing the re-link changed
+    publish(kg)
+    found, expected = _public_links(kg)
+    assert found == expected
+    with kg.write():
+        kg.drop_graph(m.links_graph())   # and a links graph dropped by hand
+    publish(kg)
+    found, expected = _public_links(kg)
+    assert found == expected == set()

@@ -143,7 +143,8 @@ def test_full_view_pages_made_by_a_second_process_equal_those_made_here(kg, monk
     monkeypatch.setattr(publishing, "PAGES_APART_FROM", 1)
     pool = publishing._pages_pool(kg)
     assert pool is not None
-    pool.shutdown()
+    pool.terminate()
+    pool.join()
 
     publication = publish(kg)
     build_pages(kg, tmp_path / "here.sqlite")
@@ -153,3 +154,20 @@ def test_full_view_pages_made_by_a_second_process_equal_those_made_here(kg, monk
             return connection.execute("SELECT iri, summary FROM pages ORDER BY iri").fetchall()
     made_apart = pages(publication.view_dir("full") / PAGES_FILE)
     assert made_apart and made_apart == pages(tmp_path / "here.sqlite")
+
+
+def test_a_failed_publish_leaves_the_current_publication_and_no_half_made_one(kg, monkeypatch):
+    from kg import publish as publishing
+
+    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv"])
+    first = publish(kg)
+    monkeypatch.setattr(publishing, "PAGES_APART_FROM", 1)   # with the pages' child process running
+
+    def broken(public_kg):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(publishing.derive, "refresh", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish(kg)
+    root = first.path.parent
+    assert current_stamp(kg.settings) == first.stamp
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [first.stamp]

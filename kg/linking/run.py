@@ -110,6 +110,14 @@ class _Prefixes:
         return iri[len(self.base):] if iri.startswith(self.base) else iri
 
 
+def evidence_labels(minter: Minter, iris: Iterable[str]) -> set[str]:
+    """How evidence texts name these entities (a project by its approval number, an output
+    with a DOI as doi:…, anything else by its IRI under the base): kg.publish withholds the
+    decisions whose evidence names a withheld entity."""
+    prefixes = _Prefixes(minter)
+    return {prefixes.label(iri) for iri in iris}
+
+
 # ------------------------------------------------------------------------------ reading
 # The single-pattern reads below, in the order they are made: announced to the reader so
 # that Oxigraph evaluates each while the previous one is used (kg.linking.read). A read
