@@ -135,18 +135,24 @@ def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
 
 
 def _withhold_evidence(kg: KnowledgeGraph, public_store: ox.Store, hidden: set[str]) -> None:
-    """Leave out of the public links graph every decision whose evidence text names a withheld
-    entity (a work now under review, tied to a grant when linking last ran).
+    """Leave out of the public links graph every decision about a withheld entity, and every
+    decision whose evidence text names one (a work now under review, tied to a grant when
+    linking last ran).
 
     Linking reads approved records only, so this matters between an ingest that withholds a
-    record and the next link (`scipop ingest` publishes without linking). The decision's
-    `owl:sameAs` stays: it names two public entities."""
+    record and the next link (`scipop ingest` publishes without linking). Copying drops only
+    the statements naming the entity, which would leave the rest of such a decision (its
+    evidence, which quotes names) in the public view. An `owl:sameAs` between two public
+    entities stays."""
     if not hidden:
         return
-    labels = evidence_labels(kg.minter, hidden)
     graph = ox.NamedNode(str(kg.minter.links_graph()))
-    naming = [q.subject for q in public_store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph)
-              if _mentions(q.object.value, labels)]
+    about = {ox.NamedNode(str(V.linkSubject)), ox.NamedNode(str(V.linkObject))}
+    naming = {q.subject for iri in hidden for q in kg.backend.ox.quads_for_pattern(None, None, ox.NamedNode(iri), graph)
+              if q.predicate in about}
+    labels = evidence_labels(kg.minter, hidden)
+    naming.update(q.subject for q in public_store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph)
+                  if _mentions(q.object.value, labels))
     for node in naming:
         for quad in list(public_store.quads_for_pattern(node, None, None, graph)):
             public_store.remove(quad)

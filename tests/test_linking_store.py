@@ -431,3 +431,33 @@ def test_a_links_graph_written_past_the_journal_is_copied_again(world_copy):
     publish(kg)
     found, expected = _public_links(kg)
     assert found == expected == set()
+
+
+def test_a_researcher_withheld_after_linking_leaves_no_public_decision_about_them(world_copy, tmp_path):
+    """A registry record put back under review: the decisions that merged that researcher's
+    IRI lose not just the statements naming it but their evidence and method too."""
+    import pyoxigraph as ox
+
+    from kg.publish import publish, restricted_only_entities
+    from kg.views import open_view
+
+    kg = world_copy
+    person = kg.minter.person("nsfc", "100000004")
+    export = tmp_path / WORLD.name
+    export.mkdir()
+    rows = (WORLD / "researchers.csv").read_text(encoding="utf-8").splitlines()
+    (export / "researchers.csv").write_text("\n".join(
+        row.replace(",approved", ",pending") if row.startswith("100000004,") else row for row in rows) + "\n",
+        encoding="utf-8")
+    ingest_paths(kg, [export])
+    assert str(person) in restricted_only_entities(kg)
+    graph = ox.NamedNode(str(kg.minter.links_graph()))
+    about = [q.subject for q in kg.backend.ox.quads_for_pattern(None, None, ox.NamedNode(str(person)), graph)
+             if q.predicate.value in (str(V.linkSubject), str(V.linkObject))]
+    assert about   # linking merged it while it was approved
+    publish(kg)
+    with open_view(kg.settings, "public") as public:
+        store = public.backend.ox
+        for node in about:
+            assert not list(store.quads_for_pattern(node, None, None, None))
+        assert not list(store.quads_for_pattern(None, None, ox.NamedNode(str(person)), None))
