@@ -209,6 +209,7 @@ def publish(kg: KnowledgeGraph) -> Publication:
     except BaseException:
         if pool:
             pool.terminate()   # the child's pages are of no use now: stop it, do not wait for it
+            pool.join()
         if current_stamp(kg.settings) != target.name:
             shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
         raise
