@@ -144,18 +144,26 @@ def _withhold_evidence(kg: KnowledgeGraph, public_store: ox.Store, hidden: set[s
     the statements naming the entity, which would leave the rest of such a decision (its
     evidence, which quotes names) in the public view. An `owl:sameAs` between two public
     entities stays."""
-    if not hidden:
-        return
+    graph = ox.NamedNode(str(kg.minter.links_graph()))
+    for node in _decisions_naming(kg, hidden):
+        for quad in list(public_store.quads_for_pattern(ox.NamedNode(node), None, None, graph)):
+            public_store.remove(quad)
+
+
+def _decisions_naming(kg: KnowledgeGraph, iris: set[str]) -> set[str]:
+    """The links graph's decisions (in the working store) about any of these entities, or
+    whose evidence text names one: index lookups per entity, and one pass over the evidence."""
+    if not iris:
+        return set()
+    store = kg.backend.ox
     graph = ox.NamedNode(str(kg.minter.links_graph()))
     about = {ox.NamedNode(str(V.linkSubject)), ox.NamedNode(str(V.linkObject))}
-    naming = {q.subject for iri in hidden for q in kg.backend.ox.quads_for_pattern(None, None, ox.NamedNode(iri), graph)
+    naming = {q.subject.value for iri in iris for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), graph)
               if q.predicate in about}
-    labels = evidence_labels(kg.minter, hidden)
-    naming.update(q.subject for q in public_store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph)
+    labels = evidence_labels(kg.minter, iris)
+    naming.update(q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph)
                   if _mentions(q.object.value, labels))
-    for node in naming:
-        for quad in list(public_store.quads_for_pattern(node, None, None, graph)):
-            public_store.remove(quad)
+    return naming
 
 
 def _mentions(text: str, labels: set[str]) -> bool:
@@ -296,8 +304,7 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     # the change journal when it can: only the statements about the IRIs noted since the
     # seed's publication are compared. Otherwise it is copied again like any changed graph.
     noted = journal_since(kg.settings, previous_manifest.get("journal"))
-    public_again = set(previous_manifest.get("hidden_entities", ())) - hidden
-    follows_journal = (noted is not None and not public_again and links in set(public_store.named_graphs())
+    follows_journal = (noted is not None and links in set(public_store.named_graphs())
                        and len(noted) * FOLLOW_COST < kg.count_triples(kg.minter.links_graph()))
     stale = [g for g in public_store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != derived
              and not (follows_journal and g == links)
@@ -305,7 +312,9 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     for graph in stale:
         public_store.remove_graph(graph)
     if follows_journal:
-        _follow_noted(kg, public_store, links, noted, hidden)
+        # Decisions withheld last time for naming an entity public again come back with them.
+        public_again = set(previous_manifest.get("hidden_entities", ())) - hidden
+        _follow_noted(kg, public_store, links, noted | _decisions_naming(kg, public_again), hidden)
         if _stamp(public_store, links) != _stamp(kg.backend.ox, links):
             # A write the journal missed (a restored store, a dropped graph): copy it after all.
             public_store.remove_graph(links)

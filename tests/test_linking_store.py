@@ -331,16 +331,17 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
 
 def _public_links(kg: KnowledgeGraph) -> set:
     """The links graph of the current public view, and what it must hold: the working store's
-    links graph without statements naming a withheld entity."""
+    links graph without statements naming a withheld entity, nor decisions about one."""
     import pyoxigraph as ox
 
-    from kg.publish import restricted_only_entities
+    from kg.publish import _decisions_naming, restricted_only_entities
     from kg.views import open_view
 
     graph = ox.NamedNode(str(kg.minter.links_graph()))
     hidden = restricted_only_entities(kg)
+    withheld = _decisions_naming(kg, hidden)
     expected = {(q.subject, q.predicate, q.object) for q in kg.backend.ox.quads_for_pattern(None, None, None, graph)
-                if not (isinstance(q.subject, ox.NamedNode) and q.subject.value in hidden)
+                if q.subject.value not in hidden and q.subject.value not in withheld
                 and not (isinstance(q.object, ox.NamedNode) and q.object.value in hidden)}
     with open_view(kg.settings, "public") as public:
         found = {(q.subject, q.predicate, q.object) for q in public.backend.ox.quads_for_pattern(None, None, None, graph)}
@@ -461,3 +462,32 @@ def test_a_researcher_withheld_after_linking_leaves_no_public_decision_about_the
         for node in about:
             assert not list(store.quads_for_pattern(node, None, None, None))
         assert not list(store.quads_for_pattern(None, None, ox.NamedNode(str(person)), None))
+
+
+def test_decisions_withheld_with_a_researcher_come_back_when_the_record_is_approved_again(world_copy, tmp_path,
+                                                                                          monkeypatch):
+    """The public links graph follows the journal through it: the record's decisions are
+    withheld while it is under review and are back, whole, once it is approved again."""
+    from kg import publish as publishing
+
+    kg = world_copy
+    publishing.publish(kg)
+    rows = (WORLD / "researchers.csv").read_text(encoding="utf-8").splitlines()
+    for status in ("pending", "approved"):
+        export = tmp_path / status / WORLD.name
+        export.mkdir(parents=True)
+        (export / "researchers.csv").write_text("\n".join(
+            row.replace(",approved", f",{status}") if row.startswith("100000004,") else row for row in rows) + "\n",
+            encoding="utf-8")
+        ingest_paths(kg, [export])
+        followed = []
+        monkeypatch.setattr(publishing, "_follow_noted", lambda *args, real=publishing._follow_noted: (
+            followed.append(args[3]), real(*args)))
+        publishing.publish(kg)
+        assert followed   # the links graph followed the journal instead of being copied
+        found, expected = _public_links(kg)
+        assert found == expected
+        hidden_decisions = publishing._decisions_naming(kg, {str(kg.minter.person("nsfc", "100000004"))})
+        assert hidden_decisions
+        shown = {s.value for s, _, _ in found}
+        assert shown.isdisjoint(hidden_decisions) if status == "pending" else hidden_decisions <= shown
