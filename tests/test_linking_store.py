@@ -329,6 +329,17 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
     assert kg.count_triples() == count and set(kg.triples_of(kg.minter.links_graph())) == before
 
 
+def _world_export(folder: Path, file: str, record_id: str, status: str) -> Path:
+    """A copy of one world file, as the same source (world/<file>), with one record's review status changed."""
+    export = folder / WORLD.name
+    export.mkdir(parents=True)
+    rows = (WORLD / file).read_text(encoding="utf-8").splitlines()
+    (export / file).write_text("\n".join(
+        row.replace(",approved", f",{status}") if row.startswith(record_id + ",") else row for row in rows) + "\n",
+        encoding="utf-8")
+    return export
+
+
 def _public_links(kg: KnowledgeGraph) -> set:
     """The links graph of the current public view, and what it must hold: the working store's
     links graph without statements naming a withheld entity, nor decisions about one."""
@@ -390,13 +401,7 @@ def test_a_work_withheld_after_linking_is_not_named_by_public_link_evidence(worl
     text = next(str(o) for _, _, o in kg.triples_of(kg.minter.links_graph())
                 if "LKW001" in str(o) and "popular-science work" in str(o))
     label = text.split("popular-science work ", 1)[1].split(" ", 1)[0]
-    export = tmp_path / WORLD.name
-    export.mkdir()
-    rows = (WORLD / "works.csv").read_text(encoding="utf-8").splitlines()
-    (export / "works.csv").write_text("\n".join(
-        row.replace(",approved", ",pending") if row.startswith("LKW001,") else row for row in rows) + "\n",
-        encoding="utf-8")
-    ingest_paths(kg, [export])   # the same source file (world/works.csv), now with the work pending
+    ingest_paths(kg, [_world_export(tmp_path, "works.csv", "LKW001", "pending")])
     publish(kg)
     with open_view(kg.settings, "public") as public:
         evidence = [str(o) for _, _, o in public.triples_of(kg.minter.links_graph()) if _ == V.evidence]
@@ -444,13 +449,7 @@ def test_a_researcher_withheld_after_linking_leaves_no_public_decision_about_the
 
     kg = world_copy
     person = kg.minter.person("nsfc", "100000004")
-    export = tmp_path / WORLD.name
-    export.mkdir()
-    rows = (WORLD / "researchers.csv").read_text(encoding="utf-8").splitlines()
-    (export / "researchers.csv").write_text("\n".join(
-        row.replace(",approved", ",pending") if row.startswith("100000004,") else row for row in rows) + "\n",
-        encoding="utf-8")
-    ingest_paths(kg, [export])
+    ingest_paths(kg, [_world_export(tmp_path, "researchers.csv", "100000004", "pending")])
     assert str(person) in restricted_only_entities(kg)
     graph = ox.NamedNode(str(kg.minter.links_graph()))
     about = [q.subject for q in kg.backend.ox.quads_for_pattern(None, None, ox.NamedNode(str(person)), graph)
@@ -472,14 +471,8 @@ def test_decisions_withheld_with_a_researcher_come_back_when_the_record_is_appro
 
     kg = world_copy
     publishing.publish(kg)
-    rows = (WORLD / "researchers.csv").read_text(encoding="utf-8").splitlines()
     for status in ("pending", "approved"):
-        export = tmp_path / status / WORLD.name
-        export.mkdir(parents=True)
-        (export / "researchers.csv").write_text("\n".join(
-            row.replace(",approved", f",{status}") if row.startswith("100000004,") else row for row in rows) + "\n",
-            encoding="utf-8")
-        ingest_paths(kg, [export])
+        ingest_paths(kg, [_world_export(tmp_path / status, "researchers.csv", "100000004", status)])
         followed = []
         monkeypatch.setattr(publishing, "_follow_noted", lambda *args, real=publishing._follow_noted: (
             followed.append(args[3]), real(*args)))
