@@ -111,3 +111,7 @@ class Minter:
 
     def is_restricted_graph(self, graph: URIRef) -> bool:
         return str(graph).endswith("/restricted")
+
+    def public_twin(self, restricted_graph: URIRef) -> URIRef:
+        """The graph a restricted twin belongs to (`restricted_graph` inverted)."""
+        return URIRef(str(restricted_graph)[: -len("/restricted")])

