@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from multiprocessing import get_context
@@ -138,41 +139,42 @@ def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
             yield quad
 
 
-def _withhold_evidence(kg: KnowledgeGraph, public_store: ox.Store, hidden: set[str]) -> None:
-    """Leave out of the public links graph every decision about a withheld entity, and every
-    decision whose evidence text names one (a work now under review, tied to a grant when
-    linking last ran).
+def _withhold_decisions(kg: KnowledgeGraph, public_store: ox.Store, decisions: set[str]) -> None:
+    """Leave these links-graph decisions (`_decisions_naming` the withheld entities) out of
+    the public view.
 
-    Linking reads approved records only, so this matters between an ingest that withholds a
-    record and the next link (`scipop ingest` publishes without linking). Copying drops only
-    the statements naming the entity, which would leave the rest of such a decision (its
-    evidence, which quotes names) in the public view. An `owl:sameAs` between two public
-    entities stays."""
+    Linking reads approved records only, so a decision can be about a withheld entity, or
+    name one in its evidence, only between an ingest that withholds a record and the next
+    link (`scipop ingest` publishes without linking). Copying drops only the statements
+    naming the entity, which would leave the rest of such a decision (its evidence, which
+    quotes names) in the public view. An `owl:sameAs` between two public entities stays."""
     graph = ox.NamedNode(str(kg.minter.links_graph()))
-    for node in _decisions_naming(kg, hidden):
+    for node in decisions:
         for quad in list(public_store.quads_for_pattern(ox.NamedNode(node), None, None, graph)):
             public_store.remove(quad)
 
 
-def _decisions_naming(kg: KnowledgeGraph, iris: set[str]) -> set[str]:
-    """The links graph's decisions (in the working store) about any of these entities, or
-    whose evidence text names one: index lookups per entity, and one pass over the evidence."""
-    if not iris:
-        return set()
+def _decisions_naming(kg: KnowledgeGraph, *groups: set[str]) -> list[set[str]]:
+    """Per group of entities, the links graph's decisions (in the working store) about any of
+    them, or whose evidence text names one: index lookups per entity, and one pass over the
+    evidence for all groups (406,012 literals, ~40 s at 100,000 projects)."""
+    found: list[set[str]] = [set() for _ in groups]
+    if not any(groups):
+        return found
     store = kg.backend.ox
     graph = ox.NamedNode(str(kg.minter.links_graph()))
     about = {ox.NamedNode(str(V.linkSubject)), ox.NamedNode(str(V.linkObject))}
-    naming = {q.subject.value for iri in iris for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), graph)
-              if q.predicate in about}
-    labels = evidence_labels(kg.minter, iris)
-    naming.update(q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph)
-                  if _mentions(q.object.value, labels))
-    return naming
-
-
-def _mentions(text: str, labels: set[str]) -> bool:
-    """Whether a text names one of the labels as a word of its own (labels hold no spaces)."""
-    return any(word.strip(",;:'\"()#.") in labels for word in text.split())
+    owners: dict[str, list[int]] = defaultdict(list)   # an evidence label -> the groups naming it
+    for index, iris in enumerate(groups):
+        found[index].update(q.subject.value for iri in iris for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), graph)
+                            if q.predicate in about)
+        for label in evidence_labels(kg.minter, iris):
+            owners[label].append(index)
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(V.evidence)), None, graph):
+        for word in quad.object.value.split():
+            for index in owners.get(word.strip(",;:'\"()#."), ()):
+                found[index].add(quad.subject.value)
+    return found
 
 
 def _names_hidden(term, hidden: set[str]) -> bool:
@@ -243,15 +245,19 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
     graphs = _copyable_graphs(kg)
     previous = _previous_manifest(root)
     public_path = target / "public" / "store"
+    # Decisions naming entities withheld now leave the public view; those naming entities
+    # public again (withheld at the previous publish) come back: one pass finds both.
+    public_again = set(previous[1].get("hidden_entities", ())) - hidden if previous else set()
+    withheld_decisions, returning_decisions = _decisions_naming(kg, hidden, public_again)
     # A manifest from before hidden_entities was kept can only be reused for the same withheld set.
     if previous and (previous[1].get("hidden") == manifest["hidden"] or "hidden_entities" in previous[1]):
-        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden)
+        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden, returning_decisions)
         # The public view's derived facts are recomputed below over the seed's: what that
         # changes is noted in its own journal (public/changes.log), valid against the seed.
         manifest["seeded_from"] = previous[0].name
     public_store = ox.Store(str(public_path))
     public_store.bulk_extend(_public_quads(kg, graphs, hidden))
-    _withhold_evidence(kg, public_store, hidden)
+    _withhold_decisions(kg, public_store, withheld_decisions)
     public_store.flush()
     del public_store
     public_settings = kg.settings.with_overrides(data_dir=target / "public", store_url=None)
@@ -292,8 +298,10 @@ def _pages_pool(kg: KnowledgeGraph) -> Pool | None:
 
 
 def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public_path: Path,
-                         fingerprints: dict[str, str], graphs: list[URIRef], hidden: set[str]) -> list[URIRef]:
-    """Seed the public store from the previous one; return the graphs that still need copying."""
+                         fingerprints: dict[str, str], graphs: list[URIRef], hidden: set[str],
+                         returning_decisions: set[str]) -> list[URIRef]:
+    """Seed the public store from the previous one; return the graphs that still need copying.
+    `returning_decisions`: links-graph decisions about entities withheld then, public now."""
     previous_dir, previous_manifest = previous
     old = previous_manifest.get("sources", {})
     seed = ox.Store(str(previous_dir / "public" / "store"))
@@ -317,8 +325,7 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
         public_store.remove_graph(graph)
     if follows_journal:
         # Decisions withheld last time for naming an entity public again come back with them.
-        public_again = set(previous_manifest.get("hidden_entities", ())) - hidden
-        _follow_noted(kg, public_store, links, noted | _decisions_naming(kg, public_again), hidden)
+        _follow_noted(kg, public_store, links, noted | returning_decisions, hidden)
         if _stamp(public_store, links) != _stamp(kg.backend.ox, links):
             # A write the journal missed (a restored store, a dropped graph): copy it after all.
             public_store.remove_graph(links)

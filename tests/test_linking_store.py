@@ -350,7 +350,7 @@ def _public_links(kg: KnowledgeGraph) -> set:
 
     graph = ox.NamedNode(str(kg.minter.links_graph()))
     hidden = restricted_only_entities(kg)
-    withheld = _decisions_naming(kg, hidden)
+    withheld, = _decisions_naming(kg, hidden)
     expected = {(q.subject, q.predicate, q.object) for q in kg.backend.ox.quads_for_pattern(None, None, None, graph)
                 if q.subject.value not in hidden and q.subject.value not in withheld
                 and not (isinstance(q.object, ox.NamedNode) and q.object.value in hidden)}
@@ -480,7 +480,7 @@ def test_decisions_withheld_with_a_researcher_come_back_when_the_record_is_appro
         assert followed   # the links graph followed the journal instead of being copied
         found, expected = _public_links(kg)
         assert found == expected
-        hidden_decisions = publishing._decisions_naming(kg, {str(kg.minter.person("nsfc", "100000004"))})
+        hidden_decisions, = publishing._decisions_naming(kg, {str(kg.minter.person("nsfc", "100000004"))})
         assert hidden_decisions
         shown = {s.value for s, _, _ in found}
         assert shown.isdisjoint(hidden_decisions) if status == "pending" else hidden_decisions <= shown
