@@ -8,6 +8,7 @@ publication the index was made from, and leave the index exactly as a rebuild wo
 """
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -94,6 +95,29 @@ def test_documents_read_around_an_entity_are_those_read_from_the_whole_graph(ind
             assert around.iris().get(iri) == kinds[iri], iri
             assert field_values(around.build(iri, kinds[iri])) == field_values(whole.build(iri, kinds[iri])), iri
             assert around.neighbours({iri}) == whole.neighbours({iri}), iri
+            # Without following institutions to what shows them, the entity's own document is the same.
+            own = documents.Builder(documents.load_around(kg, {iri}, reach=set()))
+            assert field_values(own.build(iri, kinds[iri])) == field_values(whole.build(iri, kinds[iri])), iri
+
+
+def test_reads_shared_by_an_update_give_the_documents_read_from_the_whole_graph(indexed_demo):
+    """An update reads around what changed, then around what shows it, with one AroundReads
+    (each entity read once): the second read's documents are still exactly the whole graph's."""
+    with open_view(indexed_demo, "public") as kg:
+        whole = documents.Builder(documents.load(kg))
+        kinds = whole.iris()
+        chosen = sample(kinds)
+        reads = documents.AroundReads(kg)
+        first = documents.Builder(documents.load_around(kg, chosen[::2], reach=set(), reads=reads))
+        second = documents.Builder(documents.load_around(kg, chosen[1::2], reach=set(), reads=reads))
+        for builder, part in ((first, chosen[::2]), (second, chosen[1::2])):
+            for iri in part:
+                assert field_values(builder.build(iri, kinds[iri])) == field_values(whole.build(iri, kinds[iri])), iri
+        # The researchers of the first read, read again as part of the second, come back whole.
+        people = [iri for iri in chosen[::2] if kinds[iri] == "researcher"]
+        again = documents.Builder(documents.load_around(kg, people, reach=set(), reads=reads))
+        for iri in people:
+            assert field_values(again.build(iri, "researcher")) == field_values(whole.build(iri, "researcher")), iri
 
 
 def test_a_researcher_merged_from_several_sources_is_read_whole(indexed_demo):
@@ -216,3 +240,36 @@ def test_records_a_file_no_longer_holds_leave_the_documents_that_showed_them(gro
     for view in ("public", "full"):
         with open_view(settings, view) as kg:
             assert check_index(kg, settings, view, ENGINE) == []
+
+
+def test_a_corrected_researcher_name_reaches_every_document_that_names_them(grown, runner, tmp_path):
+    """The registry corrects a researcher's Chinese name and its file is loaded again: the
+    documents of the projects they lead show the new name, read around the change, and
+    both indexes match their graphs. (A researcher shown as before needs only their own
+    document rebuilt; this one is not shown as before.)"""
+    settings, _ = grown
+    source = DEMO_DATA / "researchers" / "researchers.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    minter = Minter(settings.base_iri)
+    with open_view(settings, "public") as kg:
+        whole = documents.Builder(documents.load(kg))
+    led = {whole.person(pi): project for project, props in sorted(whole.data.projects.items())
+           for pi in props.get("pi", ())}
+    row = next(r for r in rows if whole.person(str(minter.person("nsfc", r["person_id"]))) in led)
+    project = led[whole.person(str(minter.person("nsfc", row["person_id"])))]
+    assert "丁一" not in whole.build(project, "project").fields["pi"]
+    row["name_zh"] = "丁一"   # sorts first: the name every document shows for the person
+    corrected = tmp_path / "again" / "researchers" / source.name
+    corrected.parent.mkdir(parents=True)
+    with corrected.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    said = scipop(runner, settings, "ingest", "--skip-invalid", str(corrected.parent))
+    assert "entities changed since its publication" in said
+    for view in ("public", "full"):
+        with open_view(settings, view) as kg:
+            assert check_index(kg, settings, view, ENGINE) == []
+    with open_index(settings, "public", ENGINE) as index:
+        assert "丁一" in index.document(project).fields["pi"]
