@@ -22,6 +22,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import AbstractSet, Iterator
 
 import pyoxigraph as ox
@@ -182,20 +183,60 @@ def _canonical(kg: KnowledgeGraph, query: str) -> str:
 
 
 def refresh(kg: KnowledgeGraph) -> int:
-    """Recompute the derived graph; call inside kg.write(). Returns the number of triples."""
+    """Recompute the derived graph; call inside kg.write(). Returns the number of triples.
+
+    On the embedded store only the statements that differ are deleted and loaded, and
+    their subjects and objects noted in the change journal: after a small ingest most
+    derived facts are the same, and dropping and reloading the whole graph, then reading
+    it back to find what changed, cost 10 s of a 25 s refresh at 10,000 projects.
+    """
     graph = kg.minter.derived_graph()
     triples = compute(kg)
     with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir, delete=False) as handle:
         NQuadsWriter(handle).write(triples, graph)
-        path = handle.name
+        path = Path(handle.name)
     try:
         before = _statements(kg, graph)
-        kg.drop_graph(graph)
-        kg.load_nquads(path)
-        _note_difference(kg, before, _statements(kg, graph))
+        if before is None:   # a SPARQL server: replace the graph, and say that anything may have changed
+            kg.drop_graph(graph)
+            kg.load_nquads(path)
+            note_everything(kg.settings)
+        else:
+            _sync(kg, graph, path, before)
     finally:
         os.unlink(path)
     return len(triples)
+
+
+# Beyond this share of the old statements to delete, dropping the graph and loading the new
+# one is cheaper than deleting statement by statement.
+SYNC_SHARE = 0.5
+DELETE_CHUNK = 5000
+
+
+def _sync(kg: KnowledgeGraph, graph: URIRef, path: Path, before: set) -> None:
+    """Make the graph hold the statements of the N-Quads file `path`, changing only what differs."""
+    after = {(q.subject, q.predicate, q.object) for q in ox.parse(path=path, format=ox.RdfFormat.N_QUADS)}
+    removed, added = before - after, after - before
+    note_changes(kg.settings, named_in(removed | added))
+    if len(removed) > SYNC_SHARE * len(before):
+        kg.drop_graph(graph)
+        kg.load_nquads(path)
+        return
+    name = f"<{graph}>"
+    removed_lines = [f"{s} {p} {o} ." for s, p, o in removed]
+    for start in range(0, len(removed_lines), DELETE_CHUNK):
+        body = "\n".join(removed_lines[start:start + DELETE_CHUNK])
+        kg.update(f"DELETE DATA {{ GRAPH {name} {{\n{body}\n}} }}", touches=[graph])
+    if added:
+        with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
+                                         delete=False) as handle:
+            handle.writelines(f"{s} {p} {o} {name} .\n" for s, p, o in added)
+            added_path = Path(handle.name)
+        try:
+            kg.load_nquads(added_path)
+        finally:
+            os.unlink(added_path)
 
 
 def _statements(kg: KnowledgeGraph, graph: URIRef) -> set | None:
@@ -203,12 +244,3 @@ def _statements(kg: KnowledgeGraph, graph: URIRef) -> set | None:
     if not isinstance(kg.backend, EmbeddedBackend):
         return None
     return statements_of(kg.backend.ox, ox.NamedNode(str(graph)))
-
-
-def _note_difference(kg: KnowledgeGraph, before: set | None, after: set | None) -> None:
-    """Name in the change journal (kg.changes) the entities whose derived facts changed:
-    index updates read the journal instead of comparing the derived graph."""
-    if before is None or after is None:
-        note_everything(kg.settings)
-        return
-    note_changes(kg.settings, named_in(before.symmetric_difference(after)))

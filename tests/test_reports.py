@@ -194,3 +194,42 @@ def test_without_materialized_tables_reports_compute_the_same_counts(fresh):
     assert fresh.count_triples(fresh.minter.derived_graph()) > 0
     assert V.aggregateTable in {row["p"] for row in fresh.select(
         f"SELECT DISTINCT ?p WHERE {{ {term_nt(fresh.minter.derived_table('gaps-department'))} ?p ?o }}")}
+
+
+def test_a_refresh_rewrites_only_the_derived_facts_that_moved_and_names_their_entities(fresh):
+    """The new work W5 popularizes the paper 10.1038/rep.2023.0001 of project 32230001: the
+    refresh changes that paper's and that project's facts (and the tables), leaves the derived
+    graph exactly as computed from scratch, and names in the change journal what it changed —
+    not the projects the work does not touch, whose facts it leaves alone."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from kg.changes import JOURNAL
+    from kg.iri import Minter
+
+    ingest_paths(fresh, [FIXTURE / "later" / "works-later.csv"], refresh_derived=False)
+    journal = fresh.settings.data_dir / JOURNAL
+    before = journal.read_text(encoding="utf-8").splitlines()
+    derived = fresh.minter.derived_graph()
+    untouched = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}"
+    with fresh.write():
+        derive.refresh(fresh)
+    noted = set(journal.read_text(encoding="utf-8").splitlines()[len(before):])
+    minter = Minter(fresh.settings.base_iri)
+    paper, project = str(minter.output(doi="10.1038/rep.2023.0001")), str(minter.project("32230001"))
+    assert {paper, project} <= noted
+    assert str(minter.project("32230002")) not in noted and "*" not in noted
+    expected, stored = Graph(), Graph()
+    for triple in derive.compute(fresh):
+        expected.add(plain_strings(triple))
+    for row in fresh.query(untouched):
+        stored.add(plain_strings(tuple(row)))
+    assert len(stored) == len(expected) and isomorphic(stored, expected)
+
+
+def plain_strings(triple: tuple) -> tuple:
+    """The triple with xsd:string literals written plainly (the store gives them the datatype)."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    return tuple(Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD.string else t for t in triple)
