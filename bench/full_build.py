@@ -7,7 +7,7 @@
 2. a fresh data dir bench/out/full-build-<N>-<seed> is built with the functions `scipop
    build` calls, in its order: cli.run_ingest (with derived facts), cli.run_link, the
    derive refresh, cli.run_publish, kg.stats.graph_stats (the table build prints), and
-   cli.build_search_index for the public and the full view. Each stage runs in its own
+   cli.build_search_indexes for the public and the full view (side by side). Each stage runs in its own
    child process, so its wall time, CPU time (user + system) and peak RSS (from wait4)
    are that stage's alone; a child's interpreter start-up (~1 s) is part of its stage;
 3. on the result, with the chosen engine and the public view, each key operation runs
@@ -31,14 +31,13 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # ahead of bench/, whose ingest.py and search.py would shadow the packages
@@ -57,8 +56,8 @@ DISK_GB_PER_PROJECT = 0.15 / 1024
 TARGET_PROJECTS = 200_000
 QUERIES = ("gaps-by-department-and-type.rq", "obliged-projects-without-popularization.rq",
            "talent-pool-by-expertise.rq")
-BUILD = ("ingest", "link", "derive", "publish", "stats", "index-public", "index-full")
-INCREMENT = ("ingest", "link", "derive", "publish", "index-public", "index-full")
+BUILD = ("ingest", "link", "derive", "publish", "stats", "index")
+INCREMENT = ("ingest", "link", "derive", "publish", "index")
 
 
 @dataclass
@@ -126,16 +125,16 @@ def stage_stats(args: argparse.Namespace) -> dict:
     return {"triples": stats.triples, "graphs": len(stats.graphs), "people": stats.people, **stats.classes}
 
 
-def _index(view: str) -> Callable[[argparse.Namespace], dict]:
-    def run(args: argparse.Namespace) -> dict:
-        from cli import build_search_index
-        from search.store import IndexLocation
+def stage_index(args: argparse.Namespace) -> dict:
+    """Both views' indexes, as `build` and every publish make them (side by side when large)."""
+    from cli import build_search_indexes
+    from search.store import IndexLocation
 
-        context = _context(args)
-        build_search_index(context, view, rebuild=not args.update, search_engine=args.engine)
-        meta = IndexLocation.of(context.settings, view, args.engine).meta() or {}
-        return {"documents": meta.get("documents", 0)}
-    return run
+    context = _context(args)
+    build_search_indexes(context, ["public", "full"], rebuild=not args.update, search_engine=args.engine)
+    found = {view: (IndexLocation.of(context.settings, view, args.engine).meta() or {}).get("documents", 0)
+             for view in ("public", "full")}
+    return {"documents_public": found["public"], "documents_full": found["full"]}
 
 
 def stage_check(args: argparse.Namespace) -> dict:
@@ -219,7 +218,7 @@ def stage_operations(args: argparse.Namespace) -> dict:
 
 
 STAGES = {"ingest": stage_ingest, "link": stage_link, "derive": stage_derive, "publish": stage_publish,
-          "stats": stage_stats, "index-public": _index("public"), "index-full": _index("full"),
+          "stats": stage_stats, "index": stage_index,
           "operations": stage_operations, "check": stage_check}
 
 

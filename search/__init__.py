@@ -11,7 +11,7 @@ English, pinyin name keys), so they return the same documents for the same query
 """
 from search.engine import ENGINES
 from search.index import (IndexNotReady, build_index, check_index, diff_index, engine_advice, graph_fingerprint,
-                          index_exists, open_index, open_view_graph, repair_index, suggest_engine,
+                          index_exists, index_view, open_index, open_view_graph, repair_index, suggest_engine,
                           update_index)
 from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults, TalentHit, TalentQuery)
 from search.searching import SearchIndex
@@ -19,5 +19,5 @@ from search.searching import SearchIndex
 __all__ = [
     "ENGINES", "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
     "TalentQuery", "build_index", "check_index", "diff_index", "engine_advice", "graph_fingerprint", "index_exists",
-    "open_index", "open_view_graph", "repair_index", "suggest_engine", "update_index",
+    "index_view", "open_index", "open_view_graph", "repair_index", "suggest_engine", "update_index",
 ]

@@ -344,6 +344,18 @@ def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_w
         raise
 
 
+def index_view(settings: Settings, view: str, rebuild: bool, engine: str | None = None,
+               progress: Progress | None = None) -> IndexStats:
+    """Build the index of a view from its published graph (with `rebuild`, or when it has
+    none yet), else update it: what `scipop index` and every publish run. A plain function
+    of picklable arguments, so that a spawned process can index one view while the caller
+    indexes the other."""
+    with open_view_graph(settings, view) as kg:
+        if rebuild or not index_exists(settings, view, engine):
+            return build_index(kg, settings, view, engine, progress=progress)
+        return update_index(kg, settings, view, None, engine)
+
+
 def check_index(kg: KnowledgeGraph, settings: Settings, view: str, engine: str | None = None) -> list[str]:
     """Differences between graph and index, one line each: 'missing IRI', 'extra IRI', 'stale IRI'."""
     return diff_index(kg, settings, view, engine).lines()

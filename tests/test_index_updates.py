@@ -273,3 +273,18 @@ def test_a_corrected_researcher_name_reaches_every_document_that_names_them(grow
             assert check_index(kg, settings, view, ENGINE) == []
     with open_index(settings, "public", ENGINE) as index:
         assert "丁一" in index.document(project).fields["pi"]
+
+
+def test_on_a_large_graph_both_views_are_indexed_side_by_side(grown, runner, monkeypatch):
+    """From cli.VIEWS_APART_FROM projects on (lowered here to the demo's size), a publish
+    updates the full view's index in a spawned process while this one updates the public
+    view's: both say what they did, and both indexes equal their graphs."""
+    monkeypatch.setattr("cli.VIEWS_APART_FROM", 100)
+    settings, increment = grown
+    said = scipop(runner, settings, "ingest", "--skip-invalid", str(increment))
+    updates = [line for line in said.splitlines() if line.startswith("Updated the")]
+    assert [line.split()[2] for line in updates] == ["public", "full"], said
+    for view in ("public", "full"):
+        with open_view(settings, view) as kg:
+            assert check_index(kg, settings, view, ENGINE) == []
+        assert IndexLocation.of(settings, view, ENGINE).meta()["source"] == f"{current_stamp(settings)}/{view}"
