@@ -1,9 +1,12 @@
 """The public view physically lacks restricted records; staff see everything; readers never see half."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ingest.pipeline import ingest_paths
+from kg import derive
 from kg import vocab as V
 from kg.errors import NotFound
 from kg.publish import current_stamp, publish
@@ -33,6 +36,10 @@ def published(kg, tmp_path):
     return publish(kg)
 
 
+def _manifest(publication) -> dict:
+    return json.loads((publication.path / "manifest.json").read_text(encoding="utf-8"))
+
+
 def _all_text(graph) -> str:
     rows = graph.query("SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }")
     return "\n".join(" ".join(str(t) for t in row if t is not None) for row in rows)
@@ -50,6 +57,26 @@ def test_the_public_view_lacks_every_restricted_statement(published, settings):
         assert statuses == {V.Approved}
 
 
+def test_a_first_publication_withholds_what_approved_records_say_of_withheld_ones(kg, settings, tmp_path):
+    """An approved work names a researcher still under review: the first public view (a
+    checkpoint of the working store) keeps the work, but nothing that names the researcher."""
+    people = tmp_path / "people.csv"
+    people.write_text("person_id,name_zh,name_en,email,review_status\n"
+                      f"100200301,{CANARY}李娜,Na Li,lina@example.org,pending\n", encoding="utf-8")
+    works = tmp_path / "named-works.csv"
+    works.write_text("work_id,title,kind,creators,creator_ids,grant_numbers,review_status\n"
+                     "w20,细胞里的钟,video,李娜,100200301,31870719,approved\n", encoding="utf-8")
+    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", people, works])
+    person = kg.minter.person("nsfc", "100200301")
+    assert kg.select(f"SELECT ?w WHERE {{ ?w ?p <{person}> }}")   # the working store links them
+    publish(kg)
+    with open_view(settings, "public") as public:
+        assert public.select(f"SELECT ?w WHERE {{ ?w a <{V.PopularScienceWork}> }}")
+        assert not public.select(f"SELECT ?w WHERE {{ ?w ?p <{person}> }}")
+        assert not public.select(f"SELECT ?o WHERE {{ <{person}> ?p ?o }}")
+        assert CANARY not in _all_text(public)
+
+
 def test_staff_see_everything(published, settings):
     with open_view(settings, "full") as full:
         text = _all_text(full)
@@ -61,6 +88,20 @@ def test_derived_facts_of_the_public_view_count_only_public_works(published, set
     with open_view(settings, "public") as public:
         assert public.dataset.value(project, V.popularizationStatus) == V.Popularized
         assert int(public.dataset.value(project, V.workCount)) == 1
+
+
+def test_the_first_public_view_holds_only_facts_derived_from_public_records(published, settings, kg):
+    """A first publication starts from a checkpoint of the working store, whose derived facts
+    count records under review: none of those facts may survive the recomputation."""
+    derived = kg.minter.derived_graph()
+    with open_view(settings, "public") as public:
+        stored = {tuple(str(t) for t in row) for row in public.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}")}
+        expected = {tuple(str(t) for t in triple) for triple in derive.compute(public)}
+    with kg.write():
+        derive.refresh(kg)
+    working = {tuple(str(t) for t in row) for row in kg.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}")}
+    assert stored == expected
+    assert working != stored   # the working store's facts differ (they count the records under review)
 
 
 def test_a_new_publication_replaces_the_current_one(published, kg, settings):
@@ -91,9 +132,9 @@ def test_a_small_ingest_republishes_only_what_changed(published, kg, settings, t
     assert incremental.copied_graphs <= 4
     seeded = _public_quads_of(settings)
 
-    (incremental.path / "manifest.json").unlink()  # no manifest: the next publish copies everything
+    (incremental.path / "manifest.json").unlink()  # no manifest: the next publish starts from the working store
     full = publish(kg)
-    assert full.copied_graphs > incremental.copied_graphs
+    assert full.copied_graphs == 0 and "seeded_from" not in _manifest(full)
     assert _public_quads_of(settings) == seeded
     with open_view(settings, "public") as public:
         assert public.dataset.value(kg.minter.project("31900512"), V.popularizationStatus) == V.Popularized
@@ -123,9 +164,10 @@ def test_a_change_in_what_is_withheld_is_followed_without_copying_everything(pub
         assert public.select(f"SELECT ?w WHERE {{ ?w ?p <{person}> }}")  # public now: the unchanged file's link is back
         assert CANARY not in _all_text(public)
 
+    assert "seeded_from" in _manifest(incremental)
     (incremental.path / "manifest.json").unlink()
     full = publish(kg)
-    assert incremental.copied_graphs < full.copied_graphs
+    assert "seeded_from" not in _manifest(full)
     assert _public_quads_of(settings) == seeded
 
 
