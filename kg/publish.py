@@ -61,7 +61,7 @@ class Publication:
     public_triples: int
     withheld_entities: int
     seconds: float
-    copied_graphs: int = 0   # graphs copied statement by statement (a first publication starts from a checkpoint: none)
+    copied_graphs: int = 0
 
     def view_dir(self, view: str) -> Path:
         return self.path / view
@@ -255,8 +255,6 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
         # The public view's derived facts are recomputed below over the seed's: what that
         # changes is noted in its own journal (public/changes.log), valid against the seed.
         manifest["seeded_from"] = previous[0].name
-    else:
-        graphs = _start_from_working_store(kg, public_path, hidden)
     public_store = ox.Store(str(public_path))
     public_store.bulk_extend(_public_quads(kg, graphs, hidden))
     _withhold_decisions(kg, public_store, withheld_decisions)
@@ -339,24 +337,6 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     public_store.flush()
     del public_store
     return [g for g in graphs if str(g) not in unchanged]
-
-
-def _start_from_working_store(kg: KnowledgeGraph, public_path: Path, hidden: set[str]) -> list[URIRef]:
-    """Seed a first public store (no previous publication to start from) with a checkpoint
-    of the working store, less its restricted graphs, its default graph and every statement
-    naming a withheld entity; nothing is left to copy. A checkpoint is hard links: copying
-    the public statements one by one through Python cost most of a first publish. The
-    derived graph it keeps is recomputed over the public view's records afterwards."""
-    kg.backend.ox.backup(str(public_path))
-    store = ox.Store(str(public_path))
-    for graph in list(store.named_graphs()):
-        if isinstance(graph, ox.NamedNode) and not _is_public_graph(kg, URIRef(graph.value)):
-            store.remove_graph(graph)
-    store.clear_graph(ox.DefaultGraph())
-    _follow_hidden_change(kg, store, set(), hidden, set())
-    store.flush()
-    del store
-    return []
 
 
 def _stamp(store: ox.Store, graph: ox.NamedNode) -> list:
