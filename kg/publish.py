@@ -116,9 +116,14 @@ def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
 
 
 def _described_publicly(kg: KnowledgeGraph, store: ox.Store, iri: str) -> bool:
+    """Whether an approved record describes the entity. The derived and links graphs are no
+    records: the working store's derived facts cover projects under review too (counts over
+    everything), and would otherwise make every restricted project look public."""
+    not_records = {str(kg.minter.derived_graph()), str(kg.minter.links_graph())}
     for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
         graph = quad.graph_name
-        if isinstance(graph, ox.NamedNode) and not kg.minter.is_restricted_graph(URIRef(graph.value)):
+        if (isinstance(graph, ox.NamedNode) and graph.value not in not_records
+                and not kg.minter.is_restricted_graph(URIRef(graph.value))):
             return True
     return False
 

@@ -77,6 +77,29 @@ def test_a_first_publication_withholds_what_approved_records_say_of_withheld_one
         assert CANARY not in _all_text(public)
 
 
+def test_a_project_under_review_is_withheld_even_where_an_approved_work_cites_it(kg, settings, tmp_path):
+    """A pending project has derived facts in the working store (its counts), which are no
+    approved record of it: an approved work citing its grant number must not name it in the
+    public view."""
+    pending = tmp_path / "pending.csv"
+    pending.write_text("approveText,title,searchYear,searchFund,searchCode,personText,money,approveYear,endYear,"
+                       "organization,keywords,review_status\n"
+                       f'"39999901","{CANARY} 涉密的项目","2022","面上项目","C0501","王秘密","59.0","2018","2022",'
+                       '"秘密研究所","秘密","pending"\n', encoding="utf-8")
+    works = tmp_path / "works.csv"
+    works.write_text("work_id,title,kind,grant_numbers,review_status\nw9,公开的视频,video,39999901,approved\n",
+                     encoding="utf-8")
+    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", pending, works])
+    project = kg.minter.project("39999901")
+    assert kg.select(f"SELECT ?w WHERE {{ ?w <{V.popularizes}> <{project}> }}")   # the working store links them
+    publish(kg)
+    with open_view(settings, "public") as public:
+        assert public.select(f"SELECT ?w WHERE {{ ?w a <{V.PopularScienceWork}> }}")
+        assert not public.select(f"SELECT ?s ?p WHERE {{ ?s ?p <{project}> }}")
+        assert not public.select(f"SELECT ?p ?o WHERE {{ <{project}> ?p ?o }}")
+        assert CANARY not in _all_text(public)
+
+
 def test_the_public_store_files_hold_no_byte_of_a_restricted_record(published, settings):
     """Physically lacks: not only unreachable by SPARQL. A store seeded from a copy of the
     working store, with the restricted statements deleted afterwards, still held their text
