@@ -277,11 +277,74 @@ def test_on_a_large_graph_both_views_are_indexed_side_by_side(grown, runner, mon
     """From cli.VIEWS_APART_FROM projects on (lowered here to the demo's size), a publish
     updates the full view's index in a spawned process while this one updates the public
     view's: both say what they did, and both indexes equal their graphs."""
+    import multiprocessing
+    import threading
+
     monkeypatch.setattr("cli.VIEWS_APART_FROM", 100)
     settings, increment = grown
-    said = scipop(runner, settings, "ingest", "--skip-invalid", str(increment))
+    seen, done = [], threading.Event()
+
+    def watch() -> None:   # a spawned child exists while the indexes are updated
+        while not done.wait(0.01):
+            seen.extend(child.pid for child in multiprocessing.active_children())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        said = scipop(runner, settings, "ingest", "--skip-invalid", str(increment))
+    finally:
+        done.set()
+        watcher.join()
+    assert seen
     updates = [line for line in said.splitlines() if line.startswith("Updated the")]
     assert [line.split()[2] for line in updates] == ["public", "full"], said
     assert_indexes_match(settings)
     for view in ("public", "full"):
         assert IndexLocation.of(settings, view, ENGINE).meta()["source"] == f"{current_stamp(settings)}/{view}"
+
+
+def test_a_view_indexed_apart_that_fails_is_reported_as_any_other_error(grown, monkeypatch):
+    """The full view's indexing fails in its own process (its published store is gone): the
+    error comes back here, as one sentence with a fix, and the public view is indexed."""
+    from cli import Context, build_search_indexes
+    from kg.errors import ScipopError
+
+    monkeypatch.setattr("cli.VIEWS_APART_FROM", 100)
+    settings, _ = grown
+    shutil.rmtree(published_root(settings) / current_stamp(settings) / "full" / "store")
+    with pytest.raises(ScipopError) as raised:
+        build_search_indexes(Context(settings, quiet=True), ["public", "full"], rebuild=True)
+    assert "full/store cannot be opened" in raised.value.one_line() and "Fix:" in raised.value.one_line()
+    with open_view(settings, "public") as kg:
+        assert check_index(kg, settings, "public", ENGINE) == []
+
+
+def test_a_view_indexed_apart_whose_process_is_killed_is_reported_not_waited_for(grown, monkeypatch):
+    """The system kills the full view's indexing process (out of memory, say): the command
+    says so and how to redo it, instead of waiting for an answer that never comes."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+
+    from cli import Context, build_search_indexes
+    from kg.errors import StoreError
+
+    monkeypatch.setattr("cli.VIEWS_APART_FROM", 100)
+    settings, _ = grown
+
+    def kill_the_child() -> None:
+        for _ in range(3000):
+            children = multiprocessing.active_children()
+            if children:
+                os.kill(children[0].pid, signal.SIGKILL)
+                return
+            threading.Event().wait(0.01)
+
+    killer = threading.Thread(target=kill_the_child)
+    killer.start()
+    with pytest.raises(StoreError) as raised:
+        build_search_indexes(Context(settings, quiet=True), ["public", "full"], rebuild=True)
+    killer.join()
+    assert "Indexing the full view stopped before it finished" in raised.value.one_line()
+    assert "scipop index --view full" in raised.value.one_line()
