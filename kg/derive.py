@@ -32,7 +32,7 @@ from rdflib.namespace import XSD
 from kg import concepts, rollup
 from kg import vocab as V
 from kg.changes import named_in, note_changes, note_everything, statements_of
-from kg.nquads import NQuadsWriter
+from kg.nquads import NQuadsWriter, iri_nt
 from kg.patterns import approved_work, instances, values_batches
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 
@@ -211,7 +211,6 @@ def refresh(kg: KnowledgeGraph) -> int:
 # Beyond this share of the old statements to delete, dropping the graph and loading the new
 # one is cheaper than deleting statement by statement.
 SYNC_SHARE = 0.5
-DELETE_CHUNK = 5000
 
 
 def _sync(kg: KnowledgeGraph, graph: URIRef, path: Path, before: set) -> None:
@@ -223,20 +222,10 @@ def _sync(kg: KnowledgeGraph, graph: URIRef, path: Path, before: set) -> None:
         kg.drop_graph(graph)
         kg.load_nquads(path)
         return
-    name = f"<{graph}>"
-    removed_lines = [f"{s} {p} {o} ." for s, p, o in removed]
-    for start in range(0, len(removed_lines), DELETE_CHUNK):
-        body = "\n".join(removed_lines[start:start + DELETE_CHUNK])
-        kg.update(f"DELETE DATA {{ GRAPH {name} {{\n{body}\n}} }}", touches=[graph])
+    name = iri_nt(graph)   # Oxigraph's terms print as N-Triples
+    kg.delete_lines(graph, [f"{s} {p} {o} {name} .\n" for s, p, o in removed])
     if added:
-        with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
-                                         delete=False) as handle:
-            handle.writelines(f"{s} {p} {o} {name} .\n" for s, p, o in added)
-            added_path = Path(handle.name)
-        try:
-            kg.load_nquads(added_path)
-        finally:
-            os.unlink(added_path)
+        kg.load_lines(f"{s} {p} {o} {name} .\n" for s, p, o in added)
 
 
 def _statements(kg: KnowledgeGraph, graph: URIRef) -> set | None:

@@ -112,14 +112,15 @@ def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
                          f"{{ SELECT DISTINCT ?s WHERE {{ GRAPH <{twin}> {{ ?s ?q ?x }} }} }} }}")
             candidates |= {s for (s,) in kg.rows(subjects)} - {s for (s,) in kg.rows(described)}
     store = kg.backend.ox
-    return {iri for iri in candidates if not _described_publicly(kg, store, iri)}
-
-
-def _described_publicly(kg: KnowledgeGraph, store: ox.Store, iri: str) -> bool:
-    """Whether an approved record describes the entity. The derived and links graphs are no
-    records: the working store's derived facts cover projects under review too (counts over
-    everything), and would otherwise make every restricted project look public."""
+    # The derived and links graphs are no records: the working store's derived facts cover
+    # projects under review too (counts over everything), and would otherwise make every
+    # restricted project look public.
     not_records = {str(kg.minter.derived_graph()), str(kg.minter.links_graph())}
+    return {iri for iri in candidates if not _described_publicly(kg, store, iri, not_records)}
+
+
+def _described_publicly(kg: KnowledgeGraph, store: ox.Store, iri: str, not_records: set[str]) -> bool:
+    """Whether an approved record describes the entity (in a public graph not in `not_records`)."""
     for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
         graph = quad.graph_name
         if (isinstance(graph, ox.NamedNode) and graph.value not in not_records

@@ -16,6 +16,7 @@ import gc
 import io
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Protocol, Sequence
@@ -36,6 +37,8 @@ JOURNAL = "store.journal"
 CHECKPOINT = "store.checkpoint"
 WRITE_LOCK = "write.lock"
 
+
+DELETE_CHUNK = 2000   # statements per DELETE DATA (KnowledgeGraph.delete_lines)
 
 class Backend(Protocol):
     """What a storage backend must offer; the embedded and remote ones both do."""
@@ -328,6 +331,25 @@ class KnowledgeGraph:
     def update(self, sparql: str, touches: Iterable[URIRef] = ()) -> None:
         """A SPARQL update inside write(); `touches` names the graphs it changes."""
         self.backend.update(sparql, touches)
+
+    def load_lines(self, lines: Iterable[str]) -> None:
+        """Bulk-load N-Quads lines (each ending in a newline), through a file in the data directory."""
+        with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=self.settings.data_dir,
+                                         delete=False) as handle:
+            handle.writelines(lines)
+            path = Path(handle.name)
+        try:
+            self.load_nquads(path)
+        finally:
+            os.unlink(path)
+
+    def delete_lines(self, graph: URIRef, lines: list[str]) -> None:
+        """Delete the N-Quads lines of `graph` (each ending in ` <graph> .` and a newline) with
+        DELETE DATA in chunks: an N-Quads line minus its graph is a SPARQL triple."""
+        suffix = f" {iri_nt(graph)} .\n"
+        for start in range(0, len(lines), DELETE_CHUNK):
+            body = "\n".join(line[: -len(suffix)] + " ." for line in lines[start:start + DELETE_CHUNK])
+            self.update(f"DELETE DATA {{ GRAPH {iri_nt(graph)} {{\n{body}\n}} }}", touches=[graph])
 
 
 def prefix_block() -> str:

@@ -239,7 +239,8 @@ def _changes_since(settings: Settings, meta: dict | None, kg: KnowledgeGraph) ->
     """The IRIs that changed between the publication an index was made from and `kg`
     (none when it is the same one); None when that is unknown (an older index, that
     publication pruned, the working store changed in place, or a SPARQL server)."""
-    if _recorded_source(meta) is not None and _recorded_source(meta) == _source(settings, kg):
+    recorded = _recorded_source(meta)
+    if recorded is not None and recorded == _source(settings, kg):
         return set()   # a publication never changes: the index is already made from this one
     return _read_indexed_publication(settings, meta, kg, lambda before: changed_iris(before, kg))
 

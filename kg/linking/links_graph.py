@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -30,7 +29,6 @@ from kg.nquads import iri_nt, string_nt, term_nt
 from kg.store import KnowledgeGraph
 
 STATE_FILE = "links.nq"
-DELETE_CHUNK = 2000
 
 
 class LinkLines:
@@ -137,25 +135,6 @@ def _named(*groups: Iterable[str]) -> Iterator[str]:
                     yield found.group(2)
 
 
-def _load(kg: KnowledgeGraph, lines: Iterable[str]) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir,
-                                     delete=False) as handle:
-        handle.writelines(lines)
-        path = handle.name
-    try:
-        kg.load_nquads(Path(path))
-    finally:
-        os.unlink(path)
-
-
-def _delete(kg: KnowledgeGraph, graph: URIRef, lines: list[str]) -> None:
-    """DELETE DATA in chunks; an N-Quads line minus its graph is a SPARQL triple."""
-    suffix = f" {iri_nt(graph)} .\n"
-    for start in range(0, len(lines), DELETE_CHUNK):
-        body = "\n".join(line[: -len(suffix)] + " ." for line in lines[start:start + DELETE_CHUNK])
-        kg.update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}", touches=[graph])
-
-
 def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
     """Make the links graph hold exactly `links` (plus the run's stamp); call inside kg.write().
 
@@ -176,8 +155,8 @@ def sync_links_graph(kg: KnowledgeGraph, links: LinkLines) -> tuple[int, int]:
     if path is not None and stored is not None and _same_time(written_for, stored):
         removed, added = _diff(_old_lines(path), lines)
         note_changes(kg.settings, _named(removed, added))
-        _delete(kg, graph, removed)
-        _load(kg, added)
+        kg.delete_lines(graph, removed)
+        kg.load_lines(added)
     else:
         removed, added = [], lines
         note_everything(kg.settings)   # no record of the old graph to compare with
