@@ -59,6 +59,11 @@ _DCTERMS_FORMAT = "http://purl.org/dc/terms/format"  # Namespace.format would be
 _SCHEMA_AFFILIATION = "https://schema.org/affiliation"
 LABEL_PREDICATES = (str(V.name), str(V.title), _NOTATION, str(V.alternateName))
 ROW_LABEL_PREDICATES = (str(V.title), str(V.name))  # related-list rows show titles and names only
+# Read in one scan each when every summary is built: the columns of the projects that
+# institution and code pages list (all of them are read, to sort by year). Labels stay
+# lookups: only the first LIST_LIMIT rows of a list show them, and a scan of every name and
+# title (most of them people's and outputs' that no list shows) cost more than it saved.
+PREFETCHED = (str(V.approvalYear), str(V.popularizationStatus), str(V.department))
 OWN_LABEL_PREDICATES = (str(V.name), str(V.title), str(V.alternateName), str(V.authorName), str(V.creatorName),
                         _NOTATION)
 
@@ -85,18 +90,33 @@ def is_iri(value) -> bool:
 
 
 class _Reader:
-    """Distinct objects/subjects over the union of a store's graphs."""
+    """Distinct objects/subjects over the union of a store's graphs.
 
-    def __init__(self, store: ox.Store) -> None:
+    `prefetched` holds, per predicate IRI, every subject's distinct objects, read in one
+    scan (`prefetch`): an institution's page reads the year, status and department of every
+    project it hosts (to sort them), one index lookup each, and one scan per predicate reads
+    them all for less (every summary of a 10,000-project view: 7.0-10.3 s -> 5.7-8.2 s).
+    """
+
+    def __init__(self, store: ox.Store, prefetched: dict[str, dict[str, list]] | None = None) -> None:
         self.store = store
+        self.prefetched = prefetched or {}
+        self.sources: dict[str, dict] = {}   # per graph, its source-file row (unchanged while the reader lives)
 
     def objects(self, subject: str, predicate) -> list:
+        table = self.prefetched.get(str(predicate))
+        if table is not None:
+            return list(table.get(subject, ()))
         seen: dict = {}
         for quad in self.store.quads_for_pattern(_n(subject), _n(predicate), None, None):
             seen.setdefault(quad.object, None)
         return list(seen)
 
     def first(self, subject: str, predicate):
+        table = self.prefetched.get(str(predicate))
+        if table is not None:
+            found = table.get(subject)
+            return found[0] if found else None
         for quad in self.store.quads_for_pattern(_n(subject), _n(predicate), None, None):
             return quad.object
         return None
@@ -120,6 +140,19 @@ class _Reader:
     def value(self, subject: str, predicate):
         found = self.first(subject, predicate)
         return None if found is None else term(found)
+
+
+def prefetch(store: ox.Store, predicates: Iterable[str]) -> dict[str, dict[str, list]]:
+    """Per predicate IRI, each IRI subject's distinct objects, in the order a lookup by subject
+    gives them (both indexes order a subject's objects by their encoding)."""
+    out: dict[str, dict[str, list]] = {}
+    for predicate in predicates:
+        found: dict[str, dict] = {}
+        for quad in store.quads_for_pattern(None, _n(predicate), None, None):
+            if isinstance(quad.subject, ox.NamedNode):
+                found.setdefault(quad.subject.value, {}).setdefault(quad.object, None)
+        out[str(predicate)] = {subject: list(objects) for subject, objects in found.items()}
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -200,11 +233,11 @@ def _with_links(rows: list[dict], links: dict, key) -> list[dict]:
 
 
 # --- The summary ----------------------------------------------------------------------------------
-def summarize(kg: KnowledgeGraph, iri: str, kind: str) -> dict | None:
+def summarize(kg: KnowledgeGraph, iri: str, kind: str, reader: _Reader | None = None) -> dict | None:
     """The page summary of `iri` (a record of `kind`, see webapp.links.kind_of), or None when the
-    view states nothing about it."""
+    view states nothing about it. `reader`: one shared by many summaries of an unchanging store."""
     store = kg.backend.ox
-    reader = _Reader(store)
+    reader = reader or _Reader(store)
     statements: dict[tuple, None] = {}
     graphs: dict[str, None] = {}
     for quad in store.quads_for_pattern(_n(iri), None, None, None):
@@ -233,14 +266,18 @@ def summarize(kg: KnowledgeGraph, iri: str, kind: str) -> dict | None:
 
 
 def _sources(reader: _Reader, graphs: list[str]) -> list[dict]:
+    """Each graph's catalog record (kept by the reader: many records share a graph)."""
     out = []
     for graph in graphs:
-        name = reader.first(graph, V.sourceName)
-        fmt = reader.first(graph, _DCTERMS_FORMAT)
-        time = reader.first(graph, V.generatedAtTime)
-        out.append({"graph": graph, "name": name.value if name is not None else "",
-                    "format": fmt.value if fmt is not None else "",
-                    "time": time.value[:19] if time is not None else ""})
+        found = reader.sources.get(graph)
+        if found is None:
+            name = reader.first(graph, V.sourceName)
+            fmt = reader.first(graph, _DCTERMS_FORMAT)
+            time = reader.first(graph, V.generatedAtTime)
+            found = reader.sources[graph] = {"graph": graph, "name": name.value if name is not None else "",
+                                             "format": fmt.value if fmt is not None else "",
+                                             "time": time.value[:19] if time is not None else ""}
+        out.append(dict(found))
     return out
 
 
@@ -431,6 +468,8 @@ def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALI
     connection.execute("CREATE TABLE pages (iri TEXT PRIMARY KEY, summary TEXT NOT NULL)")
     count = 0
     store = kg.backend.ox
+    # What the institutions' and codes' lists show of each row, read once for all of them.
+    reader = _Reader(store, prefetch(store, PREFETCHED))
     for kind in kinds:
         iris = {q.subject.value for cls in classes[kind]
                 for q in store.quads_for_pattern(None, RDF_TYPE, _n(cls), None) if isinstance(q.subject, ox.NamedNode)}
@@ -438,7 +477,7 @@ def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALI
         for iri in sorted(iris):
             if not iri.startswith(base) or iri[len(base):].split("/", 1)[0] != kind:
                 continue
-            summary = summarize(kg, iri, kind)
+            summary = summarize(kg, iri, kind, reader)
             if summary is not None:
                 rows.append((iri, json.dumps(summary, ensure_ascii=False, separators=(",", ":"))))
         connection.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", rows)

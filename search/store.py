@@ -25,6 +25,7 @@ CURRENT = "CURRENT"
 META = "scipop-index.json"  # not meta.json: Tantivy keeps its own file of that name
 VIEWS = ("public", "full")
 KEEP = 2
+BUILDING = ".building-"   # a directory an index is being built in: .building-<stamp>.<process id>
 FORMAT = 5  # bump when documents or fields change shape: older indexes then count as stale
 
 
@@ -47,10 +48,23 @@ class IndexLocation:
         return path if name and (path / META).exists() else None
 
     def new_dir(self) -> Path:
+        """A directory name to build the next index in, named after this process."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
-        path = self.root / f".building-{stamp}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.sweep()
+        return self.root / f"{BUILDING}{stamp}.{os.getpid()}"
+
+    def sweep(self) -> None:
+        """Remove what builds whose process is gone left behind (killed by the system, or by
+        a signal no handler sees): each holds a partial index, as large as a whole one.
+
+        A build directory names its process; one whose process still runs (another `scipop
+        index` on the same view) is left alone. A reused process id can only keep an
+        abandoned directory longer, never remove a live one."""
+        for path in self.root.iterdir():
+            owner = path.name.rpartition(".")[2] if path.name.startswith(BUILDING) else ""
+            if owner.isdigit() and not _running(int(owner)):
+                shutil.rmtree(path, ignore_errors=True)
 
     def copy_current(self) -> Path:
         current = self.current()
@@ -61,7 +75,7 @@ class IndexLocation:
     def publish(self, building: Path, meta: dict) -> Path:
         """Make a finished directory the current index: meta first, rename, then the pointer."""
         (building / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        final = self.root / building.name.removeprefix(".building-")
+        final = self.root / building.name.removeprefix(BUILDING).rpartition(".")[0]
         os.replace(building, final)
         pointer = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
         pointer.write_text(final.name + "\n", encoding="utf-8")
@@ -84,3 +98,15 @@ class IndexLocation:
         if current is None:
             return None
         return json.loads((current / META).read_text(encoding="utf-8"))
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True    # someone else's process: alive
+    return True
+
