@@ -231,6 +231,37 @@ def test_an_ingest_killed_while_publishing_leaves_the_previous_publication_curre
         assert counts(public)[1] > 0 and len(quads(public)) > len(public_before)
 
 
+def test_an_index_build_killed_by_the_system_leaves_nothing_behind_after_the_next_build(tmp_path):
+    """The system kills `scipop index` (out of memory): its half-built index directory, as
+    large as a whole one, stays on disk only until the next build, which removes it. A
+    directory whose build still runs (here: one named after this process) is left alone."""
+    from search.store import BUILDING, IndexLocation
+
+    settings = story_data_dir(tmp_path / "scipop-data", indexes=False)
+    root = IndexLocation.of(settings, "public", ENGINE).root
+    process = subprocess.Popen([str(SCIPOP), "index", "--view", "public"], env=cli_env(settings.data_dir),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def building() -> list[Path]:
+        return [p for p in root.iterdir() if p.name.startswith(BUILDING)] if root.is_dir() else []
+
+    while not building():
+        assert process.poll() is None, f"the build ended before it was caught: {process.communicate()[1].decode()}"
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    process.communicate()
+    abandoned = building()
+    assert abandoned and IndexLocation.of(settings, "public", ENGINE).current() is None
+    running = root / f"{BUILDING}20261130T000000000000-abcdef.{os.getpid()}"
+    running.mkdir()
+
+    with open_view(settings, "public") as kg:
+        build_index(kg, settings, "public", ENGINE)
+        assert check_index(kg, settings, "public", ENGINE) == []
+    assert building() == [running]
+
+
 def test_readers_during_an_ingest_see_the_old_data_or_the_new_never_half(tmp_path):
     from web import create_app
 
