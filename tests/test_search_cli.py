@@ -106,3 +106,21 @@ def test_an_ingest_into_an_indexed_data_dir_leaves_search_up_to_date(runner, tmp
 
     check = runner.invoke(main, base + ["index", "--check", *engine_option])
     assert check.exit_code == 0 and check.output == "", check.output
+
+
+@pytest.mark.embedded_only
+def test_build_makes_the_indexes_with_the_engine_the_environment_names(runner, tmp_path):
+    """A research office sets SCIPOP_SEARCH_ENGINE=tantivy once, as the README says, and
+    runs `scipop build`: both views are indexed with Tantivy, and searches find them."""
+    from search.store import IndexLocation
+
+    directory = tmp_path / "scipop-data"
+    env = {"SCIPOP_DATA_DIR": str(directory), "SCIPOP_SEARCH_ENGINE": "tantivy"}
+    built = runner.invoke(main, ["--quiet", "build", *SOURCES], env=env)
+    assert built.exit_code == 0, built.output
+    settings = Settings(data_dir=directory)
+    for view in ("public", "full"):
+        assert IndexLocation.of(settings, view, "tantivy").current() is not None
+        assert IndexLocation.of(settings, view, "whoosh").current() is None
+    found = runner.invoke(main, ["--quiet", "search", "量子计算", "--format", "json"], env=env)
+    assert found.exit_code == 0 and json_lines(found.output)
