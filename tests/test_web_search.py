@@ -58,6 +58,28 @@ def test_talent_lookup_shows_people_with_their_evidence(client, searchable):
     assert all(0 <= hit["topical"] <= 1 and 0 <= hit["popularization"] <= 1 for hit in hits)
 
 
+def test_talent_lookup_finds_candidates_not_yet_in_the_pool(client, published_demo, searchable):
+    """The talent pool's curator looks for new candidates: in_pool=no leaves out the people
+    already in the pool, in_pool=yes keeps only them, and together they are everyone."""
+    with open_view(published_demo.settings, "public") as kg:   # a topic a pool member works on
+        topic = str(kg.select(prefix_block() + """SELECT ?k WHERE { ?person sp:talentPoolMembership ?m .
+            ?p sp:principalInvestigator ?person ; schema:keywords ?k FILTER(LANG(?k) = "zh") } ORDER BY ?k LIMIT 1""")[0]["k"])
+
+    def hits(**pool):
+        answer = client.get("/api/talent", query_string={"topic": topic, "limit": 100, **pool})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return {hit["iri"]: hit["in_pool"] for hit in answer.get_json()["hits"]}
+
+    everyone, members, candidates = hits(), hits(in_pool="yes"), hits(in_pool="no")
+    assert members and candidates
+    assert all(members.values()) and not any(candidates.values())
+    assert set(members) | set(candidates) >= set(everyone) and not set(members) & set(candidates)
+    page = client.get("/talent", query_string={"topic": topic, "in_pool": "no", "lang": "en"}, headers=HTML)
+    assert '<option value="no" selected>Not yet in the talent pool</option>' in page.get_data(as_text=True)
+    wrong = client.get("/api/talent", query_string={"topic": searchable, "in_pool": "maybe"})
+    assert wrong.status_code == 400 and "yes or no" in wrong.get_json()["error"]["message"]
+
+
 def test_unpopularized_obliged_projects_with_counts_and_csv(client, published_demo, searchable):
     with open_view(published_demo.settings, "public") as kg:
         expected = int(kg.select(prefix_block() + """SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {

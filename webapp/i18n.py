@@ -98,7 +98,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "talent.topical": ("Topical fit", "主题相关度"),
     "talent.popularization": ("Popularization record", "科普记录"),
     "talent.in_pool": ("in the talent pool", "已入库"),
+    "talent.pool": ("Talent pool", "人才库"),
+    "talent.pool_any": ("In the talent pool or not", "是否入库不限"),
     "talent.pool_only": ("Only talent-pool members", "仅人才库成员"),
+    "talent.pool_not_yet": ("Not yet in the talent pool", "尚未入库"),
     "talent.evidence": ("Evidence", "依据"),
     "talent.none": ("No one matched this topic.", "没有匹配该主题的人员。"),
     "talent.for": ("Who could popularize “{label}”: people on it, their collaborators and people working on the "

@@ -210,11 +210,20 @@ def talent():
 def _talent_query(topic: str):
     from search import TalentQuery
 
-    pool = request.args.get("in_pool")
     return TalentQuery(topic=topic, department=request.args.get("department") or None,
                        institution=request.args.get("institution") or None,
                        region=request.args.get("region") or None, title=request.args.get("title") or None,
-                       in_pool=True if pool == "yes" else None, limit=int_arg("limit", 20, 1, 100))
+                       in_pool=_pool_choice(request.args.get("in_pool", "")), limit=int_arg("limit", 20, 1, 100))
+
+
+def _pool_choice(value: str) -> bool | None:
+    """in_pool=yes: people already in the talent pool; no: candidates not yet in it; empty: both."""
+    folded = value.strip().lower()
+    if not folded:
+        return None
+    if folded in ("yes", "no"):
+        return folded == "yes"
+    raise QueryError(f"The in_pool filter takes yes or no, not '{value[:50]}'.", "Use in_pool=yes or in_pool=no.")
 
 
 def _unpop_query(page: int | None = None, per_page: int | None = None):
