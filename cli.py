@@ -320,7 +320,7 @@ def serve(context: Context, host: str, port: int, threads: int, workers: int, en
     if current_stamp(context.settings) is None and not context.settings.store_url:
         context.say("Nothing is published yet: pages will answer 404 until `scipop build --demo` or `scipop publish`.")
     config = {**{k: v for k, v in os.environ.items() if k.startswith("SCIPOP_")}, "settings": context.settings}
-    engine = engine or context.search_engine
+    engine = engine or context.search_engine or _built_engine(context.settings)
     if engine:
         config["SCIPOP_SEARCH_ENGINE"] = engine
     load_config(config)  # configuration mistakes stop here, before any worker starts
@@ -330,6 +330,17 @@ def serve(context: Context, host: str, port: int, threads: int, workers: int, en
     context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ "
                 f"({workers} worker{'s' if workers > 1 else ''} x {threads} threads). Ctrl-C stops.")
     run_server(lambda: create_app(config), ServeOptions(host=host, port=port, threads=threads, workers=workers))
+
+
+def _built_engine(settings: Settings) -> str | None:
+    """The engine of the public index that exists, when no engine was chosen: serving another
+    one would answer 503 until the server had built that engine's index from the graph."""
+    try:
+        from search import ENGINES, index_exists
+    except ImportError:
+        return None
+    built = [name for name in ENGINES if index_exists(settings, "public", name)]
+    return built[0] if len(built) == 1 else None
 
 
 # Reports, recommendations and curation (issue 6) -----------------------------------------
@@ -358,7 +369,7 @@ _REPORT_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="
 
 @main.group("report")
 def report_group() -> None:
-    """Gap, compliance and indicator reports, as tables, CSV, XLSX or JSON."""
+    """Gap, compliance, indicator and curation reports, as tables, CSV, XLSX or JSON."""
 
 
 @report_group.command("gaps")

@@ -124,3 +124,17 @@ def test_build_makes_the_indexes_with_the_engine_the_environment_names(runner, t
         assert IndexLocation.of(settings, view, "whoosh").current() is None
     found = runner.invoke(main, ["--quiet", "search", "量子计算", "--format", "json"], env=env)
     assert found.exit_code == 0 and json_lines(found.output)
+
+    # Served later without the setting, the server reads the index that was built, at once
+    # (another engine's index would answer 503 until the server had built it).
+    import json as json_module
+    import os
+    import urllib.request
+
+    from server_fixture import free_port, running_server
+
+    port = str(free_port())
+    served = {k: v for k, v in os.environ.items() if not k.startswith("SCIPOP_")} | {"SCIPOP_DATA_DIR": str(directory)}
+    with running_server(["--port", port], served, tmp_path / "serve.log") as base:
+        with urllib.request.urlopen(base + "/api/search?q=%E9%87%8F%E5%AD%90%E8%AE%A1%E7%AE%97", timeout=30) as answer:
+            assert answer.status == 200 and json_module.load(answer)["hits"]

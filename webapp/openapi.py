@@ -39,7 +39,8 @@ def document() -> dict:
         "info": {"title": "SciPop KG API", "version": "1.0",
                  "description": "Search, talent lookup, unpopularized results, entity data and reports of the "
                                 "science-popularization knowledge graph. Anonymous callers see the public view only. "
-                                "Every error has the shape {\"error\": {\"code\", \"message\", \"hint\", \"details\"}}."},
+                                "Every error has the shape {\"error\": {\"code\", \"message\", \"hint\", \"details\"}}; "
+                                "hint and details are left out when empty."},
         "paths": {
             "/api/search": {"get": {
                 "summary": "Full-text search over projects, researchers, outputs, works and institutions",
@@ -55,7 +56,7 @@ def document() -> dict:
                 "summary": "People for the popularization talent pool, with evidence",
                 "parameters": [_param("topic", "Research topic", required=True), _param("department", "Department letter"),
                                _param("institution", "Institution IRI"), _param("region", "Region"),
-                               _param("title", "职称"), _param("in_pool", "yes: only pool members"),
+                               _param("title", "职称"), _param("in_pool", "yes: only pool members; no: only people not yet in the pool"),
                                _param("limit", "At most (≤ 100)", schema={"type": "integer"})],
                 "responses": {"200": JSON_OK, **_errors(400, 503)}}},
             "/api/unpopularized": {"get": {
