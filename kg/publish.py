@@ -16,11 +16,9 @@ read-only and see either the old or the new one, never half of either.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -29,7 +27,6 @@ from datetime import datetime, timezone
 from multiprocessing import get_context
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -42,7 +39,7 @@ from kg.config import Settings
 from kg.errors import ConfigError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
-from kg.store import ConcatenatedFiles, EmbeddedBackend, KnowledgeGraph
+from kg.store import EmbeddedBackend, KnowledgeGraph
 
 PUBLISHED = "published"
 CURRENT = "CURRENT"
@@ -136,64 +133,6 @@ def _copyable_graphs(kg: KnowledgeGraph) -> list[URIRef]:
     """Graphs the public view copies: every public graph but the derived one, which it recomputes."""
     derived = kg.minter.derived_graph()
     return [g for g in kg.graph_names() if _is_public_graph(kg, g) and g != derived]
-
-
-def _copy_public(kg: KnowledgeGraph, public_store: ox.Store, graphs: list[URIRef], hidden: set[str]) -> None:
-    """Copy the statements of `graphs` that name no restricted-only entity into the public store.
-
-    Each graph is written by Oxigraph as N-Triples, its lines are kept or dropped here by
-    their subject and object, and the kept ones are bulk-loaded in one pass: a statement
-    never becomes a Python object. Handing 2.8 million statements over one by one (at 10,000
-    projects) took about half of a first publish. Nothing withheld reaches the public store's
-    files, since lines are dropped before the load. A graph with blank nodes (the ontology's
-    axioms) is copied statement by statement instead, because a load gives blank nodes new
-    names, and a view compares its ontology graph statement by statement (kg.changes)."""
-    with tempfile.TemporaryDirectory(dir=kg.settings.data_dir, prefix=".publish-") as scratch:
-        with_blank_nodes: list[URIRef] = []
-        files = _public_lines(kg, graphs, hidden, Path(scratch), with_blank_nodes)
-        with io.BufferedReader(ConcatenatedFiles(files), 1 << 20) as stream:
-            # lenient: the lines were written by Oxigraph itself, and are valid
-            public_store.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS, lenient=True)
-    public_store.bulk_extend(_public_quads(kg, with_blank_nodes, hidden))
-
-
-def _public_lines(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str], scratch: Path,
-                  with_blank_nodes: list[URIRef]) -> Iterator[Path]:
-    """Per graph without blank nodes, a file of its statements that name no withheld entity,
-    as N-Quads lines; each made when the reader reaches it, and removed when it moves on.
-    Graphs with blank nodes are added to `with_blank_nodes` instead."""
-    store = kg.backend.ox
-    withheld = {f"<{iri}>".encode("utf-8") for iri in hidden}    # as N-Triples writes an IRI
-    for number, graph in enumerate(graphs):
-        dumped, kept = scratch / f"{number}.nt", scratch / f"{number}.nq"
-        store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(graph)))
-        if _has_blank_nodes(dumped):
-            with_blank_nodes.append(graph)
-        else:
-            ending = f" <{graph}> .\n".encode("utf-8")
-            with open(dumped, "rb") as lines, open(kept, "wb") as out:    # bytes: lines end at b"\n" only
-                out.writelines(line[:-3] + ending for line in lines if not _names_withheld(line, withheld))
-            yield kept
-        dumped.unlink()
-        kept.unlink(missing_ok=True)
-
-
-def _names_withheld(line: bytes, withheld: set[bytes]) -> bool:
-    """Whether an N-Triples line's subject or IRI object is a withheld entity."""
-    subject, _, rest = line.split(b" ", 2)
-    return subject in withheld or (rest[:1] == b"<" and rest[:rest.index(b">") + 1] in withheld)
-
-
-def _has_blank_nodes(path: Path) -> bool:
-    """Whether an N-Triples file may name a blank node (a literal holding "_:" says yes too,
-    which only sends its graph the slower way)."""
-    with open(path, "rb") as handle:
-        previous = b""
-        for chunk in iter(lambda: handle.read(1 << 24), b""):
-            if b"_:" in previous + chunk[:1] or b"_:" in chunk:
-                return True
-            previous = chunk[-1:]
-    return False
 
 
 def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
@@ -323,7 +262,7 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
         # changes is noted in its own journal (public/changes.log), valid against the seed.
         manifest["seeded_from"] = previous[0].name
     public_store = ox.Store(str(public_path))
-    _copy_public(kg, public_store, graphs, hidden)
+    public_store.bulk_extend(_public_quads(kg, graphs, hidden))
     _withhold_decisions(kg, public_store, withheld_decisions)
     public_store.flush()
     del public_store

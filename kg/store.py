@@ -151,7 +151,7 @@ class EmbeddedBackend:
         # One bulk load over all the files: each bulk load call costs ~40% extra CPU when
         # the files are small (measured with 57 parts of 487k quads), and far more when many
         # calls load into a store that already holds millions of quads (kg.load_parts).
-        with io.BufferedReader(ConcatenatedFiles(paths), 1 << 20) as stream:
+        with io.BufferedReader(_ConcatenatedFiles(paths), 1 << 20) as stream:
             self.ox.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
 
     def drop_graph(self, graph: URIRef) -> None:
@@ -198,7 +198,7 @@ def _plain(cell: str) -> str | None:
     return tsv_value(cell)
 
 
-class ConcatenatedFiles(io.RawIOBase):
+class _ConcatenatedFiles(io.RawIOBase):
     """Several files read as one byte stream (N-Quads files concatenate into N-Quads). Each
     path is taken from the iterable only when the reader reaches it, so the files may still
     be in the making; an exception the iterable raises reaches the reader's caller as it is."""
