@@ -10,6 +10,7 @@ The previous directory is kept, because a reader may still have it open.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from kg.config import Settings
 from kg.errors import ConfigError
@@ -25,7 +27,9 @@ CURRENT = "CURRENT"
 META = "scipop-index.json"  # not meta.json: Tantivy keeps its own file of that name
 VIEWS = ("public", "full")
 KEEP = 2
-BUILDING = ".building-"   # a directory an index is being built in: .building-<stamp>.<process id>
+BUILDING = ".building-"   # a directory an index is being built in: .building-<stamp>
+LOCK_SUFFIX = ".lock"     # .building-<stamp>.lock: held by the build while it runs
+_HELD: dict[Path, IO] = {}   # this process's builds -> their open, locked lock files
 FORMAT = 5  # bump when documents or fields change shape: older indexes then count as stale
 
 
@@ -48,23 +52,40 @@ class IndexLocation:
         return path if name and (path / META).exists() else None
 
     def new_dir(self) -> Path:
-        """A directory name to build the next index in, named after this process."""
+        """A directory name to build the next index in, locked for this build (`sweep`)."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
         self.root.mkdir(parents=True, exist_ok=True)
         self.sweep()
-        return self.root / f"{BUILDING}{stamp}.{os.getpid()}"
+        path = self.root / f"{BUILDING}{stamp}"
+        lock = open(_lock_of(path), "w")
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)   # a new file: no one else holds it
+        _HELD[path] = lock
+        return path
 
     def sweep(self) -> None:
-        """Remove what builds whose process is gone left behind (killed by the system, or by
-        a signal no handler sees): each holds a partial index, as large as a whole one.
+        """Remove what builds that were killed (by the system, or by a signal no handler
+        sees) left behind: each holds a partial index, as large as a whole one.
 
-        A build directory names its process; one whose process still runs (another `scipop
-        index` on the same view) is left alone. A reused process id can only keep an
-        abandoned directory longer, never remove a live one."""
-        for path in self.root.iterdir():
-            owner = path.name.rpartition(".")[2] if path.name.startswith(BUILDING) else ""
-            if owner.isdigit() and not _running(int(owner)):
-                shutil.rmtree(path, ignore_errors=True)
+        A build holds a lock on its directory's lock file until it publishes or discards the
+        directory; a lock the system released is a build that is gone. A lock, unlike a
+        process id, is seen by builds in other containers sharing this disk too. A build
+        directory without a lock file (made by an older version) is left alone."""
+        for lock_path in self.root.glob(f"{BUILDING}*{LOCK_SUFFIX}"):
+            building = lock_path.with_name(lock_path.name.removesuffix(LOCK_SUFFIX))
+            if not building.exists():
+                continue   # not made yet, or published meanwhile
+            try:
+                lock = os.open(lock_path, os.O_RDWR)   # never created here: a released lock stays gone
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(building, ignore_errors=True)
+                lock_path.unlink(missing_ok=True)
+            except BlockingIOError:
+                pass   # its build still runs
+            finally:
+                os.close(lock)
 
     def copy_current(self) -> Path:
         current = self.current()
@@ -75,8 +96,9 @@ class IndexLocation:
     def publish(self, building: Path, meta: dict) -> Path:
         """Make a finished directory the current index: meta first, rename, then the pointer."""
         (building / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        final = self.root / building.name.removeprefix(BUILDING).rpartition(".")[0]
+        final = self.root / building.name.removeprefix(BUILDING)
         os.replace(building, final)
+        _release(building)
         pointer = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
         pointer.write_text(final.name + "\n", encoding="utf-8")
         os.replace(pointer, self.root / CURRENT)
@@ -85,6 +107,7 @@ class IndexLocation:
 
     def discard(self, building: Path) -> None:
         shutil.rmtree(building, ignore_errors=True)
+        _release(building)
 
     def prune(self) -> None:
         current = self.current()
@@ -100,13 +123,13 @@ class IndexLocation:
         return json.loads((current / META).read_text(encoding="utf-8"))
 
 
-def _running(pid: int) -> bool:
-    """Whether a process with this id exists (signal 0 checks without sending anything)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True    # someone else's process: alive
-    return True
+def _lock_of(building: Path) -> Path:
+    return building.with_name(building.name + LOCK_SUFFIX)
 
+
+def _release(building: Path) -> None:
+    """Let go of a build directory's lock, and remove the lock file (the build is over)."""
+    lock = _HELD.pop(building, None)
+    _lock_of(building).unlink(missing_ok=True)
+    if lock is not None:
+        lock.close()

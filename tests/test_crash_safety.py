@@ -234,7 +234,8 @@ def test_an_ingest_killed_while_publishing_leaves_the_previous_publication_curre
 def test_an_index_build_killed_by_the_system_leaves_nothing_behind_after_the_next_build(tmp_path):
     """The system kills `scipop index` (out of memory): its half-built index directory, as
     large as a whole one, stays on disk only until the next build, which removes it. A
-    directory whose build still runs (here: one named after this process) is left alone."""
+    build still running in another process (another container sharing the disk) is left
+    alone until it, too, is gone."""
     from search.store import BUILDING, IndexLocation
 
     settings = story_data_dir(tmp_path / "scipop-data", indexes=False)
@@ -242,10 +243,10 @@ def test_an_index_build_killed_by_the_system_leaves_nothing_behind_after_the_nex
     process = subprocess.Popen([str(SCIPOP), "index", "--view", "public"], env=cli_env(settings.data_dir),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def building() -> list[Path]:
-        return [p for p in root.iterdir() if p.name.startswith(BUILDING)] if root.is_dir() else []
+    def building() -> set[str]:
+        return {p.name for p in root.iterdir() if p.name.startswith(BUILDING)} if root.is_dir() else set()
 
-    while not building():
+    while not any((root / name).is_dir() for name in building()):
         assert process.poll() is None, f"the build ended before it was caught: {process.communicate()[1].decode()}"
         time.sleep(0.002)
     process.send_signal(signal.SIGKILL)
@@ -253,13 +254,24 @@ def test_an_index_build_killed_by_the_system_leaves_nothing_behind_after_the_nex
     process.communicate()
     abandoned = building()
     assert abandoned and IndexLocation.of(settings, "public", ENGINE).current() is None
-    running = root / f"{BUILDING}20261130T000000000000-abcdef.{os.getpid()}"
-    running.mkdir()
 
+    # Another build, in a process of its own, is under way in the same directory.
+    other = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from search.store import IndexLocation\n"
+        f"path = IndexLocation(Path({str(root)!r})).new_dir(); path.mkdir(); print(path.name, flush=True)\n"
+        "time.sleep(600)")], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        running = other.stdout.readline().strip()
+        with open_view(settings, "public") as kg:
+            build_index(kg, settings, "public", ENGINE)
+            assert check_index(kg, settings, "public", ENGINE) == []
+        assert running and building() == {running, running + ".lock"}
+    finally:
+        other.send_signal(signal.SIGKILL)
+        other.communicate(timeout=60)
     with open_view(settings, "public") as kg:
         build_index(kg, settings, "public", ENGINE)
-        assert check_index(kg, settings, "public", ENGINE) == []
-    assert building() == [running]
+    assert building() == set()
 
 
 def test_readers_during_an_ingest_see_the_old_data_or_the_new_never_half(tmp_path):
