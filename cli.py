@@ -800,10 +800,11 @@ VIEWS_APART_FROM = 2_000
 def _large_view(settings: Settings, view: str) -> bool:
     from search import open_view_graph
 
+    from kg.stats import holds_at_least
+
     try:
         with open_view_graph(settings, view) as kg:
-            found = kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }} LIMIT {VIEWS_APART_FROM}")
-            return sum(1 for _ in found) >= VIEWS_APART_FROM
+            return holds_at_least(kg, V.FundedProject, VIEWS_APART_FROM)
     except ScipopError:
         return False   # nothing published yet: the indexing itself says so
 

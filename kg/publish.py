@@ -39,6 +39,7 @@ from kg.config import Settings
 from kg.errors import ConfigError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
+from kg.stats import holds_at_least
 from kg.store import EmbeddedBackend, KnowledgeGraph
 
 PUBLISHED = "published"
@@ -294,12 +295,8 @@ def view_pages(settings: Settings) -> int:
 
 def _pages_pool(kg: KnowledgeGraph) -> Pool | None:
     """A one-process pool for the full view's pages when the graph is large enough to gain by it."""
-    projects = kg.backend.ox.quads_for_pattern(None, ox.NamedNode(str(V.RDF.type)),
-                                                ox.NamedNode(str(V.FundedProject)), None)
-    for count, _ in enumerate(projects, start=1):
-        if count >= PAGES_APART_FROM:
-            # spawn, not fork: this process runs Oxigraph's threads
-            return get_context("spawn").Pool(1)
+    if holds_at_least(kg, V.FundedProject, PAGES_APART_FROM):
+        return get_context("spawn").Pool(1)   # spawn, not fork: this process runs Oxigraph's threads
     return None
 
 

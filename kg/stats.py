@@ -50,6 +50,14 @@ def graph_stats(kg: KnowledgeGraph) -> GraphStats:
     return GraphStats(classes=classes, graphs=graphs, people=people_count(kg))
 
 
+def holds_at_least(kg: KnowledgeGraph, cls, count: int) -> bool:
+    """Whether the graph holds at least `count` instances of `cls`: a large graph's work is
+    split over processes, a small one's is not (starting a Python costs more than it saves).
+    Reads at most `count` rows."""
+    rows = kg.rows(f"SELECT ?x WHERE {{ ?x a <{cls}> }} LIMIT {int(count)}")
+    return sum(1 for _ in rows) >= count
+
+
 def people_count(kg: KnowledgeGraph) -> int:
     """Researchers after owl:sameAs: each researcher IRI counts as the IRI it is the same as.
 
