@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing import get_context
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import AbstractSet, Iterator
 
@@ -32,6 +35,7 @@ from rdflib.namespace import XSD
 from kg import concepts, rollup
 from kg import vocab as V
 from kg.changes import named_in, note_changes, note_everything, statements_of
+from kg.config import Settings
 from kg.nquads import NQuadsWriter, iri_nt
 from kg.patterns import approved_work, instances, values_batches
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
@@ -150,6 +154,11 @@ def _related(kg: KnowledgeGraph, subjects: list[URIRef], pattern: str) -> dict[U
 def compute(kg: KnowledgeGraph) -> list[tuple]:
     """All derived triples, from the graph as it is now."""
     outputs = dict.fromkeys((row[0] for row in _iri_rows(kg, PROJECTS)), 0)
+    with _network_apart(kg, len(outputs)) as network:
+        return _compute(kg, outputs, network)
+
+
+def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int], network: AsyncResult | None) -> list[tuple]:
     outputs.update((p, n) for p, n in _counts(kg, _canonical(kg, PROJECT_OUTPUTS)).items() if p in outputs)
     research_outputs = dict.fromkeys(row[0] for row in _iri_rows(kg, OUTPUTS))
     found = popularization(kg, research_outputs.keys(), outputs.keys())
@@ -173,8 +182,39 @@ def compute(kg: KnowledgeGraph) -> list[tuple]:
         n = len(found.works_by_output.get(output, ()))
         triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, _BOOLEAN[n > 0])]
     triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
-    triples += rollup.table_triples(kg, facts, found.works_by_project)
+    triples += rollup.table_triples(kg, facts, found.works_by_project, network.get if network else None)
     return triples
+
+
+# From this many funded projects on, the collaboration network behind the recommendation tables
+# is built in a second process while this one computes the rest: it is about a third of a
+# derive, which otherwise keeps one of the machine's two cores idle. Below it, starting a
+# Python costs more than it saves.
+NETWORK_APART_FROM = 2_000
+
+
+@contextmanager
+def _network_apart(kg: KnowledgeGraph, projects: int) -> Iterator[AsyncResult | None]:
+    """The network's facts, being made by a child process reading the same store (None: they
+    are made in this process, for a small graph or on a SPARQL server)."""
+    if not isinstance(kg.backend, EmbeddedBackend) or projects < NETWORK_APART_FROM:
+        yield None
+        return
+    # The child opens the store read-only and sees every write made so far, flushed or not;
+    # this process only reads until the child is done. spawn, not fork: this process runs
+    # Oxigraph's threads.
+    pool = get_context("spawn").Pool(1)
+    try:
+        yield pool.apply_async(network_facts_of, (kg.settings,))
+    finally:
+        pool.terminate()   # done, or of no use after an error: stop it, do not wait
+        pool.join()
+
+
+def network_facts_of(settings: Settings) -> rollup.NetworkFacts:
+    """`rollup.network_facts` of the store in `settings.data_dir`, opened read-only (in a child process)."""
+    with KnowledgeGraph(settings, read_only=True) as kg:
+        return rollup.network_facts(kg)
 
 
 def _canonical(kg: KnowledgeGraph, query: str) -> str:

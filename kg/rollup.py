@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
@@ -417,18 +417,39 @@ def _facts_list(f: ProjectFacts) -> list:
     return [f.department, f.year, f.tier, f.status, f.outputs]
 
 
-def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts],
-                     keep: int = TOP_OUTPUTS_KEPT) -> dict[str, dict]:
-    """What kg.recommend needs at any scale: venue impact, every project's popularization capacity from the
-    collaboration network (kg.network), and the candidates: the projects behind the `keep` most-cited outputs,
-    each a finished entry (candidate_entry), in chunks by pool rank (POOL_CHUNKS)."""
+@dataclass
+class NetworkFacts:
+    """What the recommendation tables take from the collaboration network (kg.network): building
+    it is about a third of a derive, so kg.derive builds it in a second process meanwhile."""
+
+    outputs: dict[str, tuple[str, ...]]   # project -> its outputs
+    capacity: dict[str, list]             # project -> kg.capacity.Capacity as JSON (absent: none)
+
+
+def network_facts(kg: KnowledgeGraph) -> NetworkFacts:
     from kg.network import build_network
-    from kg.reports import lookup_text
 
     network = build_network(kg)
+    capacity = {}
+    for project in network.outputs.keys() | network.pis.keys():
+        found = network.capacity(project)
+        if found.kind != "none":
+            capacity[project] = found.to_json()
+    return NetworkFacts(outputs=network.outputs, capacity=capacity)
+
+
+def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], keep: int = TOP_OUTPUTS_KEPT,
+                     network: Callable[[], NetworkFacts] | None = None) -> dict[str, dict]:
+    """What kg.recommend needs at any scale: venue impact, every project's popularization capacity from the
+    collaboration network (kg.network), and the candidates: the projects behind the `keep` most-cited outputs,
+    each a finished entry (candidate_entry), in chunks by pool rank (POOL_CHUNKS). `network`: gives the
+    network's facts when they are being built elsewhere (by default they are built here)."""
+    from kg.reports import lookup_text
+
     citations: dict[str, int] = {}
     for s, o in _text_scan(kg, f"?s <{V.citationCount}> ?o"):
         citations[s] = max(citations.get(s, 0), int(o))
+    network = network() if network else network_facts(kg)   # asked for as late as possible
     projects_of: dict[str, list[str]] = defaultdict(list)
     for project, outputs in network.outputs.items():
         for output in outputs:
@@ -440,11 +461,7 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts],
         for project in sorted(projects_of[output]):
             if project in by_iri:
                 first_rank.setdefault(project, rank)
-    capacity = {}
-    for project in network.outputs.keys() | network.pis.keys():
-        found = network.capacity(project)
-        if found.kind != "none":
-            capacity[project] = found.to_json()
+    capacity = network.capacity
     src = CandidateSources(facts={p: _facts_list(by_iri[p]) for p in first_rank},
                            outputs={p: list(network.outputs.get(p, ())) for p in first_rank}, citations=citations,
                            popularized={row[0] for row in kg.rows(prefix_block() + POPULARIZED_OUTPUTS)},
@@ -481,11 +498,12 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts],
     return tables
 
 
-def table_triples(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], works_by_project: dict) -> list[tuple]:
+def table_triples(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], works_by_project: dict,
+                  network: Callable[[], NetworkFacts] | None = None) -> list[tuple]:
     """The derived triples holding every aggregate table (called by kg.derive.compute with
-    the facts of `load_facts`)."""
+    the facts of `load_facts`, and what gives the network's facts when they are built apart)."""
     tables = build_tables(kg, facts, popularization_facts(kg, works_by_project))
-    tables.update(recommend_tables(kg, facts))
+    tables.update(recommend_tables(kg, facts, network=network))
     triples: list[tuple] = []
     for name, data in sorted(tables.items()):
         node = kg.minter.derived_table(name)

@@ -280,3 +280,19 @@ def test_a_store_without_the_materialized_tables_gives_the_same_list(fresh):
             fresh.update(f"DELETE WHERE {{ GRAPH ?g {{ {term_nt(fresh.minter.derived_table(name))} ?p ?o }} }}")
     assert R.recommend(fresh, top=4).to_json() == expected
     assert R.recommend(fresh, top=4, network=build_network(fresh)).to_json() == expected
+
+
+def test_a_large_graph_builds_its_network_in_a_second_process_with_the_same_tables(fresh, monkeypatch):
+    """From NETWORK_APART_FROM projects on, a derive builds the collaboration network in a child
+    process, from the store it is writing, while it computes the facts: the same derived graph."""
+    from kg import derive
+
+    here = derive.compute(fresh)
+    monkeypatch.setattr(derive, "NETWORK_APART_FROM", 1)
+    with derive._network_apart(fresh, 1) as pending:
+        made_apart = pending.get(timeout=120)   # by a child process
+    assert made_apart == rollup.network_facts(fresh) and made_apart.capacity
+    apart = derive.compute(fresh)
+    assert sorted(map(str, apart)) == sorted(map(str, here))
+    tables = [str(o) for s, p, o in apart if p == V.aggregateTable and "recommend-candidates" in str(s)]
+    assert any('"candidates":[[' in text for text in tables)
