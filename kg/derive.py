@@ -23,10 +23,8 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_context
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import AbstractSet, Iterator
+from typing import AbstractSet, Callable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
@@ -34,6 +32,7 @@ from rdflib.namespace import XSD
 
 from kg import concepts, rollup
 from kg import vocab as V
+from kg.apart import apart
 from kg.changes import named_in, note_changes, note_everything, statements_of
 from kg.config import Settings
 from kg.nquads import NQuadsWriter, iri_nt
@@ -158,7 +157,8 @@ def compute(kg: KnowledgeGraph) -> list[tuple]:
         return _compute(kg, outputs, network)
 
 
-def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int], network: AsyncResult | None) -> list[tuple]:
+def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int],
+             network: Callable[[], rollup.NetworkFacts] | None) -> list[tuple]:
     outputs.update((p, n) for p, n in _counts(kg, _canonical(kg, PROJECT_OUTPUTS)).items() if p in outputs)
     research_outputs = dict.fromkeys(row[0] for row in _iri_rows(kg, OUTPUTS))
     found = popularization(kg, research_outputs.keys(), outputs.keys())
@@ -182,7 +182,7 @@ def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int], network: AsyncResul
         n = len(found.works_by_output.get(output, ()))
         triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, _BOOLEAN[n > 0])]
     triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
-    triples += rollup.table_triples(kg, facts, found.works_by_project, network.get if network else None)
+    triples += rollup.table_triples(kg, facts, found.works_by_project, network)
     return triples
 
 
@@ -194,21 +194,16 @@ NETWORK_APART_FROM = 2_000
 
 
 @contextmanager
-def _network_apart(kg: KnowledgeGraph, projects: int) -> Iterator[AsyncResult | None]:
-    """The network's facts, being made by a child process reading the same store (None: they
-    are made in this process, for a small graph or on a SPARQL server)."""
+def _network_apart(kg: KnowledgeGraph, projects: int) -> Iterator[Callable[[], rollup.NetworkFacts] | None]:
+    """What gives the network's facts, made by a child process reading the same store (None:
+    they are made in this process, for a small graph or on a SPARQL server)."""
     if not isinstance(kg.backend, EmbeddedBackend) or projects < NETWORK_APART_FROM:
         yield None
         return
     # The child opens the store read-only and sees every write made so far, flushed or not;
-    # this process only reads until the child is done. spawn, not fork: this process runs
-    # Oxigraph's threads.
-    pool = get_context("spawn").Pool(1)
-    try:
-        yield pool.apply_async(network_facts_of, (kg.settings,))
-    finally:
-        pool.terminate()   # done, or of no use after an error: stop it, do not wait
-        pool.join()
+    # this process only reads until the child is done.
+    with apart("Building the collaboration network", network_facts_of, kg.settings) as work:
+        yield work.result
 
 
 def network_facts_of(settings: Settings) -> rollup.NetworkFacts:

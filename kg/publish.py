@@ -24,15 +24,15 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from multiprocessing import get_context
-from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg import derive
 from kg import vocab as V
+from kg.apart import Apart
 from kg.catalog import source_fingerprints
 from kg.changes import MANIFEST, journal_position, journal_since
 from kg.config import Settings
@@ -223,24 +223,21 @@ def publish(kg: KnowledgeGraph) -> Publication:
     journal = journal_position(kg.settings)   # every write noted so far is in the copy below
     kg.backend.ox.flush()
     kg.backend.ox.backup(str(target / "full" / "store"))
-    pool = _pages_pool(kg)
+    full_pages = _full_pages_apart(kg, target / "full")
     try:
-        full_pages = pool.apply_async(view_pages, (kg.settings.with_overrides(data_dir=target / "full"),)) if pool else None
-        publication = _publish_public(kg, target, journal, full_pages, started)
+        publication = _publish_public(kg, target, journal, full_pages.result if full_pages else None, started)
     except BaseException:
-        if pool:
-            pool.terminate()   # the child's pages are of no use now: stop it, do not wait for it
-            pool.join()
+        if full_pages:
+            full_pages.stop()   # the child's pages are of no use now: stop it, do not wait for it
         if current_stamp(kg.settings) != target.name:
             shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
         raise
-    if pool:
-        pool.close()
-        pool.join()
+    if full_pages:
+        full_pages.stop()   # done: its result was taken
     return publication
 
 
-def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages: AsyncResult | None,
+def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages: Callable[[], int] | None,
                     started: float) -> Publication:
     """The public store, both views' page summaries, the manifest; then make it current."""
     root = target.parent
@@ -276,7 +273,7 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
     if full_pages is None:
         build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
     else:
-        full_pages.get()
+        full_pages()
 
     (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     _make_current(root, stamp)
@@ -293,10 +290,11 @@ def view_pages(settings: Settings) -> int:
         return build_pages(view, settings.data_dir / PAGES_FILE)
 
 
-def _pages_pool(kg: KnowledgeGraph) -> Pool | None:
-    """A one-process pool for the full view's pages when the graph is large enough to gain by it."""
+def _full_pages_apart(kg: KnowledgeGraph, full: Path) -> Apart | None:
+    """The full view's pages, made from the publication's copy `full` by a child process when
+    the graph is large enough to gain by it (None: made in this process)."""
     if holds_at_least(kg, V.FundedProject, PAGES_APART_FROM):
-        return get_context("spawn").Pool(1)   # spawn, not fork: this process runs Oxigraph's threads
+        return Apart("Making the staff view's page summaries", view_pages, kg.settings.with_overrides(data_dir=full))
     return None
 
 

@@ -376,3 +376,24 @@ def test_the_server_rebuilds_a_missing_stale_or_damaged_search_index_from_the_gr
     assert any("超导量子比特" in hit["label"] for hit in search_until_ready(app, "超导量子比特")["hits"])
     index_matches()
     app.extensions["scipop"].sparql.close()
+
+
+def test_work_made_apart_that_is_killed_fails_its_caller_instead_of_hanging_it():
+    """A derive builds its collaboration network, and a publish the staff pages, in a child
+    process. If the system kills that child (out of memory), the caller must get an error
+    that says what stopped, not wait for ever (as a multiprocessing.Pool's caller would)."""
+    from kg.apart import apart
+    from kg.errors import InvalidIdentifier, StoreError
+    from kg.ids import normalize_doi
+
+    with apart("Building the collaboration network", os._exit, 9) as work:
+        with pytest.raises(StoreError, match="Building the collaboration network stopped before it finished"):
+            work.result()
+    with apart("Sorting", sorted, [3, 1, 2]) as work:
+        assert work.result() == [1, 2, 3]
+    with apart("Parsing", int, "not a number") as work:   # an unexpected error comes back with its traceback
+        with pytest.raises(RuntimeError, match="(?s)Parsing failed in its process.*ValueError"):
+            work.result()
+    with apart("Reading a DOI", normalize_doi, "not a DOI") as work:   # the project's own errors come back as they are
+        with pytest.raises(InvalidIdentifier, match="'not a DOI' is not a DOI"):
+            work.result()

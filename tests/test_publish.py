@@ -217,12 +217,11 @@ def test_full_view_pages_made_by_a_second_process_equal_those_made_here(kg, monk
     from kg.pages import PAGES_FILE, build_pages
 
     ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", DATA / "projects" / "projects_zh.jsonl"])
-    assert publishing._pages_pool(kg) is None   # a small graph: made in-process
+    assert publishing._full_pages_apart(kg, tmp_path / "unused") is None   # a small graph: made in-process
     monkeypatch.setattr(publishing, "PAGES_APART_FROM", 1)
-    pool = publishing._pages_pool(kg)
-    assert pool is not None
-    pool.terminate()
-    pool.join()
+    work = publishing._full_pages_apart(kg, tmp_path / "unused")
+    assert work is not None
+    work.stop()
 
     publication = publish(kg)
     build_pages(kg, tmp_path / "here.sqlite")

@@ -1,0 +1,73 @@
+"""One piece of work made by a second process while this one goes on.
+
+The machine has two cores and most of the pipeline is one core's Python, so a large graph's
+derive builds its collaboration network, and a publish the staff view's page summaries, in
+a spawned child. A plain process and a pipe, not a multiprocessing.Pool: a Pool whose worker
+is killed (by the kernel's out-of-memory killer, say) replaces it and never answers, so its
+caller would wait for ever; here the pipe's end tells the caller the child is gone.
+"""
+from __future__ import annotations
+
+import traceback
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import Any, Callable, Iterator
+
+from kg.errors import ScipopError, StoreError
+
+
+class Apart:
+    """A function running in a spawned child; `result()` waits for its value."""
+
+    def __init__(self, what: str, function: Callable[..., Any], *args: Any) -> None:
+        self.what = what
+        spawn = get_context("spawn")   # not fork: this process runs Oxigraph's threads
+        self._receiving, sending = spawn.Pipe(duplex=False)
+        self._child = spawn.Process(target=_run, args=(sending, function, args), daemon=True)
+        self._child.start()
+        sending.close()   # the child holds the only sending end: its exit ends recv() with EOFError
+
+    def result(self) -> Any:
+        try:
+            ok, value = self._receiving.recv()
+        except EOFError:
+            self._child.join()
+            raise StoreError(f"{self.what} stopped before it finished (exit status {self._child.exitcode}).",
+                             "If the system ran out of memory, free some or use a machine with more; "
+                             "then run the command again.") from None
+        self._child.join()
+        if ok:
+            return value
+        if isinstance(value, ScipopError):
+            raise value
+        raise RuntimeError(f"{self.what} failed in its process:\n{value}")
+
+    def stop(self) -> None:
+        """End the child if it is still at work (its result is of no use any more)."""
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+        self._receiving.close()
+
+
+@contextmanager
+def apart(what: str, function: Callable[..., Any], *args: Any) -> Iterator[Apart]:
+    """`function(*args)` in a child process for the block; the child is stopped when the block
+    ends, whether or not its result was taken (after an error it is of no use)."""
+    work = Apart(what, function, *args)
+    try:
+        yield work
+    finally:
+        work.stop()
+
+
+def _run(sending, function: Callable[..., Any], args: tuple) -> None:
+    """The child's side: send (True, value), or (False, the error) for the caller to raise."""
+    try:
+        value = function(*args)
+    except ScipopError as error:
+        sending.send((False, error))
+    except BaseException:   # noqa: BLE001 - the caller reports it; a traceback pickles as text
+        sending.send((False, traceback.format_exc()))
+    else:
+        sending.send((True, value))
