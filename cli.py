@@ -8,10 +8,7 @@ A user mistake prints one sentence and a suggested fix, and exits with status 2.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-from multiprocessing import get_context
 from pathlib import Path
 
 import click
@@ -19,8 +16,9 @@ from tqdm import tqdm
 
 from kg import derive
 from kg import vocab as V
+from kg.apart import Apart
 from kg.config import DEFAULT_BASE_IRI, Settings
-from kg.errors import ScipopError, StoreError
+from kg.errors import ScipopError
 from kg.store import KnowledgeGraph
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "data"
@@ -729,7 +727,7 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
     other in a spawned process, since they read separate stores, write separate indexes and
     building is mostly one core's Python (two views took 104 s one after the other at 10,000
     projects). A small graph is indexed view after view: a process's start costs ~2 s."""
-    from search import index_exists
+    from search import index_exists, index_view
 
     settings = _search_settings(context, search_engine)
     if len(views) < 2 or not _large_view(settings, views[0]):
@@ -737,60 +735,17 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
             build_search_index(context, view, rebuild, search_engine)
         return
     built = {view: rebuild or not index_exists(settings, view) for view in views}
-    spawn = get_context("spawn")   # not fork: this process may run Oxigraph's threads (an open store)
-    children = []
-    for view in views[1:]:
-        receiving, sending = spawn.Pipe(duplex=False)
-        child = spawn.Process(target=_index_in_child, args=(sending, settings, view, rebuild), daemon=True)
-        child.start()
-        sending.close()   # the child holds the only sending end: its exit ends recv() with EOFError
-        children.append((view, child, receiving))
+    children = [(view, Apart(f"Indexing the {view} view", index_view, settings, view, rebuild,
+                             fix=f"Run `scipop index --view {view}` to index it on its own; if the system ran out of "
+                                 f"memory, two views are indexed at once from {VIEWS_APART_FROM:,} projects on."))
+                for view in views[1:]]
     try:
         build_search_index(context, views[0], rebuild, search_engine)
-        outcomes = [(view, child, _received(receiving)) for view, child, receiving in children]
-    except BaseException:
-        for _, child, _ in children:
-            _stop(child)
-        raise
-    for view, child, outcome in outcomes:
-        child.join()
-        if outcome is None:
-            raise StoreError(f"Indexing the {view} view stopped before it finished (exit status {child.exitcode}).",
-                             f"Run `scipop index --view {view}` to index it on its own; if the system ran out of "
-                             f"memory, two views are indexed at once from {VIEWS_APART_FROM:,} projects on.")
-        if isinstance(outcome, BaseException):
-            raise outcome
-        _say_indexed(context, settings, view, built[view], outcome)
-
-
-def _index_in_child(sending, settings: Settings, view: str, rebuild: bool) -> None:
-    """A spawned process's part of build_search_indexes: send back the IndexStats, or the error."""
-    from search import index_view
-
-    try:
-        sending.send(index_view(settings, view, rebuild))
-    except ScipopError as error:
-        sending.send(error)
-    except KeyboardInterrupt:
-        pass   # asked to stop (_stop): the index code has already discarded what it was building
-
-
-def _received(receiving):
-    try:
-        return receiving.recv()
-    except EOFError:
-        return None   # the child ended without a word: killed, or an unexpected error (on its stderr)
-
-
-def _stop(child) -> None:
-    """Ask a child to stop as Ctrl-C would, so that it discards the index it was building;
-    terminate it if it does not."""
-    if child.is_alive():
-        os.kill(child.pid, signal.SIGINT)
-        child.join(timeout=30)
-    if child.is_alive():
-        child.terminate()
-        child.join()
+        for view, work in children:
+            _say_indexed(context, settings, view, built[view], work.result())
+    finally:
+        for _, work in children:
+            work.stop()   # each is done, or of no use after an error (it discards what it was building)
 
 
 # Projects from which build_search_indexes indexes views side by side.

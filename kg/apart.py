@@ -8,6 +8,8 @@ caller would wait for ever; here the pipe's end tells the caller the child is go
 """
 from __future__ import annotations
 
+import os
+import signal
 import traceback
 from contextlib import contextmanager
 from multiprocessing import get_context
@@ -16,16 +18,26 @@ from typing import Any, Callable, Iterator
 from kg.errors import ScipopError, StoreError
 
 
+OUT_OF_MEMORY = "If the system ran out of memory, free some or use a machine with more; then run the command again."
+STOP_WAIT = 30
+
+
 class Apart:
     """A function running in a spawned child; `result()` waits for its value."""
 
-    def __init__(self, what: str, function: Callable[..., Any], *args: Any) -> None:
+    def __init__(self, what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF_MEMORY) -> None:
         self.what = what
+        self.fix = fix
         spawn = get_context("spawn")   # not fork: this process runs Oxigraph's threads
         self._receiving, sending = spawn.Pipe(duplex=False)
         self._child = spawn.Process(target=_run, args=(sending, function, args), daemon=True)
-        self._child.start()
-        sending.close()   # the child holds the only sending end: its exit ends recv() with EOFError
+        try:
+            self._child.start()
+        except BaseException:
+            self._receiving.close()
+            raise
+        finally:
+            sending.close()   # the child holds the only sending end: its exit ends recv() with EOFError
 
     def result(self) -> Any:
         try:
@@ -33,8 +45,7 @@ class Apart:
         except EOFError:
             self._child.join()
             raise StoreError(f"{self.what} stopped before it finished (exit status {self._child.exitcode}).",
-                             "If the system ran out of memory, free some or use a machine with more; "
-                             "then run the command again.") from None
+                             self.fix) from None
         self._child.join()
         if ok:
             return value
@@ -43,7 +54,12 @@ class Apart:
         raise RuntimeError(f"{self.what} failed in its process:\n{value}")
 
     def stop(self) -> None:
-        """End the child if it is still at work (its result is of no use any more)."""
+        """End the child if it is still at work (its result is of no use any more): asked as
+        Ctrl-C would, so that it can clean up (an index build discards its directory), then
+        terminated if it has not stopped within STOP_WAIT seconds."""
+        if self._child.is_alive():
+            os.kill(self._child.pid, signal.SIGINT)
+            self._child.join(timeout=STOP_WAIT)
         if self._child.is_alive():
             self._child.terminate()
         self._child.join()
@@ -51,10 +67,10 @@ class Apart:
 
 
 @contextmanager
-def apart(what: str, function: Callable[..., Any], *args: Any) -> Iterator[Apart]:
+def apart(what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF_MEMORY) -> Iterator[Apart]:
     """`function(*args)` in a child process for the block; the child is stopped when the block
     ends, whether or not its result was taken (after an error it is of no use)."""
-    work = Apart(what, function, *args)
+    work = Apart(what, function, *args, fix=fix)
     try:
         yield work
     finally:
@@ -64,10 +80,15 @@ def apart(what: str, function: Callable[..., Any], *args: Any) -> Iterator[Apart
 def _run(sending, function: Callable[..., Any], args: tuple) -> None:
     """The child's side: send (True, value), or (False, the error) for the caller to raise."""
     try:
-        value = function(*args)
-    except ScipopError as error:
-        sending.send((False, error))
-    except BaseException:   # noqa: BLE001 - the caller reports it; a traceback pickles as text
-        sending.send((False, traceback.format_exc()))
-    else:
-        sending.send((True, value))
+        try:
+            outcome = (True, function(*args))
+        except ScipopError as error:
+            outcome = (False, error)
+        except Exception:   # the caller reports it; a traceback travels as text
+            outcome = (False, traceback.format_exc())
+        try:
+            sending.send(outcome)   # pickled whole before anything is written
+        except Exception:   # a value or an error that does not pickle
+            sending.send((False, traceback.format_exc()))
+    except KeyboardInterrupt:
+        return   # stopped by the caller (Apart.stop), who wants nothing back

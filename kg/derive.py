@@ -19,6 +19,7 @@ view, each over what it holds.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -191,19 +192,31 @@ def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int],
 # derive, which otherwise keeps one of the machine's two cores idle. Below it, starting a
 # Python costs more than it saves.
 NETWORK_APART_FROM = 2_000
+# The store as the child reads it: a checkpoint (hard links) taken in the data directory.
+NETWORK_SNAPSHOT = ".network-snapshot"
 
 
 @contextmanager
 def _network_apart(kg: KnowledgeGraph, projects: int) -> Iterator[Callable[[], rollup.NetworkFacts] | None]:
-    """What gives the network's facts, made by a child process reading the same store (None:
-    they are made in this process, for a small graph or on a SPARQL server)."""
+    """What gives the network's facts, made by a child process (None: they are made in this
+    process, for a small graph or on a SPARQL server)."""
     if not isinstance(kg.backend, EmbeddedBackend) or projects < NETWORK_APART_FROM:
         yield None
         return
-    # The child opens the store read-only and sees every write made so far, flushed or not;
-    # this process only reads until the child is done.
-    with apart("Building the collaboration network", network_facts_of, kg.settings) as work:
-        yield work.result
+    # The child must not open the live store: RocksDB compacts it in this process's threads
+    # and deletes files a read-only opener still needs (pyoxigraph calls that undefined;
+    # it failed here right after a bulk load). A checkpoint is the same statements, since
+    # this process only reads until the child is done, and costs hard links.
+    snapshot = kg.settings.data_dir / NETWORK_SNAPSHOT
+    shutil.rmtree(snapshot, ignore_errors=True)   # one left by a derive that was killed
+    snapshot.mkdir()
+    try:
+        kg.backend.ox.backup(str(snapshot / "store"))
+        settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
+        with apart("Building the collaboration network", network_facts_of, settings) as work:
+            yield work.result
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
 
 
 def network_facts_of(settings: Settings) -> rollup.NetworkFacts:

@@ -427,6 +427,7 @@ class NetworkFacts:
 
 
 def network_facts(kg: KnowledgeGraph) -> NetworkFacts:
+    """Each project's outputs and popularization capacity, from the collaboration network."""
     from kg.network import build_network
 
     network = build_network(kg)
@@ -449,9 +450,9 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], keep
     citations: dict[str, int] = {}
     for s, o in _text_scan(kg, f"?s <{V.citationCount}> ?o"):
         citations[s] = max(citations.get(s, 0), int(o))
-    network = network() if network else network_facts(kg)   # asked for as late as possible
+    made = network() if network else network_facts(kg)   # asked for as late as possible
     projects_of: dict[str, list[str]] = defaultdict(list)
-    for project, outputs in network.outputs.items():
+    for project, outputs in made.outputs.items():
         for output in outputs:
             projects_of[output].append(project)
     by_iri = {str(p): f for p, f in facts.items()}
@@ -461,9 +462,9 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], keep
         for project in sorted(projects_of[output]):
             if project in by_iri:
                 first_rank.setdefault(project, rank)
-    capacity = network.capacity
+    capacity = made.capacity
     src = CandidateSources(facts={p: _facts_list(by_iri[p]) for p in first_rank},
-                           outputs={p: list(network.outputs.get(p, ())) for p in first_rank}, citations=citations,
+                           outputs={p: list(made.outputs.get(p, ())) for p in first_rank}, citations=citations,
                            popularized={row[0] for row in kg.rows(prefix_block() + POPULARIZED_OUTPUTS)},
                            venues={}, awards={}, texts=defaultdict(list), capacity=capacity)
     results = {r for p in first_rank if (r := representative_result(p, src)) is not None}

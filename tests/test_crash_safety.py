@@ -386,13 +386,16 @@ def test_work_made_apart_that_is_killed_fails_its_caller_instead_of_hanging_it()
     from kg.errors import InvalidIdentifier, StoreError
     from kg.ids import normalize_doi
 
-    with apart("Building the collaboration network", os._exit, 9) as work:
-        with pytest.raises(StoreError, match="Building the collaboration network stopped before it finished"):
+    with apart("Building the collaboration network", signal.raise_signal, signal.SIGKILL) as work:
+        with pytest.raises(StoreError, match=r"Building the collaboration network stopped before it finished \(exit status -9\)"):
             work.result()
     with apart("Sorting", sorted, [3, 1, 2]) as work:
         assert work.result() == [1, 2, 3]
     with apart("Parsing", int, "not a number") as work:   # an unexpected error comes back with its traceback
         with pytest.raises(RuntimeError, match="(?s)Parsing failed in its process.*ValueError"):
+            work.result()
+    with apart("Opening", open, os.devnull) as work:   # a value that cannot travel back
+        with pytest.raises(RuntimeError, match="(?s)Opening failed in its process.*pickle"):
             work.result()
     with apart("Reading a DOI", normalize_doi, "not a DOI") as work:   # the project's own errors come back as they are
         with pytest.raises(InvalidIdentifier, match="'not a DOI' is not a DOI"):

@@ -284,7 +284,8 @@ def test_a_store_without_the_materialized_tables_gives_the_same_list(fresh):
 
 def test_a_large_graph_builds_its_network_in_a_second_process_with_the_same_tables(fresh, monkeypatch):
     """From NETWORK_APART_FROM projects on, a derive builds the collaboration network in a child
-    process, from the store it is writing, while it computes the facts: the same derived graph."""
+    process, from a checkpoint of the store it is writing, while it computes the facts: the same
+    derived graph."""
     from kg import derive
 
     here = derive.compute(fresh)
@@ -294,5 +295,6 @@ def test_a_large_graph_builds_its_network_in_a_second_process_with_the_same_tabl
     assert made_apart == rollup.network_facts(fresh) and made_apart.capacity
     apart = derive.compute(fresh)
     assert sorted(map(str, apart)) == sorted(map(str, here))
+    assert not (fresh.settings.data_dir / derive.NETWORK_SNAPSHOT).exists()   # the child's checkpoint is gone
     tables = [str(o) for s, p, o in apart if p == V.aggregateTable and "recommend-candidates" in str(s)]
     assert any('"candidates":[[' in text for text in tables)
