@@ -1,8 +1,9 @@
 """One piece of work made by a second process while this one goes on.
 
-The machine has two cores and most of the pipeline is one core's Python, so a large graph's
-derive builds its collaboration network, and a publish the staff view's page summaries, in
-a spawned child. A plain process and a pipe, not a multiprocessing.Pool: a Pool whose worker
+The machine has two cores and most of the pipeline is one core's Python, so on a large graph
+a derive builds its collaboration network, a publish the staff view's page summaries, and
+`build_search_indexes` the second view's index in a spawned child. A plain process and a
+pipe, not a multiprocessing.Pool: a Pool whose worker
 is killed (by the kernel's out-of-memory killer, say) replaces it and never answers, so its
 caller would wait for ever; here the pipe's end tells the caller the child is gone.
 """

@@ -228,7 +228,7 @@ def publish(kg: KnowledgeGraph) -> Publication:
         publication = _publish_public(kg, target, journal, full_pages.result if full_pages else None, started)
     except BaseException:
         if full_pages:
-            full_pages.stop()   # the child's pages are of no use now: stop it, do not wait for it
+            full_pages.stop()   # the child's pages are of no use now
         if current_stamp(kg.settings) != target.name:
             shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
         raise
