@@ -118,13 +118,16 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
     return summary
 
 
-def maybe_publish(context: Context, kg: KnowledgeGraph, publish: bool) -> None:
+def maybe_publish(context: Context, kg: KnowledgeGraph, publish: bool, derive_first: bool = False) -> None:
     """Refresh the read-only views after a change, when asked and when the store is embedded,
     and bring their existing search indexes up to date: the server will not serve an index
-    older than the publication, so without this search would be down until `scipop index`."""
+    older than the publication, so without this search would be down until `scipop index`.
+    `derive_first`: refresh the derived facts first, whether or not it publishes."""
     if publish and not context.settings.store_url:
-        run_publish(context, kg)
+        run_publish(context, kg, derive_first=derive_first)
         update_search_indexes(context)
+    elif derive_first:
+        refresh_derived(kg)
 
 
 def update_search_indexes(context: Context) -> None:
@@ -136,10 +139,12 @@ def update_search_indexes(context: Context) -> None:
         build_search_indexes(context, views, rebuild=False, search_engine=engine)
 
 
-def run_publish(context: Context, kg: KnowledgeGraph):
+def run_publish(context: Context, kg: KnowledgeGraph, derive_first: bool = False):
+    """Publish; `derive_first`: the derived facts are stale (identities changed), refresh them
+    first (on a large graph, while the public view is made)."""
     from kg.publish import publish
 
-    publication = publish(kg)
+    publication = publish(kg, derive_first=derive_first)
     context.say(f"Published {publication.stamp}: the public view holds {publication.public_triples} triples; "
                 f"{publication.withheld_entities} restricted entities withheld ({publication.seconds:.1f} s).")
     return publication
@@ -185,9 +190,10 @@ def build(context: Context, demo: bool, paths: tuple[Path, ...]) -> None:
     with context.open_graph() as kg:
         summary = run_link(context, kg)
         context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people.")
-        refresh_derived(kg)
-        if not context.settings.store_url:
-            run_publish(context, kg)
+        if context.settings.store_url:
+            refresh_derived(kg)
+        else:
+            run_publish(context, kg, derive_first=True)
         _print_stats(kg, "table")
     if not context.settings.store_url:
         build_search_indexes(context, ["public", "full"], rebuild=True)
@@ -581,9 +587,8 @@ def link_command(context: Context, curation_file: Path | None, fmt: str, publish
                 changed = import_csv(kg, curation_file)
             context.say(f"Recorded {changed} curator decisions from {curation_file}.")
         summary = run_link(context, kg)
-        refresh_derived(kg)
         _print_linking(summary, fmt)
-        maybe_publish(context, kg, publish)
+        maybe_publish(context, kg, publish, derive_first=True)   # identities changed: recount
 
 
 @main.command("explain-link")

@@ -26,12 +26,15 @@ STOP_WAIT = 30
 class Apart:
     """A function running in a spawned child; `result()` waits for its value."""
 
-    def __init__(self, what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF_MEMORY) -> None:
+    def __init__(self, what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF_MEMORY,
+                 daemon: bool = True) -> None:
+        """`daemon=False` for work that starts processes of its own (a daemon may not); the
+        caller must then stop it (`stop`, or use `apart`), as it is not ended at exit."""
         self.what = what
         self.fix = fix
         spawn = get_context("spawn")   # not fork: this process runs Oxigraph's threads
         self._receiving, sending = spawn.Pipe(duplex=False)
-        self._child = spawn.Process(target=_run, args=(sending, function, args), daemon=True)
+        self._child = spawn.Process(target=_run, args=(sending, function, args), daemon=daemon)
         try:
             self._child.start()
         except BaseException:
@@ -68,10 +71,11 @@ class Apart:
 
 
 @contextmanager
-def apart(what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF_MEMORY) -> Iterator[Apart]:
+def apart(what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF_MEMORY,
+          daemon: bool = True) -> Iterator[Apart]:
     """`function(*args)` in a child process for the block; the child is stopped when the block
     ends, whether or not its result was taken (after an error it is of no use)."""
-    work = Apart(what, function, *args, fix=fix)
+    work = Apart(what, function, *args, fix=fix, daemon=daemon)
     try:
         yield work
     finally:

@@ -25,18 +25,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg import derive
 from kg import vocab as V
-from kg.apart import Apart
+from kg.apart import Apart, apart
 from kg.catalog import source_fingerprints
 from kg.changes import MANIFEST, journal_position, journal_since
 from kg.config import Settings
-from kg.errors import ConfigError
+from kg.errors import ConfigError, StoreError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
 from kg.stats import holds_at_least
@@ -50,6 +49,11 @@ KEEP = 2  # publications kept: the current one and the one readers may still hol
 # while this one makes the public store (about 12 s of 90 at 10,000 projects, on the
 # otherwise idle second core); below it, starting a Python (~1 s) costs more than it saves.
 PAGES_APART_FROM = 2_000
+# From this many projects on, a publish that derives first makes the public view in a second
+# process meanwhile (kg.publish._public_while_deriving); the same trade as above.
+PUBLIC_APART_FROM = 2_000
+# The working store as that process reads it: a checkpoint (hard links) in the new publication.
+PUBLIC_SNAPSHOT = ".working-snapshot"
 # Following the journal costs two index lookups per noted IRI, copying a graph about one
 # write per quad: past this many quads per noted IRI, copying is cheaper.
 FOLLOW_COST = 4
@@ -202,17 +206,26 @@ def _previous_manifest(root: Path) -> tuple[Path, dict] | None:
     return root / stamp, json.loads(manifest.read_text(encoding="utf-8"))
 
 
-def publish(kg: KnowledgeGraph) -> Publication:
+def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
     """Make a new publication from the working store and make it current.
 
     The previous publication's public store is the starting point: only the source graphs
     whose files changed are copied again, and the statements of entities withheld now but
     not then (or then but not now) are taken out (or put back), so a small ingest publishes
     in time proportional to the change.
+
+    `derive_first`: refresh the working store's derived facts first (identities changed). On
+    a large graph the public view is then made meanwhile, by a child process, from a
+    checkpoint taken before: it recomputes its own derived facts and copies nothing the
+    derive writes, so both cores work (`_public_while_deriving`).
     """
     if not isinstance(kg.backend, EmbeddedBackend):
         raise ConfigError("Publishing snapshots needs the embedded store.",
                           "With a SPARQL server, serve a separate public dataset (see docs/scaling.md).")
+    overlap = derive_first and holds_at_least(kg, V.FundedProject, PUBLIC_APART_FROM)
+    if derive_first and not overlap:
+        with kg.write():
+            derive.refresh(kg)
     started = time.monotonic()
     root = published_root(kg.settings)
     root.mkdir(parents=True, exist_ok=True)
@@ -220,45 +233,126 @@ def publish(kg: KnowledgeGraph) -> Publication:
     target = root / stamp
     (target / "full").mkdir(parents=True)
     (target / "public").mkdir()
+    previous = _previous_manifest(root)
+    try:
+        view, journal = (_public_while_deriving if overlap else _public_then_full)(kg, target, previous)
+        manifest = {"hidden": _hidden_digest(set(view.hidden_entities)), "hidden_entities": view.hidden_entities,
+                    "sources": view.fingerprints, "journal": journal}
+        if view.seeded_from:
+            # The public view's derived facts were recomputed over the seed's: what that
+            # changed is noted in its own journal (public/changes.log), valid against the seed.
+            manifest["seeded_from"] = view.seeded_from
+        (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+        _make_current(root, stamp)
+    except BaseException:
+        if current_stamp(kg.settings) != target.name:
+            shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
+        raise
+    _prune(root, keep=KEEP)
+    return Publication(stamp=stamp, path=target, public_triples=view.public_triples,
+                       withheld_entities=len(view.hidden_entities), seconds=time.monotonic() - started,
+                       copied_graphs=view.copied_graphs)
+
+
+@dataclass(frozen=True)
+class PublicView:
+    """What making a publication's public view found, for its manifest (plain data: it may
+    come from a child process)."""
+    hidden_entities: list[str]      # sorted
+    fingerprints: dict[str, str]    # the source files' catalog fingerprints it was made from
+    links_stamp: list               # the links graph's run stamp it was made from
+    seeded_from: str | None
+    public_triples: int
+    copied_graphs: int
+
+
+def _public_then_full(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None
+                      ) -> tuple[PublicView, list | None]:
+    """The staff view's copy, then the public view (the staff view's pages made meanwhile by a
+    child process on a large graph). Returns the public view and the journal position."""
     journal = journal_position(kg.settings)   # every write noted so far is in the copy below
     kg.backend.ox.flush()
     kg.backend.ox.backup(str(target / "full" / "store"))
     full_pages = _full_pages_apart(kg, target / "full")
     try:
-        publication = _publish_public(kg, target, journal, full_pages.result if full_pages else None, started)
-    except BaseException:
+        view = make_public_view(kg, target, previous, _noted_since(kg.settings, previous))
+        if full_pages is None:
+            build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
+        else:
+            full_pages.result()
+    finally:
         if full_pages:
-            full_pages.stop()   # the child's pages are of no use now
-        if current_stamp(kg.settings) != target.name:
-            shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
-        raise
-    if full_pages:
-        full_pages.stop()   # done: its result was taken
-    return publication
+            full_pages.stop()   # done, or of no use after an error
+    return view, journal
 
 
-def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages: Callable[[], int] | None,
-                    started: float) -> Publication:
-    """The public store, both views' page summaries, the manifest; then make it current."""
-    root = target.parent
-    stamp = target.name
+def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None
+                           ) -> tuple[PublicView, list | None]:
+    """The public view, made by a child process from a checkpoint of the store as it is now,
+    while this one refreshes the working store's derived facts and then copies the staff view.
+
+    Only `derive.refresh` writes in between, and it writes the derived graph alone, which the
+    public view does not copy (it recomputes its own from what it holds). So the public view
+    is what it would have been made after the derive, and the journal position taken after
+    the derive (the manifest's) misses nothing it follows: the links graph did not move.
+    The check at the end makes that an invariant, not a hope."""
+    snapshot = target / PUBLIC_SNAPSHOT
+    snapshot.mkdir()
+    kg.backend.ox.flush()
+    kg.backend.ox.backup(str(snapshot / "store"))
+    # Read here, up to the checkpoint: the derive below appends to the same journal.
+    noted = _noted_since(kg.settings, previous)
+    settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
+    try:
+        # Not a daemon: the child's own derive builds its network in a process of its own.
+        with apart("Making the public view", public_view_of, settings, target, previous, noted,
+                   daemon=False) as work:
+            with kg.write():
+                derive.refresh(kg)
+            journal = journal_position(kg.settings)
+            kg.backend.ox.flush()
+            kg.backend.ox.backup(str(target / "full" / "store"))
+            build_pages(kg, target / "full" / PAGES_FILE)   # here: the child has the other core
+            view = work.result()
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
+    links = ox.NamedNode(str(kg.minter.links_graph()))
+    if view.fingerprints != source_fingerprints(kg) or view.links_stamp != _stamp(kg.backend.ox, links):
+        raise StoreError("The graph changed while its public view was being made.", "Run 'scipop publish' again.")
+    return view, journal
+
+
+def public_view_of(settings: Settings, target: Path, previous: tuple[Path, dict] | None,
+                   noted: set[str] | None) -> PublicView:
+    """`make_public_view` of the store checkpointed in `settings.data_dir`, opened read-only
+    (in a child process)."""
+    with KnowledgeGraph(settings, read_only=True) as kg:
+        return make_public_view(kg, target, previous, noted)
+
+
+def _noted_since(settings: Settings, previous: tuple[Path, dict] | None) -> set[str] | None:
+    """The IRIs the journal noted since the previous publication (None: unknown)."""
+    return journal_since(settings, previous[1].get("journal")) if previous else None
+
+
+def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None,
+                     noted: set[str] | None) -> PublicView:
+    """The public store of the publication `target` and its page summaries, from `kg`.
+    `noted`: the IRIs the journal noted since `previous` was published."""
     hidden = restricted_only_entities(kg)
     fingerprints = source_fingerprints(kg)
-    manifest = {"hidden": _hidden_digest(hidden), "hidden_entities": sorted(hidden), "sources": fingerprints,
-                "journal": journal}
     graphs = _copyable_graphs(kg)
-    previous = _previous_manifest(root)
     public_path = target / "public" / "store"
     # Decisions naming entities withheld now leave the public view; those naming entities
     # public again (withheld at the previous publish) come back: one pass finds both.
     public_again = set(previous[1].get("hidden_entities", ())) - hidden if previous else set()
     withheld_decisions, returning_decisions = _decisions_naming(kg, hidden, public_again)
+    seeded_from = None
     # A manifest from before hidden_entities was kept can only be reused for the same withheld set.
-    if previous and (previous[1].get("hidden") == manifest["hidden"] or "hidden_entities" in previous[1]):
-        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden, returning_decisions)
-        # The public view's derived facts are recomputed below over the seed's: what that
-        # changes is noted in its own journal (public/changes.log), valid against the seed.
-        manifest["seeded_from"] = previous[0].name
+    if previous and (previous[1].get("hidden") == _hidden_digest(hidden) or "hidden_entities" in previous[1]):
+        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden,
+                                      returning_decisions, noted)
+        seeded_from = previous[0].name
     public_store = ox.Store(str(public_path))
     public_store.bulk_extend(_public_quads(kg, graphs, hidden))
     _withhold_decisions(kg, public_store, withheld_decisions)
@@ -270,17 +364,10 @@ def _publish_public(kg: KnowledgeGraph, target: Path, journal: list, full_pages:
             derive.refresh(public)
         public_triples = public.count_triples()
         build_pages(public, target / "public" / PAGES_FILE)
-    if full_pages is None:
-        build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
-    else:
-        full_pages()
-
-    (target / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    _make_current(root, stamp)
-    _prune(root, keep=KEEP)
-    return Publication(stamp=stamp, path=target, public_triples=public_triples,
-                       withheld_entities=len(hidden), seconds=time.monotonic() - started,
-                       copied_graphs=len(graphs))
+    links = ox.NamedNode(str(kg.minter.links_graph()))
+    return PublicView(hidden_entities=sorted(hidden), fingerprints=fingerprints,
+                      links_stamp=_stamp(kg.backend.ox, links), seeded_from=seeded_from,
+                      public_triples=public_triples, copied_graphs=len(graphs))
 
 
 def view_pages(settings: Settings) -> int:
@@ -300,9 +387,10 @@ def _full_pages_apart(kg: KnowledgeGraph, full: Path) -> Apart | None:
 
 def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public_path: Path,
                          fingerprints: dict[str, str], graphs: list[URIRef], hidden: set[str],
-                         returning_decisions: set[str]) -> list[URIRef]:
+                         returning_decisions: set[str], noted: set[str] | None) -> list[URIRef]:
     """Seed the public store from the previous one; return the graphs that still need copying.
-    `returning_decisions`: links-graph decisions about entities withheld then, public now."""
+    `returning_decisions`: links-graph decisions about entities withheld then, public now;
+    `noted`: the IRIs the journal noted since the previous publication (None: unknown)."""
     previous_dir, previous_manifest = previous
     old = previous_manifest.get("sources", {})
     seed = ox.Store(str(previous_dir / "public" / "store"))
@@ -316,7 +404,6 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     # The links graph (millions of quads at scale, few of them changed by a re-link) follows
     # the change journal when it can: only the statements about the IRIs noted since the
     # seed's publication are compared. Otherwise it is copied again like any changed graph.
-    noted = journal_since(kg.settings, previous_manifest.get("journal"))
     follows_journal = (noted is not None and links in set(public_store.named_graphs())
                        and len(noted) * FOLLOW_COST < kg.count_triples(kg.minter.links_graph()))
     stale = [g for g in public_store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != derived

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from rdflib.compare import isomorphic
 
 from ingest.pipeline import ingest_paths
 from kg import derive
@@ -19,8 +20,8 @@ CANARY = "CANARY-7f3a9c"
 pytestmark = pytest.mark.embedded_only  # checkpoints and publications belong to the embedded store
 
 
-@pytest.fixture
-def published(kg, tmp_path):
+def _ingest_review_mix(kg, tmp_path, **options):
+    """Projects, works and people, some approved, some under review or confidential."""
     works = tmp_path / "works.csv"
     works.write_text(
         "work_id,title,kind,grant_numbers,review_status\n"
@@ -32,7 +33,20 @@ def published(kg, tmp_path):
         "person_id,name_zh,name_en,email,review_status\n"
         "100200300,孙飞,Fei Sun,sunfei@example.org,approved\n"
         f"100200301,{CANARY}李娜,Na Li,lina@example.org,pending\n", encoding="utf-8")
-    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", DATA / "projects" / "projects_zh.jsonl", works, people])
+    ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", DATA / "projects" / "projects_zh.jsonl", works, people],
+                 **options)
+
+
+@pytest.fixture(params=["after the derive", "while deriving"])
+def published(kg, tmp_path, request, monkeypatch):
+    """The first publication, made both ways: the public view after the working store's
+    derive, or by a second process while it derives (what `build` and `link` do on a large graph)."""
+    from kg import publish as publishing
+
+    _ingest_review_mix(kg, tmp_path)
+    if request.param == "while deriving":
+        monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 1)
+        return publish(kg, derive_first=True)
     return publish(kg)
 
 
@@ -248,3 +262,109 @@ def test_a_failed_publish_leaves_the_current_publication_and_no_half_made_one(kg
     root = first.path.parent
     assert current_stamp(kg.settings) == first.stamp
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [first.stamp]
+
+
+def _graphs_without_times(store_dir) -> dict:
+    """A store's named graphs as rdflib graphs, less what differs between two stores loaded
+    at different times (the catalog's load times, the derived graph's timestamps)."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    store = ox.Store.read_only(str(store_dir))
+    graphs = {}
+    for name in store.named_graphs():
+        if name.value.endswith("/catalog"):
+            continue
+        lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name).decode("utf-8").splitlines()
+        graph = Graph()
+        graph.parse(data="\n".join(line for line in lines if "#dateTime>" not in line), format="nt")
+        graphs[name.value] = graph
+    return graphs
+
+
+def test_a_public_view_made_while_the_working_store_derives_is_the_one_made_after(kg, monkeypatch, tmp_path):
+    """On a large graph `build` and `link` make the public view in a second process, from a
+    checkpoint taken before the working store's derive: it must be what publishing after the
+    derive makes, and the checkpoint must not stay behind."""
+    import sqlite3
+    from contextlib import closing
+
+    from kg import publish as publishing
+    from kg.config import Settings
+    from kg.pages import PAGES_FILE
+    from kg.store import KnowledgeGraph
+
+    _ingest_review_mix(kg, tmp_path, refresh_derived=False)
+    monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 1)
+    apart = publish(kg, derive_first=True)
+
+    other = tmp_path / "after"
+    other.mkdir()
+    with KnowledgeGraph(Settings(data_dir=other / "scipop-data")) as after_kg:
+        _ingest_review_mix(after_kg, other, refresh_derived=False)
+        with after_kg.write():
+            derive.refresh(after_kg)
+        monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 10 ** 9)
+        after = publish(after_kg, derive_first=True)   # small graph: derives, then publishes in turn
+
+    for view in ("public", "full"):
+        made_apart = _graphs_without_times(apart.view_dir(view) / "store")
+        made_after = _graphs_without_times(after.view_dir(view) / "store")
+        assert made_apart.keys() == made_after.keys()
+        assert all(isomorphic(made_apart[name], made_after[name]) for name in made_apart)
+
+        def pages(publication):   # less the source files' load times
+            with closing(sqlite3.connect(publication.view_dir(view) / PAGES_FILE)) as connection:
+                rows = connection.execute("SELECT iri, summary FROM pages ORDER BY iri").fetchall()
+            summaries = [(iri, json.loads(summary)) for iri, summary in rows]
+            for _, summary in summaries:
+                for source in summary.get("sources", ()):
+                    source.pop("time")
+            return summaries
+        assert pages(apart) and pages(apart) == pages(after)
+    assert _manifest(apart)["hidden_entities"] == _manifest(after)["hidden_entities"] != []
+    assert apart.public_triples == after.public_triples and apart.withheld_entities == after.withheld_entities
+    assert not (apart.path / publishing.PUBLIC_SNAPSHOT).exists()
+    with open_view(kg.settings, "public") as public:
+        assert CANARY not in _all_text(public)
+
+
+def test_a_derive_that_fails_while_the_public_view_is_made_leaves_the_current_publication(kg, monkeypatch, tmp_path):
+    from kg import publish as publishing
+
+    _ingest_review_mix(kg, tmp_path)
+    first = publish(kg)
+    monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 1)
+
+    def broken(working_kg):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(publishing.derive, "refresh", broken)   # in this process only: the child derives
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish(kg, derive_first=True)
+    root = first.path.parent
+    assert current_stamp(kg.settings) == first.stamp
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [first.stamp]
+
+
+def test_a_graph_changed_while_its_public_view_is_made_is_not_published(kg, monkeypatch, tmp_path):
+    """Only the derive may write while the child reads its checkpoint; anything else (here a
+    new links-graph stamp) would make the public view stale, and confidentiality depends on it."""
+    from rdflib import Literal
+
+    from kg import publish as publishing
+    from kg.errors import StoreError
+
+    _ingest_review_mix(kg, tmp_path)
+    first = publish(kg)
+    monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 1)
+    real_refresh = publishing.derive.refresh
+
+    def refresh_and_more(working_kg):
+        links = working_kg.minter.links_graph()
+        working_kg.dataset.graph(links).add((links, V.generatedAtTime, Literal("2030-01-01T00:00:00Z")))
+        return real_refresh(working_kg)
+    monkeypatch.setattr(publishing.derive, "refresh", refresh_and_more)
+    with pytest.raises(StoreError, match="changed while its public view"):
+        publish(kg, derive_first=True)
+    assert current_stamp(kg.settings) == first.stamp
+    assert sorted(p.name for p in first.path.parent.iterdir() if p.is_dir()) == [first.stamp]
