@@ -412,7 +412,7 @@ def main() -> None:
     build_s = sum(r.wall_s for r in build)
     stats = next(r.result for r in build if r.stage == "stats")
     print(f"  triples {stats['triples']:,} in {stats['graphs']} named graphs (kg.stats); public view "
-          f"{next(r.result for r in build if r.stage == 'publish')['public_triples']:,}", flush=True)
+          f"{next(r.result for r in build if r.stage == 'derive+publish')['public_triples']:,}", flush=True)
 
     operations = run_stage("operations", data_dir, args).result
     print(f"key operations ({args.engine}, public view, {args.repeat} runs each after one warm-up); {load()}")
