@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 import time
 from collections import Counter
 from contextlib import closing
@@ -32,6 +31,7 @@ from ingest import registry
 from ingest.base import IngestContext, MappedRecord
 from ingest.staging import claim_staging
 from kg import catalog, derive
+from kg.apart import exit_with_parent
 from kg.bootstrap import ensure_ontology
 from kg.errors import InputError, Location
 from kg.iri import Minter
@@ -163,20 +163,6 @@ def run_staging_job(job: StagingJob, progress: Progress | None = None) -> Staged
 
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
-
-
-def exit_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker as soon as the ingest that started it is gone.
-
-    A SIGTERM or SIGKILL ends the ingest without running its cleanup; its workers would map
-    on (minutes for a large file), orphaned, taking the cores of whatever runs next. The
-    store needs nothing from them: the next writer rolls the interrupted write back."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)   # no cleanup to run: the worker only writes its own staged part
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def stage_all(jobs: list[StagingJob], workers: int, progress: Progress | None) -> Iterator[tuple[int, StagedFile]]:

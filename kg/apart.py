@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 import traceback
 from contextlib import contextmanager
 from multiprocessing import get_context
@@ -34,7 +36,7 @@ class Apart:
         self.fix = fix
         spawn = get_context("spawn")   # not fork: this process runs Oxigraph's threads
         self._receiving, sending = spawn.Pipe(duplex=False)
-        self._child = spawn.Process(target=_run, args=(sending, function, args), daemon=daemon)
+        self._child = spawn.Process(target=_run, args=(sending, os.getpid(), function, args), daemon=daemon)
         try:
             self._child.start()
         except BaseException:
@@ -60,14 +62,18 @@ class Apart:
     def stop(self) -> None:
         """End the child if it is still at work (its result is of no use any more): asked as
         Ctrl-C would, so that it can clean up (an index build discards its directory), then
-        terminated if it has not stopped within STOP_WAIT seconds."""
-        if self._child.is_alive():
-            os.kill(self._child.pid, signal.SIGINT)
-            self._child.join(timeout=STOP_WAIT)
-        if self._child.is_alive():
-            self._child.terminate()
-        self._child.join()
-        self._receiving.close()
+        terminated if it has not stopped within STOP_WAIT seconds, or if waiting is interrupted
+        (a second Ctrl-C): a child that is not a daemon would otherwise hold up this
+        interpreter's exit."""
+        try:
+            if self._child.is_alive():
+                os.kill(self._child.pid, signal.SIGINT)
+                self._child.join(timeout=STOP_WAIT)
+        finally:
+            if self._child.is_alive():
+                self._child.terminate()
+            self._child.join()
+            self._receiving.close()
 
 
 @contextmanager
@@ -82,8 +88,23 @@ def apart(what: str, function: Callable[..., Any], *args: Any, fix: str = OUT_OF
         work.stop()
 
 
-def _run(sending, function: Callable[..., Any], args: tuple) -> None:
+def exit_with_parent(parent: int) -> None:
+    """In a child process: end it as soon as the process that started it (`parent`) is gone.
+
+    A SIGTERM or SIGKILL ends the parent without running its cleanup; the child would work
+    on, orphaned, for minutes at scale, taking the cores (and the checkpoint it reads) of
+    whatever runs next. Nothing needs what it was making."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)   # no cleanup to run: what the child made is discarded by the next run
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _run(sending, parent: int, function: Callable[..., Any], args: tuple) -> None:
     """The child's side: send (True, value), or (False, the error) for the caller to raise."""
+    exit_with_parent(parent)
     try:
         try:
             outcome = (True, function(*args))

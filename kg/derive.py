@@ -38,7 +38,7 @@ from kg.changes import named_in, note_changes, note_everything, statements_of
 from kg.config import Settings
 from kg.nquads import NQuadsWriter, iri_nt
 from kg.patterns import approved_work, instances, values_batches
-from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
+from kg.store import NETWORK_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, prefix_block
 
 # Patterns in subqueries of their own are joined by Oxigraph by hashing its internal ids, one
 # sequential read each; joined in one group, it probes an index per row and spells out IRIs it
@@ -192,8 +192,6 @@ def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int],
 # derive, which otherwise keeps one of the machine's two cores idle. Below it, starting a
 # Python costs more than it saves.
 NETWORK_APART_FROM = 2_000
-# The store as the child reads it: a checkpoint (hard links) taken in the data directory.
-NETWORK_SNAPSHOT = ".network-snapshot"
 
 
 @contextmanager
@@ -203,6 +201,7 @@ def _network_apart(kg: KnowledgeGraph, projects: int) -> Iterator[Callable[[], r
     if not isinstance(kg.backend, EmbeddedBackend) or projects < NETWORK_APART_FROM:
         yield None
         return
+    # The store as the child reads it: a checkpoint (hard links) taken in the data directory.
     # The child must not open the live store: RocksDB compacts it in this process's threads
     # and deletes files a read-only opener still needs (pyoxigraph calls that undefined;
     # it failed here right after a bulk load). A checkpoint is the same statements, since

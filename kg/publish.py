@@ -12,6 +12,11 @@ makes a new publication under `data_dir/published/<stamp>/`:
 
 Then `published/CURRENT` is replaced atomically. Readers open the current publication
 read-only and see either the old or the new one, never half of either.
+
+`build` and `link` change identities, so the working store's derived facts are refreshed
+before publishing (`publish(kg, derive_first=True)`). On a large graph the public view is
+made meanwhile by a second process, from a checkpoint taken before the derive: it copies
+nothing the derive writes and recomputes its own derived facts.
 """
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ from kg.errors import ConfigError, StoreError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
 from kg.stats import holds_at_least
-from kg.store import EmbeddedBackend, KnowledgeGraph
+from kg.store import PUBLIC_VIEW_SNAPSHOT, EmbeddedBackend, KnowledgeGraph
 
 PUBLISHED = "published"
 CURRENT = "CURRENT"
@@ -52,8 +57,9 @@ PAGES_APART_FROM = 2_000
 # From this many projects on, a publish that derives first makes the public view in a second
 # process meanwhile (kg.publish._public_while_deriving); the same trade as above.
 PUBLIC_APART_FROM = 2_000
-# The working store as that process reads it: a checkpoint (hard links) in the new publication.
-PUBLIC_SNAPSHOT = ".working-snapshot"
+# The working store as that process reads it is a checkpoint in the data directory
+# (kg.store.PUBLIC_VIEW_SNAPSHOT), not under published/, which is served and copied to other
+# machines: it holds restricted records.
 # Following the journal costs two index lookups per noted IRI, copying a graph about one
 # write per quad: past this many quads per noted IRI, copying is cheaper.
 FOLLOW_COST = 4
@@ -222,19 +228,19 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
     if not isinstance(kg.backend, EmbeddedBackend):
         raise ConfigError("Publishing snapshots needs the embedded store.",
                           "With a SPARQL server, serve a separate public dataset (see docs/scaling.md).")
+    started = time.monotonic()
     overlap = derive_first and holds_at_least(kg, V.FundedProject, PUBLIC_APART_FROM)
     if derive_first and not overlap:
         with kg.write():
             derive.refresh(kg)
-    started = time.monotonic()
     root = published_root(kg.settings)
     root.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     target = root / stamp
     (target / "full").mkdir(parents=True)
     (target / "public").mkdir()
-    previous = _previous_manifest(root)
     try:
+        previous = _previous_manifest(root)
         view, journal = (_public_while_deriving if overlap else _public_then_full)(kg, target, previous)
         manifest = {"hidden": _hidden_digest(set(view.hidden_entities)), "hidden_entities": view.hidden_entities,
                     "sources": view.fingerprints, "journal": journal}
@@ -261,6 +267,7 @@ class PublicView:
     hidden_entities: list[str]      # sorted
     fingerprints: dict[str, str]    # the source files' catalog fingerprints it was made from
     links_stamp: list               # the links graph's run stamp it was made from
+    graphs: list[str]               # the graphs of the store it was made from, less the derived one
     seeded_from: str | None
     public_triples: int
     copied_graphs: int
@@ -295,18 +302,22 @@ def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Pat
     public view does not copy (it recomputes its own from what it holds). So the public view
     is what it would have been made after the derive, and the journal position taken after
     the derive (the manifest's) misses nothing it follows: the links graph did not move.
-    The check at the end makes that an invariant, not a hope."""
-    snapshot = target / PUBLIC_SNAPSHOT
+    Nothing else can write meanwhile (this process holds the store), and the check at the
+    end guards against a change to that: the source files, the links graph's run stamp and
+    the set of graphs must be those the child read."""
+    snapshot = kg.settings.data_dir / PUBLIC_VIEW_SNAPSHOT
+    shutil.rmtree(snapshot, ignore_errors=True)   # one left by a publish that was killed
     snapshot.mkdir()
-    kg.backend.ox.flush()
-    kg.backend.ox.backup(str(snapshot / "store"))
-    # Read here, up to the checkpoint: the derive below appends to the same journal.
-    noted = _noted_since(kg.settings, previous)
-    settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
     try:
+        kg.backend.ox.flush()
+        kg.backend.ox.backup(str(snapshot / "store"))
+        # Read here, up to the checkpoint: the derive below appends to the same journal.
+        noted = _noted_since(kg.settings, previous)
+        settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
         # Not a daemon: the child's own derive builds its network in a process of its own.
-        with apart("Making the public view", public_view_of, settings, target, previous, noted,
-                   daemon=False) as work:
+        with apart("Making the public view", public_view_of, settings, target, previous, noted, daemon=False,
+                   fix="The working store's derived facts are up to date: run 'scipop publish' "
+                       "(it makes the views in one process).") as work:
             with kg.write():
                 derive.refresh(kg)
             journal = journal_position(kg.settings)
@@ -317,9 +328,15 @@ def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Pat
     finally:
         shutil.rmtree(snapshot, ignore_errors=True)
     links = ox.NamedNode(str(kg.minter.links_graph()))
-    if view.fingerprints != source_fingerprints(kg) or view.links_stamp != _stamp(kg.backend.ox, links):
+    if (view.fingerprints != source_fingerprints(kg) or view.links_stamp != _stamp(kg.backend.ox, links)
+            or view.graphs != _graphs_but_derived(kg)):
         raise StoreError("The graph changed while its public view was being made.", "Run 'scipop publish' again.")
     return view, journal
+
+
+def _graphs_but_derived(kg: KnowledgeGraph) -> list[str]:
+    derived = kg.minter.derived_graph()
+    return sorted(str(g) for g in kg.graph_names() if g != derived)
 
 
 def public_view_of(settings: Settings, target: Path, previous: tuple[Path, dict] | None,
@@ -366,7 +383,8 @@ def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dic
         build_pages(public, target / "public" / PAGES_FILE)
     links = ox.NamedNode(str(kg.minter.links_graph()))
     return PublicView(hidden_entities=sorted(hidden), fingerprints=fingerprints,
-                      links_stamp=_stamp(kg.backend.ox, links), seeded_from=seeded_from,
+                      links_stamp=_stamp(kg.backend.ox, links), graphs=_graphs_but_derived(kg),
+                      seeded_from=seeded_from,
                       public_triples=public_triples, copied_graphs=len(graphs))
 
 

@@ -36,6 +36,12 @@ from kg.vocab import PREFIXES
 JOURNAL = "store.journal"
 CHECKPOINT = "store.checkpoint"
 WRITE_LOCK = "write.lock"
+# Checkpoints of the store (hard links) that work in a second process reads while this one
+# goes on: the collaboration network of a derive (kg.derive), the public view of a publish
+# that derives first (kg.publish).
+NETWORK_SNAPSHOT = ".network-snapshot"
+PUBLIC_VIEW_SNAPSHOT = ".public-view-snapshot"
+SNAPSHOTS = (NETWORK_SNAPSHOT, PUBLIC_VIEW_SNAPSHOT)
 
 
 DELETE_CHUNK = 2000   # statements per DELETE DATA (KnowledgeGraph.delete_lines)
@@ -67,6 +73,8 @@ class EmbeddedBackend:
         self._ox: ox.Store | None = None
         self._rdflib_store: OxigraphStore | None = None
         self._open()
+        if not read_only:
+            self._remove_snapshots()
 
     # Opening and closing --------------------------------------------------------
     def _open(self) -> None:
@@ -99,7 +107,20 @@ class EmbeddedBackend:
 
     # Crash recovery -------------------------------------------------------------
     def _recover(self) -> None:
-        """Roll back a write that a killed process left half done."""
+        """Roll back a write that a killed process left half done.
+
+        Not one a live process is making: it holds the write lock, and its store is not ours
+        to touch (opening it fails next, on RocksDB's own lock). Without this check a second
+        command started during a write replaced the writer's store with its checkpoint."""
+        with open(self.data_dir / WRITE_LOCK, "a") as lock_file:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            self._restore_checkpoint()
+
+    def _restore_checkpoint(self) -> None:
+        """Put back the checkpoint of an unfinished write (call holding the write lock)."""
         journal = self.data_dir / JOURNAL
         checkpoint = self.data_dir / CHECKPOINT
         if journal.exists() and checkpoint.exists():
@@ -110,6 +131,13 @@ class EmbeddedBackend:
             # The process died while taking the checkpoint: the store itself was not touched.
             shutil.rmtree(checkpoint)
             journal.unlink(missing_ok=True)
+
+    def _remove_snapshots(self) -> None:
+        """Remove the checkpoints that work in a second process reads (SNAPSHOTS) left by a
+        run that was killed: each holds the store's files, restricted records included.
+        Called once this process holds the store, so no live run is using them."""
+        for name in SNAPSHOTS:
+            shutil.rmtree(self.data_dir / name, ignore_errors=True)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -140,7 +168,7 @@ class EmbeddedBackend:
 
     def _rollback(self) -> None:
         self.close()
-        self._recover()
+        self._restore_checkpoint()   # this process holds the write lock
         self._open()
 
     # Writes ---------------------------------------------------------------------

@@ -154,13 +154,25 @@ ORPHAN_PARENT = """
 import os, time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from ingest.pipeline import exit_with_parent
+from kg.apart import exit_with_parent
 
 if __name__ == "__main__":
     with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
         print(pool.submit(os.getpid).result(), flush=True)
         pool.submit(time.sleep, 300)
+        time.sleep(300)
+"""
+
+
+# Work made apart (kg.apart), as derive and publish start it, that outlives its caller.
+ORPHAN_APART_PARENT = """
+import os, time
+from kg.apart import apart
+
+if __name__ == "__main__":
+    with apart("Sleeping", time.sleep, 300) as work:
+        print(work._child.pid, flush=True)
         time.sleep(300)
 """
 
@@ -174,10 +186,11 @@ def running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.mark.parametrize("parent_script", [ORPHAN_PARENT, ORPHAN_APART_PARENT], ids=["ingest workers", "work apart"])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_the_mapping_workers_of_a_killed_ingest_do_not_map_on(tmp_path, sig):
-    script = tmp_path / "ingest_parent.py"
-    script.write_text(ORPHAN_PARENT)
+def test_the_child_processes_of_a_killed_command_do_not_work_on(tmp_path, sig, parent_script):
+    script = tmp_path / "parent.py"
+    script.write_text(parent_script)
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     worker = None
@@ -399,4 +412,24 @@ def test_work_made_apart_that_is_killed_fails_its_caller_instead_of_hanging_it()
             work.result()
     with apart("Reading a DOI", normalize_doi, "not a DOI") as work:   # the project's own errors come back as they are
         with pytest.raises(InvalidIdentifier, match="'not a DOI' is not a DOI"):
+            work.result()
+
+
+def sort_apart(values: list) -> list:
+    """Work apart that starts work apart of its own (module level: spawn imports it)."""
+    from kg.apart import apart
+
+    with apart("Sorting", sorted, values) as work:
+        return work.result()
+
+
+def test_work_apart_may_start_work_apart_when_it_is_not_a_daemon():
+    """A publish's public view is made in a child whose derive builds the network in a
+    grandchild; a daemon process may not start one."""
+    from kg.apart import apart
+
+    with apart("Sorting in a grandchild", sort_apart, [3, 1, 2], daemon=False) as work:
+        assert work.result() == [1, 2, 3]
+    with apart("Sorting in a grandchild", sort_apart, [3, 1, 2]) as work:
+        with pytest.raises(RuntimeError, match="daemonic processes are not allowed to have children"):
             work.result()

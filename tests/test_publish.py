@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from rdflib.compare import isomorphic
@@ -11,7 +12,7 @@ from kg import derive
 from kg import vocab as V
 from kg.errors import NotFound
 from kg.publish import current_stamp, publish
-from kg.store import prefix_block
+from kg.store import PUBLIC_VIEW_SNAPSHOT, prefix_block
 from kg.views import open_view
 
 from conftest import DATA
@@ -294,18 +295,31 @@ def test_a_public_view_made_while_the_working_store_derives_is_the_one_made_afte
     from kg.pages import PAGES_FILE
     from kg.store import KnowledgeGraph
 
-    _ingest_review_mix(kg, tmp_path, refresh_derived=False)
-    monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 1)
-    apart = publish(kg, derive_first=True)
+    def first_and_second(graph, folder, apart_from):
+        """A first publication; then a person approved, a work under review, a re-link (the
+        links graph moves, the withheld set changes): the second is seeded from the first."""
+        from kg.linking import run_linking
 
+        monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", apart_from)
+        _ingest_review_mix(graph, folder, refresh_derived=False)
+        publish(graph, derive_first=True)
+        approved = folder / "people-approved.csv"
+        approved.write_text("person_id,name_zh,name_en,review_status\n100200301,李娜,Na Li,approved\n", encoding="utf-8")
+        pending = folder / "more-pending-works.csv"
+        pending.write_text("work_id,title,kind,creators,creator_ids,grant_numbers,review_status\n"
+                           "w20,细胞里的钟,video,李娜,100200301,31870719,approved\n"
+                           f"w21,{CANARY} 待审的讲座,lecture,,,31900512,pending\n", encoding="utf-8")
+        ingest_paths(graph, [approved, pending], refresh_derived=False)
+        with graph.write():
+            run_linking(graph)
+        return publish(graph, derive_first=True)
+
+    apart = first_and_second(kg, tmp_path, 1)   # both made by the child, from its checkpoint
+    assert "seeded_from" in _manifest(apart)
     other = tmp_path / "after"
     other.mkdir()
     with KnowledgeGraph(Settings(data_dir=other / "scipop-data")) as after_kg:
-        _ingest_review_mix(after_kg, other, refresh_derived=False)
-        with after_kg.write():
-            derive.refresh(after_kg)
-        monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 10 ** 9)
-        after = publish(after_kg, derive_first=True)   # small graph: derives, then publishes in turn
+        after = first_and_second(after_kg, other, 10 ** 9)   # small graph: derive, then publish in turn
 
     for view in ("public", "full"):
         made_apart = _graphs_without_times(apart.view_dir(view) / "store")
@@ -324,7 +338,8 @@ def test_a_public_view_made_while_the_working_store_derives_is_the_one_made_afte
         assert pages(apart) and pages(apart) == pages(after)
     assert _manifest(apart)["hidden_entities"] == _manifest(after)["hidden_entities"] != []
     assert apart.public_triples == after.public_triples and apart.withheld_entities == after.withheld_entities
-    assert not (apart.path / publishing.PUBLIC_SNAPSHOT).exists()
+    assert apart.copied_graphs == after.copied_graphs
+    assert not (kg.settings.data_dir / PUBLIC_VIEW_SNAPSHOT).exists()
     with open_view(kg.settings, "public") as public:
         assert CANARY not in _all_text(public)
 
@@ -344,6 +359,7 @@ def test_a_derive_that_fails_while_the_public_view_is_made_leaves_the_current_pu
     root = first.path.parent
     assert current_stamp(kg.settings) == first.stamp
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [first.stamp]
+    assert not (kg.settings.data_dir / PUBLIC_VIEW_SNAPSHOT).exists()
 
 
 def test_a_graph_changed_while_its_public_view_is_made_is_not_published(kg, monkeypatch, tmp_path):
@@ -368,3 +384,25 @@ def test_a_graph_changed_while_its_public_view_is_made_is_not_published(kg, monk
         publish(kg, derive_first=True)
     assert current_stamp(kg.settings) == first.stamp
     assert sorted(p.name for p in first.path.parent.iterdir() if p.is_dir()) == [first.stamp]
+    assert not (kg.settings.data_dir / PUBLIC_VIEW_SNAPSHOT).exists()
+
+
+def _die(*args):
+    """Stands for a public-view process the system kills (module level: spawn imports it)."""
+    os._exit(9)
+
+
+def test_a_public_view_process_that_dies_fails_the_publish_and_leaves_nothing(kg, monkeypatch, tmp_path):
+    from kg import publish as publishing
+    from kg.errors import StoreError
+
+    _ingest_review_mix(kg, tmp_path)
+    first = publish(kg)
+    monkeypatch.setattr(publishing, "PUBLIC_APART_FROM", 1)
+    monkeypatch.setattr(publishing, "public_view_of", _die)
+    with pytest.raises(StoreError, match=r"Making the public view stopped before it finished \(exit status 9\)") as raised:
+        publish(kg, derive_first=True)
+    assert "scipop publish" in raised.value.one_line()   # the derive is done: publishing again suffices
+    assert current_stamp(kg.settings) == first.stamp
+    assert sorted(p.name for p in first.path.parent.iterdir() if p.is_dir()) == [first.stamp]
+    assert not (kg.settings.data_dir / PUBLIC_VIEW_SNAPSHOT).exists()

@@ -113,6 +113,34 @@ def test_only_one_writer_at_a_time(kg, settings):
                 pass
 
 
+def test_a_command_started_during_a_write_neither_opens_the_store_nor_rolls_the_write_back(kg, settings):
+    """`scipop publish` started while an ingest writes: opening the store used to roll the
+    live write back first (the checkpoint of a write in progress looks like a killed one's)."""
+    graph = kg.minter.source_graph("a.csv")
+    statement = (URIRef("https://example.org/a"), V.name, Literal("written during the other open"))
+    with kg.write():
+        kg.dataset.graph(graph).add(statement)
+        with pytest.raises(StoreError, match="cannot be opened"):
+            KnowledgeGraph(settings)
+        assert statement in kg.dataset.graph(graph)
+    assert statement in kg.dataset.graph(graph)
+
+
+def test_checkpoints_left_by_a_killed_run_go_at_the_next_writable_open(settings):
+    """Work in a second process reads a checkpoint of the store (restricted records and all);
+    a run killed with SIGKILL cannot remove it, so the next one that holds the store does."""
+    from kg.store import SNAPSHOTS
+
+    with KnowledgeGraph(settings):
+        pass
+    for name in SNAPSHOTS:
+        (settings.data_dir / name / "store").mkdir(parents=True)
+    with KnowledgeGraph(settings, read_only=True):
+        assert all((settings.data_dir / name).exists() for name in SNAPSHOTS)   # readers touch nothing
+    with KnowledgeGraph(settings):
+        assert not any((settings.data_dir / name).exists() for name in SNAPSHOTS)
+
+
 def test_counts_come_from_the_store_not_from_len(kg, tmp_path):
     graph = kg.minter.source_graph("a.csv")
     with kg.write():
