@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 from rdflib import URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
+from kg import writelock
 from kg.errors import ConfigError, QueryError, StoreError
 
 JOURNAL = "remote.journal"
@@ -151,17 +152,18 @@ class RemoteBackend:
     def transaction(self) -> Iterator[None]:
         if self._saved is not None:
             raise StoreError("A write is already in progress.", "Wait for it to finish.")
-        self._saved = {}
-        self._write_journal()
-        try:
-            yield
-        except BaseException:
-            self._restore(self._saved)
-            raise
-        finally:
-            saved, self._saved = self._saved, None
-        self._discard_backups(saved)
-        (self.data_dir / JOURNAL).unlink(missing_ok=True)
+        with writelock.exclusive(self.data_dir):
+            self._saved = {}
+            self._write_journal()
+            try:
+                yield
+            except BaseException:
+                self._restore(self._saved)
+                raise
+            finally:
+                saved, self._saved = self._saved, None
+            self._discard_backups(saved)
+            (self.data_dir / JOURNAL).unlink(missing_ok=True)
 
     def _before_change(self, graph: str) -> None:
         """Keep a server-side copy of a graph the first time a write touches it."""
@@ -197,9 +199,14 @@ class RemoteBackend:
                 self._update(f"DROP SILENT GRAPH <{backup}>")
 
     def _recover(self) -> None:
+        """Undo a write that a killed process left half done; not one a live process is
+        making in this data directory (it holds the write lock: kg.writelock)."""
         journal = self.data_dir / JOURNAL
         if not journal.exists():
             return
-        state = json.loads(journal.read_text())
-        if state.get("endpoint") == self.query_url:
-            self._restore(state.get("saved") or {})
+        with writelock.if_free(self.data_dir) as holding:
+            if not holding:
+                return
+            state = json.loads(journal.read_text())
+            if state.get("endpoint") == self.query_url:
+                self._restore(state.get("saved") or {})

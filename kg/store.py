@@ -11,7 +11,6 @@ Design notes (measured, see the project brief):
 """
 from __future__ import annotations
 
-import fcntl
 import gc
 import io
 import os
@@ -26,6 +25,7 @@ from oxrdflib import OxigraphStore
 from rdflib import Dataset, URIRef
 from rdflib.query import Result
 
+from kg import writelock
 from kg.config import Settings
 from kg.errors import ConfigError, QueryError, StoreError
 from kg.iri import Minter
@@ -35,7 +35,6 @@ from kg.vocab import PREFIXES
 
 JOURNAL = "store.journal"
 CHECKPOINT = "store.checkpoint"
-WRITE_LOCK = "write.lock"
 # Checkpoints of the store (hard links) that work in a second process reads while this one
 # goes on: the collaboration network of a derive (kg.derive), the public view of a publish
 # that derives first (kg.publish).
@@ -112,12 +111,9 @@ class EmbeddedBackend:
         Not one a live process is making: it holds the write lock, and its store is not ours
         to touch (opening it fails next, on RocksDB's own lock). Without this check a second
         command started during a write replaced the writer's store with its checkpoint."""
-        with open(self.data_dir / WRITE_LOCK, "a") as lock_file:
-            try:
-                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return
-            self._restore_checkpoint()
+        with writelock.if_free(self.data_dir) as holding:
+            if holding:
+                self._restore_checkpoint()
 
     def _restore_checkpoint(self) -> None:
         """Put back the checkpoint of an unfinished write (call holding the write lock)."""
@@ -143,13 +139,7 @@ class EmbeddedBackend:
     def transaction(self) -> Iterator[None]:
         if self.read_only:
             raise StoreError("The store is open read-only.", "Run writes from the CLI, not from a read-only server.")
-        lock_file = open(self.data_dir / WRITE_LOCK, "w")
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            lock_file.close()
-            raise StoreError("Another scipop process is writing to this data directory.", "Wait for it to finish and try again.") from exc
-        try:
+        with writelock.exclusive(self.data_dir):
             self.ox.flush()
             checkpoint = self.data_dir / CHECKPOINT
             self.ox.backup(str(checkpoint))
@@ -162,9 +152,6 @@ class EmbeddedBackend:
                 raise
             (self.data_dir / JOURNAL).unlink()
             shutil.rmtree(checkpoint)
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-            lock_file.close()
 
     def _rollback(self) -> None:
         self.close()

@@ -92,3 +92,16 @@ def test_a_failed_write_is_rolled_back_on_the_server(remote_kg, monkeypatch):
     with pytest.raises(RuntimeError):
         ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv", PROJECTS / "projects_zh.jsonl"])
     assert _snapshot(remote_kg) == before
+
+
+def test_a_command_started_during_a_write_does_not_undo_it(remote_kg, sparql_server):
+    """The journal of a write in progress looks like a killed one's: opening the store from
+    the same data directory meanwhile used to restore the saved graphs under the writer."""
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    graph = remote_kg.minter.source_graph("dailycafi_C0501_2022.csv")
+    with remote_kg.write():
+        remote_kg.drop_graph(graph)
+        other = KnowledgeGraph(remote_kg.settings)   # the journal now names the saved graph
+        other.close()
+        assert graph not in remote_kg.graph_names()
+    assert graph not in remote_kg.graph_names()

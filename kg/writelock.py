@@ -1,0 +1,44 @@
+"""The data directory's write lock: one writer at a time, and no crash recovery under a live one.
+
+Both storage backends keep what a killed write needs to be undone in the data directory (a
+checkpoint of the embedded store, a journal of a server's saved graphs), and undo it when
+the store is next opened. A write in progress leaves the same traces, so recovery must
+first know that no process is writing: the writer holds an flock on `write.lock` for the
+whole write, and the kernel drops it when the writer dies.
+"""
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from kg.errors import StoreError
+
+WRITE_LOCK = "write.lock"
+
+
+@contextmanager
+def exclusive(data_dir: Path) -> Iterator[None]:
+    """Hold the write lock for the block; StoreError at once if another writer holds it."""
+    with if_free(data_dir) as holding:
+        if not holding:
+            raise StoreError("Another scipop process is writing to this data directory.",
+                             "Wait for it to finish and try again.")
+        yield
+
+
+@contextmanager
+def if_free(data_dir: Path) -> Iterator[bool]:
+    """Hold the write lock for the block if no other writer does; yields whether it is held.
+    (An flock belongs to an open file: a second holder in this same process is refused too.)"""
+    with open(data_dir / WRITE_LOCK, "a") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
