@@ -316,8 +316,8 @@ def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Pat
         settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
         # Not a daemon: the child's own derive builds its network in a process of its own.
         with apart("Making the public view", public_view_of, settings, target, previous, noted, daemon=False,
-                   fix="The working store's derived facts are up to date: run 'scipop publish' "
-                       "(it makes the views in one process).") as work:
+                   fix="If the system ran out of memory, free some. The working store's derived facts are "
+                       "up to date: run 'scipop publish', which makes the views in one process.") as work:
             with kg.write():
                 derive.refresh(kg)
             journal = journal_position(kg.settings)

@@ -162,8 +162,10 @@ class RemoteBackend:
                 raise
             finally:
                 saved, self._saved = self._saved, None
-            self._discard_backups(saved)
+            # The journal's removal commits the write: a kill (or a failed DROP) after it
+            # leaves spare backup graphs, never a journal that would undo the write.
             (self.data_dir / JOURNAL).unlink(missing_ok=True)
+            self._discard_backups(saved)
 
     def _before_change(self, graph: str) -> None:
         """Keep a server-side copy of a graph the first time a write touches it."""
@@ -205,7 +207,7 @@ class RemoteBackend:
         if not journal.exists():
             return
         with writelock.if_free(self.data_dir) as holding:
-            if not holding:
+            if not holding or not journal.exists():   # a live writer's, or one that just finished
                 return
             state = json.loads(journal.read_text())
             if state.get("endpoint") == self.query_url:

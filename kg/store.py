@@ -67,13 +67,12 @@ class EmbeddedBackend:
         self.path = data_dir / "store"
         self.read_only = read_only
         data_dir.mkdir(parents=True, exist_ok=True)
-        if not read_only:
-            self._recover()
         self._ox: ox.Store | None = None
         self._rdflib_store: OxigraphStore | None = None
-        self._open()
-        if not read_only:
-            self._remove_snapshots()
+        if read_only:
+            self._open()
+        else:
+            self._recover_and_open()
 
     # Opening and closing --------------------------------------------------------
     def _open(self) -> None:
@@ -105,15 +104,21 @@ class EmbeddedBackend:
         return self._rdflib_store
 
     # Crash recovery -------------------------------------------------------------
-    def _recover(self) -> None:
-        """Roll back a write that a killed process left half done.
+    def _recover_and_open(self) -> None:
+        """Roll back a write that a killed process left half done, then open the store.
 
         Not one a live process is making: it holds the write lock, and its store is not ours
-        to touch (opening it fails next, on RocksDB's own lock). Without this check a second
-        command started during a write replaced the writer's store with its checkpoint."""
+        to touch. Without this check a second command started during a write replaced the
+        writer's store with its checkpoint. The lock is held until the store is open, so no
+        other opener sees a store being put back."""
         with writelock.if_free(self.data_dir) as holding:
             if holding:
                 self._restore_checkpoint()
+            elif (self.data_dir / JOURNAL).exists() or (self.data_dir / CHECKPOINT).exists():
+                raise StoreError("Another scipop process is writing to this data directory.",
+                                 "Wait for it to finish and try again.")
+            self._open()   # (without the lock: fails on RocksDB's own lock if a writer has it open)
+            self._remove_snapshots()
 
     def _restore_checkpoint(self) -> None:
         """Put back the checkpoint of an unfinished write (call holding the write lock)."""

@@ -120,7 +120,7 @@ def test_a_command_started_during_a_write_neither_opens_the_store_nor_rolls_the_
     statement = (URIRef("https://example.org/a"), V.name, Literal("written during the other open"))
     with kg.write():
         kg.dataset.graph(graph).add(statement)
-        with pytest.raises(StoreError, match="cannot be opened"):
+        with pytest.raises(StoreError, match="Another scipop process is writing"):
             KnowledgeGraph(settings)
         assert statement in kg.dataset.graph(graph)
     assert statement in kg.dataset.graph(graph)
