@@ -117,7 +117,9 @@ class EmbeddedBackend:
             elif (self.data_dir / JOURNAL).exists() or (self.data_dir / CHECKPOINT).exists():
                 raise StoreError("Another scipop process is writing to this data directory.",
                                  "Wait for it to finish and try again.")
-            self._open()   # (without the lock: fails on RocksDB's own lock if a writer has it open)
+            # A process that has the store open fails this on RocksDB's own lock, in a write
+            # or not (a publish reads it outside one).
+            self._open()
             self._remove_snapshots()
 
     def _restore_checkpoint(self) -> None:
