@@ -19,7 +19,6 @@ view, each over what it holds.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from kg.changes import named_in, note_changes, note_everything, statements_of
 from kg.config import Settings
 from kg.nquads import NQuadsWriter, iri_nt
 from kg.patterns import approved_work, instances, values_batches
-from kg.store import NETWORK_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, prefix_block
+from kg.store import NETWORK_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, checkpoint_for_a_child, prefix_block
 
 # Patterns in subqueries of their own are joined by Oxigraph by hashing its internal ids, one
 # sequential read each; joined in one group, it probes an index per row and spells out IRIs it
@@ -201,21 +200,11 @@ def _network_apart(kg: KnowledgeGraph, projects: int) -> Iterator[Callable[[], r
     if not isinstance(kg.backend, EmbeddedBackend) or projects < NETWORK_APART_FROM:
         yield None
         return
-    # The store as the child reads it: a checkpoint (hard links) taken in the data directory.
-    # The child must not open the live store: RocksDB compacts it in this process's threads
-    # and deletes files a read-only opener still needs (pyoxigraph calls that undefined;
-    # it failed here right after a bulk load). A checkpoint is the same statements, since
-    # this process only reads until the child is done, and costs hard links.
-    snapshot = kg.settings.data_dir / NETWORK_SNAPSHOT
-    shutil.rmtree(snapshot, ignore_errors=True)   # one left by a derive that was killed
-    snapshot.mkdir()
-    try:
-        kg.backend.ox.backup(str(snapshot / "store"))
-        settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
+    # The child reads a checkpoint: the same statements, since this process only reads until
+    # the child is done, and it costs hard links.
+    with checkpoint_for_a_child(kg, NETWORK_SNAPSHOT) as settings:
         with apart("Building the collaboration network", network_facts_of, settings) as work:
             yield work.result
-    finally:
-        shutil.rmtree(snapshot, ignore_errors=True)
 
 
 def network_facts_of(settings: Settings) -> rollup.NetworkFacts:

@@ -44,7 +44,7 @@ from kg.errors import ConfigError, StoreError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
 from kg.stats import holds_at_least
-from kg.store import PUBLIC_VIEW_SNAPSHOT, EmbeddedBackend, KnowledgeGraph
+from kg.store import PUBLIC_VIEW_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, checkpoint_for_a_child
 
 PUBLISHED = "published"
 CURRENT = "CURRENT"
@@ -277,9 +277,7 @@ def _public_then_full(kg: KnowledgeGraph, target: Path, previous: tuple[Path, di
                       ) -> tuple[PublicView, list | None]:
     """The staff view's copy, then the public view (the staff view's pages made meanwhile by a
     child process on a large graph). Returns the public view and the journal position."""
-    journal = journal_position(kg.settings)   # every write noted so far is in the copy below
-    kg.backend.ox.flush()
-    kg.backend.ox.backup(str(target / "full" / "store"))
+    journal = _staff_copy(kg, target)
     full_pages = _full_pages_apart(kg, target / "full")
     try:
         view = make_public_view(kg, target, previous, _noted_since(kg.settings, previous))
@@ -291,6 +289,15 @@ def _public_then_full(kg: KnowledgeGraph, target: Path, previous: tuple[Path, di
         if full_pages:
             full_pages.stop()   # done, or of no use after an error
     return view, journal
+
+
+def _staff_copy(kg: KnowledgeGraph, target: Path) -> list | None:
+    """Copy the working store as the publication's staff view (a hard-link checkpoint);
+    return the journal position that goes with it: every write noted so far is in the copy."""
+    journal = journal_position(kg.settings)
+    kg.backend.ox.flush()
+    kg.backend.ox.backup(str(target / "full" / "store"))
+    return journal
 
 
 def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None
@@ -305,28 +312,18 @@ def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Pat
     Nothing else can write meanwhile (this process holds the store), and the check at the
     end guards against a change to that: the source files, the links graph's run stamp and
     the set of graphs must be those the child read."""
-    snapshot = kg.settings.data_dir / PUBLIC_VIEW_SNAPSHOT
-    shutil.rmtree(snapshot, ignore_errors=True)   # one left by a publish that was killed
-    snapshot.mkdir()
-    try:
-        kg.backend.ox.flush()
-        kg.backend.ox.backup(str(snapshot / "store"))
+    with checkpoint_for_a_child(kg, PUBLIC_VIEW_SNAPSHOT) as settings:
         # Read here, up to the checkpoint: the derive below appends to the same journal.
         noted = _noted_since(kg.settings, previous)
-        settings = kg.settings.with_overrides(data_dir=snapshot, store_url=None)
         # Not a daemon: the child's own derive builds its network in a process of its own.
         with apart("Making the public view", public_view_of, settings, target, previous, noted, daemon=False,
                    fix="If the system ran out of memory, free some. The working store's derived facts are "
                        "up to date: run 'scipop publish', which makes the views in one process.") as work:
             with kg.write():
                 derive.refresh(kg)
-            journal = journal_position(kg.settings)
-            kg.backend.ox.flush()
-            kg.backend.ox.backup(str(target / "full" / "store"))
+            journal = _staff_copy(kg, target)
             build_pages(kg, target / "full" / PAGES_FILE)   # here: the child has the other core
             view = work.result()
-    finally:
-        shutil.rmtree(snapshot, ignore_errors=True)
     links = ox.NamedNode(str(kg.minter.links_graph()))
     if (view.fingerprints != source_fingerprints(kg) or view.links_stamp != _stamp(kg.backend.ox, links)
             or view.graphs != _graphs_but_derived(kg)):

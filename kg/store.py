@@ -377,3 +377,25 @@ class KnowledgeGraph:
 def prefix_block() -> str:
     """PREFIX declarations for every namespace in kg.vocab, for SPARQL text."""
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+@contextmanager
+def checkpoint_for_a_child(kg: KnowledgeGraph, name: str) -> Iterator[Settings]:
+    """A checkpoint (hard links) of the embedded store in `data_dir/name` (one of SNAPSHOTS),
+    as the settings a child process opens it with, read-only; removed after the block (a
+    killed run's at the next writable open).
+
+    A child must not open the live store: RocksDB compacts it in the writer's threads and
+    deletes files a read-only opener still needs (pyoxigraph calls that undefined; it
+    failed here right after a bulk load)."""
+    if name not in SNAPSHOTS:
+        raise ValueError(f"{name} is not one of {SNAPSHOTS}: the next writable open would not remove it")
+    snapshot = kg.settings.data_dir / name
+    shutil.rmtree(snapshot, ignore_errors=True)   # one left by a run that was killed
+    snapshot.mkdir()
+    try:
+        kg.backend.ox.flush()
+        kg.backend.ox.backup(str(snapshot / "store"))
+        yield kg.settings.with_overrides(data_dir=snapshot, store_url=None)
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
