@@ -115,8 +115,7 @@ class EmbeddedBackend:
             if holding:
                 self._restore_checkpoint()
             elif (self.data_dir / JOURNAL).exists() or (self.data_dir / CHECKPOINT).exists():
-                raise StoreError("Another scipop process is writing to this data directory.",
-                                 "Wait for it to finish and try again.")
+                raise writelock.held_elsewhere()
             # A process that has the store open fails this on RocksDB's own lock, in a write
             # or not (a publish reads it outside one).
             self._open()

@@ -18,13 +18,18 @@ from kg.errors import StoreError
 WRITE_LOCK = "write.lock"
 
 
+def held_elsewhere() -> StoreError:
+    """The error for a write, or a recovery, that finds another process writing."""
+    return StoreError("Another scipop process is writing to this data directory.",
+                      "Wait for it to finish and try again.")
+
+
 @contextmanager
 def exclusive(data_dir: Path) -> Iterator[None]:
     """Hold the write lock for the block; StoreError at once if another writer holds it."""
     with if_free(data_dir) as holding:
         if not holding:
-            raise StoreError("Another scipop process is writing to this data directory.",
-                             "Wait for it to finish and try again.")
+            raise held_elsewhere()
         yield
 
 
