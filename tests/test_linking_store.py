@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -329,6 +330,74 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
     assert kg.count_triples() == count and set(kg.triples_of(kg.minter.links_graph())) == before
 
 
+def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next_run(world_copy, monkeypatch):
+    """Without a state file the links graph is loaded whole, in parts handed to a background
+    load while persons are still being resolved; the result is the graph a run would write
+    in one piece, the state file holds the same lines, and no part file is left."""
+    from kg.linking import run
+    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
+
+    kg = world_copy
+    links = kg.minter.links_graph()
+    before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
+    (kg.settings.data_dir / STATE_FILE).unlink()
+    loaded_during_resolution = []
+    resolve = run.resolve_persons
+
+    def watched(data, progress=None, decided=None):
+        def decided_and_seen(decisions):
+            decided(decisions)
+            loaded_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).iterdir())))
+        return resolve(data, progress, decided_and_seen)
+
+    monkeypatch.setattr(run, "resolve_persons", watched)
+    with kg.write():
+        first = run_linking(kg)
+    assert loaded_during_resolution and max(loaded_during_resolution) > 2   # the stamp, institutions, decisions…
+    after = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
+    assert after == before and first.quads_added == len(after) + 1
+    state = ox.Store()   # in memory: it writes literals in the same canonical form as the store
+    state.load(path=str(kg.settings.data_dir / STATE_FILE), format=ox.RdfFormat.N_QUADS)
+    assert set(state) == set(kg.backend.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(links))))
+    assert not (kg.settings.data_dir / PARTS_DIR).exists()
+    monkeypatch.undo()
+    with kg.write():
+        again = run_linking(kg)
+    assert (again.quads_removed, again.quads_added) == (1, 1)   # the state file is followed: only the stamp
+
+
+@pytest.mark.parametrize("failing", ["resolution", "load"])
+def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_were(world_copy, monkeypatch, failing):
+    """Decisions already loaded in the background are rolled back with the rest of the write,
+    whether person resolution fails after handing them on or the load itself fails."""
+    from kg.linking import run
+    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
+
+    kg = world_copy
+    links = kg.minter.links_graph()
+    before, count = set(kg.triples_of(links)), kg.count_triples()
+    (kg.settings.data_dir / STATE_FILE).unlink()
+    if failing == "resolution":
+        resolve = run.resolve_persons
+
+        def fail(data, progress=None, decided=None):
+            resolve(data, progress, decided)
+            raise RuntimeError("person resolution failed")
+
+        monkeypatch.setattr(run, "resolve_persons", fail)
+    else:
+        def fail(parts):
+            next(iter(parts))
+            raise OSError("disk full")
+
+        monkeypatch.setattr(kg, "load_parts", fail)
+    with pytest.raises((RuntimeError, OSError), match="person resolution failed|disk full"):
+        with kg.write():
+            run_linking(kg)
+    assert kg.count_triples() == count and set(kg.triples_of(links)) == before
+    assert not (kg.settings.data_dir / STATE_FILE).exists() and not (kg.settings.data_dir / PARTS_DIR).exists()
+
+
 def _world_export(folder: Path, file: str, record_id: str, status: str) -> Path:
     """A copy of one world file, as the same source (world/<file>), with one record's review status changed."""
     export = folder / WORLD.name
@@ -343,7 +412,6 @@ def _world_export(folder: Path, file: str, record_id: str, status: str) -> Path:
 def _public_links(kg: KnowledgeGraph) -> set:
     """The links graph of the current public view, and what it must hold: the working store's
     links graph without statements naming a withheld entity, nor decisions about one."""
-    import pyoxigraph as ox
 
     from kg.publish import _decisions_naming, restricted_only_entities
     from kg.views import open_view
@@ -442,7 +510,6 @@ def test_a_links_graph_written_past_the_journal_is_copied_again(world_copy):
 def test_a_researcher_withheld_after_linking_leaves_no_public_decision_about_them(world_copy, tmp_path):
     """A registry record put back under review: the decisions that merged that researcher's
     IRI lose not just the statements naming it but their evidence and method too."""
-    import pyoxigraph as ox
 
     from kg.publish import publish, restricted_only_entities
     from kg.views import open_view

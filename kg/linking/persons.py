@@ -176,10 +176,13 @@ def _text(items: list[Evidence]) -> str:
 
 
 class _Resolver:
-    def __init__(self, data: PersonInput, progress: Progress | None) -> None:
+    def __init__(self, data: PersonInput, progress: Progress | None,
+                 decided: Callable[[list[Decision]], None] | None = None) -> None:
         self.data = data
         self.records = data.records
         self.progress = progress or (lambda stage: None)
+        self.decided = decided or (lambda decisions: None)
+        self._told = 0    # decisions handed to `decided` so far
         self.names = [tuple(parse_name(n) for n in sorted(r.names) if n) for r in self.records]
         self.keys = [frozenset(f.block_key for n in names for f in n.forms) for names in self.names]
         # The same keys in a fixed order, for loops whose first find wins: a frozenset of str
@@ -601,12 +604,23 @@ class _Resolver:
             added = self._coauthors(clusters)
             if not added:
                 break
-            self.progress("persons: co-author evidence")
+            self._stage(clusters, "persons: co-author evidence")
             pairs = [(combine(self.evidence.pairs[p]), p[0], p[1], self.evidence.pairs[p]) for p in added]
             self._apply(clusters, sorted(pairs, key=lambda item: (-item[0], item[1], item[2])))
         self._place_name_only(clusters)
+        self._hand_on(clusters)
         return PersonLinks(records=self.records, clusters=clusters, canonical=self._canonical(clusters),
                            ambiguous_mentions=len(self._ambiguous))
+
+    def _stage(self, clusters: Clusters, stage: str) -> None:
+        """A stage of clustering is done: hand on the decisions it made, and report it."""
+        self._hand_on(clusters)
+        self.progress(stage)
+
+    def _hand_on(self, clusters: Clusters) -> None:
+        if len(clusters.decisions) > self._told:
+            self.decided(clusters.decisions[self._told:])
+            self._told = len(clusters.decisions)
 
     def _apply(self, clusters: _NameClusters, scored: list[tuple[float, int, int, list[Evidence]]]) -> None:
         """Merge on scored pairs: registered researchers first, then the others (see the module notes)."""
@@ -614,7 +628,7 @@ class _Resolver:
         for score, a, b, items in scored:
             if score >= THRESHOLD and registered[a] and registered[b]:
                 clusters.merge(a, b, _strongest_method(items), score, _text(items))
-        self.progress("persons: registered")
+        self._stage(clusters, "persons: registered")
         touched: set[int] = set()
         unregistered_pairs = []
         for score, a, b, items in scored:
@@ -634,7 +648,7 @@ class _Resolver:
         for node in order:
             if not self._join(clusters, node, list(self._by_node[node].values())):
                 self._ambiguous.add(node)
-        self.progress("persons: unregistered")
+        self._stage(clusters, "persons: unregistered")
         for score, a, b, items in unregistered_pairs:
             if score < THRESHOLD or a in self._ambiguous or b in self._ambiguous:
                 continue
@@ -666,7 +680,7 @@ class _Resolver:
         for node in sorted(edges):
             if not self._join(clusters, node, edges[node], registered_only=True):
                 self._ambiguous.add(node)
-        self.progress("persons: name-only mentions")
+        self._stage(clusters, "persons: name-only mentions")
 
     def _join(self, clusters: _NameClusters, mention: int, edges: list[tuple[float, int, list[Evidence]]],
               registered_only: bool = False) -> bool:
@@ -741,8 +755,10 @@ def _role(role: str) -> str:
     return {"pi": "PI", "member": "member", "claim": "ORCID claimant"}.get(role, role)
 
 
-def resolve_persons(data: PersonInput, progress: Progress | None = None) -> PersonLinks:
-    """Cluster person records; pure Python, no store access."""
-    resolver = _Resolver(data, progress)
+def resolve_persons(data: PersonInput, progress: Progress | None = None,
+                    decided: Callable[[list[Decision]], None] | None = None) -> PersonLinks:
+    """Cluster person records; pure Python, no store access. `decided` is given the
+    decisions made since its last call, after each stage of clustering (and at the end)."""
+    resolver = _Resolver(data, progress, decided)
     resolver.collect()
     return resolver.cluster()

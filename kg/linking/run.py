@@ -34,9 +34,9 @@ from kg import concepts
 from kg import vocab as V
 from kg.iri import Minter, stable_hash
 from kg.linking import curation
-from kg.linking.clusters import Clusters
+from kg.linking.clusters import Clusters, Decision
 from kg.linking.institutions import OrgLinks, OrgRecord, link_institutions
-from kg.linking.links_graph import LinkLines, sync_links_graph
+from kg.linking.links_graph import LinkLines, LinksWriter
 from kg.linking.outputs import MIN_TITLE_KEY, OutputLinks, OutputRecord, dedup_outputs, title_key
 from kg.linking.persons import PersonInput, PersonLinks, PersonRecord, resolve_persons
 from kg.catalog import source_fingerprints
@@ -363,12 +363,21 @@ def _chunks(items: list, size: int):
 # ------------------------------------------------------------------------------ writing
 def _cluster_lines(lines: LinkLines, iris: list[str], clusters: Clusters, canonical: dict[int, str],
                    summary: LinkingSummary) -> None:
+    _same_as_lines(lines, iris, clusters, canonical, summary)
+    _decision_lines(lines, iris, clusters.decisions, summary)
+
+
+def _same_as_lines(lines: LinkLines, iris: list[str], clusters: Clusters, canonical: dict[int, str],
+                   summary: LinkingSummary) -> None:
     for index, iri in enumerate(iris):
         target = canonical[clusters.find(index)]
         if target != iri:
             lines.same_as(iri, target)
             summary.same_as += 1
-    for decision in clusters.decisions:
+
+
+def _decision_lines(lines: LinkLines, iris: list[str], decisions: Iterable[Decision], summary: LinkingSummary) -> None:
+    for decision in decisions:
         if not decision.method:
             continue
         lines.decision(iris[decision.a], iris[decision.b], decision.same, METHODS.get(decision.method, V.MethodNameMatch),
@@ -403,7 +412,8 @@ def _run(kg: KnowledgeGraph, progress: Progress | None) -> LinkingSummary:
     reader = GraphReader(kg, cache)
     reader.plan(READS)
     try:
-        _link(kg, reader, say, summary, started)
+        with LinksWriter(kg, LinkLines(kg.minter)) as writer:
+            _link(kg, reader, writer, say, summary, started)
         reader.close_cache()
     finally:
         reader.close()
@@ -411,7 +421,7 @@ def _run(kg: KnowledgeGraph, progress: Progress | None) -> LinkingSummary:
     return summary
 
 
-def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: LinkingSummary,
+def _link(kg: KnowledgeGraph, reader: GraphReader, writer: LinksWriter, say: Progress, summary: LinkingSummary,
           started: float) -> LinkingSummary:
     curator = curation.load_decisions(kg)
     summary.curator_decisions = len(curator)
@@ -420,6 +430,9 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: Linki
     org_records = read_organizations(reader, kg.minter, names)
     merges, splits = _curated_pairs(curator, [r.iri for r in org_records])
     orgs = link_institutions(org_records, merges=merges, splits=splits)
+    lines = writer.links
+    _cluster_lines(lines, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
+    writer.flush()
     say("institutions")
 
     titles = read_output_titles(reader, kg.minter)
@@ -433,19 +446,24 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, say: Progress, summary: Linki
     for output, node, rank in person_input.authorships:
         if rank == 1:
             first_authors[output].update(person_input.records[node].names)
-    people: PersonLinks = resolve_persons(person_input, say)
+    person_iris = [r.iri for r in person_input.records]
+
+    def decided(decisions: list[Decision]) -> None:
+        # Written as clustering goes: on a first link they load on the other core meanwhile.
+        _decision_lines(lines, person_iris, decisions, summary)
+        writer.flush()
+
+    people: PersonLinks = resolve_persons(person_input, say, decided)
     del person_input
     del names
+    _same_as_lines(lines, person_iris, people.clusters, people.canonical, summary)
+    writer.flush()
     say("persons")
     output_records, summary.outputs = read_outputs(reader, candidates, titles, first_authors), len(titles)
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
     say("outputs")
-
-    lines = LinkLines(kg.minter)
-    _cluster_lines(lines, [r.iri for r in org_records], orgs.clusters, orgs.canonical, summary)
-    _cluster_lines(lines, [r.iri for r in people.records], people.clusters, people.canonical, summary)
     _cluster_lines(lines, [r.iri for r in output_records], outputs.clusters, outputs.canonical, summary)
-    summary.quads_removed, summary.quads_added = sync_links_graph(kg, lines)
+    summary.quads_removed, summary.quads_added = writer.finish()
     say("written")
 
     summary.organizations = len(org_records)
