@@ -128,7 +128,7 @@ class RemoteBackend:
         chunk: list[str] = []
         with open(path, encoding="utf-8") as handle:
             for line in handle:
-                if line.strip():
+                if line.strip() and not line.startswith("#"):   # N-Quads comments (a state file's stamp)
                     chunk.append(line)
                 if len(chunk) >= INSERT_CHUNK:
                     self._insert(chunk)

@@ -332,8 +332,9 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
 
 def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next_run(world_copy, monkeypatch):
     """Without a state file the links graph is loaded whole, in parts handed to a background
-    load while persons are still being resolved; the result is the graph a run would write
-    in one piece, the state file holds the same lines, and no part file is left."""
+    load while persons are still being resolved. The graph is the same as the last run's,
+    its state file loaded in one piece gives the same quads, no part file is left, and the
+    next run follows the state file."""
     from kg.linking import run
     from kg.linking.links_graph import PARTS_DIR, STATE_FILE
 
@@ -341,19 +342,19 @@ def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next
     links = kg.minter.links_graph()
     before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
     (kg.settings.data_dir / STATE_FILE).unlink()
-    loaded_during_resolution = []
+    handed_on_during_resolution = []
     resolve = run.resolve_persons
 
     def watched(data, progress=None, decided=None):
         def decided_and_seen(decisions):
             decided(decisions)
-            loaded_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).iterdir())))
+            handed_on_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).iterdir())))
         return resolve(data, progress, decided_and_seen)
 
     monkeypatch.setattr(run, "resolve_persons", watched)
     with kg.write():
         first = run_linking(kg)
-    assert loaded_during_resolution and max(loaded_during_resolution) > 2   # the stamp, institutions, decisions…
+    assert max(handed_on_during_resolution) > 2   # the stamp, the institutions, decisions…
     after = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
     assert after == before and first.quads_added == len(after) + 1
     state = ox.Store()   # in memory: it writes literals in the same canonical form as the store
@@ -368,15 +369,20 @@ def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next
 
 @pytest.mark.parametrize("failing", ["resolution", "load"])
 def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_were(world_copy, monkeypatch, failing):
-    """Decisions already loaded in the background are rolled back with the rest of the write,
-    whether person resolution fails after handing them on or the load itself fails."""
+    """A state file written for another stamp (a restored store) makes the run load the
+    graph whole. When person resolution fails after handing its decisions on, or the load
+    itself fails, the write is rolled back, and the old state file, the links graph and
+    the data directory are as they were."""
     from kg.linking import run
     from kg.linking.links_graph import PARTS_DIR, STATE_FILE
 
     kg = world_copy
-    links = kg.minter.links_graph()
+    links, state = kg.minter.links_graph(), kg.settings.data_dir / STATE_FILE
     before, count = set(kg.triples_of(links)), kg.count_triples()
-    (kg.settings.data_dir / STATE_FILE).unlink()
+    stamp, rest = state.read_text(encoding="utf-8").split("\n", 1)
+    state.write_text("# 2001-01-01T00:00:00.000000Z\n" + rest, encoding="utf-8")
+    state_before = state.read_bytes()
+    files_before = sorted(p.name for p in kg.settings.data_dir.iterdir())
     if failing == "resolution":
         resolve = run.resolve_persons
 
@@ -395,7 +401,9 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
         with kg.write():
             run_linking(kg)
     assert kg.count_triples() == count and set(kg.triples_of(links)) == before
-    assert not (kg.settings.data_dir / STATE_FILE).exists() and not (kg.settings.data_dir / PARTS_DIR).exists()
+    assert state.read_bytes() == state_before
+    assert sorted(p.name for p in kg.settings.data_dir.iterdir()) == files_before   # no parts, no .tmp
+    assert not (kg.settings.data_dir / PARTS_DIR).exists()
 
 
 def _world_export(folder: Path, file: str, record_id: str, status: str) -> Path:
