@@ -153,7 +153,7 @@ class LinksWriter:
     part files that a load in a background thread takes at once. Person resolution is
     Python on one core and Oxigraph's bulk load releases the GIL, so part of the load
     happens during resolution instead of after it (at 100,000 projects the write after
-    resolution went from 52 to 36 s, though resolution slowed by ~10 s sharing the cores).
+    resolution went from 52 to 36 s, though resolution slowed by ~7 s sharing the cores).
     The state file is then the parts joined, behind the stamp.
 
     Use it as a context manager: leaving without `finish` stops the load (the caller's
