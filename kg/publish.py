@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 import uuid
@@ -37,6 +36,7 @@ from rdflib import URIRef
 from kg import derive
 from kg import vocab as V
 from kg.apart import Apart, apart
+from kg.atomic import replace_text
 from kg.catalog import source_fingerprints
 from kg.changes import MANIFEST, journal_position, journal_since
 from kg.config import Settings
@@ -491,9 +491,7 @@ def _follow_hidden_change(kg: KnowledgeGraph, public_store: ox.Store, before: se
 
 
 def _make_current(root: Path, stamp: str) -> None:
-    temporary = root / f".{CURRENT}.{uuid.uuid4().hex}"
-    temporary.write_text(stamp + "\n", encoding="utf-8")
-    os.replace(temporary, root / CURRENT)
+    replace_text(root / CURRENT, stamp + "\n")
 
 
 def _prune(root: Path, keep: int) -> None:

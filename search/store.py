@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from kg.atomic import replace_text
 from kg.config import Settings
 from kg.errors import ConfigError
 
@@ -99,9 +100,7 @@ class IndexLocation:
         final = self.root / building.name.removeprefix(BUILDING)
         os.replace(building, final)
         _release(building)
-        pointer = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
-        pointer.write_text(final.name + "\n", encoding="utf-8")
-        os.replace(pointer, self.root / CURRENT)
+        replace_text(self.root / CURRENT, final.name + "\n")
         self.prune()
         return final
 

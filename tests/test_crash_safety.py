@@ -433,3 +433,23 @@ def test_work_apart_may_start_work_apart_when_it_is_not_a_daemon():
     with apart("Sorting in a grandchild", sort_apart, [3, 1, 2]) as work:
         with pytest.raises(RuntimeError, match="daemonic processes are not allowed to have children"):
             work.result()
+
+
+def test_a_file_replaced_whole_keeps_its_old_content_when_the_writer_fails(tmp_path):
+    """The state file of the links graph, the linking caches and the publication pointers are
+    written through kg.atomic: a writer that fails half-way leaves the old file and no
+    temporary beside it; one that succeeds leaves only the new file."""
+    from kg.atomic import replace_text, replacing
+
+    pointer = tmp_path / "CURRENT"
+    replace_text(pointer, "20261130T101010\n")
+    with pytest.raises(OSError, match="disk full"):
+        with replacing(pointer, binary=False) as handle:
+            handle.write("20261130T2")
+            raise OSError("disk full")
+    assert pointer.read_text(encoding="utf-8") == "20261130T101010\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["CURRENT"]
+    with replacing(pointer) as handle:
+        handle.write(b"20261130T202020\n")
+    assert pointer.read_bytes() == b"20261130T202020\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["CURRENT"]

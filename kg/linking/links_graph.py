@@ -15,20 +15,19 @@ cost more than hashing them, and a first link needs no comparison at all.
 """
 from __future__ import annotations
 
-import os
 import queue
 import re
 import shutil
 import threading
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg import vocab as V
+from kg.atomic import replacing
 from kg.changes import note_changes, note_everything
 from kg.iri import Minter
 from kg.nquads import iri_nt, string_nt, term_nt
@@ -198,7 +197,7 @@ class LinksWriter:
         self.flush()
         self._load.finish()
         self._load = None
-        with _replacing(self.state) as out:
+        with replacing(self.state) as out:
             out.write(f"# {self.stamp}\n".encode("utf-8"))   # a comment to the N-Quads parser
             for part in self._parts:
                 with open(part, "rb") as handle:
@@ -243,7 +242,7 @@ class LinksWriter:
     def _follow(self) -> tuple[int, int]:
         self._take()
         lines = self._lines
-        with _replacing(self.state, binary=False) as handle:
+        with replacing(self.state, binary=False) as handle:
             handle.write(f"# {self.stamp}\n")
             handle.writelines(lines)
             removed, added = _diff(_old_lines(self._old), lines)
@@ -251,18 +250,6 @@ class LinksWriter:
             self.kg.delete_lines(self.graph, removed)
             self.kg.load_lines(added)
         return len(removed), len(added)
-
-
-@contextmanager
-def _replacing(path: Path, binary: bool = True) -> Iterator[IO]:
-    """A file written beside `path` that replaces it when the block ends well (else is removed)."""
-    temporary = path.with_suffix(".tmp")
-    try:
-        with open(temporary, "wb") if binary else open(temporary, "w", encoding="utf-8") as handle:
-            yield handle
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 class _BackgroundLoad:

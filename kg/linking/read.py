@@ -27,7 +27,6 @@ same index entries are decoded; measured at 10,000 projects).
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
@@ -36,6 +35,7 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from kg.atomic import replacing
 from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 from kg.tsv import tsv_rows, tsv_value
 
@@ -81,10 +81,8 @@ class InputCache:
     def save(self, path: Path, rows: list[tuple]) -> None:
         self.misses += 1
         self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with open(temporary, "wb") as handle:
+        with replacing(path) as handle:   # never a short file under the real name
             pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)   # a killed run leaves a .tmp, never a short file under the real name
 
     def prune(self) -> None:
         """Remove the files this run did not use (files re-ingested or removed since, old reads)."""
