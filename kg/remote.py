@@ -151,7 +151,7 @@ class RemoteBackend:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._saved is not None:
-            raise StoreError("A write is already in progress.", "Wait for it to finish.")
+            raise writelock.nested()
         with writelock.exclusive(self.data_dir):
             self._saved = {}
             self._write_journal()

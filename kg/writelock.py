@@ -16,6 +16,9 @@ from typing import Iterator
 from kg.errors import StoreError
 
 WRITE_LOCK = "write.lock"
+# Data directories whose lock this process holds: a second write here is a nested
+# `KnowledgeGraph.write()`, a fault in the calling code, not another process at work.
+_HELD: set[Path] = set()
 
 
 def held_elsewhere() -> StoreError:
@@ -24,9 +27,17 @@ def held_elsewhere() -> StoreError:
                       "Wait for it to finish and try again.")
 
 
+def nested() -> StoreError:
+    """The error for a write begun inside another write of this process (a fault in the caller)."""
+    return StoreError("This process is already writing to this data directory: writes do not nest.",
+                      "This is a bug in the command; please report it with the command you ran.")
+
+
 @contextmanager
 def exclusive(data_dir: Path) -> Iterator[None]:
     """Hold the write lock for the block; StoreError at once if another writer holds it."""
+    if data_dir.resolve() in _HELD:
+        raise nested()
     with if_free(data_dir) as holding:
         if not holding:
             raise held_elsewhere()
@@ -43,7 +54,10 @@ def if_free(data_dir: Path) -> Iterator[bool]:
         except BlockingIOError:
             yield False
             return
+        held = data_dir.resolve()
+        _HELD.add(held)
         try:
             yield True
         finally:
+            _HELD.discard(held)
             fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -17,6 +17,7 @@ from ingest.pipeline import ingest_paths
 from kg import derive
 from kg import vocab as V
 from kg.config import Settings
+from kg.errors import StoreError
 from kg.store import KnowledgeGraph, prefix_block
 
 from conftest import DATA
@@ -108,6 +109,15 @@ def test_a_command_started_during_a_write_does_not_undo_it(remote_kg, sparql_ser
         other.close()
         assert graph not in remote_kg.graph_names()
     assert graph not in remote_kg.graph_names()
+
+
+def test_a_write_inside_a_write_on_the_server_is_named_as_such(remote_kg):
+    with remote_kg.write():
+        with pytest.raises(StoreError, match="writes do not nest"):
+            with remote_kg.write():
+                pass
+    with remote_kg.write():   # the outer write ended cleanly
+        pass
 
 
 def test_linking_through_a_sparql_server_finds_the_identities_the_embedded_store_finds(remote_kg, tmp_path):

@@ -105,12 +105,32 @@ def test_a_write_killed_with_sigkill_is_rolled_back_on_next_open(settings, tmp_p
 
 
 def test_only_one_writer_at_a_time(kg, settings):
-    with kg.write():
-        other = KnowledgeGraph.__new__(KnowledgeGraph)  # a second handle on the same lock file
-        other.backend = kg.backend
-        with pytest.raises(StoreError, match="Another scipop process"):
-            with other.backend.transaction():
+    """A second process that wants to write while another writes is refused at once."""
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, sys
+        lock = open({str(settings.data_dir / "write.lock")!r}, "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        print("holding", flush=True)
+        sys.stdin.read()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        with pytest.raises(StoreError, match="Another scipop process is writing"):
+            with kg.write():
                 pass
+    finally:
+        holder.communicate("", timeout=30)
+    with kg.write():   # free again once the other writer is gone
+        pass
+
+
+def test_a_write_inside_a_write_is_named_as_such_not_blamed_on_another_process(kg):
+    with kg.write():
+        with pytest.raises(StoreError, match="already writing to this data directory: writes do not nest"):
+            with kg.write():
+                pass
+    with kg.write():   # the outer write released the lock
+        pass
 
 
 def test_a_command_started_during_a_write_neither_opens_the_store_nor_rolls_the_write_back(kg, settings):
