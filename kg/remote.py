@@ -188,9 +188,13 @@ class RemoteBackend:
         (self.data_dir / JOURNAL).write_text(json.dumps({"endpoint": self.query_url, "saved": self._saved}))
 
     def _restore(self, saved: dict[str, str | None]) -> None:
+        """Put each saved graph back. Safe to run again after being cut short: a graph already
+        moved back has no backup any more, and is left alone (a MOVE SILENT from a missing
+        graph would empty it: SPARQL's MOVE drops the target first)."""
         for graph, backup in saved.items():
             if backup:
-                self._update(f"MOVE SILENT <{backup}> TO <{graph}>")
+                if self._ask(f"ASK {{ GRAPH <{backup}> {{ ?s ?p ?o }} }}"):
+                    self._update(f"MOVE <{backup}> TO <{graph}>")
             else:
                 self._update(f"DROP SILENT GRAPH <{graph}>")
         (self.data_dir / JOURNAL).unlink(missing_ok=True)

@@ -133,6 +133,11 @@ class EmbeddedBackend:
             # The process died while taking the checkpoint: the store itself was not touched.
             shutil.rmtree(checkpoint)
             journal.unlink(missing_ok=True)
+        else:
+            # A recovery killed after putting the checkpoint back: its journal must go now, or a
+            # later write killed while taking its checkpoint would have that half checkpoint
+            # put back as if it were whole.
+            journal.unlink(missing_ok=True)
 
     def _remove_snapshots(self) -> None:
         """Remove the checkpoints that work in a second process reads (SNAPSHOTS) left by a

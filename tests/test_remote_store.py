@@ -1,10 +1,12 @@
 """Users who outgrow one machine point the same code at a SPARQL server (here a real `oxigraph serve`)."""
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
@@ -18,9 +20,12 @@ from kg import derive
 from kg import vocab as V
 from kg.config import Settings
 from kg.errors import StoreError
+from kg.remote import JOURNAL
 from kg.store import KnowledgeGraph, prefix_block
 
 from conftest import DATA
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PROJECTS = DATA / "projects"
 
@@ -109,6 +114,39 @@ def test_a_command_started_during_a_write_does_not_undo_it(remote_kg, sparql_ser
         other.close()
         assert graph not in remote_kg.graph_names()
     assert graph not in remote_kg.graph_names()
+
+
+def test_a_recovery_cut_short_and_run_again_restores_the_graph_once(remote_kg):
+    """A killed write leaves its journal; the next open moves each saved graph back. If that
+    recovery is itself cut short after a graph was moved back, running it again must not
+    empty the graph (MOVE SILENT from a backup that is gone drops the target)."""
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    graph = remote_kg.minter.source_graph("dailycafi_C0501_2022.csv")
+    before = _snapshot(remote_kg)
+    settings = remote_kg.settings
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from kg.config import Settings
+        from kg.store import KnowledgeGraph
+        from rdflib import URIRef
+        kg = KnowledgeGraph(Settings(data_dir=Path({str(settings.data_dir)!r}), store_url={settings.store_url!r}))
+        with kg.write():
+            kg.drop_graph(URIRef({str(graph)!r}))
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == -9, done.stderr.decode()
+    journal = json.loads((settings.data_dir / JOURNAL).read_text())
+    assert graph not in remote_kg.graph_names()
+    # The first recovery moves the graph back and is killed before it removes the journal.
+    for saved, backup in journal["saved"].items():
+        remote_kg.backend._update(f"MOVE <{backup}> TO <{saved}>")
+    assert _snapshot(remote_kg) == before
+
+    KnowledgeGraph(settings).close()   # the recovery, run again from the same journal
+    assert _snapshot(remote_kg) == before
+    assert not (settings.data_dir / JOURNAL).exists()
 
 
 def test_a_write_inside_a_write_on_the_server_is_named_as_such(remote_kg):

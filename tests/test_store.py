@@ -11,7 +11,7 @@ from rdflib import Literal, URIRef
 
 from kg import vocab as V
 from kg.errors import InputError, Location, StoreError
-from kg.store import KnowledgeGraph
+from kg.store import JOURNAL, KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.embedded_only  # checkpoints and publications belong to the embedded store
@@ -144,6 +144,21 @@ def test_a_command_started_during_a_write_neither_opens_the_store_nor_rolls_the_
             KnowledgeGraph(settings)
         assert statement in kg.dataset.graph(graph)
     assert statement in kg.dataset.graph(graph)
+
+
+def test_a_journal_whose_checkpoint_was_already_put_back_is_removed_and_the_store_kept(kg, settings):
+    """A recovery killed between putting the checkpoint back and removing the journal leaves
+    the journal alone; the next open keeps the store as it is and removes the journal, so that
+    a later half-taken checkpoint is never mistaken for a whole one."""
+    graph = kg.minter.source_graph("a.csv")
+    statement = (URIRef("https://example.org/a"), V.name, Literal("kept"))
+    with kg.write():
+        kg.dataset.graph(graph).add(statement)
+    kg.close()
+    (settings.data_dir / JOURNAL).write_text("write in progress; the checkpoint is restored on next open\n")
+    with KnowledgeGraph(settings) as reopened:
+        assert statement in reopened.dataset.graph(graph)
+    assert not (settings.data_dir / JOURNAL).exists()
 
 
 def test_checkpoints_left_by_a_killed_run_go_at_the_next_writable_open(settings):
