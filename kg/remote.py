@@ -153,6 +153,9 @@ class RemoteBackend:
         if self._saved is not None:
             raise writelock.nested()
         with writelock.exclusive(self.data_dir):
+            # Another process's killed write, left since this one opened: undo it before this
+            # write's journal takes the journal's place.
+            self._undo_killed_write()
             self._saved = {}
             self._write_journal()
             try:
@@ -207,12 +210,17 @@ class RemoteBackend:
     def _recover(self) -> None:
         """Undo a write that a killed process left half done; not one a live process is
         making in this data directory (it holds the write lock: kg.writelock)."""
-        journal = self.data_dir / JOURNAL
-        if not journal.exists():
+        if not (self.data_dir / JOURNAL).exists():
             return
         with writelock.if_free(self.data_dir) as holding:
-            if not holding or not journal.exists():   # a live writer's, or one that just finished
-                return
-            state = json.loads(journal.read_text())
-            if state.get("endpoint") == self.query_url:
-                self._restore(state.get("saved") or {})
+            if holding:   # else a live writer's journal
+                self._undo_killed_write()
+
+    def _undo_killed_write(self) -> None:
+        """Holding the write lock: put back what a killed write's journal saved, if there is one."""
+        journal = self.data_dir / JOURNAL
+        if not journal.exists():   # none, or the writer finished
+            return
+        state = json.loads(journal.read_text())
+        if state.get("endpoint") == self.query_url:
+            self._restore(state.get("saved") or {})

@@ -116,13 +116,8 @@ def test_a_command_started_during_a_write_does_not_undo_it(remote_kg, sparql_ser
     assert graph not in remote_kg.graph_names()
 
 
-def test_a_recovery_cut_short_and_run_again_restores_the_graph_once(remote_kg):
-    """A killed write leaves its journal; the next open moves each saved graph back. If that
-    recovery is itself cut short after a graph was moved back, running it again must not
-    empty the graph (MOVE SILENT from a backup that is gone drops the target)."""
-    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
-    graph = remote_kg.minter.source_graph("dailycafi_C0501_2022.csv")
-    before = _snapshot(remote_kg)
+def _a_write_killed_after_dropping(remote_kg, graph) -> dict:
+    """Another process drops `graph` inside a write and is killed; returns its journal."""
     settings = remote_kg.settings
     script = textwrap.dedent(f"""
         import os, signal
@@ -137,16 +132,39 @@ def test_a_recovery_cut_short_and_run_again_restores_the_graph_once(remote_kg):
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=120)
     assert done.returncode == -9, done.stderr.decode()
-    journal = json.loads((settings.data_dir / JOURNAL).read_text())
     assert graph not in remote_kg.graph_names()
+    return json.loads((settings.data_dir / JOURNAL).read_text())
+
+
+def test_a_recovery_cut_short_and_run_again_restores_the_graph_once(remote_kg):
+    """A killed write leaves its journal; the next open moves each saved graph back. If that
+    recovery is itself cut short after a graph was moved back, running it again must not
+    empty the graph (MOVE SILENT from a backup that is gone drops the target)."""
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    graph = remote_kg.minter.source_graph("dailycafi_C0501_2022.csv")
+    before = _snapshot(remote_kg)
+    journal = _a_write_killed_after_dropping(remote_kg, graph)
     # The first recovery moves the graph back and is killed before it removes the journal.
     for saved, backup in journal["saved"].items():
         remote_kg.backend._update(f"MOVE <{backup}> TO <{saved}>")
     assert _snapshot(remote_kg) == before
 
-    KnowledgeGraph(settings).close()   # the recovery, run again from the same journal
+    KnowledgeGraph(remote_kg.settings).close()   # the recovery, run again from the same journal
     assert _snapshot(remote_kg) == before
-    assert not (settings.data_dir / JOURNAL).exists()
+    assert not (remote_kg.settings.data_dir / JOURNAL).exists()
+
+
+def test_a_write_killed_while_this_process_had_the_store_open_is_undone_before_its_next_write(remote_kg):
+    """Several processes share one server: one that opened before another's write was killed
+    must undo that write before its own journal replaces the killed one's."""
+    ingest_paths(remote_kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    graph = remote_kg.minter.source_graph("dailycafi_C0501_2022.csv")
+    before = _snapshot(remote_kg)
+    _a_write_killed_after_dropping(remote_kg, graph)
+    with remote_kg.write():
+        assert _snapshot(remote_kg) == before
+    assert _snapshot(remote_kg) == before
+    assert not (remote_kg.settings.data_dir / JOURNAL).exists()
 
 
 def test_a_write_inside_a_write_on_the_server_is_named_as_such(remote_kg):
