@@ -453,3 +453,12 @@ def test_a_file_replaced_whole_keeps_its_old_content_when_the_writer_fails(tmp_p
         handle.write(b"20261130T202020\n")
     assert pointer.read_bytes() == b"20261130T202020\n"
     assert [p.name for p in tmp_path.iterdir()] == ["CURRENT"]
+
+    # A writer killed half-way (no cleanup runs) leaves its temporary; under the write lock the
+    # name is fixed, so the next writer takes it over instead of leaving a second one.
+    state = tmp_path / "links.nq"
+    (tmp_path / ".links.nq.tmp").write_bytes(b"<a> <b> <c> <links> .\n" * 1000)
+    with replacing(state) as handle:
+        handle.write(b"# stamp 2\n")
+    assert state.read_bytes() == b"# stamp 2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["CURRENT", "links.nq"]
