@@ -111,6 +111,8 @@ class EmbeddedBackend:
         to touch. Without this check a second command started during a write replaced the
         writer's store with its checkpoint. The lock is held until the store is open, so no
         other opener sees a store being put back."""
+        if writelock.held_here(self.data_dir):
+            raise writelock.nested()
         with writelock.if_free(self.data_dir) as holding:
             if holding:
                 self._restore_checkpoint()

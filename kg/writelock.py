@@ -28,15 +28,22 @@ def held_elsewhere() -> StoreError:
 
 
 def nested() -> StoreError:
-    """The error for a write begun inside another write of this process (a fault in the caller)."""
-    return StoreError("This process is already writing to this data directory: writes do not nest.",
+    """The error for a write begun, or the store opened again, inside a write of this same
+    process: a fault in the command, not something to wait for."""
+    return StoreError("This process is already writing to this data directory: writes do not nest, "
+                      "and the store is not opened twice during one.",
                       "This is a bug in the command; please report it with the command you ran.")
+
+
+def held_here(data_dir: Path) -> bool:
+    """Whether this process holds the data directory's write lock."""
+    return data_dir.resolve() in _HELD
 
 
 @contextmanager
 def exclusive(data_dir: Path) -> Iterator[None]:
     """Hold the write lock for the block; StoreError at once if another writer holds it."""
-    if data_dir.resolve() in _HELD:
+    if held_here(data_dir):
         raise nested()
     with if_free(data_dir) as holding:
         if not holding:

@@ -138,9 +138,24 @@ def test_a_command_started_during_a_write_neither_opens_the_store_nor_rolls_the_
     live write back first (the checkpoint of a write in progress looks like a killed one's)."""
     graph = kg.minter.source_graph("a.csv")
     statement = (URIRef("https://example.org/a"), V.name, Literal("written during the other open"))
+    other_command = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from kg.config import Settings
+        from kg.errors import StoreError
+        from kg.store import KnowledgeGraph
+        try:
+            KnowledgeGraph(Settings(data_dir=Path({str(settings.data_dir)!r})))
+        except StoreError as error:
+            sys.exit(str(error))
+    """)
     with kg.write():
         kg.dataset.graph(graph).add(statement)
-        with pytest.raises(StoreError, match="Another scipop process is writing"):
+        done = subprocess.run([sys.executable, "-c", other_command], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 1 and "Another scipop process is writing" in done.stderr, done.stderr
+        # The same mistake inside this process is named as a fault in the command.
+        with pytest.raises(StoreError, match="the store is not opened twice during one"):
             KnowledgeGraph(settings)
         assert statement in kg.dataset.graph(graph)
     assert statement in kg.dataset.graph(graph)
