@@ -367,7 +367,7 @@ def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next
     assert (again.quads_removed, again.quads_added) == (1, 1)   # the state file is followed: only the stamp
 
 
-@pytest.mark.parametrize("failing", ["resolution", "load"])
+@pytest.mark.parametrize("failing", ["resolution", "load", "load midway"])
 def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_were(world_copy, monkeypatch, failing):
     """A state file written for another stamp (a restored store) makes the run load the
     graph whole. When person resolution fails after handing its decisions on, or the load
@@ -391,9 +391,16 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
             raise RuntimeError("person resolution failed")
 
         monkeypatch.setattr(run, "resolve_persons", fail)
-    else:
+    elif failing == "load":
         def fail(parts):
             next(iter(parts))
+            raise OSError("disk full")
+
+        monkeypatch.setattr(kg, "load_parts", fail)
+    else:   # the loader stops reading part-way: the copy into its pipe breaks, the loader's error is raised
+        def fail(parts):
+            with open(next(iter(parts)), "rb") as pipe:
+                pipe.read(1000)
             raise OSError("disk full")
 
         monkeypatch.setattr(kg, "load_parts", fail)
