@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -348,7 +349,7 @@ def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next
     def watched(data, progress=None, decided=None):
         def decided_and_seen(decisions):
             decided(decisions)
-            handed_on_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).iterdir())))
+            handed_on_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).glob("part-*.nq"))))
         return resolve(data, progress, decided_and_seen)
 
     monkeypatch.setattr(run, "resolve_persons", watched)
@@ -411,6 +412,55 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
     assert state.read_bytes() == state_before
     assert sorted(p.name for p in kg.settings.data_dir.iterdir()) == files_before   # no parts, no .tmp
     assert not (kg.settings.data_dir / PARTS_DIR).exists()
+
+
+def test_a_load_that_stops_reading_part_way_reports_its_own_error_and_leaves_no_pipe(world_copy, monkeypatch):
+    """The first link's background load reads a named pipe that a second thread fills. When
+    the loader fails part-way through a part larger than the pipe holds, the copy finds the
+    pipe broken; what is raised is the loader's error, which says why, and both threads end."""
+    from kg.linking.links_graph import _BackgroundLoad
+
+    kg = world_copy
+    part = kg.settings.data_dir / "big-part.nq"
+    part.write_text('<https://example.org/s> <https://example.org/p> "o" <https://example.org/g> .\n' * 40_000,
+                    encoding="utf-8")   # ~3 MB: more than the pipe's buffer
+    assert part.stat().st_size > 2 << 20
+
+    def fail(parts):
+        with open(next(iter(parts)), "rb") as pipe:
+            pipe.read(1000)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kg, "load_parts", fail)
+    load = _BackgroundLoad(kg)
+    load.add(part)
+    with pytest.raises(OSError, match="disk full"):
+        load.finish()
+    assert isinstance(load._feed_error, BrokenPipeError)
+    assert not load._feeder.is_alive() and not load._loader.is_alive()
+    assert not load._pipe_dir.exists()
+
+
+def test_a_copy_that_fails_before_the_loader_opens_its_pipe_does_not_leave_the_loader_waiting(world_copy, monkeypatch):
+    """A loader still on its way to open() when the copy gives up must not wait for ever for a
+    writer: the copy opens and closes the pipe once the loader is there."""
+    from kg.linking import links_graph
+
+    kg = world_copy
+    loaded = []
+
+    def slow_load(parts):
+        time.sleep(0.3)
+        with open(next(iter(parts)), "rb") as pipe:
+            loaded.append(pipe.read())
+
+    monkeypatch.setattr(kg, "load_parts", slow_load)
+    monkeypatch.setattr(links_graph._BackgroundLoad, "_open_pipe",
+                        lambda self: (_ for _ in ()).throw(OSError(24, "Too many open files")))
+    load = links_graph._BackgroundLoad(kg)
+    with pytest.raises(OSError, match="Too many open files"):
+        load.finish()
+    assert loaded == [b""] and not load._loader.is_alive()
 
 
 def _world_export(folder: Path, file: str, record_id: str, status: str) -> Path:

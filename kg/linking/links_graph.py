@@ -21,6 +21,7 @@ import os
 import queue
 import re
 import shutil
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -33,6 +34,7 @@ from rdflib.namespace import RDF, XSD
 from kg import vocab as V
 from kg.atomic import replacing
 from kg.changes import note_changes, note_everything
+from kg.errors import StoreError
 from kg.iri import Minter
 from kg.nquads import iri_nt, string_nt, term_nt
 from kg.store import KnowledgeGraph
@@ -154,10 +156,11 @@ class LinksWriter:
     (a first link, or any doubt) the graph is dropped at once and the lines are bulk-loaded
     *while linking still runs*: each `flush` writes the lines made since the last one to
     part files that a load in a background thread takes at once (through a named pipe,
-    see `_BackgroundLoad`). Person resolution is Python on one core and Oxigraph's bulk
-    load needs no GIL, so the load keeps pace with resolution on the second core: at
-    100,000 projects the write after resolution went from 52 s (all loaded after it) to
-    36 s (a Python stream, read under the GIL) to 18 s (the pipe: the loader's last batch).
+    see `_BackgroundLoad`). Person resolution is Python on one core and the embedded
+    store's bulk load reads the pipe with no GIL, so the load keeps pace with resolution on
+    the second core: at 100,000 projects the write after resolution went from 52 s (all
+    loaded after it, session 13) to 37 s (a Python stream, read under the GIL) to 16.5 s
+    (the pipe: the loader's last batch), though resolution slowed by ~9 s sharing the cores.
     The state file is then the parts joined, behind the stamp.
 
     Use it as a context manager: leaving without `finish` stops the load (the caller's
@@ -183,7 +186,7 @@ class LinksWriter:
             note_everything(kg.settings)      # no record of the old graph to compare with
             kg.drop_graph(self.graph)
             self._parts_dir.mkdir(parents=True)
-            self._load = _BackgroundLoad(kg, self._parts_dir)
+            self._load = _BackgroundLoad(kg)
             try:
                 self._write_parts(list(self._lines))
             except BaseException:
@@ -260,15 +263,18 @@ class LinksWriter:
 class _BackgroundLoad:
     """One bulk load (`kg.load_parts`) in a thread, taking part files as they are added.
 
-    The loader reads a named pipe in the parts directory, and a second thread copies each
-    part into it. Handed a Python stream instead, Oxigraph reads it a few kilobytes at a
-    time, each read taking the GIL, and while person resolution (pure Python) holds the GIL
-    the load crawled: at 100,000 projects a 100,000-line part took ~12 s to be read during
-    resolution against ~0.6 s after it, so most of the load waited for resolution to end.
-    Reading the pipe needs no GIL; the copy takes it once a megabyte."""
+    The loader reads a named pipe, and a second thread copies each part into it. Handed a
+    Python stream instead, Oxigraph reads it a few kilobytes at a time, each read taking the
+    GIL, and while person resolution (pure Python) holds the GIL the load crawled: at
+    100,000 projects a 100,000-line part took ~12 s to be read during resolution against
+    ~0.6 s after it, so most of the load waited for resolution to end. The embedded store
+    reads the pipe with no GIL; the copy takes it once a megabyte. (A SPARQL server's load
+    reads the pipe in Python: no faster, no slower than before.) The pipe lives in a private
+    temporary directory: some mounted file systems a data directory may sit on have none."""
 
-    def __init__(self, kg: KnowledgeGraph, directory: Path) -> None:
-        self._pipe = directory / "load.fifo"
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self._pipe_dir = Path(tempfile.mkdtemp(prefix="scipop-links-load-"))
+        self._pipe = self._pipe_dir / "load.fifo"
         os.mkfifo(self._pipe)
         self._queue: queue.Queue[Path | None] = queue.Queue()
         self._load_error: BaseException | None = None
@@ -292,7 +298,10 @@ class _BackgroundLoad:
         try:
             out = self._open_pipe()
             if out is None:
-                return   # the loader ended before it opened the pipe: its error says why
+                if self._load_error is None:   # a loader that ended without reading loaded nothing
+                    raise StoreError("The links graph's load ended before it read its input.",
+                                     "Run `scipop link` again; if it happens again, report it.")
+                return   # the loader failed before it opened the pipe: its error says why
             for part in iter(self._queue.get, None):
                 with open(part, "rb") as handle:
                     shutil.copyfileobj(handle, out, 1 << 20)
@@ -301,36 +310,55 @@ class _BackgroundLoad:
         finally:
             self._close(out)
 
-    def _close(self, out: IO | None) -> None:
-        """End the loader's input: close the pipe, or, never opened, let a loader waiting to
-        open it go (it then reads nothing and ends)."""
-        try:
-            if out is not None:
-                out.close()
-            else:
-                os.close(os.open(self._pipe, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError:
-            pass   # a broken pipe: the loader has gone; no reader: nothing waits
-
     def _open_pipe(self) -> IO | None:
         """The pipe's writing end, once the loader has opened its reading end (None if the
         loader ends first: opening a pipe that no one reads would wait for ever)."""
+        descriptor = self._open_when_read()
+        if descriptor is None:
+            return None
+        try:
+            os.set_blocking(descriptor, True)
+            try:
+                fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, 1 << 20)   # fewer wake-ups than 64 KB
+            except (AttributeError, OSError):
+                pass
+            return os.fdopen(descriptor, "wb")
+        except BaseException:
+            os.close(descriptor)   # the loader then reads the end of its input
+            raise
+
+    def _open_when_read(self) -> int | None:
+        """A non-blocking descriptor of the pipe's writing end, opened as soon as the loader
+        has its reading end open (or is waiting in open()); None once the loader has ended."""
         while True:
             try:
-                descriptor = os.open(self._pipe, os.O_WRONLY | os.O_NONBLOCK)
-                break
+                return os.open(self._pipe, os.O_WRONLY | os.O_NONBLOCK)
             except OSError as exc:
                 if exc.errno != errno.ENXIO:   # ENXIO: no reader yet
                     raise
             if not self._loader.is_alive():
                 return None
             time.sleep(0.005)
-        os.set_blocking(descriptor, True)
+
+    def _close(self, out: IO | None) -> None:
+        """End the loader's input: close the pipe or, never opened, open and close it as soon
+        as the loader opens it (a loader waiting in open() for a writer would wait for ever)."""
         try:
-            fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, 1 << 20)   # fewer wake-ups than 64 KB
-        except (AttributeError, OSError):
-            pass
-        return os.fdopen(descriptor, "wb")
+            if out is not None:
+                out.close()
+                return
+        except OSError:
+            return   # a broken pipe: the loader has gone
+        deadline = time.monotonic() + 30   # an open that keeps failing (no descriptors left) is not retried for ever
+        while time.monotonic() < deadline:
+            try:
+                descriptor = self._open_when_read()
+            except OSError:
+                time.sleep(0.005)
+                continue
+            if descriptor is not None:
+                os.close(descriptor)   # the loader reads the end of its input at once
+            return
 
     def add(self, part: Path) -> None:
         self._raise()
@@ -341,30 +369,40 @@ class _BackgroundLoad:
         self._queue.put(None)
         self._feeder.join()
         self._loader.join()
+        self._remove_pipe()
         self._raise()
 
     def stop(self) -> None:
         """Load nothing more (what is loaded stays until the write is rolled back). Waits for
         the part being copied and for the load to end: the write must not be rolled back
         under a running load, so a second Ctrl-C does not cut the wait short."""
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        self._queue.put(None)
-        for thread in (self._feeder, self._loader):
-            while thread.is_alive():
+        try:
+            while True:
                 try:
-                    thread.join()
-                except KeyboardInterrupt:
-                    continue
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+        finally:
+            self._queue.put(None)
+            for thread in (self._feeder, self._loader):
+                while thread.is_alive():
+                    try:
+                        thread.join()
+                    except KeyboardInterrupt:
+                        continue
+            self._remove_pipe()
+
+    def _remove_pipe(self) -> None:
+        shutil.rmtree(self._pipe_dir, ignore_errors=True)
 
     def _raise(self) -> None:
-        """Raise what stopped the load. The loader's error says why (a broken pipe in the copy
-        only says that the loader stopped reading), so wait for the loader to end first: with
-        either thread failed, the pipe is closed and it does end."""
+        """Raise what stopped the load. The loader's error says why when the copy only found
+        the pipe broken; a copy that failed for its own reason (a part it could not read)
+        says why when the loader then choked on the cut-off input. Waits for the loader to
+        end first: with either thread failed, its input is closed and it does end."""
         if self._load_error is None and self._feed_error is None:
             return
         self._loader.join()
-        raise self._load_error or self._feed_error
+        if isinstance(self._feed_error, BrokenPipeError) or self._feed_error is None:
+            raise self._load_error or self._feed_error
+        raise self._feed_error
