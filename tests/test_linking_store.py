@@ -454,9 +454,11 @@ def test_a_copy_that_fails_before_the_loader_opens_its_pipe_does_not_leave_the_l
         with open(next(iter(parts)), "rb") as pipe:
             loaded.append(pipe.read())
 
+    def no_descriptors_left(self):
+        raise OSError(24, "Too many open files")
+
     monkeypatch.setattr(kg, "load_parts", slow_load)
-    monkeypatch.setattr(links_graph._BackgroundLoad, "_open_pipe",
-                        lambda self: (_ for _ in ()).throw(OSError(24, "Too many open files")))
+    monkeypatch.setattr(links_graph._BackgroundLoad, "_open_pipe", no_descriptors_left)
     load = links_graph._BackgroundLoad(kg)
     with pytest.raises(OSError, match="Too many open files"):
         load.finish()
