@@ -27,6 +27,7 @@ from rdflib import URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
 from kg import writelock
+from kg.atomic import replacing
 from kg.errors import ConfigError, QueryError, StoreError
 
 JOURNAL = "remote.journal"
@@ -188,7 +189,10 @@ class RemoteBackend:
         return bool(json.loads(raw)["boolean"])
 
     def _write_journal(self) -> None:
-        (self.data_dir / JOURNAL).write_text(json.dumps({"endpoint": self.query_url, "saved": self._saved}))
+        # Rewritten as each graph is saved: replaced whole, so that a write killed while
+        # rewriting it leaves the last whole list of saved graphs, not half a JSON document.
+        with replacing(self.data_dir / JOURNAL, binary=False) as handle:
+            handle.write(json.dumps({"endpoint": self.query_url, "saved": self._saved}))
 
     def _restore(self, saved: dict[str, str | None]) -> None:
         """Put each saved graph back. Safe to run again after being cut short: a graph already
