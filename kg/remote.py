@@ -151,9 +151,7 @@ class RemoteBackend:
     # Atomic writes --------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._saved is not None:
-            raise writelock.nested()
-        with writelock.exclusive(self.data_dir):
+        with writelock.exclusive(self.data_dir):   # refuses a nested write too (writelock.nested)
             # Another process's killed write, left since this one opened: undo it before this
             # write's journal takes the journal's place.
             self._undo_killed_write()
