@@ -3,6 +3,8 @@
     python bench/linking_eval.py                      # 2,000 generated projects + hand-labelled sets
     python bench/linking_eval.py --projects 100000    # also the time at scale (reuses bench/out/)
     python bench/linking_eval.py --projects 100000 --first-link   # a true first link, then a re-link
+    python bench/linking_eval.py --projects 100000 --first-link --output-scale 0.67 --quality-projects 0
+        # the same at issue 3's size: ~300,000 outputs (the generator's world has ~4.6 a project)
 
 Prints precision / recall / F1 for
 1. grant-number extraction: kg.grants.evaluate on tests/data/acknowledgements_labelled.jsonl,
@@ -220,13 +222,13 @@ def grant_scores(kg: KnowledgeGraph, truth: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------ runs
-def generate(projects: int, seed: int, target: Path) -> None:
+def generate(projects: int, seed: int, target: Path, output_scale: float = 1.0) -> None:
     if (target / "truth" / "ground_truth.json").exists():
         return
     from demo.generator import generate as make
 
     started = time.monotonic()
-    make(target, projects=projects, seed=seed)
+    make(target, projects=projects, seed=seed, output_scale=output_scale)
     print(f"generated {projects} projects             {time.monotonic() - started:8.1f} s")
 
 
@@ -345,11 +347,12 @@ def truth_counts(path: Path) -> dict:
     return json.loads(head[: head.index('"conventions"')].rstrip().rstrip(",") + "}")["counts"]
 
 
-def timing(projects: int, seed: int, first: bool) -> None:
+def timing(projects: int, seed: int, first: bool, output_scale: float = 1.0) -> None:
     """Link the store at scale; with `first`, as a first link (nothing linked or kept before), then again."""
-    source = OUT / f"source-{projects}-{seed}"
-    generate(projects, seed, source)
-    data_dir = OUT / f"linking-{projects}-{seed}"
+    world = f"{projects}-{seed}" + (f"-outputs{output_scale:g}" if output_scale != 1.0 else "")
+    source = OUT / f"source-{world}"
+    generate(projects, seed, source, output_scale)
+    data_dir = OUT / f"linking-{world}"
     if ingest(source, data_dir):
         copy_store(data_dir, unlinked_dir(data_dir))   # the store as ingest left it, for --first-link
     counts = truth_counts(source / "truth" / "ground_truth.json")
@@ -384,6 +387,9 @@ def main() -> None:
                         help="with --projects: time a first link (of the store as ingest left it, kept as "
                              "<data dir>-unlinked; for an older data dir: links graph and kept inputs removed first), then again")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output-scale", type=float, default=1.0,
+                        help="with --projects: scale the generator's research outputs a project (~4.6 at 1.0); "
+                             "0.67 gives issue 3's 300,000 outputs for 100,000 projects")
     parser.add_argument("--keep", action="store_true", help="keep the generated store under bench/out/")
     parser.add_argument("--source", type=Path, help="evaluate this generated source directory instead (e.g. demo/data)")
     parser.add_argument("--data-dir", type=Path, help="with --source: the data directory to ingest into (reused)")
@@ -394,7 +400,7 @@ def main() -> None:
     elif args.quality_projects:
         generated_quality(args.quality_projects, args.seed, args.keep)
     if args.projects:
-        timing(args.projects, args.seed, args.first_link)
+        timing(args.projects, args.seed, args.first_link, args.output_scale)
 
 
 if __name__ == "__main__":

@@ -225,7 +225,7 @@ class Truth:
 
 class _Gen:
     def __init__(self, outdir: Path, n_projects: int, seed: int, progress: Callable[[int], None] | None,
-                 after: int = 0) -> None:
+                 after: int = 0, output_scale: float = 1.0) -> None:
         # With `after`, the first `after` projects are replayed into a scratch directory (see the module docstring).
         self.final_out = outdir
         self.out = outdir / ".replay" if after else outdir
@@ -234,6 +234,7 @@ class _Gen:
         # Sizes and rates come from the data set the run continues, so its random stream is that set's.
         self.scale = after or n_projects
         self.seed = seed
+        self.output_scale = output_scale
         self.rng = random.Random(seed)
         self.progress = progress
         self.people = People(seed)
@@ -714,7 +715,7 @@ class _Gen:
         if p["status"] != "approved":
             return []
         elapsed = (REFERENCE_YEAR - p["start"]) / (p["end"] - p["start"] + 2)
-        lam = _OUTPUT_MEAN[p["tkey"]] * max(0.12, min(1.0, elapsed))
+        lam = _OUTPUT_MEAN[p["tkey"]] * self.output_scale * max(0.12, min(1.0, elapsed))
         n = int(rng.gammavariate(2.0, lam / 2.0) + 0.5)
         if plant:
             n = max(n, 1)
@@ -1387,7 +1388,8 @@ class _Gen:
         t = self.truth
         start = self.slice_start
         t.small["generator"] = {"name": "scipop demo-data", "seed": self.seed, "projects": self.n - self.after,
-                                "reference_year": REFERENCE_YEAR, **({"after": self.after} if self.after else {})}
+                                "reference_year": REFERENCE_YEAR, **({"after": self.after} if self.after else {}),
+                                **({"output_scale": self.output_scale} if self.output_scale != 1.0 else {})}
         t.small["counts"] = {"projects": self.n - self.after, "project_rows_by_format": self.format_counts,
                              "researchers": n_res, "outputs": self.n_outputs - start["outputs"],
                              "output_records": self.n_records - start["records"], "works": self.n_works - start["works"],
@@ -1416,11 +1418,16 @@ class _Gen:
 
 
 def generate(outdir: Path, projects: int, seed: int = 1, progress: Callable[[int], None] | None = None,
-             after: int = 0) -> GenerationSummary:
+             after: int = 0, output_scale: float = 1.0) -> GenerationSummary:
     """Write a synthetic demo data set of `projects` projects under `outdir` (replacing generated folders).
 
     `after=N`: the `projects` projects that follow the first N of the same seed (module docstring).
+    `output_scale`: multiplies every project type's mean number of research outputs (about 4.6
+    a project at 1.0, as a decade of NSFC has about five results a project); benches use it to
+    reach a stated number of outputs, e.g. issue 3's 300,000 for 100,000 projects (0.67).
     """
+    if output_scale <= 0:
+        raise ValueError("output_scale must be positive")
     if projects < 1:
         raise ValueError("projects must be at least 1")
     if after < 0:
@@ -1431,4 +1438,4 @@ def generate(outdir: Path, projects: int, seed: int = 1, progress: Callable[[int
             shutil.rmtree(outdir / sub)
     outdir.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(outdir / ".replay", ignore_errors=True)
-    return _Gen(outdir, projects, seed, progress, after=after).run()
+    return _Gen(outdir, projects, seed, progress, after=after, output_scale=output_scale).run()

@@ -52,6 +52,19 @@ def test_other_seed_differs(small: tuple[Path, object], tmp_path: Path) -> None:
     assert _digest(out) != _digest(tmp_path / "other")
 
 
+def test_output_scale_sizes_the_outputs_a_bench_asks_for(mid: tuple[Path, object, dict], tmp_path: Path) -> None:
+    # Issue 3 states its linking target for 300,000 outputs at 100,000 projects, fewer than
+    # this world's ~4.6 a project: the bench asks for them with output_scale.
+    _, summary, _ = mid
+    fewer = generate(tmp_path / "fewer", 600, seed=7, output_scale=0.5)
+    assert 0.4 * summary.outputs < fewer.outputs < 0.6 * summary.outputs
+    assert fewer.projects == summary.projects
+    truth = json.loads((tmp_path / "fewer/truth/ground_truth.json").read_text(encoding="utf-8"))
+    assert truth["generator"]["output_scale"] == 0.5 and truth["counts"]["outputs"] == fewer.outputs
+    with pytest.raises(ValueError, match="output_scale"):
+        generate(tmp_path / "none", 30, seed=7, output_scale=0)
+
+
 def test_progress_counts_every_project(tmp_path: Path) -> None:
     seen: list[int] = []
     generate(tmp_path, 30, seed=1, progress=seen.append)
