@@ -33,16 +33,51 @@ class CheckedQuery:
 
 
 def check_query(text: str, max_bytes: int = MAX_QUERY_BYTES) -> CheckedQuery:
-    """Parse a user query; refuse updates, SERVICE and dataset clauses (FROM / FROM NAMED)."""
+    """Parse a user query; refuse updates, SERVICE and dataset clauses (FROM / FROM NAMED).
+
+    Run the returned `text`, not the one given: its line ends are made plain (see below)."""
     if len(text.encode("utf-8")) > max_bytes:
         raise LimitExceeded(f"The query is longer than {max_bytes} bytes.", "Shorten the query.")
-    return _checked(text)
+    return _checked(_LINE_END.sub("\n", text))
+
+
+# rdflib's parser checks a query and Oxigraph runs it, so wherever the two read a text
+# differently a SERVICE call could pass the check and still run. A comment ended by a lone
+# carriage return did: rdflib ends comments at \n only, the SPARQL grammar and Oxigraph at
+# \r too, so what rdflib took for the rest of a comment Oxigraph ran. Line ends are made \n
+# before either reads the text, and a plain scan that trusts no parser refuses whatever is
+# shaped like a SERVICE call: the keyword, then (past spaces, comments and SILENT) an IRI, a
+# variable or a prefixed name. It may refuse a string or comment that reads like one.
+_LINE_END = re.compile(r"\r\n?")
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_GAP = r"(?:\s|#[^\n]*(?:\n|\Z))*"
+_SERVICE_CALL = re.compile(rf"SERVICE{_GAP}(?:SILENT{_GAP})?(?:[<?$]|[^\s<>?${{}}()\[\]\"'#,;]*:)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2048)
 def _checked(text: str) -> CheckedQuery:
     # Refusals raise and are not cached; accepted texts are (the same query is often re-sent).
+    _refuse_service_calls(text)
     return _quick_check(text) or _parse_check(text)
+
+
+def _refuse_service_calls(text: str) -> None:
+    # Escapes are expanded first: the grammar lets \u stand for any character (Oxigraph
+    # expands them only inside strings today; expanding everywhere refuses more, never less).
+    expanded = _UNICODE_ESCAPE.sub(_unescaped, text)
+    if _SERVICE_CALL.search(text) or _SERVICE_CALL.search(expanded):
+        raise _service_refused()
+
+
+def _unescaped(match: re.Match) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else "\ufffd"   # no such character: the parser refuses it
+
+
+def _service_refused() -> ForbiddenQuery:
+    return ForbiddenQuery("SERVICE is not allowed: queries may not reach other endpoints.",
+                          "Remove the SERVICE block (the word SERVICE followed by an IRI or a variable is "
+                          "refused even inside a string or a comment).")
 
 
 # Words that can only matter when they appear literally in the text: a query that lacks them
@@ -98,8 +133,7 @@ def _parse_check(text: str) -> CheckedQuery:
         raise ForbiddenQuery("FROM and FROM NAMED are not allowed: they could read remote or local files.",
                              "Remove the FROM clause; the query runs over the whole graph.")
     if _contains(query, "ServiceGraphPattern"):
-        raise ForbiddenQuery("SERVICE is not allowed: queries may not reach other endpoints.",
-                             "Remove the SERVICE block.")
+        raise _service_refused()
     return CheckedQuery(text=text, form=query.name)
 
 

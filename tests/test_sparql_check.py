@@ -32,6 +32,13 @@ def test_an_accepted_text_is_checked_once():
     "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SeRvIcE SILENT <http://example.org/s> { ?s ?p ?o } } }",
     "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } } } }",
     "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    # rdflib ends a comment at \n only, Oxigraph (and the grammar) at \r too: what rdflib
+    # read as the rest of a comment, Oxigraph ran (an anonymous SSRF found by review).
+    "SELECT ?s WHERE { # x\r SERVICE <http://127.0.0.1:9/query> { GRAPH ?g { ?s ?p ?o } } \n}",
+    "SELECT ?s WHERE { # x\r\n SERVICE <http://127.0.0.1:9/query> { ?s ?p ?o } }",
+    "SELECT ?s WHERE { ?s ?p 1SERVICE <http://127.0.0.1:9/query> { ?a ?b ?c } }",   # Oxigraph runs this one
+    "SELECT ?s WHERE { SERVICE # a comment between\r?ep { ?s ?p ?o } VALUES ?ep { <http://127.0.0.1:9/> } }",
+    "SELECT ?s WHERE { SERVICE SILENT :ep { ?s ?p ?o } }",
     "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
     "select * from named <http://example.org/g> where { graph ?g { ?s ?p ?o } }",
     "ASK FROM <http://example.org/g> { ?s ?p ?o }",
@@ -43,6 +50,21 @@ def test_refusals_hold_on_every_path(text):
     for _ in range(2):  # the second time would come from the cache, if refusals were cached
         with pytest.raises(ForbiddenQuery):
             check_query(text)
+
+
+def test_windows_line_ends_are_run_as_plain_ones():
+    # Oxigraph runs the checked text: its comments must end where rdflib saw them end.
+    checked = check_query("SELECT ?s WHERE {\r\n  ?s ?p ?o # a comment\r\n} LIMIT 1\r")
+    assert checked.form == "SelectQuery" and "\r" not in checked.text
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT ?w WHERE { ?w <http://schema.org/name> ?t FILTER(CONTAINS(?t, "public service works")) }',
+    "SELECT ?s WHERE { ?s <https://example.org/service/type> ?o }",
+    "# which projects serve the public?\nSELECT ?p WHERE { ?p ?q ?o } LIMIT 1",
+])
+def test_the_word_service_alone_is_no_call(text):
+    assert check_query(text).form == "SelectQuery"
 
 
 def test_syntax_errors_keep_line_and_column():

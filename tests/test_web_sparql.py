@@ -128,6 +128,42 @@ def test_updates_service_from_and_load_are_forbidden(client, request_args):
     _error(client.get("/sparql", **request_args), 403, "forbidden_query")
 
 
+def test_a_service_call_hidden_after_a_carriage_return_never_leaves_the_host(client):
+    """Found by review: rdflib (the check) ends a comment at \\n only, Oxigraph (the engine) at
+    \\r too, so the SERVICE call after a lone \\r passed the check and Oxigraph called the
+    endpoint. A real HTTP server stands in for the endpoint and counts what reaches it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    calls: list[str] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            calls.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b'{"head":{"vars":["s"]},"results":{"bindings":[]}}')
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}/query"
+        for text in (f"SELECT ?s WHERE {{ # x\r SERVICE <{endpoint}> {{ GRAPH ?g {{ ?s ?p ?o }} }} \n}}",
+                     f"SELECT ?s WHERE {{ ?s ?p 1SERVICE <{endpoint}> {{ ?a ?b ?c }} }}"):
+            _error(client.get("/sparql", query_string={"query": text}), 403, "forbidden_query")
+            _error(client.post("/sparql", data=text.encode(), content_type="application/sparql-query"), 403)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert calls == []
+
+
 def test_update_by_post_is_forbidden(client):
     _error(client.post("/sparql", data="DELETE WHERE { ?s ?p ?o }", content_type="application/sparql-update"), 403)
     _error(client.post("/sparql", data={"update": "DELETE WHERE { ?s ?p ?o }"}, content_type=FORM), 403)
