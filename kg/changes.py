@@ -46,6 +46,7 @@ from rdflib import URIRef
 from kg.catalog import source_fingerprints
 from kg.config import Settings
 from kg.store import EmbeddedBackend, KnowledgeGraph
+from kg.withholding import Withheld, claims_of, naming_iri
 
 MANIFEST = "manifest.json"   # a publication's record (kg.publish writes it)
 
@@ -78,12 +79,13 @@ def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | No
     withheld_before, withheld_after = _withheld(before.settings.data_dir), _withheld(after.settings.data_dir)
     if withheld_before is None or withheld_after is None:
         return None
-    for iri in withheld_before.symmetric_difference(withheld_after):
+    for iri in withheld_before.iris.symmetric_difference(withheld_after.iris):
         changed.add(iri)
-        node = ox.NamedNode(iri)
         for store in (old, new):
-            naming = (*store.quads_for_pattern(node, None, None, None), *store.quads_for_pattern(None, None, node, None))
-            changed.update(named_in((q.subject, q.predicate, q.object) for q in naming))
+            changed.update(named_in((q.subject, q.predicate, q.object) for q in naming_iri(store, iri)))
+    for number in withheld_before.numbers.symmetric_difference(withheld_after.numbers):
+        for store in (old, new):   # a record stating a withheld project's number changed too
+            changed.update(named_in((q.subject, q.predicate, q.object) for q in claims_of(store, number)))
     return changed
 
 
@@ -209,9 +211,8 @@ def named_in(statements: Iterable[tuple]) -> Iterator[str]:
                 yield term.value
 
 
-def _withheld(view_dir: Path) -> set[str] | None:
-    """The entities a public view withholds (none for the staff view); None when unknown."""
+def _withheld(view_dir: Path) -> Withheld | None:
+    """What a public view withholds (nothing for the staff view); None when unknown."""
     if view_dir.name != "public":
-        return set()
-    recorded = _manifest(view_dir).get("hidden_entities")
-    return None if recorded is None else set(recorded)
+        return Withheld()
+    return Withheld.from_manifest(_manifest(view_dir))

@@ -44,6 +44,7 @@ from kg.errors import ConfigError, StoreError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
 from kg.stats import holds_at_least
+from kg.withholding import Withheld, claims_of, naming_iri, withheld_around
 from kg.store import PUBLIC_VIEW_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, checkpoint_for_a_child
 
 PUBLISHED = "published"
@@ -107,6 +108,11 @@ def _is_public_graph(kg: KnowledgeGraph, graph: URIRef) -> bool:
 def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
     """IRIs that restricted graphs describe and no public graph does: they must not appear at all.
 
+    A record describes an entity by stating what it is (rdf:type): every ingest types the
+    entities it describes. Statements that only relate one to the record's own subject do not
+    count: an ORCID record's funding claim states `<project> sp:member <person>`, and a
+    project under review must not become public because a researcher claims it.
+
     Per restricted graph, its subjects are read in one query, and those that its public
     twin (the approved records of the same file) describes too are set aside in a second
     (a hash join of the two graphs' subjects): at 100,000 projects nine in ten. Only the
@@ -120,7 +126,7 @@ def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
             twin = kg.minter.public_twin(graph)
             subjects = f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}"
             described = (f"SELECT ?s WHERE {{ {{ {subjects} }} "
-                         f"{{ SELECT DISTINCT ?s WHERE {{ GRAPH <{twin}> {{ ?s ?q ?x }} }} }} }}")
+                         f"{{ SELECT DISTINCT ?s WHERE {{ GRAPH <{twin}> {{ ?s a ?x }} }} }} }}")
             candidates |= {s for (s,) in kg.rows(subjects)} - {s for (s,) in kg.rows(described)}
     store = kg.backend.ox
     # The derived and links graphs are no records: the working store's derived facts cover
@@ -131,13 +137,17 @@ def restricted_only_entities(kg: KnowledgeGraph) -> set[str]:
 
 
 def _described_publicly(kg: KnowledgeGraph, store: ox.Store, iri: str, not_records: set[str]) -> bool:
-    """Whether an approved record describes the entity (in a public graph not in `not_records`)."""
-    for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+    """Whether an approved record describes the entity: states its type in a public graph not
+    in `not_records`."""
+    for quad in store.quads_for_pattern(ox.NamedNode(iri), _RDF_TYPE, None, None):
         graph = quad.graph_name
         if (isinstance(graph, ox.NamedNode) and graph.value not in not_records
                 and not kg.minter.is_restricted_graph(URIRef(graph.value))):
             return True
     return False
+
+
+_RDF_TYPE = ox.NamedNode(str(V.RDF.type))
 
 
 def _copyable_graphs(kg: KnowledgeGraph) -> list[URIRef]:
@@ -146,14 +156,13 @@ def _copyable_graphs(kg: KnowledgeGraph) -> list[URIRef]:
     return [g for g in kg.graph_names() if _is_public_graph(kg, g) and g != derived]
 
 
-def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: set[str]):
-    """The statements of `graphs` that name no restricted-only entity."""
+def _public_quads(kg: KnowledgeGraph, graphs: list[URIRef], hidden: Withheld):
+    """The statements of `graphs` that name nothing withheld."""
     store = kg.backend.ox
     for graph in graphs:
         for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(graph))):
-            if _names_hidden(quad.subject, hidden) or _names_hidden(quad.object, hidden):
-                continue
-            yield quad
+            if not hidden.names(quad):
+                yield quad
 
 
 def _withhold_decisions(kg: KnowledgeGraph, public_store: ox.Store, decisions: set[str]) -> None:
@@ -194,12 +203,13 @@ def _decisions_naming(kg: KnowledgeGraph, *groups: set[str]) -> list[set[str]]:
     return found
 
 
-def _names_hidden(term, hidden: set[str]) -> bool:
-    return isinstance(term, ox.NamedNode) and term.value in hidden
-
-
-def _hidden_digest(hidden: set[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(hidden)).encode("utf-8")).hexdigest()
+def _hidden_digest(hidden: Withheld) -> str:
+    # Entities alone as before, so that a manifest written before nodes and numbers were
+    # withheld is not taken for the same withheld set when they now add some.
+    lines = sorted(hidden.entities)
+    if hidden.nodes or hidden.numbers:
+        lines += ["# nodes", *sorted(hidden.nodes), "# numbers", *sorted(hidden.numbers)]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _previous_manifest(root: Path) -> tuple[Path, dict] | None:
@@ -242,7 +252,7 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
     try:
         previous = _previous_manifest(root)
         view, journal = (_public_while_deriving if overlap else _public_then_full)(kg, target, previous)
-        manifest = {"hidden": _hidden_digest(set(view.hidden_entities)), "hidden_entities": view.hidden_entities,
+        manifest = {"hidden": _hidden_digest(view.withheld), **view.withheld.to_manifest(),
                     "sources": view.fingerprints, "journal": journal}
         if view.seeded_from:
             # The public view's derived facts were recomputed over the seed's: what that
@@ -256,7 +266,7 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
         raise
     _prune(root, keep=KEEP)
     return Publication(stamp=stamp, path=target, public_triples=view.public_triples,
-                       withheld_entities=len(view.hidden_entities), seconds=time.monotonic() - started,
+                       withheld_entities=len(view.withheld.entities), seconds=time.monotonic() - started,
                        copied_graphs=view.copied_graphs)
 
 
@@ -264,7 +274,7 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
 class PublicView:
     """What making a publication's public view found, for its manifest (plain data: it may
     come from a child process)."""
-    hidden_entities: list[str]      # sorted
+    withheld: Withheld
     fingerprints: dict[str, str]    # the source files' catalog fingerprints it was made from
     links_stamp: list               # the links graph's run stamp it was made from
     graphs: list[str]               # the graphs of the store it was made from, less the derived one
@@ -353,14 +363,14 @@ def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dic
                      noted: set[str] | None) -> PublicView:
     """The public store of the publication `target` and its page summaries, from `kg`.
     `noted`: the IRIs the journal noted since `previous` was published."""
-    hidden = restricted_only_entities(kg)
+    hidden = withheld_around(kg.backend.ox, restricted_only_entities(kg))
     fingerprints = source_fingerprints(kg)
     graphs = _copyable_graphs(kg)
     public_path = target / "public" / "store"
     # Decisions naming entities withheld now leave the public view; those naming entities
     # public again (withheld at the previous publish) come back: one pass finds both.
-    public_again = set(previous[1].get("hidden_entities", ())) - hidden if previous else set()
-    withheld_decisions, returning_decisions = _decisions_naming(kg, hidden, public_again)
+    public_again = set(previous[1].get("hidden_entities", ())) - hidden.entities if previous else set()
+    withheld_decisions, returning_decisions = _decisions_naming(kg, set(hidden.entities), public_again)
     seeded_from = None
     # A manifest from before hidden_entities was kept can only be reused for the same withheld set.
     if previous and (previous[1].get("hidden") == _hidden_digest(hidden) or "hidden_entities" in previous[1]):
@@ -379,7 +389,7 @@ def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dic
         public_triples = public.count_triples()
         build_pages(public, target / "public" / PAGES_FILE)
     links = ox.NamedNode(str(kg.minter.links_graph()))
-    return PublicView(hidden_entities=sorted(hidden), fingerprints=fingerprints,
+    return PublicView(withheld=hidden, fingerprints=fingerprints,
                       links_stamp=_stamp(kg.backend.ox, links), graphs=_graphs_but_derived(kg),
                       seeded_from=seeded_from,
                       public_triples=public_triples, copied_graphs=len(graphs))
@@ -401,7 +411,7 @@ def _full_pages_apart(kg: KnowledgeGraph, full: Path) -> Apart | None:
 
 
 def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public_path: Path,
-                         fingerprints: dict[str, str], graphs: list[URIRef], hidden: set[str],
+                         fingerprints: dict[str, str], graphs: list[URIRef], hidden: Withheld,
                          returning_decisions: set[str], noted: set[str] | None) -> list[URIRef]:
     """Seed the public store from the previous one; return the graphs that still need copying.
     `returning_decisions`: links-graph decisions about entities withheld then, public now;
@@ -436,7 +446,8 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     unchanged = {g for g, fp in fingerprints.items() if old.get(g) == fp} | ({links.value} if follows_journal else set())
     if previous_manifest.get("hidden") != _hidden_digest(hidden):
         kept = {ox.NamedNode(str(g)) for g in graphs if str(g) in unchanged}
-        _follow_hidden_change(kg, public_store, set(previous_manifest["hidden_entities"]), hidden, kept)
+        before = Withheld.from_manifest(previous_manifest) or Withheld()
+        _follow_hidden_change(kg, public_store, before, hidden, kept)
     public_store.flush()
     del public_store
     return [g for g in graphs if str(g) not in unchanged]
@@ -448,7 +459,7 @@ def _stamp(store: ox.Store, graph: ox.NamedNode) -> list:
 
 
 def _follow_noted(kg: KnowledgeGraph, public_store: ox.Store, graph: ox.NamedNode, noted: set[str],
-                  hidden: set[str]) -> None:
+                  hidden: Withheld) -> None:
     """Make `graph` in the public store hold the working store's statements about each noted IRI.
 
     A writer notes the subject and IRI object of every statement it adds or removes, so every
@@ -460,33 +471,32 @@ def _follow_noted(kg: KnowledgeGraph, public_store: ox.Store, graph: ox.NamedNod
         except ValueError:
             continue   # not an IRI (a damaged line): no statement has it as subject
         before = set(public_store.quads_for_pattern(subject, None, None, graph))
-        now = {q for q in store.quads_for_pattern(subject, None, None, graph)
-               if not _names_hidden(q.subject, hidden) and not _names_hidden(q.object, hidden)}
+        now = {q for q in store.quads_for_pattern(subject, None, None, graph) if not hidden.names(q)}
         for quad in before - now:
             public_store.remove(quad)
         for quad in now - before:
             public_store.add(quad)
 
 
-def _follow_hidden_change(kg: KnowledgeGraph, public_store: ox.Store, before: set[str], now: set[str],
+def _follow_hidden_change(kg: KnowledgeGraph, public_store: ox.Store, before: Withheld, now: Withheld,
                           kept: set) -> None:
     """Make the graphs kept from the previous public store withhold `now` instead of `before`.
 
     Every new file may bring a record under review (a few per cent of records are), which
     changes the withheld set; without this, each such publish copied the whole graph again.
-    Both directions are index lookups per entity, so the cost follows the change.
+    Both directions are index lookups per entity, node or number, so the cost follows the change.
     """
-    for iri in now - before:  # withheld from now on: no statement may name it
-        node = ox.NamedNode(iri)
-        naming = [*public_store.quads_for_pattern(node, None, None, None),
-                  *public_store.quads_for_pattern(None, None, node, None)]
-        for quad in naming:
+    # Withheld from now on: no statement may name it.
+    for quads in [*(naming_iri(public_store, iri) for iri in now.iris - before.iris),
+                  *(list(claims_of(public_store, number)) for number in now.numbers - before.numbers)]:
+        for quad in quads:
             public_store.remove(quad)
+    # Public again: its statements in the kept graphs come back, unless they name something still withheld.
     store = kg.backend.ox
-    for iri in before - now:  # public again: its statements in the kept graphs come back
-        node = ox.NamedNode(iri)
-        for quad in [*store.quads_for_pattern(node, None, None, None), *store.quads_for_pattern(None, None, node, None)]:
-            if quad.graph_name in kept and not _names_hidden(quad.subject, now) and not _names_hidden(quad.object, now):
+    for quads in [*(naming_iri(store, iri) for iri in before.iris - now.iris),
+                  *(claims_of(store, number) for number in before.numbers - now.numbers)]:
+        for quad in quads:
+            if quad.graph_name in kept and not now.names(quad):
                 public_store.add(quad)
 
 

@@ -10,6 +10,7 @@ from rdflib.compare import isomorphic
 from ingest.pipeline import ingest_paths
 from kg import derive
 from kg import vocab as V
+from kg.curation import flag_representative
 from kg.errors import NotFound
 from kg.publish import current_stamp, publish
 from kg.store import PUBLIC_VIEW_SNAPSHOT, prefix_block
@@ -219,6 +220,59 @@ def test_a_change_in_what_is_withheld_is_followed_without_copying_everything(pub
     (incremental.path / "manifest.json").unlink()
     full = publish(kg)
     assert "seeded_from" not in _manifest(full)
+    assert _public_quads_of(settings) == seeded
+
+
+def _claims_of_the_pending_project(kg, tmp_path) -> None:
+    """Approved records around the project under review (T2221001): a work that states its
+    number, a researcher whose ORCID record claims it, and a department that flags it."""
+    works = tmp_path / "citing-works.csv"
+    works.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                     "w30,蛋白质结构互动展览,exhibition,T2221001,approved\n", encoding="utf-8")
+    orcid = tmp_path / "orcid_0000-0002-1825-0097.json"
+    record = (DATA / "people" / "orcid_0000-0002-1825-0097.json").read_text(encoding="utf-8")
+    orcid.write_text(record.replace('"61772368"', '"T2221001"'), encoding="utf-8")
+    ingest_paths(kg, [works, orcid])
+    flag_representative(kg, "T2221001", "T", "Zhao Min")
+
+
+def test_nothing_around_a_project_under_review_names_it(kg, settings, tmp_path):
+    """Found by review: the work's stated number, the link node that quotes it, the ORCID
+    claim (which once made the project count as publicly described) and the curation
+    decision (whose IRI hashes the project's) all reached the public view."""
+    _ingest_review_mix(kg, tmp_path)
+    _claims_of_the_pending_project(kg, tmp_path)
+    project = kg.minter.project("T2221001")
+    publish(kg)
+    with open_view(settings, "public") as public:
+        text = _all_text(public)
+        assert "T2221001" not in text and "2221001" not in text
+        assert not public.select(prefix_block() + "SELECT ?d WHERE { ?d a sp:CurationDecision }")
+        # The work and the researcher stay public: only what names the project goes.
+        assert public.select(prefix_block() + 'SELECT ?w WHERE { ?w a sp:PopularScienceWork ; dcterms:title "蛋白质结构互动展览"@zh }')
+        assert public.select(prefix_block() + "SELECT ?p WHERE { ?p sp:orcid ?o }")
+    with open_view(settings, "full") as full:   # staff still see every claim
+        assert full.select(prefix_block() + f'SELECT ?w WHERE {{ ?w sp:statedGrant "T2221001" ; sp:popularizes <{project}> }}')
+        assert full.select(prefix_block() + f"SELECT ?d WHERE {{ ?d sp:curatedEntity <{project}> }}")
+
+
+def test_what_names_a_project_comes_back_when_it_is_approved(kg, settings, tmp_path):
+    _ingest_review_mix(kg, tmp_path)
+    _claims_of_the_pending_project(kg, tmp_path)
+    publish(kg)
+    approved = tmp_path / "approved.jsonl"
+    line = (DATA / "projects" / "projects_zh.jsonl").read_text(encoding="utf-8").splitlines()[1]
+    approved.write_text(line.replace("待审核", "已审核") + "\n", encoding="utf-8")
+    ingest_paths(kg, [approved], fmt="nsfc-projects")
+    seeded_publication = publish(kg)
+    assert "seeded_from" in _manifest(seeded_publication) and not _manifest(seeded_publication)["hidden_numbers"]
+    seeded = _public_quads_of(settings)
+    project = kg.minter.project("T2221001")
+    with open_view(settings, "public") as public:
+        assert public.select(prefix_block() + f'SELECT ?w WHERE {{ ?w sp:statedGrant "T2221001" ; sp:popularizes <{project}> }}')
+        assert public.select(prefix_block() + f"SELECT ?d WHERE {{ ?d sp:curatedEntity <{project}> }}")
+    (seeded_publication.path / "manifest.json").unlink()
+    publish(kg)
     assert _public_quads_of(settings) == seeded
 
 
