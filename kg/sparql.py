@@ -47,11 +47,13 @@ def check_query(text: str, max_bytes: int = MAX_QUERY_BYTES) -> CheckedQuery:
 # \r too, so what rdflib took for the rest of a comment Oxigraph ran. Line ends are made \n
 # before either reads the text, and a plain scan that trusts no parser refuses whatever is
 # shaped like a SERVICE call: the keyword, then (past spaces, comments and SILENT) an IRI, a
-# variable or a prefixed name. It may refuse a string or comment that reads like one.
+# variable or a prefixed name. It may refuse a string or comment that reads like one. A
+# name right after ? or $ is a variable (?service), even after a path's ? modifier; any
+# other character may come before the keyword (Oxigraph runs `?o trueSERVICE <…> {…}`).
 _LINE_END = re.compile(r"\r\n?")
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _GAP = r"(?:\s|#[^\n]*(?:\n|\Z))*"
-_SERVICE_CALL = re.compile(rf"SERVICE{_GAP}(?:SILENT{_GAP})?(?:[<?$]|[^\s<>?${{}}()\[\]\"'#,;]*:)", re.IGNORECASE)
+_SERVICE_CALL = re.compile(rf"(?<![?$])SERVICE{_GAP}(?:SILENT{_GAP})?(?:[<?$]|[^\s<>?${{}}()\[\]\"'#,;]*:)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2048)
@@ -64,7 +66,7 @@ def _checked(text: str) -> CheckedQuery:
 def _refuse_service_calls(text: str) -> None:
     # Escapes are expanded first: the grammar lets \u stand for any character (Oxigraph
     # expands them only inside strings today; expanding everywhere refuses more, never less).
-    expanded = _UNICODE_ESCAPE.sub(_unescaped, text)
+    expanded = _LINE_END.sub("\n", _UNICODE_ESCAPE.sub(_unescaped, text))   # \u000D ends a comment too
     if _SERVICE_CALL.search(text) or _SERVICE_CALL.search(expanded):
         raise _service_refused()
 

@@ -39,6 +39,9 @@ def test_an_accepted_text_is_checked_once():
     "SELECT ?s WHERE { ?s ?p 1SERVICE <http://127.0.0.1:9/query> { ?a ?b ?c } }",   # Oxigraph runs this one
     "SELECT ?s WHERE { SERVICE # a comment between\r?ep { ?s ?p ?o } VALUES ?ep { <http://127.0.0.1:9/> } }",
     "SELECT ?s WHERE { SERVICE SILENT :ep { ?s ?p ?o } }",
+    "SELECT ?s WHERE { ?s ?p trueSERVICE <http://127.0.0.1:9/query> { ?a ?b ?c } }",   # and this one
+    # A future Oxigraph that expands escapes everywhere would end this comment at \u000D.
+    "SELECT * WHERE { ?s ?p ?o #x\\u000D SERVICE #y\\u000D<http://127.0.0.1:9/> { ?a ?b ?c }\n}",
     "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
     "select * from named <http://example.org/g> where { graph ?g { ?s ?p ?o } }",
     "ASK FROM <http://example.org/g> { ?s ?p ?o }",
@@ -62,6 +65,7 @@ def test_windows_line_ends_are_run_as_plain_ones():
     'SELECT ?w WHERE { ?w <http://schema.org/name> ?t FILTER(CONTAINS(?t, "public service works")) }',
     "SELECT ?s WHERE { ?s <https://example.org/service/type> ?o }",
     "# which projects serve the public?\nSELECT ?p WHERE { ?p ?q ?o } LIMIT 1",
+    "SELECT ?service ?name WHERE { ?service <http://schema.org/name> ?name } LIMIT 1",
 ])
 def test_the_word_service_alone_is_no_call(text):
     assert check_query(text).form == "SelectQuery"
