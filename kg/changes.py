@@ -79,7 +79,10 @@ def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | No
     withheld_before, withheld_after = _withheld(before.settings.data_dir), _withheld(after.settings.data_dir)
     if withheld_before is None or withheld_after is None:
         return None
-    for iri in withheld_before.iris.symmetric_difference(withheld_after.iris):
+    # A link node whose evidence text is withheld or shown again changed: its statements
+    # name the record and the project its document shows.
+    for iri in (withheld_before.iris | withheld_before.evidence).symmetric_difference(
+            withheld_after.iris | withheld_after.evidence):
         changed.add(iri)
         for store in (old, new):
             changed.update(named_in((q.subject, q.predicate, q.object) for q in naming_iri(store, iri)))

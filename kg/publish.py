@@ -44,7 +44,7 @@ from kg.errors import ConfigError, StoreError
 from kg.linking.run import evidence_labels
 from kg.pages import PAGES_FILE, build_pages
 from kg.stats import holds_at_least
-from kg.withholding import Withheld, claims_of, naming_iri, withheld_around
+from kg.withholding import Withheld, claims_of, evidence_of, naming_iri, withheld_around
 from kg.store import PUBLIC_VIEW_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, checkpoint_for_a_child
 
 PUBLISHED = "published"
@@ -207,8 +207,9 @@ def _hidden_digest(hidden: Withheld) -> str:
     # Entities alone as before, so that a manifest written before nodes and numbers were
     # withheld is not taken for the same withheld set when they now add some.
     lines = sorted(hidden.entities)
-    if hidden.nodes or hidden.numbers:
-        lines += ["# nodes", *sorted(hidden.nodes), "# numbers", *sorted(hidden.numbers)]
+    if hidden.nodes or hidden.numbers or hidden.evidence:
+        lines += ["# nodes", *sorted(hidden.nodes), "# numbers", *sorted(hidden.numbers),
+                  "# evidence", *sorted(hidden.evidence)]
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
@@ -488,13 +489,15 @@ def _follow_hidden_change(kg: KnowledgeGraph, public_store: ox.Store, before: Wi
     """
     # Withheld from now on: no statement may name it.
     for quads in [*(naming_iri(public_store, iri) for iri in now.iris - before.iris),
-                  *(list(claims_of(public_store, number)) for number in now.numbers - before.numbers)]:
+                  *(list(claims_of(public_store, number)) for number in now.numbers - before.numbers),
+                  *(evidence_of(public_store, node) for node in now.evidence - before.evidence)]:
         for quad in quads:
             public_store.remove(quad)
     # Public again: its statements in the kept graphs come back, unless they name something still withheld.
     store = kg.backend.ox
     for quads in [*(naming_iri(store, iri) for iri in before.iris - now.iris),
-                  *(claims_of(store, number) for number in before.numbers - now.numbers)]:
+                  *(claims_of(store, number) for number in before.numbers - now.numbers),
+                  *(evidence_of(store, node) for node in before.evidence - now.evidence)]:
         for quad in quads:
             if quad.graph_name in kept and not now.names(quad):
                 public_store.add(quad)

@@ -11,7 +11,11 @@ statements that name it would leave two things that give it away:
   IRI is a hash of the project's IRI and that time, so the number can be found by trying
   them). Every statement of such a node is withheld with the entity;
 - its approval number, where a record states one as a plain value: a work's
-  `sp:statedGrant`, an output's `sp:acknowledgedGrant`.
+  `sp:statedGrant`, an output's `sp:acknowledgedGrant`; and the evidence text of that
+  record's links to other projects when it quotes the number (a funder's award string,
+  "31870719, T2221001", is the evidence of the link to each number in it, and an
+  acknowledgement span can hold several). Such a link stays, with its method and
+  confidence: only its evidence text is withheld.
 
 The verbatim acknowledgement text of a published paper (`sp:acknowledgement`) is the
 paper's own words, already public, and stays.
@@ -23,17 +27,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+import re
+
 import pyoxigraph as ox
 
 from kg import vocab as V
 
 # Predicates whose value is an approval number a record states as text.
 GRANT_CLAIMS = (ox.NamedNode(str(V.statedGrant)), ox.NamedNode(str(V.acknowledgedGrant)))
-# Node types that exist only to say something about the entities they name.
-DEPENDENT_TYPES = tuple(ox.NamedNode(str(t)) for t in (V.QualifiedLink, V.IdentityDecision, V.CurationDecision))
-_RDF_TYPE = ox.NamedNode(str(V.RDF.type))
+# How the nodes that exist only to say something about an entity name it: qualified links
+# and identity decisions (sp:QualifiedLink, sp:IdentityDecision) by these two, curation
+# decisions (sp:CurationDecision) by the third. Nothing else uses them.
+ABOUT = tuple(ox.NamedNode(str(p)) for p in (V.linkSubject, V.linkObject, V.curatedEntity))
 _APPROVAL_NUMBER = ox.NamedNode(str(V.approvalNumber))
 _CLAIM_IRIS = frozenset(p.value for p in GRANT_CLAIMS)
+_EVIDENCE = ox.NamedNode(str(V.evidence))
+_LINK_SUBJECT = ox.NamedNode(str(V.linkSubject))
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class Withheld:
     entities: frozenset[str] = frozenset()
     nodes: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
+    evidence: frozenset[str] = frozenset()   # link nodes whose evidence text quotes a withheld number
     iris: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -52,15 +63,18 @@ class Withheld:
     def names(self, quad: ox.Quad) -> bool:
         """Whether the statement names something withheld (and so stays out of the public view)."""
         subject, value = quad.subject, quad.object
-        if isinstance(subject, ox.NamedNode) and subject.value in self.iris:
-            return True
+        if isinstance(subject, ox.NamedNode):
+            if subject.value in self.iris:
+                return True
+            if subject.value in self.evidence and quad.predicate == _EVIDENCE:
+                return True
         if isinstance(value, ox.NamedNode):
             return value.value in self.iris
         return isinstance(value, ox.Literal) and value.value in self.numbers and quad.predicate.value in _CLAIM_IRIS
 
     def to_manifest(self) -> dict[str, list[str]]:
         return {"hidden_entities": sorted(self.entities), "hidden_nodes": sorted(self.nodes),
-                "hidden_numbers": sorted(self.numbers)}
+                "hidden_numbers": sorted(self.numbers), "hidden_evidence": sorted(self.evidence)}
 
     @classmethod
     def from_manifest(cls, manifest: dict) -> Withheld | None:
@@ -68,7 +82,7 @@ class Withheld:
         if "hidden_entities" not in manifest:
             return None
         return cls(frozenset(manifest["hidden_entities"]), frozenset(manifest.get("hidden_nodes", ())),
-                   frozenset(manifest.get("hidden_numbers", ())))
+                   frozenset(manifest.get("hidden_numbers", ())), frozenset(manifest.get("hidden_evidence", ())))
 
 
 def withheld_around(store: ox.Store, entities: Iterable[str]) -> Withheld:
@@ -77,29 +91,50 @@ def withheld_around(store: ox.Store, entities: Iterable[str]) -> Withheld:
     entities = frozenset(entities)
     nodes: set[str] = set()
     numbers: set[str] = set()
-    seen: set[str] = set()
     for iri in entities:
         node = ox.NamedNode(iri)
-        for quad in store.quads_for_pattern(None, None, node, None):
-            subject = quad.subject
-            if isinstance(subject, ox.NamedNode) and subject.value not in seen:
-                seen.add(subject.value)
-                if subject.value not in entities and _is_dependent(store, subject):
-                    nodes.add(subject.value)
+        # Only these predicates, not every statement naming the entity: a researcher under
+        # review is the author of many approved papers, none of them a node about him.
+        nodes.update(q.subject.value for predicate in ABOUT for q in store.quads_for_pattern(None, predicate, node, None)
+                     if isinstance(q.subject, ox.NamedNode))
         numbers.update(q.object.value for q in store.quads_for_pattern(node, _APPROVAL_NUMBER, None, None)
                        if isinstance(q.object, ox.Literal))
-    return Withheld(entities, frozenset(nodes), frozenset(numbers))
+    nodes -= entities
+    evidence = _evidence_quoting(store, numbers) - nodes
+    return Withheld(entities, frozenset(nodes), frozenset(numbers), frozenset(evidence))
 
 
-def _is_dependent(store: ox.Store, node: ox.NamedNode) -> bool:
-    return any(next(iter(store.quads_for_pattern(node, _RDF_TYPE, kind, None)), None) is not None
-               for kind in DEPENDENT_TYPES)
+def _evidence_quoting(store: ox.Store, numbers: Iterable[str]) -> set[str]:
+    """The link nodes whose evidence quotes one of `numbers`: only the links of the records
+    that state the number (every number a record's evidence yields is also stated by it as
+    a grant it names), so index lookups per number."""
+    found: set[str] = set()
+    for number in numbers:
+        records = {q.subject for q in claims_of(store, number)}
+        for record in records:
+            for link in store.quads_for_pattern(None, _LINK_SUBJECT, record, None):
+                node = link.subject
+                if isinstance(node, ox.NamedNode) and node.value not in found and any(
+                        quotes(q.object.value, number) for q in store.quads_for_pattern(node, _EVIDENCE, None, None)):
+                    found.add(node.value)
+    return found
+
+
+def quotes(text: str, number: str) -> bool:
+    """Whether the text names the approval number, however spaced or punctuated (PDF text
+    splits numbers; a false match only withholds an evidence text)."""
+    return number in text or number in _NOT_ALPHANUMERIC.sub("", text)
 
 
 def naming_iri(store: ox.Store, iri: str) -> list[ox.Quad]:
     """The statements with `iri` as subject or object (index lookups)."""
     node = ox.NamedNode(iri)
     return [*store.quads_for_pattern(node, None, None, None), *store.quads_for_pattern(None, None, node, None)]
+
+
+def evidence_of(store: ox.Store, node: str) -> list[ox.Quad]:
+    """A link node's evidence statements (index lookups)."""
+    return list(store.quads_for_pattern(ox.NamedNode(node), _EVIDENCE, None, None))
 
 
 def claims_of(store: ox.Store, number: str) -> Iterator[ox.Quad]:

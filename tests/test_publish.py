@@ -225,15 +225,25 @@ def test_a_change_in_what_is_withheld_is_followed_without_copying_everything(pub
 
 def _claims_of_the_pending_project(kg, tmp_path) -> None:
     """Approved records around the project under review (T2221001): a work that states its
-    number, a researcher whose ORCID record claims it, and a department that flags it."""
+    number, a researcher whose ORCID record claims it, a paper whose funder award names it
+    with an approved project, and a department that flags it."""
     works = tmp_path / "citing-works.csv"
     works.write_text("work_id,title,kind,grant_numbers,review_status\n"
                      "w30,蛋白质结构互动展览,exhibition,T2221001,approved\n", encoding="utf-8")
     orcid = tmp_path / "orcid_0000-0002-1825-0097.json"
     record = (DATA / "people" / "orcid_0000-0002-1825-0097.json").read_text(encoding="utf-8")
     orcid.write_text(record.replace('"61772368"', '"T2221001"'), encoding="utf-8")
-    ingest_paths(kg, [works, orcid])
+    paper = json.loads((DATA / "outputs" / "crossref_work.json").read_text(encoding="utf-8"))
+    paper.get("message", paper)["funder"] = [{"DOI": "10.13039/501100001809", "award": ["31870719, T2221001"],
+                                              "name": "National Natural Science Foundation of China"}]
+    crossref = tmp_path / "crossref_work.json"
+    crossref.write_text(json.dumps(paper, ensure_ascii=False), encoding="utf-8")
+    ingest_paths(kg, [works, orcid, crossref])
     flag_representative(kg, "T2221001", "T", "Zhao Min")
+
+
+_AWARD_LINK = prefix_block() + """SELECT ?l ?e WHERE {
+  ?l sp:linkObject <%s> ; sp:linkMethod sp:MethodFunderMetadata . OPTIONAL { ?l sp:evidence ?e } }"""
 
 
 def test_nothing_around_a_project_under_review_names_it(kg, settings, tmp_path):
@@ -251,7 +261,12 @@ def test_nothing_around_a_project_under_review_names_it(kg, settings, tmp_path):
         # The work and the researcher stay public: only what names the project goes.
         assert public.select(prefix_block() + 'SELECT ?w WHERE { ?w a sp:PopularScienceWork ; dcterms:title "蛋白质结构互动展览"@zh }')
         assert public.select(prefix_block() + "SELECT ?p WHERE { ?p sp:orcid ?o }")
+        # The paper's link to the approved project keeps its method; only its evidence, which
+        # quotes the award string with both numbers, is withheld.
+        award = public.select(_AWARD_LINK % kg.minter.project("31870719"))
+        assert award and all(row.get("e") is None for row in award)
     with open_view(settings, "full") as full:   # staff still see every claim
+        assert any("T2221001" in str(row.get("e")) for row in full.select(_AWARD_LINK % kg.minter.project("31870719")))
         assert full.select(prefix_block() + f'SELECT ?w WHERE {{ ?w sp:statedGrant "T2221001" ; sp:popularizes <{project}> }}')
         assert full.select(prefix_block() + f"SELECT ?d WHERE {{ ?d sp:curatedEntity <{project}> }}")
 
@@ -271,6 +286,7 @@ def test_what_names_a_project_comes_back_when_it_is_approved(kg, settings, tmp_p
     with open_view(settings, "public") as public:
         assert public.select(prefix_block() + f'SELECT ?w WHERE {{ ?w sp:statedGrant "T2221001" ; sp:popularizes <{project}> }}')
         assert public.select(prefix_block() + f"SELECT ?d WHERE {{ ?d sp:curatedEntity <{project}> }}")
+        assert any("T2221001" in str(row.get("e")) for row in public.select(_AWARD_LINK % kg.minter.project("31870719")))
     (seeded_publication.path / "manifest.json").unlink()
     publish(kg)
     assert _public_quads_of(settings) == seeded
