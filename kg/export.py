@@ -22,6 +22,9 @@ from kg.reports import Report
 FORMATS = ("table", "csv", "xlsx", "json")
 MAX_SHEET_TITLE = 31  # Excel's limit
 _FORBIDDEN_IN_SHEET_TITLE = str.maketrans({c: "-" for c in "[]:*?/\\"})
+# A text cell starting with one of these is a formula to spreadsheet programs, and titles,
+# names and institutions come from third-party records: "=HYPERLINK(…)" must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(ScipopError):
@@ -49,12 +52,19 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Text for a CSV cell: one a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
 def to_csv(report: Report) -> str:
-    """The table as CSV text: a header row, then one row per item (no notes, no parts)."""
+    """The table as CSV text: a header row, then one row per item (no notes, no parts).
+    Text that a spreadsheet would take for a formula is neutralized; numbers stay numbers."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(report.columns)
-    writer.writerows([[cell_text(v) for v in row] for row in report.rows])
+    writer.writerows([[spreadsheet_safe(v) if isinstance(v, str) else cell_text(v) for v in row]
+                      for row in report.rows])
     return buffer.getvalue()
 
 
@@ -94,24 +104,33 @@ def _workbook(report: Report) -> Workbook:
     notes = []
     for table in report.all_tables():
         sheet = workbook.create_sheet(_sheet_title(table.key, used))
-        sheet.append(table.columns)
+        _append(sheet, table.columns)
         for cell in sheet[1]:
             cell.font = bold
         for row in table.rows:
-            sheet.append([v if not isinstance(v, (list, dict, tuple, set)) else cell_text(v) for v in row])
+            _append(sheet, [v if not isinstance(v, (list, dict, tuple, set)) else cell_text(v) for v in row])
         sheet.freeze_panes = "A2"
         for index, column in enumerate(table.columns, start=1):
             width = max([_display_width(column)] + [_display_width(cell_text(r[index - 1])) for r in table.rows[:200]])
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(60, width + 2)
         notes.append((sheet.title, table.title, table.notes))
     sheet = workbook.create_sheet(_sheet_title("notes", used))
-    sheet.append(["sheet", "title", "note"])
+    _append(sheet, ["sheet", "title", "note"])
     for cell in sheet[1]:
         cell.font = bold
     for name, title, table_notes in notes:
         for note in table_notes or [""]:
-            sheet.append([name, title, note])
+            _append(sheet, [name, title, note])
     return workbook
+
+
+def _append(sheet, values: list) -> None:
+    """A row whose text stays text: openpyxl stores a string starting with '=' as a formula,
+    and nothing here is one (a string cell is shown as written and never evaluated)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _display_width(text: str) -> int:

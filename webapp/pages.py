@@ -11,6 +11,7 @@ from flask import Blueprint, Response, g, render_template, request
 from kg import concepts
 from kg import vocab as V
 from kg.errors import NotFound, QueryError, ScipopError
+from kg.export import spreadsheet_safe
 from webapp import charts, facts
 from webapp.common import (MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, run_sparql, services,
                            view_index)
@@ -280,14 +281,9 @@ def csv_row(hit) -> list[str]:
     for key in CSV_COLUMNS[3:]:
         value = fields.get(key)
         value = "" if value is None else value
-        row.append(_csv_safe("; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)))
-    row[1] = _csv_safe(row[1])
+        row.append(spreadsheet_safe("; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)))
+    row[1] = spreadsheet_safe(row[1])
     return row
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to spreadsheet programs: neutralize it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- SPARQL page --------------------------------------------------------------------------------
