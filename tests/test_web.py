@@ -194,6 +194,21 @@ def test_login_needs_the_form_token_and_the_right_password(app):
     assert STAFF_USER not in c.get("/", headers=HTML).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\t/evil.example/", "/\\evil.example/", "/\\/evil.example/",
+                                    "/\n/evil.example/", "https://evil.example/", "javascript:alert(1)", "/%09/evil"])
+def test_login_never_sends_staff_to_another_site(published_demo, target):
+    """Found by review: /login?next=/%09/evil.example/ redirected to //evil.example/ (a tab is
+    dropped on the way to the Location header)."""
+    c = make_app(published_demo).test_client()
+    c.get("/login")
+    with c.session_transaction() as session:
+        token = session["csrf_token"]
+    ok = c.post("/login", query_string={"next": target},
+                data={"username": STAFF_USER, "password": STAFF_PASSWORD, "csrf_token": token})
+    # An escaped tab stays part of a path on this site; everything else goes home.
+    assert ok.status_code == 302 and ok.headers["Location"] == ("/%09/evil" if target == "/%09/evil" else "/")
+
+
 def test_production_refuses_to_start_without_a_real_secret(published_demo):
     with pytest.raises(ConfigError):
         make_app(published_demo, SCIPOP_ENV="production", SCIPOP_SECRET_KEY="changeme")

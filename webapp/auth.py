@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
@@ -44,6 +45,17 @@ def view_for_request() -> str:
     return FULL if g.get("user") is not None else PUBLIC
 
 
+def is_local_path(target: str) -> bool:
+    """Whether `target` is a path on this site, so that a redirect to it is never an open one.
+
+    Browsers and URL parsers drop tabs and newlines and read a backslash as a slash, so
+    "/\t/evil.example/" and "/\\evil.example/" reach another host as "//evil.example/"."""
+    if not target.startswith("/") or any(ch in target for ch in "\\\t\r\n") or not target.isprintable():
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not target.startswith("//")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     failed = False
@@ -57,10 +69,7 @@ def login():
             session["user"] = user.name
             csrf_token()
             target = request.args.get("next", "")
-            # Only local paths: never an open redirect.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("pages.home")
-            return redirect(target)
+            return redirect(target if is_local_path(target) else url_for("pages.home"))
         failed = True
     return render_template("login.html", failed=failed), (401 if failed else 200)
 
