@@ -27,9 +27,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 API_PREFIXES = ("/api/", "/sparql", "/.well-known/")
 # Anonymous GETs of these endpoints are answered from the per-publication response cache.
+# Not the VoID description: it names this server's endpoints from the Host header asked
+# (its counts are kept per view instead).
 CACHED_ENDPOINTS = {"pages.home", "pages.department", "pages.search", "pages.talent", "pages.unpopularized",
                     "api.search", "api.talent", "api.unpopularized", "api.entity", "api.stats", "api.department",
-                    "api.coverage_report", "linked_data.void", "reports.report_page", "reports.report_api"}
+                    "api.coverage_report", "reports.report_page", "reports.report_api"}
 # Endpoints that spend a per-client budget (webapp/budget.py), by budget.
 BUDGETED_ENDPOINTS = {"sparql.endpoint": "sparql", "pages.query_page": "sparql",
                       "api.search": "api", "api.talent": "api", "api.unpopularized": "api"}

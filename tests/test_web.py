@@ -172,6 +172,15 @@ def test_void_counts_only_what_the_requester_may_see(client, staff_client, publi
     assert triples(staff_client) > triples(client)
 
 
+def test_one_clients_host_header_never_reaches_another_clients_void(client):
+    """Found by review: the anonymous answer was cached without the Host header it named its
+    endpoints from, so one request with Host: evil.example set them for every later visitor."""
+    poisoned = client.get("/.well-known/void", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "http://evil.example/sparql" in poisoned   # that client is told what it asked for …
+    body = client.get("/.well-known/void").get_data(as_text=True)
+    assert "evil.example" not in body and "http://localhost/sparql" in body   # … and no one else
+
+
 # --- Login ------------------------------------------------------------------------------------
 def test_login_needs_the_form_token_and_the_right_password(app):
     c = app.test_client()

@@ -115,13 +115,15 @@ for _kind in ENTITY_KINDS:
 @bp.route("/.well-known/void")
 def void():
     """VoID description; statistics come from the view the requester may read."""
-    from webapp.void import void_graph
+    from webapp.void import void_counts, void_graph
 
     media, fmt = negotiate()
     if fmt is None:
         media, fmt = "text/turtle", "turtle"
-    graph = services().views.fact(g.view, ("void", request.host_url), lambda kg: void_graph(kg, services().base,
-                                                                           request.host_url.rstrip("/")))
+    # The counts are kept per view; the endpoints are named for the host asked, per request,
+    # and never cached: a kept answer would serve one client's Host header to everyone.
+    counts = services().views.fact(g.view, ("void",), void_counts)
+    graph = void_graph(counts, services().base, request.host_url.rstrip("/"))
     body = graph.serialize(format=fmt)
     response = Response(body, mimetype=media)
     response.headers["Vary"] = "Accept, Cookie"

@@ -5,6 +5,8 @@ reveals how many restricted records exist.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
@@ -13,7 +15,24 @@ from kg.stats import CLASS_COUNTS, ENTITY_CLASSES
 from kg.store import KnowledgeGraph
 
 
-def void_graph(kg: KnowledgeGraph, base: str, host_url: str) -> Graph:
+@dataclass(frozen=True)
+class VoidCounts:
+    """What the description counts in a view: computed once per publication and view."""
+
+    triples: int
+    classes: list[tuple[URIRef, int]]
+    example: URIRef | None
+
+
+def void_counts(kg: KnowledgeGraph) -> VoidCounts:
+    values = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
+    classes = [(row[0], int(row[1])) for row in kg.query(CLASS_COUNTS % values)]
+    example = kg.select("SELECT ?p WHERE { ?p a <%s> } LIMIT 1" % V.FundedProject)
+    return VoidCounts(kg.count_triples(), classes, example[0]["p"] if example else None)
+
+
+def void_graph(counts: VoidCounts, base: str, host_url: str) -> Graph:
+    """The description as served from `host_url` (its endpoints are this server's)."""
     graph = Graph()
     graph.bind("void", VOID)
     graph.bind("dcterms", DCTERMS)
@@ -31,18 +50,13 @@ def void_graph(kg: KnowledgeGraph, base: str, host_url: str) -> Graph:
     graph.add((dataset, VOID.uriLookupEndpoint, URIRef(host_url + "/api/search?q=")))
     graph.add((dataset, VOID.vocabulary, URIRef(str(V.SP))))
     graph.add((dataset, VOID.vocabulary, URIRef(str(V.SCHEMA))))
-    graph.add((dataset, VOID.triples, Literal(kg.count_triples(), datatype=XSD.integer)))
-    values = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
-    total = 0
-    for row in kg.query(CLASS_COUNTS % values):
-        partition = URIRef(host_url + "/.well-known/void#class-" + str(row[0]).rsplit("#", 1)[-1].rsplit("/", 1)[-1])
-        count = int(row[1])
-        total += count
+    graph.add((dataset, VOID.triples, Literal(counts.triples, datatype=XSD.integer)))
+    for cls, count in counts.classes:
+        partition = URIRef(host_url + "/.well-known/void#class-" + str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1])
         graph.add((dataset, VOID.classPartition, partition))
-        graph.add((partition, VOID["class"], row[0]))
+        graph.add((partition, VOID["class"], cls))
         graph.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
-    graph.add((dataset, VOID.entities, Literal(total, datatype=XSD.integer)))
-    example = kg.select("SELECT ?p WHERE { ?p a <%s> } LIMIT 1" % V.FundedProject)
-    if example:
-        graph.add((dataset, VOID.exampleResource, example[0]["p"]))
+    graph.add((dataset, VOID.entities, Literal(sum(count for _, count in counts.classes), datatype=XSD.integer)))
+    if counts.example is not None:
+        graph.add((dataset, VOID.exampleResource, counts.example))
     return graph
