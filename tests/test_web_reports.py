@@ -23,6 +23,20 @@ def test_the_indicator_page_shows_the_cli_numbers_with_charts(client, published_
     assert api == expected
 
 
+def test_reports_kept_for_reuse_are_bounded_whatever_years_clients_ask_for(app, client, monkeypatch):
+    """Found by review: every year (and drill-down group) a client named kept one more
+    computed report until the next publication."""
+    from webapp import state
+
+    monkeypatch.setattr(state, "MAX_FACTS", 3)
+    answers = {year: client.get(f"/api/reports/compliance?by=department&year={year}").get_json()
+               for year in range(3000, 3010)}
+    kept = app.extensions["scipop"].views.publication().facts
+    assert len(kept) == 3
+    assert client.get("/api/reports/compliance?by=department&year=3009").get_json() == answers[3009]
+    assert client.get("/api/reports/compliance?by=department&year=3000").get_json() == answers[3000]
+
+
 def test_reports_download_as_xlsx_with_every_table(client):
     response = client.get("/api/reports/compliance?by=department&format=xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")

@@ -7,7 +7,8 @@ and the views are reopened when it moved. Old handles are dropped, not closed: a
 still running on them finishes on the publication it started with.
 
 Page facts that need whole-graph aggregates (~1 s at 100k projects) are computed once per
-publication and view and kept here.
+publication and view and kept here, the most recently used `MAX_FACTS` of them: requests
+choose some of the keys (a report's year, a drill-down's group), so the kept set is bounded.
 
 A search index found missing, out of date (a new publication) or unreadable is rebuilt
 from the view's graph in a background thread (`search.repair_index`), one per view and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -28,6 +30,7 @@ from kg.store import KnowledgeGraph
 from kg.views import FULL, PUBLIC, open_view
 
 VIEWS = (PUBLIC, FULL)
+MAX_FACTS = 512   # page facts kept per publication; each is a report or an aggregate of a page
 
 
 class SearchUnavailable(ScipopError):
@@ -40,7 +43,8 @@ class _Publication:
     stamp: str | None
     graphs: dict[str, KnowledgeGraph] = field(default_factory=dict)
     indexes: dict[str, Any] = field(default_factory=dict)
-    facts: dict[tuple, Any] = field(default_factory=dict)
+    facts: OrderedDict[tuple, Any] = field(default_factory=OrderedDict)
+    facts_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class ViewState:
@@ -139,10 +143,15 @@ class ViewState:
         """A value computed once per publication and view (page aggregates)."""
         publication = self.publication()
         full_key = (view,) + key
-        if full_key in publication.facts:
-            return publication.facts[full_key]
-        value = compute(self.graph(view))
-        publication.facts[full_key] = value  # a race only computes twice; both results are equal
+        with publication.facts_lock:
+            if full_key in publication.facts:
+                publication.facts.move_to_end(full_key)
+                return publication.facts[full_key]
+        value = compute(self.graph(view))   # outside the lock: a race only computes twice, with equal results
+        with publication.facts_lock:
+            publication.facts[full_key] = value
+            while len(publication.facts) > MAX_FACTS:
+                publication.facts.popitem(last=False)
         return value
 
 
