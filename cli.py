@@ -63,6 +63,18 @@ class ScipopGroup(click.Group):
             return super().invoke(ctx)
         except ScipopError as error:
             raise UserMistake(error) from error
+        except OSError as error:
+            # A path the user gave (or the data directory) cannot be read, made or written.
+            raise UserMistake(_file_system_error(error)) from error
+
+
+def _file_system_error(error: OSError) -> ScipopError:
+    from kg.errors import ConfigError
+
+    where = f" '{error.filename}'" if error.filename else ""
+    return ConfigError(f"Cannot use{where}: {error.strerror or error}.",
+                       "Check that the path exists, that a folder is not a file (or the reverse), and that it "
+                       "can be written; set --data-dir or --output to another place if not.")
 
 
 @click.group(cls=ScipopGroup, context_settings={"auto_envvar_prefix": "SCIPOP", "help_option_names": ["-h", "--help"]})
@@ -259,7 +271,8 @@ def validate(context: Context) -> None:
 # Data -------------------------------------------------------------------------------------
 @main.command("demo-data")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--projects", default=700, show_default=True, help="How many projects to generate.")
+@click.option("--projects", default=700, show_default=True, type=click.IntRange(min=1),
+              help="How many projects to generate.")
 @click.option("--seed", default=7, show_default=True, help="Random seed; the same seed gives the same files.")
 @click.option("--after", default=0, show_default=True, type=click.IntRange(0), metavar="N",
               help="Write the PROJECTS projects that follow the first N of this seed instead: new records, with new "

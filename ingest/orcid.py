@@ -12,6 +12,7 @@ not a valid ORCID refuses the record: we do not invent people.
 """
 from __future__ import annotations
 
+import calendar
 import re
 from pathlib import Path
 
@@ -64,8 +65,8 @@ def fuzzy_date(node) -> tuple[str, str] | None:
         return None
     if not re.fullmatch(r"\d{1,2}", month) or not 1 <= int(month) <= 12:
         return year, "gYear"
-    if not re.fullmatch(r"\d{1,2}", day) or not 1 <= int(day) <= 31:
-        return f"{year}-{int(month):02d}", "gYearMonth"
+    if not re.fullmatch(r"\d{1,2}", day) or not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+        return f"{year}-{int(month):02d}", "gYearMonth"   # no such day (02-30): the month is still known
     return f"{year}-{int(month):02d}-{int(day):02d}", "date"
 
 

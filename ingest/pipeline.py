@@ -96,7 +96,24 @@ def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, str]]:
     if not found:
         raise InputError(Location(file=", ".join(map(str, paths)) or "(none)"), "no source files to ingest",
                          hint="Give one or more files or directories.")
-    return found
+    return _one_file_per_source(found)
+
+
+def _one_file_per_source(found: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The files without repeats; two different files that would be one source are an error.
+
+    A source is named by its file name (by its path under a folder given as a whole), and a
+    source ingested again replaces what it held: the second of two files named alike would
+    silently replace the first."""
+    kept: dict[str, Path] = {}
+    for file, source in found:
+        other = kept.setdefault(source, file)
+        if other.resolve() != file.resolve():
+            raise InputError(Location(file=str(file)), f"this file and {other} would both be loaded as source "
+                             f"'{source}', and the second would replace the first",
+                             hint="Ingest them in separate folders given whole (each keeps its folder name), "
+                                  "or rename one.")
+    return [(file, source) for source, file in kept.items()]
 
 
 def sha256_of(path: Path) -> str:

@@ -5,6 +5,7 @@ Rows come out as (line_number, {normalized header: raw value}). Headers are fold
 """
 from __future__ import annotations
 
+import calendar
 import codecs
 import csv
 import json
@@ -38,9 +39,11 @@ def detect_encoding(context: IngestContext, sample: bytes) -> str:
     """The declared encoding, else UTF-8 (with BOM), else GB18030, else a detector's guess."""
     if context.encoding:
         try:
-            codecs.lookup(context.encoding)
+            text_encoding = codecs.lookup(context.encoding)._is_text_encoding
         except LookupError:
-            raise context.error(f"unknown encoding '{context.encoding}'", hint="Use --encoding utf-8, gbk or gb18030.") from None
+            text_encoding = False
+        if not text_encoding:   # rot13, hex, zip: codecs, but not of bytes to text
+            raise context.error(f"unknown text encoding '{context.encoding}'", hint="Use --encoding utf-8, gbk or gb18030.")
         return context.encoding
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -84,8 +87,9 @@ def read_text(context: IngestContext) -> Iterator[tuple[int, str]]:
         with open(path, "r", encoding=encoding, errors="strict", newline="") as handle:
             for line_no, line in enumerate(handle, start=1):
                 yield line_no, line
-    except UnicodeDecodeError as exc:
-        raise context.error(f"bytes that are not valid {encoding} near line {line_no + 1} ({exc.reason})",
+    except UnicodeError as exc:   # a decode error, or a UTF-16 file without its byte-order mark
+        reason = getattr(exc, "reason", None) or str(exc)
+        raise context.error(f"bytes that are not valid {encoding} near line {line_no + 1} ({reason})",
                             line=line_no + 1, hint="Pass the right --encoding (for example gb18030), or re-save the file as UTF-8.") from None
 
 
@@ -95,8 +99,8 @@ def read_json_document(context: IngestContext):
     encoding = detect_encoding(context, raw[: 1 << 16])
     try:
         return json.loads(raw.decode(encoding))
-    except UnicodeDecodeError as exc:
-        raise context.error(f"bytes that are not valid {encoding} ({exc.reason})",
+    except UnicodeError as exc:
+        raise context.error(f"bytes that are not valid {encoding} ({getattr(exc, 'reason', None) or exc})",
                             hint="Pass the right --encoding, or re-save the file as UTF-8.") from None
     except json.JSONDecodeError as exc:
         raise context.error(f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", line=exc.lineno) from None
@@ -272,8 +276,8 @@ def parse_date(value) -> tuple[str, str]:
         raise ValueError(f"month out of range: {value!r}")
     if day is None:
         return f"{year}-{int(month):02d}", "gYearMonth"
-    if not 1 <= int(day) <= 31:
-        raise ValueError(f"day out of range: {value!r}")
+    if not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+        raise ValueError(f"no such day: {value!r}")   # 2024-02-30 would be stored as an invalid xsd:date
     return f"{year}-{int(month):02d}-{int(day):02d}", "date"
 
 

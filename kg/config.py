@@ -20,9 +20,10 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not (self.base_iri.startswith("http://") or self.base_iri.startswith("https://")) or not self.base_iri.endswith("/"):
+        if (not (self.base_iri.startswith("http://") or self.base_iri.startswith("https://"))
+                or not self.base_iri.endswith("/") or not _valid_iri(self.base_iri)):
             raise ConfigError(
-                f"The base IRI '{self.base_iri}' is not an http(s) IRI ending in '/'.",
+                f"The base IRI '{self.base_iri}' is not a valid http(s) IRI ending in '/'.",
                 "Set --base-iri / SCIPOP_BASE_IRI to something like https://kg.example.org/.",
             )
 
@@ -55,3 +56,14 @@ def settings_from_env(environ: dict | None = None) -> Settings:
         store_url=env.get("SCIPOP_STORE_URL") or None,
         search_engine=env.get("SCIPOP_SEARCH_ENGINE", "whoosh"),
     )
+
+
+def _valid_iri(text: str) -> bool:
+    """Whether Oxigraph accepts the text as an IRI (no spaces, brackets or control characters)."""
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True

@@ -396,3 +396,20 @@ def test_ingested_works_answer_which_approved_works_popularize_a_project(tmp_pat
               FILTER(STRENDS(STR(?p), "/project/61772368"))
             }""")
         assert {(str(r["title"]), str(r["creator"])) for r in rows} >= {("知识图谱如何帮助科学普及", "王伟")}
+
+
+def test_a_day_the_calendar_does_not_have_is_an_error_naming_the_field(kg, tmp_path):
+    """Found by review: 2024-02-30 loaded as an invalid xsd:date, and later queries failed on it."""
+    from ingest.pipeline import ingest_paths
+    from ingest.orcid import fuzzy_date
+    from kg.errors import InputError
+
+    works = tmp_path / "works.csv"
+    works.write_text("work_id,title,kind,date\nW1,t,video,2024-02-30\n", encoding="utf-8")
+    with pytest.raises(InputError, match="value: '2024-02-30'") as caught:
+        ingest_paths(kg, [works])
+    assert caught.value.location.line == 2 and caught.value.location.field == "date"
+    works.write_text("work_id,title,kind,date\nW1,t,video,2024-02-29\n", encoding="utf-8")
+    ingest_paths(kg, [works])   # a leap day is a day
+    # ORCID dates are kept to the precision they have: a day that does not exist is dropped.
+    assert fuzzy_date({"year": {"value": "2020"}, "month": {"value": "02"}, "day": {"value": "30"}}) == ("2020-02", "gYearMonth")

@@ -118,6 +118,41 @@ def test_cli_reports_a_user_mistake_in_one_line_with_exit_status_2(runner, tmp_p
     assert "Traceback" not in result.output
 
 
+def test_two_files_with_one_name_are_refused_rather_than_one_replacing_the_other(kg, tmp_path):
+    """Found by review: a/projects.csv and b/projects.csv were one source, so b's rows replaced
+    a's and the catalog kept b's checksum only."""
+    for folder, rows in (("a", "11700001,湍流\n11700002,激波\n"), ("b", "11700003,涡旋\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "projects.csv").write_text("approval_number,title\n" + rows, encoding="utf-8")
+    before = kg.count_triples()
+    with pytest.raises(InputError, match="would both be loaded as source 'projects.csv'") as caught:
+        ingest_paths(kg, [tmp_path / "a" / "projects.csv", tmp_path / "b" / "projects.csv"])
+    assert caught.value.location.file.endswith("b/projects.csv") and kg.count_triples() == before
+    ingest_paths(kg, [tmp_path / "a" / "projects.csv", tmp_path / "a" / ".." / "a" / "projects.csv"])  # one file twice
+    ingest_paths(kg, [tmp_path / "a", tmp_path / "b"])   # folders given whole keep their names apart
+    projects = kg.select(prefix_block() + "SELECT DISTINCT ?p WHERE { ?p a sp:FundedProject }")
+    assert len(projects) == 3
+
+
+@pytest.mark.parametrize("arguments,expected", [
+    (["ingest", "--encoding", "rot13", "{projects}"], "unknown text encoding 'rot13'"),
+    (["ingest", "--encoding", "utf-16", "{projects}"], "not valid utf-16"),
+    (["--base-iri", "http://x/ y/", "stats"], "not a valid http(s) IRI"),
+    (["--data-dir", "{file}/sub", "ingest", "{projects}"], "Not a directory"),
+    (["report", "gaps", "--format", "csv", "--output", "{tmp}/no/such/folder/gaps.csv"], "No such file or directory"),
+    (["demo-data", "--projects", "-5", "{tmp}/out"], "-5 is not in the range"),
+])
+def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tmp_path, arguments, expected):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    values = {"projects": str(PROJECTS / "dailycafi_C0501_2022.csv"), "file": str(tmp_path / "a-file"), "tmp": str(tmp_path)}
+    arguments = [a.format(**values) for a in arguments]
+    if arguments[0] != "--data-dir":
+        arguments = ["--data-dir", str(tmp_path / "d")] + arguments
+    result = runner.invoke(main, arguments)
+    assert result.exit_code == 2 and expected in result.output, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, (OSError, ValueError, LookupError))
+
+
 def test_cli_ingest_stats_and_query(runner, tmp_path):
     data_dir = str(tmp_path / "d")
     result = runner.invoke(main, ["--data-dir", data_dir, "--quiet", "ingest", str(PROJECTS / "dailycafi_C0501_2022.csv")])
