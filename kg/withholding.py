@@ -24,10 +24,9 @@ Everything here is index lookups per withheld entity, so its cost follows the wi
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
-
-import re
 
 import pyoxigraph as ox
 
@@ -48,7 +47,8 @@ _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]+")
 
 @dataclass(frozen=True)
 class Withheld:
-    """The withheld entities, the nodes withheld with them, and the withheld approval numbers."""
+    """The withheld entities, the nodes withheld with them, the withheld approval numbers, and
+    the links whose evidence text alone is withheld."""
 
     entities: frozenset[str] = frozenset()
     nodes: frozenset[str] = frozenset()
