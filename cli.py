@@ -38,6 +38,10 @@ class Context:
         if not self.quiet:
             click.echo(message, err=True)
 
+    def warn(self, message: str) -> None:
+        """What the user must know even with --quiet (records set aside are not chatter)."""
+        click.echo(message, err=True)
+
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -125,7 +129,7 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
         context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
                     f"in {summary.seconds:.1f} s ({phases}).")
         if summary.reject_report:
-            context.say(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
+            context.warn(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
         maybe_publish(context, kg, publish)
     return summary
 

@@ -153,6 +153,14 @@ def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tm
     assert "Traceback" not in result.output and not isinstance(result.exception, (OSError, ValueError, LookupError))
 
 
+def test_quiet_still_says_that_records_were_set_aside(runner, tmp_path):
+    """Found by review: with --quiet a --skip-invalid run (and `build --demo -q`) looked clean."""
+    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "--quiet", "ingest", "--skip-invalid",
+                                  "--no-publish", str(PROJECTS / "bad_rows.csv")])
+    assert result.exit_code == 0 and "records were rejected; see" in result.output
+    assert "Loaded" not in result.output   # the chatter stays quiet
+
+
 def test_cli_ingest_stats_and_query(runner, tmp_path):
     data_dir = str(tmp_path / "d")
     result = runner.invoke(main, ["--data-dir", data_dir, "--quiet", "ingest", str(PROJECTS / "dailycafi_C0501_2022.csv")])
