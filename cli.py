@@ -7,6 +7,7 @@ A user mistake prints one sentence and a suggested fix, and exits with status 2.
 """
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -68,17 +69,24 @@ class ScipopGroup(click.Group):
         except ScipopError as error:
             raise UserMistake(error) from error
         except OSError as error:
-            # A path the user gave (or the data directory) cannot be read, made or written.
-            raise UserMistake(_file_system_error(error)) from error
+            # A path the user gave (or the data directory) cannot be read, made or written, or
+            # the address `serve` was given is taken.
+            raise UserMistake(_system_refusal(error)) from error
 
 
-def _file_system_error(error: OSError) -> ScipopError:
+def _system_refusal(error: OSError) -> ScipopError:
     from kg.errors import ConfigError
 
-    where = f" '{error.filename}'" if error.filename else ""
-    return ConfigError(f"Cannot use{where}: {error.strerror or error}.",
-                       "Check that the path exists, that a folder is not a file (or the reverse), and that it "
-                       "can be written; set --data-dir or --output to another place if not.")
+    reason = error.strerror or str(error)
+    if error.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+        return ConfigError(f"Cannot listen on that address: {reason}.",
+                           "Stop the server already using it, or pass another --port or --host.")
+    if error.filename:
+        return ConfigError(f"Cannot use '{error.filename}': {reason}.",
+                           "Check that the path exists, that a folder is not a file (or the reverse), and that it "
+                           "can be written; set --data-dir or --output to another place if not.")
+    return ConfigError(f"The system refused: {reason}.",
+                       "Check the paths and the address given, and that the disk has room.")
 
 
 @click.group(cls=ScipopGroup, context_settings={"auto_envvar_prefix": "SCIPOP", "help_option_names": ["-h", "--help"]})

@@ -153,6 +153,25 @@ def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tm
     assert "Traceback" not in result.output and not isinstance(result.exception, (OSError, ValueError, LookupError))
 
 
+def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path):
+    """In a process of its own, as a user runs it (waitress leaves its socket open when the
+    bind fails, which the test process would report as a leak)."""
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-c", "from cli import main; main()", "--data-dir", str(tmp_path / "d"),
+                                 "serve", "--port", str(port)], capture_output=True, text=True, timeout=120,
+                                cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 2 and "Cannot listen on that address" in result.stderr, result.stderr
+    assert "another --port" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_quiet_still_says_that_records_were_set_aside(runner, tmp_path):
     """Found by review: with --quiet a --skip-invalid run (and `build --demo -q`) looked clean."""
     result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "--quiet", "ingest", "--skip-invalid",
