@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from rdflib import URIRef
 from rdflib.namespace import SKOS, XSD
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
-from ingest.tabular import first_line_text, fold, header_key, parse_date, parse_decimal, parse_int, parse_bool, parse_period, read_rows, split_list
+from ingest.tabular import (first_line_text, fold, header_key, parse_bool, parse_date, parse_decimal, parse_int,
+                            parse_period, read_rows, repeated_record, split_list)
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
@@ -67,6 +69,9 @@ IGNORED_PREFIXES = ("研究成果",)   # 研究成果(期刊论文;会议论文;
 APPROVAL_HEADERS = frozenset(header_key(h) for h in ALIASES["approval_number"])
 
 _SUFFIXES = {".csv", ".tsv", ".xlsx", ".jsonl", ".json"}
+# 万元; the largest NSFC awards (basic science centres, instrument projects) are a few
+# hundred million yuan: a larger figure is almost surely in yuan.
+MAX_AMOUNT_WAN = 100_000
 _XSD_DATE_TYPES = {"gYear": XSD.gYear, "gYearMonth": XSD.gYearMonth, "date": XSD.date}
 _KEYWORD_SEPARATORS = re.compile(r"\s*[；;]\s*")
 _KEYWORD_FALLBACK_SEPARATORS = re.compile(r"\s*[,，、]\s*")
@@ -101,6 +106,7 @@ class Fields:
     line: int
     values: dict[str, object]
     headers: dict[str, str]
+    conflict: tuple[str, str] | None = None   # two headers giving one field different values
 
     def get(self, name: str):
         return self.values.get(name)
@@ -121,19 +127,26 @@ class HeaderMap:
     def fields(self, context: IngestContext, line: int, row: dict, header_line: int | None = None) -> Fields:
         values: dict[str, object] = {}
         headers: dict[str, str] = {}
+        conflict: tuple[str, str] | None = None
         for key, value in row.items():
             known = self.by_key.get(key)
             if known is None:
                 self._check_unknown(context, header_line or line, key)
                 continue
             name, header = known
-            if name in values or value is None or value == "" or value == []:
+            if value is None or value == "" or value == []:
                 continue
             if isinstance(value, str) and not value.strip():
                 continue
+            if name in values:
+                # Two headers of one field (the suqingdong XLSX repeats its codes under two):
+                # the same value twice is fine, two different ones cannot both be kept.
+                if conflict is None and _text(values[name]) != _text(value):
+                    conflict = (headers[name], header)
+                continue
             values[name] = value
             headers[name] = header
-        return Fields(line, values, headers)
+        return Fields(line, values, headers, conflict)
 
     def _check_unknown(self, context: IngestContext, line: int, key: str) -> None:
         if key in self.ignored:
@@ -226,6 +239,9 @@ class ProjectMapper:
 
     def _money_and_dates(self, b: RecordBuilder, project: URIRef, row: Fields) -> None:
         amount = self._parse(row, "amount", _canonical_decimal, "the amount (万元) is not a number")
+        if amount is not None and not 0 <= Decimal(amount) <= MAX_AMOUNT_WAN:
+            raise self.error(row, "amount", f"the amount (万元) is not between 0 and {MAX_AMOUNT_WAN}",
+                             value=row.get("amount"), hint="Amounts are in 万元 (10,000 yuan): was it given in yuan?")
         b.decimal(project, V.amountWan, amount)
         start = end = None
         if row.get("period") is not None:
@@ -237,6 +253,7 @@ class ProjectMapper:
         end_year = self._year(row, "end_year")
         if end is None and end_year is not None:
             end = (str(end_year), "gYear")   # 结题年度: only the year is known
+        self._check_order(row, start, end, year, end_year)
         for prop, value in ((V.startDate, start), (V.endDate, end)):
             if value is not None:
                 b.typed(project, prop, value[0], _XSD_DATE_TYPES[value[1]])
@@ -288,6 +305,18 @@ class ProjectMapper:
             return parser(_text(raw))
         except ValueError:
             raise self.error(row, name, problem, value=raw) from None
+
+    def _check_order(self, row: Fields, start, end, year: int | None, end_year: int | None) -> None:
+        """A project cannot end before it starts, nor conclude before it was approved."""
+        if start is not None and end is not None:
+            shared = min(len(start[0]), len(end[0]))   # '2016', '2016-01', '2016-01-15' compare as text
+            if end[0][:shared] < start[0][:shared]:
+                name = "period" if row.get("period") is not None else "end"
+                raise self.error(row, name, f"the project ends ({end[0]}) before it starts ({start[0]})",
+                                 value=row.get(name), hint="Check the start and end months.")
+        if year is not None and end_year is not None and end_year < year:
+            raise self.error(row, "end_year", f"the project concludes ({end_year}) before its approval year ({year})",
+                             value=row.get("end_year"), hint="Check 批准年度 and 结题年度.")
 
     def _year(self, row: Fields, name: str) -> int | None:
         year = self._parse(row, name, parse_int, "the year is not a number")
@@ -400,6 +429,7 @@ def read(context: IngestContext) -> RecordStream:
     mapper = ProjectMapper(context)
     # A table's columns are named on its header line; a JSON object names its own keys.
     per_line_keys = context.path.suffix.lower() in (".jsonl", ".json", ".ndjson")
+    first_line: dict[str, tuple[int, int]] = {}    # approval number -> (first line, digest)
     for line, row in read_rows(context):
         problem = row.get("__error__")
         if problem:
@@ -407,10 +437,26 @@ def read(context: IngestContext) -> RecordStream:
             continue
         # an unknown column refuses the file
         fields = headers.fields(context, line, row, header_line=line if per_line_keys else 1)
+        if fields.conflict:
+            first, second = fields.conflict
+            yield context.error(f"the columns '{first}' and '{second}' give this field different values",
+                                line=line, field=second, hint="Keep one of the two columns.")
+            continue
+        nested = next((name for name, value in fields.values.items() if isinstance(value, dict)), None)
+        if nested:   # would be stored as its Python repr
+            yield context.error("expected text, found a JSON object", line=line, field=fields.headers[nested],
+                                value=fields.values[nested], hint="Give the field as text, a number or a list.")
+            continue
         try:
-            yield mapper.map(fields)
+            record = mapper.map(fields)
         except InputError as exc:
             yield exc
+            continue
+        repeated = repeated_record(context, line, [record], first_line)
+        if isinstance(repeated, InputError):
+            yield repeated
+        elif not repeated:   # the same project listed twice by a scraper is loaded once
+            yield record
 
 
 MODULE = FormatModule(NAME, "NSFC funded-project exports (CSV, TSV, XLSX, JSON lines) with Chinese or English headers", sniff, read)

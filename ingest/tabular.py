@@ -129,6 +129,7 @@ def _delimited_rows(context: IngestContext, delimiter: str) -> Iterator[tuple[in
     except csv.Error as exc:
         raise context.error(f"not a readable table ({exc})", line=1) from None
     keys = [header_key(h) for h in headers]
+    _check_repeated_headers(context, keys, headers)
     while True:
         line = reader.line_num + 1  # a quoted field may span lines: report where the row starts
         try:
@@ -159,7 +160,15 @@ def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
                                 hint="Each line must be one flat JSON object (JSON lines).") from None
         if not isinstance(value, dict):
             raise context.error("a JSON line that is not an object", line=line_no, hint="Each line must be one JSON object.")
-        yield line_no, {header_key(k): v for k, v in value.items()}
+        row = {header_key(k): v for k, v in value.items()}
+        if len(row) < len(value):   # "Title" and "title": one field, and one value would be lost
+            spellings: dict[str, list[str]] = {}
+            for key in value:
+                spellings.setdefault(header_key(key), []).append(key)
+            alike = next(found for found in spellings.values() if len(found) > 1)
+            yield line_no, {"__error__": "the object gives one column as " + " and ".join(f"'{k}'" for k in alike)}
+            continue
+        yield line_no, row
 
 
 def _xlsx_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
@@ -177,12 +186,63 @@ def _xlsx_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
         except StopIteration:
             raise context.error("the first sheet is empty", hint="Put the header row on the first sheet.") from None
         keys = [header_key(str(h)) if h is not None else "" for h in headers]
+        while keys and not keys[-1]:
+            keys.pop()   # the sheet is as wide as its widest row: blank header cells past the last are no column
+        _check_repeated_headers(context, keys, ["" if h is None else str(h) for h in headers])
+        _check_other_sheets(context, workbook, keys)
         for line_no, values in enumerate(rows, start=2):
-            if values is None or all(v is None or str(v).strip() == "" for v in values):
+            if values is None or all(_blank(v) for v in values):
+                continue
+            beyond = [i for i in range(len(keys), len(values)) if not _blank(values[i])]
+            if beyond:   # a value with no header would be dropped without a word
+                yield line_no, {"__error__": f"has a value in column {_column_letter(beyond[0])}, "
+                                             f"which has no header (the header has {len(keys)} columns)"}
                 continue
             yield line_no, {k: ("" if v is None else _cell_text(v)) for k, v in zip(keys, values) if k}
     finally:
         workbook.close()
+
+
+def _blank(value) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index + 1)
+
+
+def _check_other_sheets(context: IngestContext, workbook, keys: list[str]) -> None:
+    """Only the first sheet is read: a workbook with more rows of the same table on another
+    sheet (a header sharing a column with the first, then rows) is refused rather than half
+    loaded. Other sheets (notes, code lists) are not this table's and are left alone."""
+    own = {key for key in keys if key}
+    for sheet in workbook.worksheets[1:]:
+        header = None
+        for values in sheet.iter_rows(values_only=True):
+            if values is None or all(_blank(v) for v in values):
+                continue
+            if header is None:
+                header = {header_key(str(v)) for v in values if not _blank(v)}
+                if not header & own:
+                    break   # another table
+                continue
+            raise context.error(f"the sheet '{sheet.title}' holds more rows of this table, but only the first "
+                                f"sheet ('{workbook.worksheets[0].title}') is read",
+                                hint="Save each sheet as its own .xlsx file (or move the rows to the first sheet).")
+
+
+def _check_repeated_headers(context: IngestContext, keys: list[str], headers: list[str]) -> None:
+    """A header given twice: a row's two values would be one field, and one of them lost."""
+    first: dict[str, int] = {}
+    for position, key in enumerate(keys):
+        if not key:
+            continue   # nameless columns (a row index) name no field; they are skipped
+        if key in first:
+            raise context.error(f"the column '{headers[position].strip()}' appears twice "
+                                f"(columns {first[key] + 1} and {position + 1})", line=1, field=headers[position].strip(),
+                                hint="Remove or rename one of the two columns.")
+        first[key] = position
 
 
 def _cell_text(value) -> str:
@@ -216,6 +276,20 @@ class Columns:
             if field is not None and value not in (None, "") and field not in out:
                 out[field] = value
         return out
+
+    def conflict(self, row: Row) -> tuple[str, str] | None:
+        """Two columns naming one field (e.g. 'name_zh' and '姓名') with different values in
+        this row: (first column, second column); only one value could be kept."""
+        given: dict[str, tuple[str, str]] = {}
+        for key, value in row.items():
+            field = self.by_header.get(key)
+            text = as_text(value) if value is not None else ""
+            if field is None or not text:
+                continue
+            earlier = given.setdefault(field, (key, text))
+            if earlier[1] != text:
+                return earlier[0], key
+        return None
 
 
 # Value parsers ------------------------------------------------------------------------
@@ -376,15 +450,45 @@ def map_rows(context: IngestContext, columns: "Columns", map_row: Callable[[int,
     """Every row of a tabular file through `map_row(line, fields)`, which returns the row's
     records. An unreadable row, or a row `map_row` refuses, becomes an InputError in the
     stream; an unknown column refuses the whole file."""
+    first_line: dict[str, tuple[int, int]] = {}    # record key -> (first line, digest)
     for line, row in read_rows(context):
         problem = row.get("__error__")
         if problem:
             yield context.error(problem, line=line)
             continue
         columns.check(context, line, row)
+        conflict = columns.conflict(row)
+        if conflict:
+            yield context.error(f"the columns '{conflict[0]}' and '{conflict[1]}' give this field different values",
+                                line=line, field=conflict[1], hint="Keep one of the two columns.")
+            continue
         try:
             records = list(map_row(line, columns.fields(row)))
         except InputError as exc:
             yield exc
             continue
-        yield from records
+        repeated = repeated_record(context, line, records, first_line)
+        if isinstance(repeated, InputError):
+            yield repeated
+        elif not repeated:
+            yield from records
+
+
+def repeated_record(context: IngestContext, line: int, records: list,
+                    first_line: dict[str, tuple[int, int]]) -> InputError | bool:
+    """Whether this row's main record was already given by an earlier row of the file: an
+    error when the two differ (their values would be loaded as one record's: two titles, two
+    amounts), True when they are the same (a scraper listing a project twice), else False.
+    `first_line` keeps, per record key, the first line and a digest of its statements."""
+    for record in records:
+        if record.kind is None:
+            continue
+        digest = hash(frozenset(record.statements))
+        earlier, earlier_digest = first_line.setdefault(record.key, (line, digest))
+        if earlier == line:
+            continue
+        if earlier_digest == digest:
+            return True
+        return context.error(f"the record '{record.key}' was already given on line {earlier}, with other values",
+                             line=line, record=record.key, hint="Remove or merge the repeated row.")
+    return False

@@ -106,6 +106,23 @@ def test_researcher_unknown_column_refuses_the_file(tmp_path: Path):
         read(researchers, path)
 
 
+def test_a_researcher_given_twice_with_other_values_is_refused_and_an_exact_repeat_is_loaded_once(tmp_path: Path):
+    path = tmp_path / "people.jsonl"
+    path.write_text('{"person_id": "P1", "name_zh": "王伟", "institution": "清华大学"}\n'
+                    '{"person_id": "P1", "name_zh": "王伟", "institution": "清华大学"}\n'
+                    '{"person_id": "P1", "name_zh": "王伟", "institution": "北京大学"}\n'
+                    '{"person_id": "P2", "姓名": "李娜", "name_zh": "李娜"}\n'
+                    '{"person_id": "P3", "姓名": "张敏", "name_zh": "张民"}\n'
+                    '{"person_id": "P4", "name_zh": "赵磊", "Name_ZH": "赵蕾"}\n', encoding="utf-8")
+    records, errors = read(researchers, path)
+    assert [r.key for r in records if r.kind] == ["P1", "P2"]
+    assert [(e.location.line, e.location.record, e.location.field) for e in errors] == [
+        (3, "P1", None), (5, None, "name_zh"), (6, None, None)]
+    assert "already given on line 1, with other values" in errors[0].message
+    assert "the columns '姓名' and 'name_zh' give this field different values" in errors[1].message
+    assert "the object gives one column as 'name_zh' and 'Name_ZH'" in errors[2].message
+
+
 def test_researcher_gb18030_file_is_read(tmp_path: Path):
     path = tmp_path / "people_gbk.csv"
     path.write_bytes("人员ID,姓名,学部\nP9,欧阳娜娜,信息科学部\n".encode("gb18030"))

@@ -334,6 +334,12 @@ def test_a_nameless_index_column_is_not_an_unknown_column(tmp_path: Path):
     ('{"批准号": "31570701", "项目名称": "蛋白质", "是否结题": "也许"}', "是否结题", "concluded"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "申请代码": "X99"}', "申请代码", "application code"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "审核状态": "不知道"}', "审核状态", "review status"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "批准金额(万元)": "-5"}', "批准金额(万元)", "between 0"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "批准金额(万元)": 580000}', "批准金额(万元)", "between 0 and 100000"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "开始年月": "2019-01", "结束年月": "201612"}', "结束年月", "ends (2016-12) before it starts"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "批准年度": 2019, "结题年度": 2016}', "结题年度", "before its approval year"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "title": "另一个项目"}', "title", "'项目名称' and 'title'"),
+    ('{"批准号": "31570701", "项目名称": {"zh": "蛋白质"}}', "项目名称", "found a JSON object"),
 ])
 def test_record_errors_name_the_field(tmp_path: Path, line: str, field: str, problem: str):
     path = tmp_path / "bad.jsonl"
@@ -342,6 +348,69 @@ def test_record_errors_name_the_field(tmp_path: Path, line: str, field: str, pro
     assert records == [] and len(errors) == 1
     assert errors[0].location.line == 1 and errors[0].location.field == field
     assert problem in errors[0].message
+
+
+def test_the_same_title_under_two_headers_is_one_value_not_a_conflict(tmp_path: Path):
+    path = tmp_path / "both.jsonl"
+    path.write_text('{"批准号": "31570701", "项目名称": "蛋白质", "title": "蛋白质"}\n', encoding="utf-8")
+    records, errors = read(path)
+    assert errors == [] and [r.key for r in records] == ["31570701"]
+
+
+# Nothing a file holds is dropped without a word ------------------------------------------
+def test_a_column_given_twice_refuses_the_file(tmp_path: Path):
+    """csv would keep the second 项目名称 of each row and drop the first without a word."""
+    path = tmp_path / "twice.csv"
+    path.write_text("批准号,项目名称,依托单位,项目名称\n31870719,膜转运蛋白的结构,清华大学,膜转运蛋白复合体\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert caught.value.location.line == 1 and caught.value.location.field == "项目名称"
+    assert "appears twice (columns 2 and 4)" in caught.value.message
+    xlsx = write_xlsx(tmp_path / "twice.xlsx", ["project_id", "title", "Title "], [["32071235", "糖脂代谢研究", "另一个"]])
+    with pytest.raises(InputError, match="'Title' appears twice"):
+        read(xlsx)
+
+
+def test_an_xlsx_value_beyond_the_header_is_a_row_error_and_the_other_rows_map(tmp_path: Path):
+    path = write_xlsx(tmp_path / "wide.xlsx", ["project_id", "title"],
+                      [["32071235", "糖脂代谢研究"], ["32071236", "膜蛋白动态结构", "清华大学"]])
+    records, errors = read(path)
+    assert [r.key for r in records] == ["32071235"]
+    assert len(errors) == 1 and errors[0].location.line == 3 and "column C, which has no header" in errors[0].message
+
+
+def test_more_rows_of_the_table_on_a_second_sheet_refuse_the_workbook(tmp_path: Path):
+    from openpyxl import load_workbook
+
+    path = write_xlsx(tmp_path / "two_years.xlsx")
+    workbook = load_workbook(path)
+    notes = workbook.create_sheet("说明")
+    notes.append(["本表由科研处导出"])
+    notes.append(["金额单位：万元"])
+    workbook.save(path)
+    records, errors = read(path)    # a sheet of notes is not this table: the export maps as before
+    assert errors == [] and len(records) == len(XLSX_ROWS)
+    more = workbook.create_sheet("2020")
+    more.append(["project_id", "title"])
+    more.append(["32171235", "二〇二〇年的项目"])
+    workbook.save(path)
+    with pytest.raises(InputError, match="the sheet '2020' holds more rows of this table"):
+        read(path)
+
+
+def test_a_project_given_twice_with_other_values_is_refused_and_an_exact_repeat_is_loaded_once(tmp_path: Path):
+    path = tmp_path / "repeats.csv"
+    path.write_text("批准号,项目名称,资助经费(万元)\n"
+                    "31870719,膜转运蛋白复合体的结构,58\n"
+                    "31870719,膜转运蛋白复合体的结构,58.0\n"       # the same values: one project
+                    "31870720,冷冻电镜方法,60\n"
+                    "31870719,膜转运蛋白复合体的结构,85\n",        # another amount: which one is right?
+                    encoding="utf-8")
+    records, errors = read(path)
+    assert [r.key for r in records] == ["31870719", "31870720"]
+    assert len(errors) == 1 and errors[0].location.line == 5 and errors[0].location.record == "31870719"
+    assert "already given on line 2, with other values" in errors[0].message
 
 
 # Sniffing --------------------------------------------------------------------------------
@@ -413,8 +482,9 @@ def test_real_dailycafi_csvs_map_every_row():
         for record in records:
             for triple in record.triples:
                 graph.add(triple)
-    assert rows == 1836
-    # 1,836 rows, 1,834 unique approval numbers: duplicates land on the same project.
+    # 1,836 rows, 1,834 unique approval numbers: the scraper lists two projects twice, the
+    # same values but for its row numbering, and each is loaded once.
+    assert rows == 1834
     assert len(set(graph.subjects(RDF.type, V.FundedProject))) == 1834
     p = project("31570119")
     assert graph.value(p, V.title) == Literal("微生物修复石油污染的厌氧解烃分子机制及重要功能基因研究", lang="zh")
