@@ -127,17 +127,20 @@ def _progress(context: Context):
 
 
 def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | None, skip_invalid: bool,
-               publish: bool = True, workers: int | None = None, refresh_derived: bool = True):
+               publish: bool = True, workers: int | None = None, refresh_derived: bool = True,
+               allow_empty: bool = False):
     from ingest.pipeline import ingest_paths
 
     with context.open_graph() as kg:
         summary = ingest_paths(kg, paths, fmt=fmt, encoding=encoding, skip_invalid=skip_invalid,
-                               progress=_progress(context), workers=workers, refresh_derived=refresh_derived)
+                               progress=_progress(context), workers=workers, refresh_derived=refresh_derived,
+                               allow_empty=allow_empty)
         phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.phases.items())
         context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
                     f"in {summary.seconds:.1f} s ({phases}).")
         if summary.reject_report:
-            context.warn(f"{summary.rejects} records were rejected; see {summary.reject_report}.")
+            rejected = "1 record was" if summary.rejects == 1 else f"{summary.rejects} records were"
+            context.warn(f"{rejected} rejected; see {summary.reject_report}.")
         maybe_publish(context, kg, publish)
     return summary
 
@@ -183,11 +186,13 @@ def run_publish(context: Context, kg: KnowledgeGraph, derive_first: bool = False
               help="Refresh the read-only staff and public views afterwards.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes that map files in parallel (default: one per core, up to 4).")
+@click.option("--allow-empty", is_flag=True,
+              help="Let a file without records replace a source that holds some (refused otherwise).")
 @pass_context
 def ingest(context: Context, paths: tuple[Path, ...], fmt: str, encoding: str | None, skip_invalid: bool,
-           publish: bool, workers: int | None) -> None:
+           publish: bool, workers: int | None, allow_empty: bool) -> None:
     """Load source files (or directories of them) into the graph, all or nothing."""
-    run_ingest(context, list(paths), fmt, encoding, skip_invalid, publish, workers)
+    run_ingest(context, list(paths), fmt, encoding, skip_invalid, publish, workers, allow_empty=allow_empty)
 
 
 @main.command("publish")
@@ -252,7 +257,7 @@ def stats(context: Context, fmt: str) -> None:
 @main.command()
 @click.argument("sparql")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", default=10_000, show_default=True, help="Most rows to print.")
+@click.option("--limit", default=10_000, show_default=True, type=click.IntRange(1, None), help="Most rows to print.")
 @pass_context
 def query(context: Context, sparql: str, fmt: str, limit: int) -> None:
     """Run a read-only SPARQL SELECT or ASK query ('-' reads it from standard input)."""

@@ -233,9 +233,10 @@ def map_and_load(kg: KnowledgeGraph, jobs: list[StagingJob], workers: int,
 
 def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto", encoding: str | None = None,
                  skip_invalid: bool = False, progress: Progress | None = None,
-                 workers: int | None = None, refresh_derived: bool = True) -> IngestSummary:
+                 workers: int | None = None, refresh_derived: bool = True, allow_empty: bool = False) -> IngestSummary:
     """Load the files, all or nothing. `refresh_derived=False` leaves the derived facts to the
-    caller, for a run that changes identities next (linking) and derives once afterwards."""
+    caller, for a run that changes identities next (linking) and derives once afterwards.
+    `allow_empty`: a file without records may replace a source that held some (else refused)."""
     started = time.monotonic()
     files = expand_paths(paths)
     staging, claim = claim_staging(kg.settings.data_dir / "staging")  # also clears a killed run's files
@@ -246,9 +247,12 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
         # checkpoint like any other failure.
         with kg.write():
             ensure_ontology(kg)
+            held = catalog.record_counts(kg)
             for job in jobs:
                 drop_source_graphs(kg, job.source_id)
             staged = map_and_load(kg, jobs, default_workers() if workers is None else workers, progress)
+            if not allow_empty:
+                refuse_emptied_sources(staged, held)
             loaded_at = time.monotonic()
             report = write_reject_report(kg, staged)
             for item in staged:
@@ -262,6 +266,20 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     return IngestSummary(files=staged, reject_report=report, seconds=finished - started,
                          phases={"map and load": loaded_at - started,
                                  **({"derive": finished - loaded_at} if refresh_derived else {})})
+
+
+def refuse_emptied_sources(staged: list[StagedFile], held: dict[str, int]) -> None:
+    """A file without a single record would empty a source that holds records: most often a
+    failed export (a header alone) or an empty harvest, not a wish to delete. Refused, and
+    the write it is part of rolls back."""
+    for item in staged:
+        if item.records == 0 and held.get(item.source_id, 0) > 0:
+            rejected = f" ({len(item.rejects)} rows were rejected)" if item.rejects else ""
+            count = held[item.source_id]
+            raise InputError(Location(file=str(item.path)),
+                             f"the file holds no records{rejected}, and loading it would remove the "
+                             f"{count} record{'s' if count != 1 else ''} that source '{item.source_id}' holds",
+                             hint="Check the export; to empty the source on purpose, pass --allow-empty.")
 
 
 def drop_source_graphs(kg: KnowledgeGraph, source_id: str) -> None:

@@ -73,6 +73,16 @@ def sources(kg: KnowledgeGraph) -> list[dict]:
         } ORDER BY DESC(?loaded) ?name""")
 
 
+def record_counts(kg: KnowledgeGraph) -> dict[str, int]:
+    """Per source name, the records (public and restricted) its last ingest loaded."""
+    rows = kg.select(prefix_block() + """
+        SELECT ?name ?records ?restricted WHERE {
+          ?g a sp:SourceFile ; sp:sourceName ?name ; sp:recordCount ?records .
+          OPTIONAL { ?g sp:restrictedGraph ?r . ?r sp:recordCount ?restricted }
+        }""")
+    return {str(r["name"]): int(r["records"]) + int(r.get("restricted") or 0) for r in rows}
+
+
 def source_fingerprints(kg: KnowledgeGraph) -> dict[str, str]:
     """Per source graph, what identifies its content: the file's sha256 and load time.
 

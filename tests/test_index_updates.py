@@ -314,7 +314,7 @@ def test_a_view_indexed_apart_that_fails_is_reported_as_any_other_error(grown, m
     shutil.rmtree(published_root(settings) / current_stamp(settings) / "full" / "store")
     with pytest.raises(ScipopError) as raised:
         build_search_indexes(Context(settings, quiet=True), ["public", "full"], rebuild=True)
-    assert "full/store cannot be opened" in raised.value.one_line() and "Fix:" in raised.value.one_line()
+    assert "no graph at" in raised.value.one_line() and "full/store" in raised.value.one_line() and "Fix:" in raised.value.one_line()
     with open_view(settings, "public") as kg:
         assert check_index(kg, settings, "public", ENGINE) == []
 

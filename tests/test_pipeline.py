@@ -118,6 +118,37 @@ def test_cli_reports_a_user_mistake_in_one_line_with_exit_status_2(runner, tmp_p
     assert "Traceback" not in result.output
 
 
+def test_a_header_only_re_export_does_not_silently_empty_its_source(kg, runner, tmp_path):
+    """An export that failed half way (its header alone) would have replaced the file's 4
+    projects with nothing; it is refused, and --allow-empty empties the source on purpose."""
+    export = tmp_path / "dailycafi_C0501_2022.csv"
+    shutil.copyfile(PROJECTS / "dailycafi_C0501_2022.csv", export)
+    ingest_paths(kg, [export])
+    before = _snapshot(kg)
+    export.write_text(export.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest_paths(kg, [export])
+    assert "would remove the 4 records that source 'dailycafi_C0501_2022.csv' holds" in caught.value.message
+    assert caught.value.location.file == str(export) and "--allow-empty" in caught.value.hint
+    assert _snapshot(kg) == before
+    summary = ingest_paths(kg, [export], allow_empty=True)
+    assert summary.records == 0 and _projects(kg) == set()
+    assert [int(e["records"]) for e in catalog.sources(kg)] == [0]
+    ingest_paths(kg, [export])   # a source already empty may stay empty
+
+
+def test_cli_allow_empty(runner, tmp_path):
+    export = tmp_path / "people.csv"
+    export.write_text("person_id,name_zh\nP1,王伟\n", encoding="utf-8")
+    data = ["--data-dir", str(tmp_path / "d"), "--quiet"]
+    assert runner.invoke(main, data + ["ingest", "--no-publish", str(export)]).exit_code == 0
+    export.write_text("person_id,name_zh\n", encoding="utf-8")
+    refused = runner.invoke(main, data + ["ingest", "--no-publish", str(export)])
+    assert refused.exit_code == 2 and "would remove the 1 record that source" in refused.output and "Traceback" not in refused.output
+    allowed = runner.invoke(main, data + ["ingest", "--no-publish", str(export)], env={"SCIPOP_INGEST_ALLOW_EMPTY": "1"})
+    assert allowed.exit_code == 0, allowed.output
+
+
 def test_two_files_with_one_name_are_refused_rather_than_one_replacing_the_other(kg, tmp_path):
     """Found by review: a/projects.csv and b/projects.csv were one source, so b's rows replaced
     a's and the catalog kept b's checksum only."""
@@ -139,8 +170,9 @@ def test_two_files_with_one_name_are_refused_rather_than_one_replacing_the_other
     (["ingest", "--encoding", "utf-16", "{projects}"], "not valid utf-16"),
     (["--base-iri", "http://x/ y/", "stats"], "not a valid http(s) IRI"),
     (["--data-dir", "{file}/sub", "ingest", "{projects}"], "Not a directory"),
-    (["report", "gaps", "--format", "csv", "--output", "{tmp}/no/such/folder/gaps.csv"], "No such file or directory"),
     (["demo-data", "--projects", "-5", "{tmp}/out"], "-5 is not in the range"),
+    (["stats"], "There is no graph at"),     # no data directory yet: not RocksDB's "IO error … CURRENT"
+    (["query", "--limit", "-1", "ASK {{}}"], "-1 is not in the range"),
 ])
 def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tmp_path, arguments, expected):
     (tmp_path / "a-file").write_text("x", encoding="utf-8")
@@ -252,3 +284,11 @@ def test_a_bad_row_found_by_a_worker_process_still_names_file_line_and_field(kg,
     assert caught.value.location.file.endswith("bad_rows.csv")
     assert caught.value.location.line is not None and caught.value.location.field
     assert not _projects(kg)   # nothing was loaded
+
+
+def test_a_report_written_to_a_missing_folder_is_one_line_not_a_traceback(runner, tmp_path):
+    data = ["--data-dir", str(tmp_path / "d")]
+    assert runner.invoke(main, data + ["--quiet", "ingest", "--no-publish", str(PROJECTS / "dailycafi_C0501_2022.csv")]).exit_code == 0
+    result = runner.invoke(main, data + ["report", "gaps", "--format", "csv", "--output", f"{tmp_path}/no/such/folder/gaps.csv"])
+    assert result.exit_code == 2 and "No such file or directory" in result.output, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, OSError)
