@@ -138,6 +138,8 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
         phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.phases.items())
         context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
                     f"in {summary.seconds:.1f} s ({phases}).")
+        for warning in summary.warnings:
+            context.warn(warning)
         if summary.reject_report:
             rejected = "1 record was" if summary.rejects == 1 else f"{summary.rejects} records were"
             context.warn(f"{rejected} rejected; see {summary.reject_report}.")
@@ -193,6 +195,47 @@ def ingest(context: Context, paths: tuple[Path, ...], fmt: str, encoding: str | 
            publish: bool, workers: int | None, allow_empty: bool) -> None:
     """Load source files (or directories of them) into the graph, all or nothing."""
     run_ingest(context, list(paths), fmt, encoding, skip_invalid, publish, workers, allow_empty=allow_empty)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_context
+def sources(context: Context, fmt: str) -> None:
+    """The ingested source files, by the name 'remove' and a re-ingest know them."""
+    from kg import catalog
+
+    with context.open_graph(read_only=True) as kg:
+        entries = catalog.sources(kg)
+        totals = catalog.record_counts(kg)
+    rows = [{"name": str(e["name"]), "format": str(e["format"]), "records": int(e["records"]),
+             "restricted": totals[str(e["name"])] - int(e["records"]), "rejects": int(e["rejects"]),
+             "loaded": str(e["loaded"])} for e in sorted(entries, key=lambda e: str(e["name"]))]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{'records':>8} {'restricted':>10} {'rejects':>8}  {'loaded (UTC)':<20} {'format':<14} name")
+    for row in rows:
+        click.echo(f"{row['records']:>8} {row['restricted']:>10} {row['rejects']:>8}  {row['loaded'][:19]:<20} "
+                   f"{row['format']:<14} {row['name']}")
+
+
+@main.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--publish/--no-publish", default=True, show_default=True,
+              help="Refresh the read-only views (and their search indexes) afterwards.")
+@pass_context
+def remove(context: Context, names: tuple[str, ...], publish: bool) -> None:
+    """Take ingested sources out of the graph by name (see 'sources'), all or none.
+
+    The copy of each file under sources/ is kept. Identities found with the help of these
+    records stay until the next 'scipop link'."""
+    from ingest.pipeline import remove_sources
+
+    with context.open_graph() as kg:
+        removed = remove_sources(kg, names, refresh_derived=True)
+        for source in removed:
+            context.say(f"Removed {source.name} ({source.records} records).")
+        maybe_publish(context, kg, publish)
 
 
 @main.command("publish")

@@ -33,7 +33,7 @@ from ingest.staging import claim_staging
 from kg import catalog, derive
 from kg.apart import exit_with_parent
 from kg.bootstrap import ensure_ontology
-from kg.errors import InputError, Location
+from kg.errors import InputError, Location, NotFound
 from kg.iri import Minter
 from kg.nquads import NQuadsWriter
 from kg.store import KnowledgeGraph
@@ -64,6 +64,7 @@ class IngestSummary:
     reject_report: Path | None
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)   # wall seconds: map, load, derive
+    warnings: list[str] = field(default_factory=list)        # what the user should know, though nothing failed
 
     @property
     def records(self) -> int:
@@ -248,6 +249,7 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
         with kg.write():
             ensure_ontology(kg)
             held = catalog.record_counts(kg)
+            loaded_before = {str(e["name"]): str(e["sha256"]) for e in catalog.sources(kg)}
             for job in jobs:
                 drop_source_graphs(kg, job.source_id)
             staged = map_and_load(kg, jobs, default_workers() if workers is None else workers, progress)
@@ -265,7 +267,24 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     finished = time.monotonic()
     return IngestSummary(files=staged, reject_report=report, seconds=finished - started,
                          phases={"map and load": loaded_at - started,
-                                 **({"derive": finished - loaded_at} if refresh_derived else {})})
+                                 **({"derive": finished - loaded_at} if refresh_derived else {})},
+                         warnings=same_bytes_warnings(staged, loaded_before))
+
+
+def same_bytes_warnings(staged: list[StagedFile], loaded_before: dict[str, str]) -> list[str]:
+    """Sources that hold the same bytes as a file just loaded: most often one file ingested
+    once through its folder ('projects/x.csv') and once by itself ('x.csv'). Both are kept,
+    and an update through one name would leave the other's old values beside it."""
+    current = dict(loaded_before)     # source name -> sha256, after this ingest
+    current.update((item.source_id, item.sha256) for item in staged)
+    warnings = []
+    for sha in dict.fromkeys(item.sha256 for item in staged if item.records):   # two empty files: nothing twice
+        names = sorted(name for name, other in current.items() if other == sha)
+        if len(names) > 1:
+            listed = ", ".join(f"'{name}'" for name in names)
+            warnings.append(f"The sources {listed} hold the same file, so its records are loaded twice; "
+                            f"take the extra names out with 'scipop remove NAME'.")
+    return warnings
 
 
 def refuse_emptied_sources(staged: list[StagedFile], held: dict[str, int]) -> None:
@@ -279,7 +298,33 @@ def refuse_emptied_sources(staged: list[StagedFile], held: dict[str, int]) -> No
             raise InputError(Location(file=str(item.path)),
                              f"the file holds no records{rejected}, and loading it would remove the "
                              f"{count} record{'s' if count != 1 else ''} that source '{item.source_id}' holds",
-                             hint="Check the export; to empty the source on purpose, pass --allow-empty.")
+                             hint="Check the export; to empty the source on purpose pass --allow-empty, "
+                                  "or take it out with 'scipop remove'.")
+
+
+@dataclass
+class RemovedSource:
+    name: str
+    records: int    # public and restricted, as its last ingest counted them
+
+
+def remove_sources(kg: KnowledgeGraph, names: Iterable[str], refresh_derived: bool = True) -> list[RemovedSource]:
+    """Take sources out of the graph, all or none: their graphs and catalog entries go; the
+    copies of their files under sources/ stay (what the user loaded is never lost).
+    An unknown name removes nothing."""
+    names = list(dict.fromkeys(names))
+    with kg.write():
+        held = catalog.record_counts(kg)
+        unknown = [name for name in names if name not in held]
+        if unknown:
+            raise NotFound(f"No source named '{unknown[0]}' was ingested.",
+                           "'scipop sources' lists the sources by name (a folder's files as folder/file).")
+        for name in names:
+            drop_source_graphs(kg, name)
+            catalog.forget_source(kg, kg.minter.source_graph(name))
+        if refresh_derived:
+            derive.refresh(kg)
+    return [RemovedSource(name, held[name]) for name in names]
 
 
 def drop_source_graphs(kg: KnowledgeGraph, source_id: str) -> None:

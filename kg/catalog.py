@@ -59,6 +59,19 @@ def record_source(kg: KnowledgeGraph, source: SourceRecord) -> None:
     )
 
 
+def forget_source(kg: KnowledgeGraph, graph: URIRef) -> None:
+    """Remove the catalog entry of one source graph (its graphs are dropped by the caller)."""
+    catalog = kg.minter.catalog_graph()
+    restricted_catalog = kg.minter.restricted_graph(catalog)
+    restricted = kg.minter.restricted_graph(graph)
+    kg.update(
+        f"DELETE WHERE {{ GRAPH {term_nt(catalog)} {{ {term_nt(graph)} ?p ?o }} }} ;\n"
+        + f"DELETE WHERE {{ GRAPH {term_nt(restricted_catalog)} {{ {term_nt(graph)} ?p ?o }} }} ;\n"
+        + f"DELETE WHERE {{ GRAPH {term_nt(restricted_catalog)} {{ {term_nt(restricted)} ?p ?o }} }}",
+        touches=(catalog, restricted_catalog),
+    )
+
+
 def _graph_block(graph: URIRef, triples: list[tuple]) -> str:
     body = " ".join(f"{term_nt(s)} {term_nt(p)} {term_nt(o)} ." for s, p, o in triples)
     return f"GRAPH {term_nt(graph)} {{ {body} }} "

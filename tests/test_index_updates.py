@@ -348,3 +348,30 @@ def test_a_view_indexed_apart_whose_process_is_killed_is_reported_not_waited_for
     killer.join()
     assert "Indexing the full view stopped before it finished" in raised.value.one_line()
     assert "scipop index --view full" in raised.value.one_line()
+
+
+def test_a_source_loaded_by_mistake_is_removed_from_the_views_and_their_indexes(grown, runner):
+    """A research office ingested the next year's projects into the wrong data directory:
+    `scipop remove` takes the file out; the public view and both indexes lose its projects,
+    and the rest is as before. The file's copy under sources/ stays."""
+    settings, increment = grown
+    projects_file = next(f for f in sorted((increment / "projects").iterdir()) if f.suffix == ".csv")
+    with open_view(settings, "public") as kg:
+        before = {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")}
+    scipop(runner, settings, "--quiet", "ingest", str(projects_file))
+    name = projects_file.name
+    listed = json.loads(scipop(runner, settings, "sources", "--format", "json"))
+    entry = next(e for e in listed if e["name"] == name)
+    assert entry["records"] > 0 and entry["format"] == "nsfc-projects"
+    with open_view(settings, "public") as kg:
+        added = {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")} - before
+    assert added
+    said = scipop(runner, settings, "remove", name)
+    assert f"Removed {name} ({entry['records'] + entry['restricted']} records)." in said
+    with open_view(settings, "public") as kg:
+        assert {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")} == before
+    assert_indexes_match(settings)
+    with open_index(settings, "public", ENGINE) as index:
+        assert all(index.document(p) is None for p in added)
+    assert name not in {e["name"] for e in json.loads(scipop(runner, settings, "sources", "--format", "json"))}
+    assert any(f.read_bytes() == projects_file.read_bytes() for f in settings.sources_dir.iterdir())

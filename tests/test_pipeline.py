@@ -9,10 +9,10 @@ from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
 from cli import main
-from ingest.pipeline import ingest_paths
+from ingest.pipeline import ingest_paths, remove_sources
 from kg import catalog
 from kg import vocab as V
-from kg.errors import InputError
+from kg.errors import InputError, NotFound
 from kg.store import prefix_block
 
 from conftest import DATA
@@ -147,6 +147,50 @@ def test_cli_allow_empty(runner, tmp_path):
     assert refused.exit_code == 2 and "would remove the 1 record that source" in refused.output and "Traceback" not in refused.output
     allowed = runner.invoke(main, data + ["ingest", "--no-publish", str(export)], env={"SCIPOP_INGEST_ALLOW_EMPTY": "1"})
     assert allowed.exit_code == 0, allowed.output
+
+
+def test_removing_sources_is_all_or_none_and_keeps_the_files_bytes(kg, runner):
+    ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv", PROJECTS / "suqingdong_C050101_2015.tsv"])
+    before = _snapshot(kg)
+    with pytest.raises(NotFound, match="No source named 'nosuch.csv'"):
+        remove_sources(kg, ["dailycafi_C0501_2022.csv", "nosuch.csv"])
+    assert _snapshot(kg) == before
+    [removed] = remove_sources(kg, ["dailycafi_C0501_2022.csv"])
+    assert (removed.name, removed.records) == ("dailycafi_C0501_2022.csv", 4)
+    assert [str(e["name"]) for e in catalog.sources(kg)] == ["suqingdong_C050101_2015.tsv"]
+    assert kg.minter.source_graph("dailycafi_C0501_2022.csv") not in kg.graph_names()
+    assert str(kg.minter.project("31870719")) in _projects(kg)   # the other file holds it too
+    assert str(kg.minter.project("31900512")) not in _projects(kg)
+    assert len(list(kg.settings.sources_dir.iterdir())) == 2   # what the user loaded is never lost
+
+
+def test_cli_remove_of_an_unknown_source_says_how_to_list_them(runner, tmp_path):
+    data = ["--data-dir", str(tmp_path / "d"), "--quiet"]
+    assert runner.invoke(main, data + ["ingest", "--no-publish", str(PROJECTS / "dailycafi_C0501_2022.csv")]).exit_code == 0
+    listed = runner.invoke(main, data + ["sources"])
+    assert listed.exit_code == 0 and "dailycafi_C0501_2022.csv" in listed.output and "nsfc-projects" in listed.output
+    result = runner.invoke(main, data + ["remove", "projects.csv"])
+    assert result.exit_code == 2 and "No source named 'projects.csv'" in result.output and "scipop sources" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_one_file_loaded_under_two_names_is_pointed_out(kg, runner, tmp_path):
+    """Ingested once through its folder (projects/…) and once by itself: two sources, the
+    same records twice, and an update through one name would leave the other's values."""
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    shutil.copyfile(PROJECTS / "dailycafi_C0501_2022.csv", folder / "dailycafi_C0501_2022.csv")
+    assert ingest_paths(kg, [folder]).warnings == []
+    again = ingest_paths(kg, [folder / "dailycafi_C0501_2022.csv"])
+    assert again.warnings == ["The sources 'dailycafi_C0501_2022.csv', 'projects/dailycafi_C0501_2022.csv' hold the "
+                              "same file, so its records are loaded twice; take the extra names out with "
+                              "'scipop remove NAME'."]
+    remove_sources(kg, ["dailycafi_C0501_2022.csv"])
+    assert ingest_paths(kg, [folder]).warnings == []   # re-ingested under its one name: nothing to say
+    data = ["--data-dir", str(tmp_path / "d")]
+    runner.invoke(main, data + ["--quiet", "ingest", "--no-publish", str(folder)])
+    said = runner.invoke(main, data + ["--quiet", "ingest", "--no-publish", str(folder / "dailycafi_C0501_2022.csv")])
+    assert said.exit_code == 0 and "hold the same file" in said.output   # said even with --quiet
 
 
 def test_two_files_with_one_name_are_refused_rather_than_one_replacing_the_other(kg, tmp_path):
