@@ -82,15 +82,40 @@ def read_text(context: IngestContext) -> Iterator[tuple[int, str]]:
     with open(path, "rb") as handle:
         sample = handle.read(1 << 16)
     encoding = detect_encoding(context, sample)
+    # GB18030 decodes almost any bytes: UTF-8 lines pasted into a GBK export would load as
+    # mojibake without a word. When GB18030 was guessed (not declared), such lines are refused.
+    guessed_gb = not context.encoding and encoding == "gb18030"
     line_no = 0
     try:
         with open(path, "r", encoding=encoding, errors="strict", newline="") as handle:
             for line_no, line in enumerate(handle, start=1):
+                if guessed_gb and _reads_as_utf8(line):
+                    raise context.error(f"line {line_no} is UTF-8 while the file's first lines are GB18030 (GBK); "
+                                        "a file mixing the two would load as garbled text", line=line_no,
+                                        hint="Re-save the whole file in one encoding (UTF-8 is best).")
                 yield line_no, line
     except UnicodeError as exc:   # a decode error, or a UTF-16 file without its byte-order mark
         reason = getattr(exc, "reason", None) or str(exc)
         raise context.error(f"bytes that are not valid {encoding} near line {line_no + 1} ({reason})",
                             line=line_no + 1, hint="Pass the right --encoding (for example gb18030), or re-save the file as UTF-8.") from None
+
+
+_MIN_NON_ASCII = 20   # bytes: GBK text of 6 characters is valid UTF-8 about once in 30,000; of 8 or more, not once in 300,000 tries
+
+
+def _reads_as_utf8(line: str) -> bool:
+    """Is this line (decoded as GB18030) really UTF-8? Its bytes are valid UTF-8 with several
+    non-ASCII characters, which GBK text almost never is."""
+    if line.isascii():
+        return False
+    raw = line.encode("gb18030")
+    if sum(1 for byte in raw if byte >= 0x80) < _MIN_NON_ASCII:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_json_document(context: IngestContext):

@@ -191,6 +191,19 @@ def test_the_same_project_in_two_files_is_one_project():
     assert set(both.objects(project("31870719"), V.hostedBy)) == {MINT.institution("浙江大学")}
 
 
+def test_utf8_lines_pasted_into_a_gbk_export_are_refused_not_loaded_as_mojibake(tmp_path: Path):
+    """GB18030 decodes nearly any bytes: the UTF-8 row would have loaded as 鑶滆浆... text."""
+    path = tmp_path / "mixed.csv"
+    header_and_gbk = "批准号,项目名称,依托单位\n31870719,膜转运蛋白复合体的冷冻电镜结构研究,清华大学\n".encode("gb18030")
+    utf8_row = "31900512,叶绿体蛋白质折叠的单分子力谱研究,中国科学院植物研究所\n".encode("utf-8")
+    path.write_bytes(header_and_gbk + utf8_row)
+    with pytest.raises(InputError) as caught:
+        read(path)
+    assert caught.value.location.line == 3 and "UTF-8 while the file's first lines are GB18030" in caught.value.message
+    records, errors = read(path, encoding="gb18030")   # declared: the user has the last word
+    assert len(records) == 2 and errors == []
+
+
 def test_a_gb18030_tsv_is_read_without_being_told_its_encoding():
     raw = (DATA / "suqingdong_C050101_2015_gb18030.tsv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
