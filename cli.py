@@ -153,8 +153,15 @@ def maybe_publish(context: Context, kg: KnowledgeGraph, publish: bool, derive_fi
     older than the publication, so without this search would be down until `scipop index`.
     `derive_first`: refresh the derived facts first, whether or not it publishes."""
     if publish and not context.settings.store_url:
-        run_publish(context, kg, derive_first=derive_first)
-        update_search_indexes(context)
+        try:
+            run_publish(context, kg, derive_first=derive_first)
+            update_search_indexes(context)
+        except KeyboardInterrupt:
+            # The change itself is in the graph (its write committed); only the views lag.
+            context.warn("Interrupted while publishing: the graph holds the change, but the web service and "
+                         "search still show the previous publication. Run 'scipop publish' (and 'scipop index') "
+                         "to bring them up to date.")
+            raise click.Abort() from None
     elif derive_first:
         refresh_derived(kg)
 
@@ -293,8 +300,13 @@ def _print_stats(kg: KnowledgeGraph, fmt: str) -> None:
 @pass_context
 def stats(context: Context, fmt: str) -> None:
     """Counts per class and per named graph."""
+    from kg.publish import views_behind
+
     with context.open_graph(read_only=True) as kg:
         _print_stats(kg, fmt)
+        if views_behind(kg):
+            context.warn("The web service and search do not show the last ingest or remove yet (the published "
+                         "views are older, or missing); run 'scipop publish' to bring them up to date.")
 
 
 @main.command()

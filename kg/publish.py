@@ -223,6 +223,16 @@ def _previous_manifest(root: Path) -> tuple[Path, dict] | None:
     return root / stamp, json.loads(manifest.read_text(encoding="utf-8"))
 
 
+def views_behind(kg: KnowledgeGraph) -> bool | None:
+    """Whether the current publication, if any, was made from other source files than the
+    working store holds now: an ingest or remove run with --no-publish, or whose publish was
+    cut short. None on a SPARQL server (publications belong to the embedded store)."""
+    if not isinstance(kg.backend, EmbeddedBackend):
+        return None
+    found = _previous_manifest(published_root(kg.settings))
+    return found is None or found[1].get("sources") != source_fingerprints(kg)
+
+
 def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
     """Make a new publication from the working store and make it current.
 

@@ -336,3 +336,30 @@ def test_a_report_written_to_a_missing_folder_is_one_line_not_a_traceback(runner
     result = runner.invoke(main, data + ["report", "gaps", "--format", "csv", "--output", f"{tmp_path}/no/such/folder/gaps.csv"])
     assert result.exit_code == 2 and "No such file or directory" in result.output, result.output
     assert "Traceback" not in result.output and not isinstance(result.exception, OSError)
+
+
+def test_stats_says_when_the_views_lag_behind_the_graph(runner, tmp_path):
+    data = ["--data-dir", str(tmp_path / "d"), "--quiet"]
+    assert runner.invoke(main, data + ["ingest", str(PROJECTS / "dailycafi_C0501_2022.csv")]).exit_code == 0
+    assert "do not show the last ingest" not in runner.invoke(main, data + ["stats"]).output
+    assert runner.invoke(main, data + ["ingest", "--no-publish", str(PROJECTS / "suqingdong_C050101_2015.tsv")]).exit_code == 0
+    lagging = runner.invoke(main, data + ["stats"])
+    assert lagging.exit_code == 0 and "do not show the last ingest or remove yet" in lagging.output
+    assert "run 'scipop publish'" in lagging.output
+    assert runner.invoke(main, data + ["publish"]).exit_code == 0
+    assert "do not show the last ingest" not in runner.invoke(main, data + ["stats"]).output
+
+
+def test_an_interrupted_publish_says_the_change_is_in_the_graph_and_how_to_publish(runner, tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.run_publish", interrupted)
+    data = ["--data-dir", str(tmp_path / "d"), "--quiet"]
+    result = runner.invoke(main, data + ["ingest", str(PROJECTS / "dailycafi_C0501_2022.csv")])
+    assert result.exit_code == 1 and "Interrupted while publishing: the graph holds the change" in result.output
+    assert "Traceback" not in result.output
+    monkeypatch.undo()
+    [source] = json.loads(runner.invoke(main, data + ["sources", "--format", "json"]).output)
+    assert source["records"] == 4   # the ingest itself landed
+    assert "run 'scipop publish'" in runner.invoke(main, data + ["stats"]).output
