@@ -228,21 +228,29 @@ def sources(context: Context, fmt: str) -> None:
 
 @main.command()
 @click.argument("names", nargs=-1, required=True)
+@click.option("--link/--no-link", default=True, show_default=True,
+              help="Resolve identities again without the removed records (when the graph was linked), so "
+                   "that no identity, and no evidence text, rests on them.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
               help="Refresh the read-only views (and their search indexes) afterwards.")
 @pass_context
-def remove(context: Context, names: tuple[str, ...], publish: bool) -> None:
+def remove(context: Context, names: tuple[str, ...], link: bool, publish: bool) -> None:
     """Take ingested sources out of the graph by name (see 'sources'), all or none.
 
-    The copy of each file under sources/ is kept. Identities found with the help of these
-    records stay until the next 'scipop link'."""
+    The copy of each file under sources/ is kept."""
     from ingest.pipeline import remove_sources
 
+    with context.open_graph(read_only=True):
+        pass   # a mistyped --data-dir: say there is no graph there, rather than make an empty one
     with context.open_graph() as kg:
-        removed = remove_sources(kg, names, refresh_derived=True)
+        relink = link and kg.minter.links_graph() in kg.graph_names()
+        removed = remove_sources(kg, names, refresh_derived=not relink)
         for source in removed:
             context.say(f"Removed {source.name} ({source.records} records).")
-        maybe_publish(context, kg, publish)
+        if relink:
+            summary = run_link(context, kg)
+            context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people again.")
+        maybe_publish(context, kg, publish, derive_first=relink)
 
 
 @main.command("publish")

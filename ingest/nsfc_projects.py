@@ -311,7 +311,7 @@ class ProjectMapper:
         if start is not None and end is not None:
             shared = min(len(start[0]), len(end[0]))   # '2016', '2016-01', '2016-01-15' compare as text
             if end[0][:shared] < start[0][:shared]:
-                name = "period" if row.get("period") is not None else "end"
+                name = next(n for n in ("period", "end", "end_year") if row.get(n) is not None)
                 raise self.error(row, name, f"the project ends ({end[0]}) before it starts ({start[0]})",
                                  value=row.get(name), hint="Check the start and end months.")
         if year is not None and end_year is not None and end_year < year:
@@ -361,6 +361,13 @@ class ProjectMapper:
                 broader = iri
             cached = self._code_triples[code] = tuple(b.triples)
         return cached
+
+
+def _nested(value) -> bool:
+    """A JSON object, or a list holding objects or lists: no field of a project is shaped so."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value)
 
 
 def _text(value) -> str:
@@ -442,7 +449,7 @@ def read(context: IngestContext) -> RecordStream:
             yield context.error(f"the columns '{first}' and '{second}' give this field different values",
                                 line=line, field=second, hint="Keep one of the two columns.")
             continue
-        nested = next((name for name, value in fields.values.items() if isinstance(value, dict)), None)
+        nested = next((name for name, value in fields.values.items() if _nested(value)), None)
         if nested:   # would be stored as its Python repr
             yield context.error("expected text, found a JSON object", line=line, field=fields.headers[nested],
                                 value=fields.values[nested], hint="Give the field as text, a number or a list.")

@@ -293,13 +293,17 @@ def refuse_emptied_sources(staged: list[StagedFile], held: dict[str, int]) -> No
     the write it is part of rolls back."""
     for item in staged:
         if item.records == 0 and held.get(item.source_id, 0) > 0:
-            rejected = f" ({len(item.rejects)} rows were rejected)" if item.rejects else ""
+            rejected = ""
+            if item.rejects:   # no reject report is written for a refused run: name the first here
+                first = item.rejects[0]
+                count = "1 row was" if len(item.rejects) == 1 else f"{len(item.rejects)} rows were"
+                rejected = f" ({count} rejected, the first on line {first.location.line}: {first.problem})"
             count = held[item.source_id]
             raise InputError(Location(file=str(item.path)),
                              f"the file holds no records{rejected}, and loading it would remove the "
                              f"{count} record{'s' if count != 1 else ''} that source '{item.source_id}' holds",
-                             hint="Check the export; to empty the source on purpose pass --allow-empty, "
-                                  "or take it out with 'scipop remove'.")
+                             hint="Check the export; to empty the source on purpose use 'scipop ingest "
+                                  "--allow-empty', or take it out with 'scipop remove'.")
 
 
 @dataclass

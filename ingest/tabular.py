@@ -175,8 +175,9 @@ def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
     for line_no, text in read_text(context):
         if not text.strip():
             continue
+        repeated: list[str] = []
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=lambda pairs: _object_noting_repeats(pairs, repeated))
         except json.JSONDecodeError as exc:
             raise context.error(f"invalid JSON ({exc.msg} at column {exc.colno})", line=line_no,
                                 hint="Each line must be one JSON object (JSON lines).") from None
@@ -185,6 +186,9 @@ def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
                                 hint="Each line must be one flat JSON object (JSON lines).") from None
         if not isinstance(value, dict):
             raise context.error("a JSON line that is not an object", line=line_no, hint="Each line must be one JSON object.")
+        if repeated:   # json.loads keeps the last of two equal keys: the first value would be lost
+            yield line_no, {"__error__": f"the object gives the key '{repeated[0]}' twice"}
+            continue
         row = {header_key(k): v for k, v in value.items()}
         if len(row) < len(value):   # "Title" and "title": one field, and one value would be lost
             spellings: dict[str, list[str]] = {}
@@ -196,6 +200,14 @@ def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
         yield line_no, row
 
 
+def _object_noting_repeats(pairs: list[tuple[str, object]], repeated: list[str]) -> dict:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        repeated.extend(key for key, _ in pairs if key in seen or seen.add(key))
+    return found
+
+
 def _xlsx_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
     from openpyxl import load_workbook  # imported here: only XLSX files need it
 
@@ -205,6 +217,9 @@ def _xlsx_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
         raise context.error(f"not a readable XLSX workbook ({exc.__class__.__name__})", hint="Open and re-save the file as .xlsx.") from None
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode trusts the size the file states (<dimension>); a writer that stated it
+        # wrong would cut rows and columns off without a word. Read every cell there is instead.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         try:
             headers = next(rows)
@@ -237,24 +252,31 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
+_HEADER_SEARCH_ROWS = 5   # where another sheet's header may be, after a title or a note
+
+
 def _check_other_sheets(context: IngestContext, workbook, keys: list[str]) -> None:
     """Only the first sheet is read: a workbook with more rows of the same table on another
-    sheet (a header sharing a column with the first, then rows) is refused rather than half
-    loaded. Other sheets (notes, code lists) are not this table's and are left alone."""
+    sheet is refused rather than half loaded. Such a sheet has, within its first rows (a
+    title may come first), a header of which at least two columns and at least half are the
+    first sheet's, then a row. Other sheets (notes, code lists sharing one column, summaries)
+    are not this table's and are left alone."""
     own = {key for key in keys if key}
     for sheet in workbook.worksheets[1:]:
-        header = None
-        for values in sheet.iter_rows(values_only=True):
-            if values is None or all(_blank(v) for v in values):
-                continue
-            if header is None:
-                header = {header_key(str(v)) for v in values if not _blank(v)}
-                if not header & own:
-                    break   # another table
-                continue
-            raise context.error(f"the sheet '{sheet.title}' holds more rows of this table, but only the first "
-                                f"sheet ('{workbook.worksheets[0].title}') is read",
-                                hint="Save each sheet as its own .xlsx file (or move the rows to the first sheet).")
+        sheet.reset_dimensions()
+        header_found = False
+        for filled, values in enumerate(v for v in sheet.iter_rows(values_only=True)
+                                        if v is not None and any(not _blank(x) for x in v)):
+            if header_found:
+                raise context.error(f"the sheet '{sheet.title}' holds more rows of this table, but only the first "
+                                    f"sheet ('{workbook.worksheets[0].title}') is read",
+                                    hint="Save each sheet as its own .xlsx file (or move the rows to the first sheet).")
+            if filled >= _HEADER_SEARCH_ROWS:
+                break
+            header = {header_key(str(v)) for v in values if not _blank(v)}
+            shared = len(header & own)
+            header_found = shared >= 2 and 2 * shared >= len(header)
+
 
 
 def _check_repeated_headers(context: IngestContext, keys: list[str], headers: list[str]) -> None:
@@ -502,18 +524,18 @@ def map_rows(context: IngestContext, columns: "Columns", map_row: Callable[[int,
 def repeated_record(context: IngestContext, line: int, records: list,
                     first_line: dict[str, tuple[int, int]]) -> InputError | bool:
     """Whether this row's main record was already given by an earlier row of the file: an
-    error when the two differ (their values would be loaded as one record's: two titles, two
-    amounts), True when they are the same (a scraper listing a project twice), else False.
-    `first_line` keeps, per record key, the first line and a digest of its statements."""
-    for record in records:
-        if record.kind is None:
-            continue
-        digest = hash(frozenset(record.statements))
-        earlier, earlier_digest = first_line.setdefault(record.key, (line, digest))
-        if earlier == line:
-            continue
-        if earlier_digest == digest:
-            return True
-        return context.error(f"the record '{record.key}' was already given on line {earlier}, with other values",
-                             line=line, record=record.key, hint="Remove or merge the repeated row.")
-    return False
+    error when the two rows differ (their values would be loaded as one record's: two titles,
+    two amounts), True when they are the same (a scraper listing a project twice), else False.
+    The rows are compared whole, with their side records (a researcher's staff-only e-mail).
+    `first_line` keeps, per main record key, the first line and a digest of its row."""
+    main = next((record for record in records if record.kind is not None), None)
+    if main is None:
+        return False
+    digest = hash(frozenset(statement for record in records for statement in record.statements))
+    earlier, earlier_digest = first_line.setdefault(main.key, (line, digest))
+    if earlier == line:
+        return False
+    if earlier_digest == digest:
+        return True
+    return context.error(f"the record '{main.key}' was already given on line {earlier}, with other values",
+                         line=line, record=main.key, hint="Remove or merge the repeated row.")

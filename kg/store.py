@@ -79,8 +79,8 @@ class EmbeddedBackend:
         if self.read_only and not (self.path / "CURRENT").is_file():
             # RocksDB's own words for this ("IO error ... CURRENT") name no cause a user knows.
             raise StoreError(f"There is no graph at {self.path} yet.",
-                             "Run 'scipop build --demo' or 'scipop ingest FILES' first, "
-                             "or pass the --data-dir that holds the graph.")
+                             "Run 'scipop build --demo' or 'scipop ingest FILES' first (for a published "
+                             "view, 'scipop publish'), or pass the --data-dir that holds the graph.")
         try:
             if self.read_only:
                 self._ox = ox.Store.read_only(str(self.path))

@@ -375,3 +375,27 @@ def test_a_source_loaded_by_mistake_is_removed_from_the_views_and_their_indexes(
         assert all(index.document(p) is None for p in added)
     assert name not in {e["name"] for e in json.loads(scipop(runner, settings, "sources", "--format", "json"))}
     assert any(f.read_bytes() == projects_file.read_bytes() for f in settings.sources_dir.iterdir())
+
+
+def test_removing_a_linked_source_leaves_no_identity_resting_on_its_records(grown, runner):
+    """Identities (and the evidence texts the public view shows) found with the removed
+    records' help are resolved again without them."""
+    settings, _ = grown
+    minter = Minter(settings.base_iri)
+    links, derived = minter.links_graph(), minter.derived_graph()
+    # Person IRIs the links graph joins that no record names any more (in no graph but the derived ones).
+    orphans = (f"SELECT DISTINCT ?x WHERE {{ GRAPH <{links}> {{ {{ ?x <http://www.w3.org/2002/07/owl#sameAs> ?c }} "
+               f"UNION {{ ?c <http://www.w3.org/2002/07/owl#sameAs> ?x }} }} "
+               f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?p ?o }} FILTER(?g NOT IN (<{links}>, <{derived}>)) }} "
+               f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?x }} FILTER(?g NOT IN (<{links}>, <{derived}>)) }} }}")
+    with open_view(settings, "full") as kg:
+        assert list(kg.rows(orphans)) == []
+    scipop(runner, settings, "--quiet", "remove", "--no-link", "researchers/researchers.csv")
+    with open_view(settings, "full") as kg:
+        assert list(kg.rows(orphans))   # without linking again, identities rest on records no longer there
+    said = scipop(runner, settings, "remove", "projects/nsfc_projects.jsonl")
+    assert "people again" in said
+    for view in ("full", "public"):
+        with open_view(settings, view) as kg:
+            assert list(kg.rows(orphans)) == [], view
+    assert_indexes_match(settings)

@@ -123,6 +123,15 @@ def test_a_researcher_given_twice_with_other_values_is_refused_and_an_exact_repe
     assert "the object gives one column as 'name_zh' and 'Name_ZH'" in errors[2].message
 
 
+def test_a_researcher_row_repeated_with_another_email_is_a_reject_not_a_lost_address(tmp_path: Path):
+    path = tmp_path / "people.csv"
+    path.write_text("person_id,name_zh,email\nP1,王伟,wang@a.edu.cn\nP1,王伟,wang@b.edu.cn\nP1,王伟,wang@a.edu.cn\n",
+                    encoding="utf-8")
+    records, errors = read(researchers, path)
+    assert [r.key for r in records] == ["P1", "P1#contact"]
+    assert [e.location.line for e in errors] == [3] and "with other values" in errors[0].message
+
+
 def test_researcher_gb18030_file_is_read(tmp_path: Path):
     path = tmp_path / "people_gbk.csv"
     path.write_bytes("人员ID,姓名,学部\nP9,欧阳娜娜,信息科学部\n".encode("gb18030"))

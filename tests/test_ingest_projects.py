@@ -353,6 +353,9 @@ def test_a_nameless_index_column_is_not_an_unknown_column(tmp_path: Path):
     ('{"批准号": "31570701", "项目名称": "蛋白质", "批准年度": 2019, "结题年度": 2016}', "结题年度", "before its approval year"),
     ('{"批准号": "31570701", "项目名称": "蛋白质", "title": "另一个项目"}', "title", "'项目名称' and 'title'"),
     ('{"批准号": "31570701", "项目名称": {"zh": "蛋白质"}}', "项目名称", "found a JSON object"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "关键词": [{"zh": "蛋白"}]}', "关键词", "found a JSON object"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质", "开始年月": "2019-01", "结题年度": 2016}', "结题年度", "ends (2016) before it starts"),
+    ('{"批准号": "31570701", "项目名称": "蛋白质A", "项目名称": "蛋白质B"}', None, "gives the key '项目名称' twice"),
 ])
 def test_record_errors_name_the_field(tmp_path: Path, line: str, field: str, problem: str):
     path = tmp_path / "bad.jsonl"
@@ -393,6 +396,27 @@ def test_an_xlsx_value_beyond_the_header_is_a_row_error_and_the_other_rows_map(t
     assert len(errors) == 1 and errors[0].location.line == 3 and "column C, which has no header" in errors[0].message
 
 
+def test_an_xlsx_that_states_too_small_a_size_is_still_read_whole(tmp_path: Path):
+    """Read-only openpyxl trusts the <dimension> a writer stated: rows and columns past it
+    would have been cut off without a word."""
+    import re
+    import zipfile
+
+    honest = write_xlsx(tmp_path / "honest.xlsx", ["project_id", "title"],
+                        [["32071235", "糖脂代谢研究"], ["32071236", "膜蛋白动态结构", "清华大学"], ["32071237", "冷冻电镜"]])
+    understated = tmp_path / "understated.xlsx"
+    with zipfile.ZipFile(honest) as source, zipfile.ZipFile(understated, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', data)
+            target.writestr(item, data)
+    for path in (honest, understated):
+        records, errors = read(path)
+        assert [r.key for r in records] == ["32071235", "32071237"], path.name
+        assert [e.location.line for e in errors] == [3] and "column C" in errors[0].message
+
+
 def test_more_rows_of_the_table_on_a_second_sheet_refuse_the_workbook(tmp_path: Path):
     from openpyxl import load_workbook
 
@@ -404,9 +428,17 @@ def test_more_rows_of_the_table_on_a_second_sheet_refuse_the_workbook(tmp_path: 
     workbook.save(path)
     records, errors = read(path)    # a sheet of notes is not this table: the export maps as before
     assert errors == [] and len(records) == len(XLSX_ROWS)
+    codes = workbook.create_sheet("代码表")    # shares one column with the table: a code list
+    codes.append(["subject_code", "学科名称"])
+    codes.append(["C05", "生物物理、生物化学与分子生物学"])
+    codes.append(["C0501", "分子生物物理"])
+    workbook.save(path)
+    records, errors = read(path)
+    assert errors == [] and len(records) == len(XLSX_ROWS)
     more = workbook.create_sheet("2020")
-    more.append(["project_id", "title"])
-    more.append(["32171235", "二〇二〇年的项目"])
+    more.append(["2020年度资助项目"])              # a title row first, then the table's header
+    more.append(["project_id", "title", "person"])
+    more.append(["32171235", "二〇二〇年的项目", "王伟"])
     workbook.save(path)
     with pytest.raises(InputError, match="the sheet '2020' holds more rows of this table"):
         read(path)

@@ -147,6 +147,19 @@ def test_cli_allow_empty(runner, tmp_path):
     assert refused.exit_code == 2 and "would remove the 1 record that source" in refused.output and "Traceback" not in refused.output
     allowed = runner.invoke(main, data + ["ingest", "--no-publish", str(export)], env={"SCIPOP_INGEST_ALLOW_EMPTY": "1"})
     assert allowed.exit_code == 0, allowed.output
+    [source] = json.loads(runner.invoke(main, data + ["sources", "--format", "json"]).output)
+    assert (source["name"], source["records"]) == ("people.csv", 0)
+
+
+def test_a_refused_emptying_names_the_first_rejected_row(kg, tmp_path):
+    """With --skip-invalid every row of the new export was rejected; no reject report is
+    written for a refused run, so the refusal itself names the first problem."""
+    export = tmp_path / "dailycafi_C0501_2022.csv"
+    shutil.copyfile(PROJECTS / "dailycafi_C0501_2022.csv", export)
+    ingest_paths(kg, [export])
+    export.write_text("approveText,title\n6187200,缺位批准号的示例项目\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"\(1 row was rejected, the first on line 2: '6187200' is not an NSFC"):
+        ingest_paths(kg, [export], skip_invalid=True)
 
 
 def test_removing_sources_is_all_or_none_and_keeps_the_files_bytes(kg, runner):
