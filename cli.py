@@ -246,7 +246,7 @@ def remove(context: Context, names: tuple[str, ...], link: bool, publish: bool) 
         relink = link and kg.minter.links_graph() in kg.graph_names()
         removed = remove_sources(kg, names, refresh_derived=not relink)
         for source in removed:
-            context.say(f"Removed {source.name} ({source.records} records).")
+            context.say(f"Removed {source.name} ({source.records} record{'' if source.records == 1 else 's'}).")
         if relink:
             summary = run_link(context, kg)
             context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people again.")

@@ -201,10 +201,14 @@ def _jsonl_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
 
 
 def _object_noting_repeats(pairs: list[tuple[str, object]], repeated: list[str]) -> dict:
+    """A JSON object as a dict, as json.loads makes it; keys it gives twice go to `repeated`."""
     found = dict(pairs)
     if len(found) < len(pairs):
         seen: set[str] = set()
-        repeated.extend(key for key, _ in pairs if key in seen or seen.add(key))
+        for key, _ in pairs:
+            if key in seen:
+                repeated.append(key)
+            seen.add(key)
     return found
 
 
@@ -276,7 +280,6 @@ def _check_other_sheets(context: IngestContext, workbook, keys: list[str]) -> No
             header = {header_key(str(v)) for v in values if not _blank(v)}
             shared = len(header & own)
             header_found = shared >= 2 and 2 * shared >= len(header)
-
 
 
 def _check_repeated_headers(context: IngestContext, keys: list[str], headers: list[str]) -> None:
