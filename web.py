@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent / "webapp"
 # No inline scripts or styles anywhere: SVG charts use presentation attributes.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-API_PREFIXES = ("/api/", "/sparql", "/.well-known/")
+API_PREFIXES = ("/api/", "/sparql", "/.well-known/", "/unpopularized.csv")
 # Anonymous GETs of these endpoints are answered from the per-publication response cache.
 # Not the VoID description: it names this server's endpoints from the Host header asked
 # (its counts are kept per view instead).

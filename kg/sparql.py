@@ -122,6 +122,8 @@ def _default_prefixes() -> dict[str, str]:
 
 
 def _parse_check(text: str) -> CheckedQuery:
+    if not text.strip():
+        raise QueryError("The query is empty.", "Send a SELECT, ASK, CONSTRUCT or DESCRIBE query.")
     try:
         parsed = parseQuery(text)
     except ParseException as exc:

@@ -245,13 +245,19 @@ def _identifier_unit(piece: str) -> Node | None:
 def _prefix_unit(word: str) -> Node:
     stem_part = fold(word)
     if stem_part.startswith(("*", "?")) or "?" in stem_part or stem_part.count("*") > 1 or not stem_part.endswith("*"):
-        raise LimitExceeded(f"'{word}': only a trailing * is allowed in a word.",
-                            f"Write at least {MIN_PREFIX_CHARS} letters before the *, e.g. quant*.")
+        raise QueryError(f"'{word}': only a trailing * is allowed in a word.",
+                         f"Write at least {MIN_PREFIX_CHARS} letters before the *, e.g. quant*.")
     prefix = stem_part[:-1]
     if len(prefix) < MIN_PREFIX_CHARS:
         raise LimitExceeded(f"'{word}': a wildcard needs at least {MIN_PREFIX_CHARS} characters before it.",
-                            f"Write e.g. {prefix or 'qua'}{'x' * max(0, MIN_PREFIX_CHARS - len(prefix) - 1)}*.")
+                            f"Write e.g. {_long_enough(prefix)}*.")
     return Prefix(TEXT_FIELD, prefix)
+
+
+def _long_enough(prefix: str) -> str:
+    """An example prefix as long as a wildcard needs: the user's, padded ('ab' -> 'abx')."""
+    example = prefix or "qua"
+    return example + "x" * max(0, MIN_PREFIX_CHARS - len(example))
 
 
 def _phrase_unit(text: str) -> Node | None:

@@ -21,12 +21,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from kg.errors import NotFound, QueryError
+from kg.errors import LimitExceeded, NotFound, QueryError
 from search.analysis import fold, query_name_key
 from search.engine import Reader, StoredHit
 from search.model import Hit, SearchQuery, SearchResults, TalentHit, TalentQuery
-from search.query import (FACETS_BY_KIND, SHOWN_FACETS, UNPOPULARIZED_FACETS, AnyOf, Everything, Term,
-                          check_paging, filter_nodes, parse_text, query_terms, topic_terms)
+from search.query import (FACETS_BY_KIND, FILTER_FIELDS, MAX_FILTER_VALUES, SHOWN_FACETS, UNPOPULARIZED_FACETS,
+                          AnyOf, Everything, Term, check_paging, filter_nodes, parse_text, query_terms, topic_terms)
 from search.snippets import make_snippet
 
 TALENT_CANDIDATES = 100
@@ -175,13 +175,21 @@ class SearchIndex:
     # Helpers ---------------------------------------------------------------------------------------
     def _filters(self, filters: dict[str, list[str]], kind: str | None) -> list[AnyOf]:
         filters = dict(filters or {})
-        if filters.get("institution"):
-            filters["institution"] = self._institutions(filters["institution"])
-        return filter_nodes(filters, kind)
+        institutions = filters.pop("institution", None)
+        nodes = filter_nodes(filters, kind)
+        if institutions:
+            # A name may stand for up to 20 institutions: the bound is on the values given,
+            # checked before any is looked up (thousands of names were looked up, then refused).
+            nodes.append(AnyOf(FILTER_FIELDS["institution"], tuple(sorted(set(self._institutions(institutions))))))
+        return nodes
 
     def _institutions(self, values) -> list[str]:
         """Institution filter values as IRIs: an IRI stays, a name is looked up among indexed institutions."""
         values = [values] if isinstance(values, str) else list(values)
+        values = [str(v).strip() for v in values if str(v).strip()]
+        if len(values) > MAX_FILTER_VALUES:
+            raise LimitExceeded(f"The institution filter has {len(values)} values; at most {MAX_FILTER_VALUES} "
+                                "are allowed.", "Filter on fewer values at a time.")
         iris: list[str] = []
         for value in values:
             if value.startswith(("http://", "https://")):

@@ -88,3 +88,19 @@ def test_post_and_refusals_through_the_client(server):
         service.queryAndConvert()
     assert refused.value.code == 403
     assert json.loads(refused.value.read())["error"]["code"] == "forbidden_query"
+
+
+def test_a_body_over_the_limit_gets_the_error_shape_from_the_real_server(server):
+    """waitress's own limit was Flask's: it answered text/plain (or reset the connection)
+    before Flask could answer in the one error shape."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = ("query=" + "x" * 70_000).encode("ascii")
+    request = urllib.request.Request(server + "/sparql", data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413
+    assert json.loads(refused.value.read())["error"]["code"] == "request_too_large"

@@ -237,9 +237,9 @@ def test_the_public_index_is_never_built_from_the_full_graph(search_settings, en
 # Bounds -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("query, error", [
     (SearchQuery(text="量子" * 200), LimitExceeded),
-    (SearchQuery(text="*a*"), LimitExceeded),
+    (SearchQuery(text="*a*"), QueryError),
     (SearchQuery(text="qu*"), LimitExceeded),
-    (SearchQuery(text="quan?um"), LimitExceeded),
+    (SearchQuery(text="quan?um"), QueryError),
     (SearchQuery(text='"topological protection'), QueryError),
     (SearchQuery(text="(quantum"), QueryError),
     (SearchQuery(text="year:[2010 TO *]"), QueryError),
@@ -257,6 +257,14 @@ def test_bad_queries_get_a_friendly_error(index, query, error):
     with pytest.raises(error) as raised:
         index.search(query)
     assert raised.value.hint
+
+
+@pytest.mark.parametrize("word, example", [("qu*", "qux*"), ("q*", "qxx*"), ("*", "quant*")])
+def test_a_too_short_wildcard_suggests_one_long_enough(index, word, example):
+    with pytest.raises((LimitExceeded, QueryError)) as raised:
+        index.search(SearchQuery(text=word))
+    assert example in raised.value.hint
+    index.search(SearchQuery(text=example))   # the suggestion itself is accepted
 
 
 def test_a_bounded_prefix_and_a_bounded_year_range_work(index):

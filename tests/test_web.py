@@ -244,6 +244,30 @@ def test_api_errors_have_one_shape(client):
         assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
 
 
+@pytest.mark.parametrize("path, status, code", [
+    ("/api/reports/gaps?year=%C2%B2", 400, "invalid_query"),            # '²' is a digit to str.isdigit, not to int()
+    ("/api/reports/gaps?year=" + "9" * 5000, 400, "invalid_query"),
+    ("/api/recommend?top=%E2%91%A0", 400, "invalid_query"),              # '①'
+    ("/api/entity?iri=foo", 404, "not_found"),                          # a relative IRI is no record, not a SPARQL error
+    ("/api/entity?iri=_:b0", 404, "not_found"),
+    ("/sparql?query=", 400, "invalid_query"),                           # empty: not an update
+    ("/sparql?query=%20%0A", 400, "invalid_query"),
+    ("/unpopularized.csv?year=abc", 400, "invalid_query"),              # the CSV export's clients are scripts
+])
+def test_malformed_requests_found_by_the_audit_get_the_error_shape(client, path, status, code):
+    response = client.get(path, headers={"Accept": "*/*"})
+    assert response.status_code == status, (path, response.get_data(as_text=True)[:300])
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_many_institution_names_are_refused_before_any_is_looked_up(client):
+    names = "&".join(f"institution=大学{i}" for i in range(51))
+    response = client.get("/api/search?q=gene&" + names)
+    assert response.status_code == 413 and "at most 50" in response.get_json()["error"]["message"]
+    # Three names may stand for more than 50 institutions between them: that is not the user's count.
+    assert client.get("/api/search?q=gene&institution=大学&institution=学院&institution=研究所").status_code == 200
+
+
 def test_api_stats_and_coverage_report(client):
     stats = client.get("/api/stats").get_json()
     assert stats["classes"]["FundedProject"] > 0 and "C" in stats["by_department"]

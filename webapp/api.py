@@ -43,7 +43,7 @@ def entity():
     iri = request.args.get("iri", "").strip()
     if not iri:
         raise QueryError("'iri' is required.", "Add ?iri=https://… (an entity IRI).")
-    if not is_safe_iri(iri):
+    if not iri.startswith(("http://", "https://")) or not is_safe_iri(iri):
         raise entity_not_found()
     found = entity_data.load_entity(view_graph(), iri, g.lang, services().base, view_pages())
     return jsonify(to_json(found))

@@ -4,6 +4,8 @@ once per publication and arguments (webapp.state.ViewState.fact); so is a recomm
 theme (a free-text theme would let the cache grow without bound, and one takes well under a second)."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, g, jsonify, render_template, request
 from markupsafe import Markup
 
@@ -42,7 +44,7 @@ def _year() -> int | None:
     year = request.args.get("year") or None
     if year is None:
         return None
-    if not year.isdigit():
+    if not re.fullmatch(r"[0-9]{4}", year):   # not isdigit(): '²' and '①' are digits to it, not to int()
         raise QueryError(f"'year' must be a year, not '{year[:10]}'.", "Use year=2021, or leave it out.")
     return int(year)
 
@@ -127,7 +129,7 @@ def report_api(name: str):
 # ---------------------------------------------------------------------------- recommendations
 def _recommend_arguments() -> dict:
     top = request.args.get("top", "20")
-    if not top.isdigit() or not 1 <= int(top) <= MAX_TOP:
+    if not re.fullmatch(r"[0-9]{1,4}", top) or not 1 <= int(top) <= MAX_TOP:
         raise QueryError(f"'top' must be a number from 1 to {MAX_TOP}.", "Use top=20.")
     theme = (request.args.get("theme") or "").strip()
     if len(theme) > MAX_THEME:

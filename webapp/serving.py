@@ -44,7 +44,10 @@ def _serve_waitress(make_app: Callable[[], Flask], options: ServeOptions) -> Non
     app = _start(make_app())
     try:
         waitress_serve(app, host=options.host, port=options.port, threads=options.threads, ident="scipop",
-                       clear_untrusted_proxy_headers=True, max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+                       clear_untrusted_proxy_headers=True,
+                       # Above Flask's own limit: Flask then answers a body too large in the one
+                       # error shape (waitress would answer text/plain, or reset the connection).
+                       max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"])
     finally:
         app.extensions["scipop"].sparql.close()
 

@@ -157,8 +157,9 @@ def endpoint():
         response.headers["SciPop-Truncated"] = f"rows={limit}"
         response.headers["Warning"] = f'199 - "Result truncated at the row limit of {limit}"'
     if request.args.get("format") and request.args.get("download"):
-        extension = {"json": "srj", "xml": "srx", "csv": "csv", "tsv": "tsv", "turtle": "ttl", "nt": "nt",
-                     "json-ld": "jsonld"}.get(fmt, "txt")
+        graph_form = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+        extension = {"json": "srj", "xml": "rdf" if graph_form else "srx", "csv": "csv", "tsv": "tsv",
+                     "turtle": "ttl", "nt": "nt", "json-ld": "jsonld"}.get(fmt, "txt")
         response.headers["Content-Disposition"] = f"attachment; filename=result.{extension}"
     return response
 
