@@ -21,7 +21,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.errors import ForbiddenQuery, LimitExceeded, QueryError
-from kg.store import KnowledgeGraph
+from kg.store import EmbeddedBackend, KnowledgeGraph
 
 MAX_QUERY_BYTES = 10_000
 
@@ -282,15 +282,42 @@ def run_query(kg: KnowledgeGraph, checked: CheckedQuery, limit: int = 10_000) ->
     """Run a checked user query of any form; rows or triples are capped at `limit`."""
     if checked.form not in ("ConstructQuery", "DescribeQuery"):
         return _run_select(kg, checked, limit)
-    result = kg.query(checked.text)
-    triples: list[tuple] = []
+    triples: dict[tuple, None] = {}    # distinct, in the order found
     truncated = False
-    for triple in result:
+    for triple in _graph_triples(kg, checked.text):
+        if triple in triples:
+            continue
         if len(triples) >= limit:
             truncated = True
             break
-        triples.append(triple)
-    return GraphResult(triples=triples, truncated=truncated)
+        triples[triple] = None
+    return GraphResult(triples=list(triples), truncated=truncated)
+
+
+def _graph_triples(kg: KnowledgeGraph, text: str):
+    """A CONSTRUCT/DESCRIBE's triples as they are made. On the embedded store straight from
+    Oxigraph, one at a time: through rdflib the whole graph was built before the first
+    triple could be counted, so a query over everything ran into the time limit instead
+    of stopping at the row cap."""
+    if not isinstance(kg.backend, EmbeddedBackend):
+        yield from kg.query(text)
+        return
+    try:
+        found = kg.backend.ox.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:   # as KnowledgeGraph.query says it
+        raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
+    for triple in found:
+        yield _rdflib_term(triple.subject), _rdflib_term(triple.predicate), _rdflib_term(triple.object)
+
+
+def _rdflib_term(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def render_results(table: Table, fmt: str) -> str:

@@ -209,6 +209,21 @@ def test_row_cap_truncates_and_says_so(published_demo):
         capped.extensions["scipop"].sparql.close()
 
 
+def test_a_construct_over_everything_stops_at_the_row_cap_within_the_time_limit(published_demo):
+    """Found by an audit: the whole CONSTRUCT graph (200,000 triples of the demo) was built
+    before the cap was applied, and the query ran into the 10 s limit instead."""
+    capped = make_app(published_demo, SCIPOP_SPARQL_MAX_ROWS=50, SCIPOP_SPARQL_TIMEOUT=5)
+    try:
+        client = capped.test_client()
+        for query in ("CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE ?s WHERE { ?s ?p ?o }"):
+            response = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/n-triples"})
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            assert response.headers["SciPop-Truncated"] == "rows=50"
+            assert len(Graph().parse(data=response.get_data(as_text=True), format="nt")) == 50
+    finally:
+        capped.extensions["scipop"].sparql.close()
+
+
 def test_a_query_past_the_time_limit_is_stopped(published_demo):
     quick = make_app(published_demo, SCIPOP_SPARQL_TIMEOUT=1)
     try:

@@ -296,17 +296,24 @@ def query_page():
         text = next((e.text for e in library if e.slug == chosen), "")
     result, error = None, None
     if text:
-        try:
-            result = _table(run_sparql(text, "json"))
-        except ScipopError as exc:
-            if exc.code != "not_acceptable":
-                error = exc
-            else:  # CONSTRUCT / DESCRIBE: show the graph as Turtle
-                try:
+        from webapp.sparql import query_form
+
+        # CONSTRUCT / DESCRIBE are shown as Turtle, the rest as a table: asked in the form the
+        # query's text names, so it runs once; the other form only if that guess was wrong.
+        graph_first = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+        for as_graph in (graph_first, not graph_first):
+            try:
+                if as_graph:
                     answer = run_sparql(text, "turtle")
                     result = {"graph": answer.body.decode("utf-8"), "form": answer.form, "truncated": answer.truncated}
-                except ScipopError as graph_error:
-                    error = graph_error
+                else:
+                    result = _table(run_sparql(text, "json"))
+                error = None
+                break
+            except ScipopError as exc:
+                error = exc
+                if exc.code != "not_acceptable":
+                    break
     cfg = services().config
     status = error.status if error is not None else 200
     return render_template("query.html", text=text, examples=library, chosen=chosen, result=result, error=error,
