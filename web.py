@@ -33,8 +33,12 @@ CACHED_ENDPOINTS = {"pages.home", "pages.department", "pages.search", "pages.tal
                     "api.search", "api.talent", "api.unpopularized", "api.entity", "api.stats", "api.department",
                     "api.coverage_report", "reports.report_page", "reports.report_api"}
 # Endpoints that spend a per-client budget (webapp/budget.py), by budget.
+# The search pages and the CSV export cost what the search API costs, and spend its budget.
 BUDGETED_ENDPOINTS = {"sparql.endpoint": "sparql", "pages.query_page": "sparql",
-                      "api.search": "api", "api.talent": "api", "api.unpopularized": "api"}
+                      "api.search": "api", "api.talent": "api", "api.unpopularized": "api",
+                      "pages.search": "api", "pages.talent": "api", "pages.unpopularized": "api",
+                      "pages.unpopularized_csv": "api", "reports.recommend_page": "api",
+                      "reports.recommend_api": "api"}
 
 
 @dataclass

@@ -56,6 +56,21 @@ def test_query_time_is_a_budget_of_its_own():
     assert "10 s of query time per 60 s" in refused.value.message
 
 
+def test_a_client_may_run_only_so_many_requests_at_once():
+    """Found by an audit: twelve CONSTRUCTs sent at once were all admitted (their seconds are
+    known only when they end), filled every server thread and stalled other clients."""
+    budget = ClientBudget(BudgetPolicy("sparql", window=60, max_seconds=60, max_running=2), FakeClock())
+    first, second = budget.admit("192.0.2.1"), budget.admit("192.0.2.1")
+    with pytest.raises(BudgetExceeded) as refused:
+        budget.admit("192.0.2.1")
+    assert "already has 2 sparql requests running; at most 2" in refused.value.message
+    assert refused.value.retry_after == 1 and refused.value.status == 429
+    budget.admit("198.51.100.9")          # another client is not affected
+    budget.finish(first, 0.5)
+    budget.admit("192.0.2.1")             # one ended: one more may start
+    budget.finish(second, 0.5)
+
+
 def test_exempt_addresses_and_switched_off_limits_are_never_refused():
     clock = FakeClock()
     exempt = ClientBudget(BudgetPolicy("sparql", window=60, max_requests=1, exempt=frozenset({"127.0.0.1"})), clock)
@@ -115,6 +130,8 @@ def test_budgets_come_from_configuration_and_environment():
     assert config.sparql_budget.window == 30 and config.sparql_budget.max_seconds == 12.5
     assert config.sparql_budget.exempt == frozenset({"127.0.0.1", "::1"})
     assert config.api_budget.max_requests == 0 and config.api_budget.enabled  # its time budget still holds
+    assert (config.sparql_budget.max_running, config.api_budget.max_running) == (2, 4)
+    assert load_config({}, {"SCIPOP_SPARQL_BUDGET_RUNNING": "0"}).sparql_budget.max_running == 0
     defaults = load_config({}, {})
     assert defaults.sparql_budget.enabled and defaults.api_budget.enabled and not defaults.sparql_budget.exempt
     with pytest.raises(ConfigError):
@@ -169,6 +186,9 @@ def test_the_json_search_api_has_its_own_budget(limited, published_demo):  # noq
     refused = client.get("/api/talent?topic=quantum", environ_base=_from("192.0.2.1"))
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
     assert refused.headers["Retry-After"]
+    # The search pages and the CSV export cost the same and spend the same budget.
+    for path in ("/search?q=quantum", "/talent?topic=quantum", "/unpopularized", "/unpopularized.csv"):
+        assert client.get(path, environ_base=_from("192.0.2.1")).status_code == 429, path
     # Pages and the SPARQL budget are separate: the same client still reads entity pages and SPARQL.
     assert client.get("/api/stats", environ_base=_from("192.0.2.1")).status_code == 200
     assert client.get("/sparql", query_string={"query": QUERY}, headers=JSON,

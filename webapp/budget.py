@@ -45,20 +45,25 @@ class BudgetPolicy:
     max_requests: int = 0
     max_seconds: float = 0.0
     exempt: frozenset[str] = field(default_factory=frozenset)
+    # Requests of one client running at once. Seconds are known only when a request ends, so
+    # without this bound a client sending many at once was let in for all of them (and
+    # filled every server thread).
+    max_running: int = 0
 
     @property
     def enabled(self) -> bool:
-        return self.window > 0 and (self.max_requests > 0 or self.max_seconds > 0)
+        return self.window > 0 and (self.max_requests > 0 or self.max_seconds > 0 or self.max_running > 0)
 
 
 class _Entry:
     """One request in a client's log; `seconds` is filled in when it finishes."""
 
-    __slots__ = ("started", "seconds")
+    __slots__ = ("started", "seconds", "running")
 
     def __init__(self, started: float) -> None:
         self.started = started
         self.seconds = 0.0
+        self.running = True
 
 
 @dataclass
@@ -90,6 +95,9 @@ class ClientBudget:
                 self._sweep(now)
             log = self._logs.setdefault(client, deque())
             self._expire(log, now)
+            running = sum(1 for entry in log if entry.running)
+            if policy.max_running > 0 and running >= policy.max_running:
+                raise self._busy_refusal(running)
             wait = self._wait(log, now)
             if wait is not None:
                 raise self._refusal(wait)
@@ -102,6 +110,7 @@ class ClientBudget:
         if charge.entry is not None:
             with self._lock:
                 charge.entry.seconds = max(0.0, seconds)
+                charge.entry.running = False
 
     def _expire(self, log: deque[_Entry], now: float) -> None:
         horizon = now - self.policy.window
@@ -124,6 +133,12 @@ class ClientBudget:
                         waits.append(entry.started + policy.window - now)
                         break
         return max(waits) if waits else None
+
+    def _busy_refusal(self, running: int) -> BudgetExceeded:
+        return BudgetExceeded(
+            f"This client already has {running} {self.policy.scope} requests running; at most "
+            f"{self.policy.max_running} may run at once.",
+            "Wait for an answer before sending the next request (Retry-After).", 1, self.policy.scope)
 
     def _refusal(self, wait: float) -> BudgetExceeded:
         policy = self.policy

@@ -41,8 +41,8 @@ class WebConfig:
     max_request_bytes: int = 64 * 1024   # forms and SPARQL bodies; queries themselves stop at 10 KB
     search_engine: str | None = None
     # Per-client budgets (webapp/budget.py): SPARQL (endpoint and query page) and the JSON search API.
-    sparql_budget: BudgetPolicy = BudgetPolicy("sparql", 60.0, 300, 60.0)
-    api_budget: BudgetPolicy = BudgetPolicy("search API", 60.0, 600, 60.0)
+    sparql_budget: BudgetPolicy = BudgetPolicy("sparql", 60.0, 300, 60.0, max_running=2)
+    api_budget: BudgetPolicy = BudgetPolicy("search API", 60.0, 600, 60.0, max_running=4)
 
 
 def _get(config: dict, env: dict, key: str, default=None):
@@ -101,8 +101,8 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
             cors_origin=(_get(config, env, "SCIPOP_CORS_ORIGIN") or None),
             max_request_bytes=int(_get(config, env, "SCIPOP_MAX_REQUEST_BYTES", 64 * 1024)),
             search_engine=_get(config, env, "SCIPOP_SEARCH_ENGINE") or None,
-            sparql_budget=_budget(config, env, "sparql", "SPARQL", 300, 60.0),
-            api_budget=_budget(config, env, "search API", "API", 600, 60.0),
+            sparql_budget=_budget(config, env, "sparql", "SPARQL", 300, 60.0, 2),
+            api_budget=_budget(config, env, "search API", "API", 600, 60.0, 4),
         )
     except ValueError as exc:
         raise ConfigError(f"A numeric web setting is not a number ({exc}).",
@@ -110,9 +110,11 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
                           "SCIPOP_MAX_REQUEST_BYTES and the SCIPOP_*_BUDGET_* settings.") from exc
 
 
-def _budget(config: dict, env: dict, scope: str, name: str, requests: int, seconds: float) -> BudgetPolicy:
-    """SCIPOP_<NAME>_BUDGET_REQUESTS / _SECONDS per SCIPOP_BUDGET_WINDOW seconds (0 turns a limit
-    off); SCIPOP_BUDGET_EXEMPT lists addresses without a budget (e.g. 127.0.0.1 for a load test).
+def _budget(config: dict, env: dict, scope: str, name: str, requests: int, seconds: float,
+            running: int) -> BudgetPolicy:
+    """SCIPOP_<NAME>_BUDGET_REQUESTS / _SECONDS per SCIPOP_BUDGET_WINDOW seconds, and
+    SCIPOP_<NAME>_BUDGET_RUNNING at once (0 turns a limit off); SCIPOP_BUDGET_EXEMPT lists
+    addresses without a budget (e.g. 127.0.0.1 for a load test).
     There is no implicit exemption: behind a reverse proxy every client has the proxy's address."""
     exempt = str(_get(config, env, "SCIPOP_BUDGET_EXEMPT", "") or "")
     policy = BudgetPolicy(
@@ -120,9 +122,10 @@ def _budget(config: dict, env: dict, scope: str, name: str, requests: int, secon
         window=float(_get(config, env, "SCIPOP_BUDGET_WINDOW", 60.0)),
         max_requests=int(_get(config, env, f"SCIPOP_{name}_BUDGET_REQUESTS", requests)),
         max_seconds=float(_get(config, env, f"SCIPOP_{name}_BUDGET_SECONDS", seconds)),
+        max_running=int(_get(config, env, f"SCIPOP_{name}_BUDGET_RUNNING", running)),
         exempt=frozenset(a.strip() for a in exempt.split(",") if a.strip()),
     )
-    if policy.window < 0 or policy.max_requests < 0 or policy.max_seconds < 0:
+    if policy.window < 0 or policy.max_requests < 0 or policy.max_seconds < 0 or policy.max_running < 0:
         raise ConfigError(f"The {scope} budget has a negative setting.",
                           f"Set SCIPOP_BUDGET_WINDOW and SCIPOP_{name}_BUDGET_* to 0 (off) or more.")
     return policy
