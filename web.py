@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from kg.errors import NotFound, ScipopError
 from webapp import auth, entity_data, i18n, render
@@ -80,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=web_config.production,
         JSON_AS_ASCII=False,
         TEMPLATES_AUTO_RELOAD=False,
+        TRUSTED_HOSTS=list(web_config.trusted_hosts) if web_config.trusted_hosts else None,
     )
     app.json.ensure_ascii = False
     app.extensions["scipop"] = Services(
@@ -257,6 +258,14 @@ def _register_errors(app: Flask) -> None:
         error = ScipopError("Something went wrong on the server.", "Try again; report it if it persists.")
         error.code, error.status = "internal_error", 500
         return error_response(error)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # Not in SCIPOP_TRUSTED_HOSTS: no URL can be built for this request (pages could
+        # not be drawn), so the answer is the error shape in JSON, naming no link.
+        response = jsonify(HttpError(exc).to_dict())
+        response.status_code = 400
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -182,6 +182,22 @@ def test_one_clients_host_header_never_reaches_another_clients_void(client):
 
 
 # --- Login ------------------------------------------------------------------------------------
+def test_trusted_hosts_refuse_a_forged_host_header(published_demo):
+    """With SCIPOP_TRUSTED_HOSTS set, a redirect or the VoID description can no longer be
+    made to name another site by a client's Host header."""
+    guarded = make_app(published_demo, SCIPOP_TRUSTED_HOSTS="kg.example.org, localhost")
+    try:
+        client = guarded.test_client()
+        forged = client.get("/.well-known/void", headers={"Host": "evil.example"})
+        assert forged.status_code == 400 and "http://evil.example" not in forged.get_data(as_text=True)
+        assert forged.get_json()["error"]["code"]
+        redirect = client.get("/project//x", headers={"Host": "evil.example"})
+        assert redirect.status_code == 400 and "Location" not in redirect.headers
+        assert client.get("/.well-known/void", headers={"Host": "kg.example.org"}).status_code == 200
+    finally:
+        guarded.extensions["scipop"].sparql.close()
+
+
 def test_login_needs_the_form_token_and_the_right_password(app):
     c = app.test_client()
     form = c.get("/login").get_data(as_text=True)

@@ -38,6 +38,9 @@ class WebConfig:
     sparql_max_rows: int = 10_000
     sparql_workers: int = 2
     cors_origin: str | None = None       # None: no CORS headers at all
+    # Host names this server answers to (a leading dot: any subdomain); None: any. Links in
+    # redirects and in the VoID description are built from the Host header a client sends.
+    trusted_hosts: tuple[str, ...] | None = None
     max_request_bytes: int = 64 * 1024   # forms and SPARQL bodies; queries themselves stop at 10 KB
     search_engine: str | None = None
     # Per-client budgets (webapp/budget.py): SPARQL (endpoint and query page) and the JSON search API.
@@ -99,6 +102,7 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
             sparql_max_rows=int(_get(config, env, "SCIPOP_SPARQL_MAX_ROWS", 10_000)),
             sparql_workers=int(_get(config, env, "SCIPOP_SPARQL_WORKERS", 2)),
             cors_origin=(_get(config, env, "SCIPOP_CORS_ORIGIN") or None),
+            trusted_hosts=_host_list(str(_get(config, env, "SCIPOP_TRUSTED_HOSTS", "") or "")),
             max_request_bytes=int(_get(config, env, "SCIPOP_MAX_REQUEST_BYTES", 64 * 1024)),
             search_engine=_get(config, env, "SCIPOP_SEARCH_ENGINE") or None,
             sparql_budget=_budget(config, env, "sparql", "SPARQL", 300, 60.0, 2),
@@ -108,6 +112,11 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
         raise ConfigError(f"A numeric web setting is not a number ({exc}).",
                           "Check SCIPOP_SPARQL_TIMEOUT, SCIPOP_SPARQL_MAX_ROWS, SCIPOP_SPARQL_WORKERS, "
                           "SCIPOP_MAX_REQUEST_BYTES and the SCIPOP_*_BUDGET_* settings.") from exc
+
+
+def _host_list(spec: str) -> tuple[str, ...] | None:
+    hosts = tuple(h.strip() for h in spec.split(",") if h.strip())
+    return hosts or None
 
 
 def _budget(config: dict, env: dict, scope: str, name: str, requests: int, seconds: float,
