@@ -140,7 +140,8 @@ class SearchIndex:
             raise NotFound(f"'{iri}' is not in the {self.view} search index.",
                            "Check the IRI (copy it from a search hit), or rebuild the index with `scipop index`.")
         if target.kind not in ("project", "output"):
-            raise QueryError(f"'{iri}' is a {target.kind}; this works for projects and outputs.",
+            article = "an" if target.kind[:1] in "aeiou" else "a"
+            raise QueryError(f"'{iri}' is {article} {target.kind}; this works for projects and outputs.",
                              "Give the IRI of a project or a research output.")
         limit = max(1, min(limit, MAX_TALENT_LIMIT))
         direct = set(target.data.get("people", ()))

@@ -269,6 +269,7 @@ def test_api_errors_have_one_shape(client):
     ("/sparql?query=", 400, "invalid_query"),                           # empty: not an update
     ("/sparql?query=%20%0A", 400, "invalid_query"),
     ("/unpopularized.csv?year=abc", 400, "invalid_query"),              # the CSV export's clients are scripts
+    ("/api/talent?topic=%00%00", 400, "invalid_query"),                 # no topic, not every researcher
 ])
 def test_malformed_requests_found_by_the_audit_get_the_error_shape(client, path, status, code):
     response = client.get(path, headers={"Accept": "*/*"})

@@ -25,7 +25,8 @@ def search():
 
 @bp.route("/talent")
 def talent():
-    topic = request.args.get("topic", "").strip()[:300]
+    # Control characters (a NUL) are no topic: without them '%00%00' passed as one and ranked everyone.
+    topic = "".join(c for c in request.args.get("topic", "") if c.isprintable()).strip()[:300]
     if not topic:
         raise QueryError("'topic' is required.", "Add ?topic=… (a research topic in Chinese or English).")
     hits = view_index().talent(_talent_query(topic))
