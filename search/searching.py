@@ -200,7 +200,9 @@ class SearchIndex:
             kind = [AnyOf("kind", ("institution",))]
             found = self._reader.search(Term("name", key), kind, "relevance", 0, 20, exact_total=False).hits if key else []
             if not found:
-                found = self._reader.search(parse_text(value), kind, "relevance", 0, 20, exact_total=False).hits
+                words = parse_text(value)   # '.' has no words: it would match any 20 institutions
+                found = [] if isinstance(words, Everything) else \
+                    self._reader.search(words, kind, "relevance", 0, 20, exact_total=False).hits
             if not found:
                 raise NotFound(f"No institution called '{value}' is in the index.",
                                "Check the name (search with --kind institution), or give its IRI.")

@@ -367,7 +367,8 @@ def test_a_source_loaded_by_mistake_is_removed_from_the_views_and_their_indexes(
         added = {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")} - before
     assert added
     said = scipop(runner, settings, "remove", name)
-    assert f"Removed {name} ({entry['records'] + entry['restricted']} records)." in said
+    count = entry["records"] + entry["restricted"]
+    assert f"Removed {name} ({count} record{'' if count == 1 else 's'})." in said
     with open_view(settings, "public") as kg:
         assert {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")} == before
     assert_indexes_match(settings)

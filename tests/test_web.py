@@ -277,6 +277,16 @@ def test_malformed_requests_found_by_the_audit_get_the_error_shape(client, path,
     assert response.get_json()["error"]["code"] == code
 
 
+def test_the_query_page_refuses_two_queries_as_the_endpoint_does(client):
+    response = client.get("/query?query=ASK%7B%7D&query=SELECT%20*%20%7B%7D", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "More than one 'query'" in response.get_json()["error"]["message"]
+
+
+def test_an_institution_name_without_words_matches_none(client):
+    response = client.get("/api/search?q=gene&institution=.")
+    assert response.status_code == 404 and "No institution called '.'" in response.get_json()["error"]["message"]
+
+
 def test_many_institution_names_are_refused_before_any_is_looked_up(client):
     names = "&".join(f"institution=大学{i}" for i in range(51))
     response = client.get("/api/search?q=gene&" + names)

@@ -289,7 +289,10 @@ def csv_row(hit) -> list[str]:
 # --- SPARQL page --------------------------------------------------------------------------------
 @bp.route("/query")
 def query_page():
-    text = request.args.get("query", "")
+    given = request.args.getlist("query")
+    if len(given) > 1:   # as /sparql: which of them would be meant?
+        raise QueryError("More than one 'query' parameter was sent.", "Send exactly one query.")
+    text = given[0] if given else ""
     chosen = request.args.get("example", "")
     library = examples()
     if not text and chosen:
