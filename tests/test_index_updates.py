@@ -350,38 +350,12 @@ def test_a_view_indexed_apart_whose_process_is_killed_is_reported_not_waited_for
     assert "scipop index --view full" in raised.value.one_line()
 
 
-def test_a_source_loaded_by_mistake_is_removed_from_the_views_and_their_indexes(grown, runner):
+def test_sources_loaded_by_mistake_are_removed_from_the_graph_the_views_and_their_indexes(grown, runner):
     """A research office ingested the next year's projects into the wrong data directory:
-    `scipop remove` takes the file out; the public view and both indexes lose its projects,
-    and the rest is as before. The file's copy under sources/ stays."""
+    `scipop remove` takes the file out; the public view and both indexes lose its projects.
+    Identities (and the evidence texts the views show) found with removed records' help are
+    resolved again without them. The files' copies under sources/ stay."""
     settings, increment = grown
-    projects_file = next(f for f in sorted((increment / "projects").iterdir()) if f.suffix == ".csv")
-    with open_view(settings, "public") as kg:
-        before = {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")}
-    scipop(runner, settings, "--quiet", "ingest", str(projects_file))
-    name = projects_file.name
-    listed = json.loads(scipop(runner, settings, "sources", "--format", "json"))
-    entry = next(e for e in listed if e["name"] == name)
-    assert entry["records"] > 0 and entry["format"] == "nsfc-projects"
-    with open_view(settings, "public") as kg:
-        added = {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")} - before
-    assert added
-    said = scipop(runner, settings, "remove", name)
-    count = entry["records"] + entry["restricted"]
-    assert f"Removed {name} ({count} record{'' if count == 1 else 's'})." in said
-    with open_view(settings, "public") as kg:
-        assert {p for p, in kg.rows(f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}")} == before
-    assert_indexes_match(settings)
-    with open_index(settings, "public", ENGINE) as index:
-        assert all(index.document(p) is None for p in added)
-    assert name not in {e["name"] for e in json.loads(scipop(runner, settings, "sources", "--format", "json"))}
-    assert any(f.read_bytes() == projects_file.read_bytes() for f in settings.sources_dir.iterdir())
-
-
-def test_removing_a_linked_source_leaves_no_identity_resting_on_its_records(grown, runner):
-    """Identities (and the evidence texts the public view shows) found with the removed
-    records' help are resolved again without them."""
-    settings, _ = grown
     minter = Minter(settings.base_iri)
     links, derived = minter.links_graph(), minter.derived_graph()
     # Person IRIs the links graph joins that no record names any more (in no graph but the derived ones).
@@ -389,14 +363,33 @@ def test_removing_a_linked_source_leaves_no_identity_resting_on_its_records(grow
                f"UNION {{ ?c <http://www.w3.org/2002/07/owl#sameAs> ?x }} }} "
                f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?p ?o }} FILTER(?g NOT IN (<{links}>, <{derived}>)) }} "
                f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?x }} FILTER(?g NOT IN (<{links}>, <{derived}>)) }} }}")
-    with open_view(settings, "full") as kg:
+    projects = f"SELECT ?p WHERE {{ ?p a <{V.FundedProject}> }}"
+    projects_file = next(f for f in sorted((increment / "projects").iterdir()) if f.suffix == ".csv")
+    with open_view(settings, "public") as kg:
+        before = {p for p, in kg.rows(projects)}
         assert list(kg.rows(orphans)) == []
-    scipop(runner, settings, "--quiet", "remove", "--no-link", "researchers/researchers.csv")
-    with open_view(settings, "full") as kg:
+    scipop(runner, settings, "--quiet", "ingest", str(projects_file))
+    name = projects_file.name
+    entry = next(e for e in json.loads(scipop(runner, settings, "sources", "--format", "json")) if e["name"] == name)
+    assert entry["records"] > 0 and entry["format"] == "nsfc-projects"
+    with open_view(settings, "public") as kg:
+        added = {p for p, in kg.rows(projects)} - before
+    assert added
+
+    scipop(runner, settings, "--quiet", "remove", "--no-link", "--no-publish", "researchers/researchers.csv")
+    with KnowledgeGraph(settings, read_only=True) as kg:
         assert list(kg.rows(orphans))   # without linking again, identities rest on records no longer there
-    said = scipop(runner, settings, "remove", "projects/nsfc_projects.jsonl")
-    assert "people again" in said
+    said = scipop(runner, settings, "remove", name, "projects/nsfc_projects.jsonl")
+    count = entry["records"] + entry["restricted"]
+    assert f"Removed {name} ({count} record{'' if count == 1 else 's'})." in said and "people again" in said
     for view in ("full", "public"):
         with open_view(settings, view) as kg:
             assert list(kg.rows(orphans)) == [], view
+            if view == "public":
+                after = {p for p, in kg.rows(projects)}
+                assert after < before and not after & added
     assert_indexes_match(settings)
+    with open_index(settings, "public", ENGINE) as index:
+        assert all(index.document(p) is None for p in added)
+    assert name not in {e["name"] for e in json.loads(scipop(runner, settings, "sources", "--format", "json"))}
+    assert any(f.read_bytes() == projects_file.read_bytes() for f in settings.sources_dir.iterdir())
