@@ -19,8 +19,8 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS, XSD
 
 from ingest.base import FormatModule, IngestContext, MappedRecord, RecordBuilder, RecordStream, identifier, is_public, review_status
-from ingest.tabular import (first_line_text, fold, header_key, parse_bool, parse_date, parse_decimal, parse_int,
-                            parse_period, read_rows, repeated_record, split_list)
+from ingest.tabular import (column_conflict, first_line_text, fold, header_key, parse_bool, parse_date, parse_decimal,
+                            parse_int, parse_period, read_rows, repeated_record, split_list)
 from kg import concepts
 from kg import vocab as V
 from kg.errors import InputError
@@ -445,9 +445,7 @@ def read(context: IngestContext) -> RecordStream:
         # an unknown column refuses the file
         fields = headers.fields(context, line, row, header_line=line if per_line_keys else 1)
         if fields.conflict:
-            first, second = fields.conflict
-            yield context.error(f"the columns '{first}' and '{second}' give this field different values",
-                                line=line, field=second, hint="Keep one of the two columns.")
+            yield column_conflict(context, line, *fields.conflict)
             continue
         nested = next((name for name, value in fields.values.items() if _nested(value)), None)
         if nested:   # would be stored as its Python repr

@@ -509,8 +509,7 @@ def map_rows(context: IngestContext, columns: "Columns", map_row: Callable[[int,
         columns.check(context, line, row)
         conflict = columns.conflict(row)
         if conflict:
-            yield context.error(f"the columns '{conflict[0]}' and '{conflict[1]}' give this field different values",
-                                line=line, field=conflict[1], hint="Keep one of the two columns.")
+            yield column_conflict(context, line, *conflict)
             continue
         try:
             records = list(map_row(line, columns.fields(row)))
@@ -522,6 +521,12 @@ def map_rows(context: IngestContext, columns: "Columns", map_row: Callable[[int,
             yield repeated
         elif not repeated:
             yield from records
+
+
+def column_conflict(context: IngestContext, line: int, first: str, second: str) -> InputError:
+    """Two columns of one field gave a row different values: only one could be kept."""
+    return context.error(f"the columns '{first}' and '{second}' give this field different values",
+                         line=line, field=second, hint="Keep one of the two columns.")
 
 
 def repeated_record(context: IngestContext, line: int, records: list,
