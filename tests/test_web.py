@@ -270,6 +270,9 @@ def test_api_errors_have_one_shape(client):
     ("/sparql?query=%20%0A", 400, "invalid_query"),
     ("/unpopularized.csv?year=abc", 400, "invalid_query"),              # the CSV export's clients are scripts
     ("/api/talent?topic=%00%00", 400, "invalid_query"),                 # no topic, not every researcher
+    ("/api/unpopularized?popularized=yes", 400, "invalid_query"),       # every hit is unpopularized: not ignored
+    ("/api/unpopularized?in_pool=no", 400, "invalid_query"),
+    ("/unpopularized.csv?kind=researcher", 400, "invalid_query"),
 ])
 def test_malformed_requests_found_by_the_audit_get_the_error_shape(client, path, status, code):
     response = client.get(path, headers={"Accept": "*/*"})
@@ -300,6 +303,17 @@ def test_api_stats_and_coverage_report(client):
     assert stats["classes"]["FundedProject"] > 0 and "C" in stats["by_department"]
     coverage = client.get("/api/reports/coverage").get_json()
     assert set(coverage) == {"by_department", "by_tier"}
+    # The same counts as the downloads a liaison officer takes into a spreadsheet.
+    lines = client.get("/api/reports/coverage?format=csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "group,label,popularized,unpopularized,noresults,other,projects"
+    life = next(line.split(",") for line in lines if line.startswith("C,"))
+    assert [int(n) for n in life[2:5]] == [coverage["by_department"]["C"].get(k, 0)
+                                           for k in ("popularized", "unpopularized", "noresults")]
+    tiers = client.get("/api/reports/coverage?format=csv&table=coverage-tier").get_data(as_text=True)
+    assert any(line.startswith("obliged,Obliged to popularize,") for line in tiers.splitlines())
+    workbook = client.get("/api/reports/coverage?format=xlsx")
+    assert workbook.mimetype.endswith("spreadsheetml.sheet") and workbook.data[:2] == b"PK"
+    assert client.get("/api/reports/coverage?format=pdf").status_code == 400
 
 
 def test_openapi_document_describes_every_api_route(app, client):

@@ -191,6 +191,18 @@ def test_no_query_gives_the_service_description_or_the_page(client):
     assert page.mimetype == "text/html" and "<textarea" in page.get_data(as_text=True)
 
 
+def test_a_browser_form_posted_to_the_endpoint_shows_the_result_page(client):
+    # An HTML <form method="post" action="/sparql">: a person, who wants the page, not a 406.
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.post("/sparql", data={"query": PROJECTS}, headers=browser, content_type=FORM)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert 'id="results"' in text and "<textarea" in text
+    # The same form asking for a format is a download, as by GET.
+    as_csv = client.post("/sparql", data={"query": PROJECTS, "format": "csv"}, headers=browser, content_type=FORM)
+    assert as_csv.mimetype == "text/csv" and len(as_csv.get_data(as_text=True).strip().splitlines()) == 6
+
+
 def test_anonymous_sparql_cannot_reach_restricted_records(client, staff_client, published_demo):
     query = "ASK { GRAPH ?g { <%s> ?p ?o } }" % published_demo.restricted_iri
     accept = {"Accept": "application/sparql-results+json"}

@@ -14,6 +14,7 @@ from webapp.common import services, view_graph, view_index, view_pages
 from webapp.links import is_safe_iri
 from webapp.rows import is_literal
 from webapp.pages import _search_query, _talent_query, _unpop_query
+from webapp.reports import export_format, exported
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -75,8 +76,11 @@ def department(letter: str):
 
 @bp.route("/reports/coverage")
 def coverage_report():
-    """Popularization coverage per department and per obligation tier (derived facts)."""
+    """Popularization coverage per department and per obligation tier (derived facts); CSV and
+    XLSX as the other reports have them."""
     data = services().views.fact(g.view, ("home",), facts.home_facts)
+    if export_format() != "json":
+        return exported(facts.coverage_report(data, g.lang))
     return jsonify({"by_department": _dept_keys(data)["coverage_department"],
                     "by_tier": {concepts.notation(URIRef(k)) if k else k: v
                                 for k, v in data["coverage_tier"].items()}})

@@ -5,6 +5,8 @@ through ViewState.fact: computed once per publication and view, then served from
 """
 from __future__ import annotations
 
+from rdflib import URIRef
+
 from kg import concepts
 from kg import vocab as V
 from kg.nquads import iri_nt
@@ -67,6 +69,28 @@ def coverage_by_tier(kg: KnowledgeGraph) -> dict[str, dict[str, int]]:
     for r in rows:
         out.setdefault(str(r["t"]), {})[STATUS_KEYS.get(str(r["s"]), "other")] = int(r["n"])
     return out
+
+
+COVERAGE_COLUMNS = ("popularized", "unpopularized", "noresults", "other")
+
+
+def coverage_report(data: dict, lang: str):
+    """Home facts' coverage counts as a report table (by department) with the tiers as its part:
+    what the coverage CSV and XLSX downloads hold."""
+    from kg.reports import Report
+
+    def rows(counts: dict[str, dict[str, int]]) -> list[list]:
+        return [[concepts.notation(URIRef(key)), concepts.pref_label(URIRef(key), lang),
+                 *(n.get(c, 0) for c in COVERAGE_COLUMNS), sum(n.values())]
+                for key, n in sorted(counts.items(), key=lambda kv: concepts.notation(URIRef(kv[0])))]
+
+    columns = ["group", "label", *COVERAGE_COLUMNS, "projects"]
+    tiers = Report("coverage-tier", "Popularization coverage by obligation tier", columns,
+                   rows(data["coverage_tier"]))
+    return Report("coverage-department", "Popularization coverage by department", columns,
+                  rows(data["coverage_department"]),
+                  notes=["Projects by popularization status (derived facts of the last publication)."],
+                  parts=[tiers])
 
 
 def home_facts(kg: KnowledgeGraph) -> dict:

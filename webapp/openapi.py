@@ -73,8 +73,13 @@ def document() -> dict:
                 "summary": "A science department's projects, coverage, top institutions, obliged gaps",
                 "parameters": [{"name": "letter", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": JSON_OK, **_errors(404)}}},
-            "/api/reports/coverage": {"get": {"summary": "Popularization coverage per department and tier",
-                                              "responses": {"200": JSON_OK}}},
+            "/api/reports/coverage": {"get": {
+                "summary": "Popularization coverage per department and tier",
+                "parameters": [_param("format", "json (default), csv or xlsx"),
+                               _param("table", "Which table for CSV: coverage-department or coverage-tier")],
+                "responses": {"200": {"description": "The coverage counts", "content": {
+                    "application/json": {}, "text/csv": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}, **_errors(400)}}},
             "/api/reports/{name}": {"get": {
                 "summary": "Gap, compliance or indicator report (kg/reports.py, kg/indicators.py)",
                 "parameters": [{"name": "name", "in": "path", "required": True,

@@ -230,6 +230,13 @@ def _pool_choice(value: str) -> bool | None:
 def _unpop_query(page: int | None = None, per_page: int | None = None):
     from search import SearchQuery
 
+    # The search's other filters mean nothing here (every hit is a project with unpopularized
+    # results); ignoring them silently would answer a question the user did not ask.
+    misplaced = [key for key in (*SEARCH_FILTERS, "kind") if key not in UNPOP_FILTERS and key in request.args]
+    if misplaced:
+        raise QueryError(f"The unpopularized-results search has no '{misplaced[0]}' filter: every hit is a "
+                         "funded project with unpopularized results.",
+                         "Leave it out, or use /search for it. Filters here: " + ", ".join(UNPOP_FILTERS) + ".")
     return SearchQuery(text=request.args.get("q", "")[:500], kind="project", filters=filter_args(UNPOP_FILTERS),
                        sort=request.args.get("sort", "significance") if request.args.get("sort") in
                        ("relevance", "recent", "significance") else "significance",
@@ -288,11 +295,14 @@ def csv_row(hit) -> list[str]:
 
 # --- SPARQL page --------------------------------------------------------------------------------
 @bp.route("/query")
-def query_page():
-    given = request.args.getlist("query")
-    if len(given) > 1:   # as /sparql: which of them would be meant?
-        raise QueryError("More than one 'query' parameter was sent.", "Send exactly one query.")
-    text = given[0] if given else ""
+def query_page(text: str | None = None):
+    """The query form and, when a query is given (in the URL, or `text` read from a POSTed form by
+    /sparql), its result as a table or Turtle."""
+    if text is None:
+        given = request.args.getlist("query")
+        if len(given) > 1:   # as /sparql: which of them would be meant?
+            raise QueryError("More than one 'query' parameter was sent.", "Send exactly one query.")
+        text = given[0] if given else ""
     chosen = request.args.get("example", "")
     library = examples()
     if not text and chosen:

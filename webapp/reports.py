@@ -109,21 +109,30 @@ def report_page(name: str = "gaps"):
 def report_api(name: str):
     by, year, drill = _arguments(name)
     report = _compute(name, by, year, g.lang, drill)
+    if export_format() != "json":
+        return exported(report)
+    return jsonify(report.to_json())
+
+
+def export_format() -> str:
     fmt = request.args.get("format", "json")
-    if fmt == "csv":
+    if fmt not in ("json", "csv", "xlsx"):
+        raise QueryError(f"Unknown format '{fmt[:10]}'.", "Use format=json, csv or xlsx.")
+    return fmt
+
+
+def exported(report) -> Response:
+    """The report as the CSV (one table, ?table= picks a part) or XLSX download that format= asks for."""
+    if export_format() == "csv":
         from kg.export import select_table, to_csv
 
         table = select_table(report, request.args.get("table"))
         return Response("\ufeff" + to_csv(table), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={table.key}.csv"})
-    if fmt == "xlsx":
-        from kg.export import xlsx_bytes
+    from kg.export import xlsx_bytes
 
-        return Response(xlsx_bytes(report), mimetype=XLSX,
-                        headers={"Content-Disposition": f"attachment; filename={report.key}.xlsx"})
-    if fmt != "json":
-        raise QueryError(f"Unknown format '{fmt[:10]}'.", "Use format=json, csv or xlsx.")
-    return jsonify(report.to_json())
+    return Response(xlsx_bytes(report), mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename={report.key}.xlsx"})
 
 
 # ---------------------------------------------------------------------------- recommendations

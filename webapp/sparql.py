@@ -106,7 +106,7 @@ def choose_format(form: str) -> tuple[str, str]:
     offered = GRAPH_MEDIA_TYPES if graph_form else RESULT_MEDIA_TYPES
     names = GRAPH_FORMAT_NAMES if graph_form else RESULT_FORMAT_NAMES
     aliases = GRAPH_ALIASES if graph_form else RESULT_ALIASES
-    asked = request.args.get("format") or (request.form.get("format") if request.form else None)
+    asked = _asked_format()
     if asked:
         media = names.get(asked) or (asked if asked in offered else None)
         if media is None:
@@ -123,6 +123,10 @@ def choose_format(form: str) -> tuple[str, str]:
                             "Accept one of: " + ", ".join(offered) + ".")
     media = aliases.get(best, best)
     return media, offered[media]
+
+
+def _asked_format() -> str | None:
+    return request.args.get("format") or (request.form.get("format") if request.form else None)
 
 
 def _browser() -> bool:
@@ -143,10 +147,12 @@ def endpoint():
         return service_description()
     if len(text.encode("utf-8")) > MAX_QUERY_BYTES:
         raise _too_long()
-    if request.method == "GET" and _browser() and not request.args.get("format"):
+    if _browser() and not _asked_format():
+        # A person's browser, by link or by a form POST (an HTML form with method=post): the
+        # query page with the result, rather than a 406 for want of an HTML result format.
         from webapp.pages import query_page
 
-        return query_page()
+        return query_page(text)
     media, fmt = choose_format(query_form(text))
     answer = run_sparql(text, fmt)
     response = Response(answer.body, mimetype=media)
