@@ -168,6 +168,10 @@ def _delimited_rows(context: IngestContext, delimiter: str) -> Iterator[tuple[in
         if len(row) != len(keys):
             yield line, {"__error__": f"has {len(row)} columns where the header has {len(keys)}"}
             continue
+        problem = _headless_value(keys, row)
+        if problem:
+            yield line, {"__error__": problem}
+            continue
         yield line, dict(zip(keys, row))
 
 
@@ -237,14 +241,24 @@ def _xlsx_rows(context: IngestContext) -> Iterator[tuple[int, Row]]:
         for line_no, values in enumerate(rows, start=2):
             if values is None or all(_blank(v) for v in values):
                 continue
-            beyond = [i for i in range(len(keys), len(values)) if not _blank(values[i])]
-            if beyond:   # a value with no header would be dropped without a word
-                yield line_no, {"__error__": f"has a value in column {_column_letter(beyond[0])}, "
-                                             f"which has no header (the header has {len(keys)} columns)"}
+            problem = _headless_value(keys, values, _column_letter)
+            if problem:
+                yield line_no, {"__error__": problem}
                 continue
             yield line_no, {k: ("" if v is None else _cell_text(v)) for k, v in zip(keys, values) if k}
     finally:
         workbook.close()
+
+
+def _headless_value(keys: list[str], values, column_name: Callable[[int], str] = lambda i: str(i + 1)) -> str | None:
+    """Why this row has a value that no header names, which would be dropped without a word: one
+    past the header's last column, or under a blank header cell. The first column alone may be
+    nameless: that is a row index (pandas writes one), not data."""
+    for i in range(1, len(values)):
+        if (i >= len(keys) or not keys[i]) and not _blank(values[i]):
+            where = f"the header has {len(keys)} columns" if i >= len(keys) else "its header cell is blank"
+            return f"has a value in column {column_name(i)}, which has no header ({where})"
+    return None
 
 
 def _blank(value) -> bool:

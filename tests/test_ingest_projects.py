@@ -396,6 +396,23 @@ def test_an_xlsx_value_beyond_the_header_is_a_row_error_and_the_other_rows_map(t
     assert len(errors) == 1 and errors[0].location.line == 3 and "column C, which has no header" in errors[0].message
 
 
+def test_a_value_under_a_blank_header_inside_the_table_is_a_row_error(tmp_path: Path):
+    """Only a nameless FIRST column is a row index; a blank header cell further on would
+    otherwise drop the column's values (here the institution) without a word."""
+    path = tmp_path / "gap.csv"
+    path.write_text(",批准号,,项目名称\n0,31870719,,膜转运蛋白的结构\n1,31870720,清华大学,膜蛋白动态结构\n",
+                    encoding="utf-8")
+    records, errors = read(path)
+    assert [r.key for r in records] == ["31870719"]
+    assert len(errors) == 1 and errors[0].location.line == 3
+    assert "column 3, which has no header (its header cell is blank)" in errors[0].message
+    xlsx = write_xlsx(tmp_path / "gap.xlsx", [None, "project_id", None, "title"],
+                      [[0, "32071235", None, "糖脂代谢研究"], [1, "32071236", "清华大学", "膜蛋白动态结构"]])
+    records, errors = read(xlsx)
+    assert [r.key for r in records] == ["32071235"]
+    assert len(errors) == 1 and errors[0].location.line == 3 and "column C, which has no header" in errors[0].message
+
+
 def test_an_xlsx_that_states_too_small_a_size_is_still_read_whole(tmp_path: Path):
     """Read-only openpyxl trusts the <dimension> a writer stated: rows and columns past it
     would have been cut off without a word."""
