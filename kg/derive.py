@@ -183,6 +183,7 @@ def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int],
         triples += [(output, V.workCount, _int(n)), (output, V.isPopularized, _BOOLEAN[n > 0])]
     triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
     triples += rollup.table_triples(kg, facts, found.works_by_project, network)
+    triples += rollup.observation_triples(kg, facts)
     return triples
 
 

@@ -81,6 +81,10 @@ class Minter:
         """A materialized aggregate table of the reports (kg.rollup), e.g. 'gaps-department'."""
         return self._iri("table", slug(name))
 
+    def gap_observation(self, department: URIRef, project_type: URIRef, year: int | None) -> URIRef:
+        """The gap counts of one science department, project type and approval year (kg.rollup)."""
+        return self._iri("observation", "gaps", stable_hash(str(department), str(project_type), str(year)))
+
     # Named graphs ---------------------------------------------------------------
     def source_graph(self, source_id: str) -> URIRef:
         return self._iri("graph", "source", slug(source_id))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, XSD
 
 from kg import concepts
 from kg import vocab as V
@@ -74,6 +74,7 @@ class ProjectFacts:
     concluded: bool = False
     reported: bool = False                              # the concluding report has a popularization field
     type_iris: set[URIRef] = field(default_factory=set)  # every project type stated (sources may differ)
+    department_iris: set[URIRef] = field(default_factory=set)  # every department stated
 
     def groups(self, dimension: str) -> list[str]:
         """The group keys of this project along a dimension (an institution may be named twice)."""
@@ -113,6 +114,8 @@ def load_facts(kg: KnowledgeGraph, status: dict, outputs: dict, popularized: dic
     for s, o in _scan(kg, instances("?s", "sp:FundedProject") + " { SELECT ?s ?o WHERE { GRAPH ?g { ?s sp:department ?o } } }"):
         if s in facts:
             facts[s].department = concepts.notation(o)
+            if isinstance(o, URIRef):
+                facts[s].department_iris.add(o)
     for s, o in _scan(kg, "?s sp:projectType ?o"):
         if s in facts:
             if isinstance(o, URIRef):   # a type given as a literal states no tier
@@ -511,6 +514,41 @@ def table_triples(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], works_b
         text = json.dumps({**data, "version": TABLE_VERSION}, ensure_ascii=False, separators=(",", ":"),
                           sort_keys=True)
         triples += [(node, RDF.type, V.AggregateTable), (node, V.aggregateTable, Literal(text))]
+    return triples
+
+
+# ---------------------------------------------------------------------------- gap observations
+# The measures of a sp:GapObservation, in the order gap_observations counts them.
+GAP_OBSERVATION_MEASURES = (V.projectCount, V.popularizedProjectCount, V.unpopularizedProjectCount,
+                            V.noResultsProjectCount)
+_STATUS_MEASURE = {"popularized": 1, "unpopularized": 2, "no-results": 3}
+
+
+def gap_observations(facts: dict[URIRef, ProjectFacts]) -> dict[tuple[URIRef, URIRef, int | None], list[int]]:
+    """Project counts per (department, project type, approval year): all, then by status. A project
+    stating two departments or types counts under each, as a SPARQL join over them would."""
+    cells: dict[tuple[URIRef, URIRef, int | None], list[int]] = defaultdict(lambda: [0] * len(GAP_OBSERVATION_MEASURES))
+    for f in facts.values():
+        for department in f.department_iris:
+            for project_type in f.type_iris:
+                counts = cells[(department, project_type, f.year)]
+                counts[0] += 1
+                counts[_STATUS_MEASURE[f.status]] += 1
+    return cells
+
+
+def observation_triples(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts]) -> list[tuple]:
+    """The derived sp:GapObservation nodes: a few thousand at any scale, so that SPARQL users
+    (docs/queries/gaps-by-department-and-type.rq) count gaps without joining every project."""
+    triples: list[tuple] = []
+    for (department, project_type, year), counts in gap_observations(facts).items():
+        node = kg.minter.gap_observation(department, project_type, year)
+        triples += [(node, RDF.type, V.GapObservation), (node, V.gapDepartment, department),
+                    (node, V.gapProjectType, project_type)]
+        if year is not None:
+            triples.append((node, V.gapApprovalYear, Literal(year, datatype=XSD.integer)))
+        triples += [(node, measure, Literal(n, datatype=XSD.integer))
+                    for measure, n in zip(GAP_OBSERVATION_MEASURES, counts)]
     return triples
 
 

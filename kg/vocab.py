@@ -163,6 +163,16 @@ isPopularized = SP.isPopularized
 popularizedOutputCount = SP.popularizedOutputCount  # project: outputs an approved work popularizes
 AggregateTable = SP.AggregateTable          # a report's counts per group and year (kg.rollup)
 aggregateTable = SP.aggregateTable          # its JSON text
+# Gap counts as statistical observations (one per department, project type and approval year):
+# what SPARQL users aggregate most, read as a few thousand nodes instead of joining every project.
+GapObservation = SP.GapObservation
+gapDepartment = SP.gapDepartment
+gapProjectType = SP.gapProjectType
+gapApprovalYear = SP.gapApprovalYear
+projectCount = SP.projectCount
+popularizedProjectCount = SP.popularizedProjectCount
+unpopularizedProjectCount = SP.unpopularizedProjectCount
+noResultsProjectCount = SP.noResultsProjectCount
 
 # --- Curation decisions (curation graph): who decided what about which project, when --
 RepresentativeAchievementFlag = SP.RepresentativeAchievementFlag  # a department's 代表性成果 recommendation

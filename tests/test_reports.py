@@ -182,6 +182,41 @@ def test_the_public_view_leaves_out_restricted_projects(fresh):
         assert "32270006" not in str(reports.gap_report(public, by="institution").to_json())
 
 
+def gap_observations(kg) -> dict[tuple[str, str, int], list[int]]:
+    """What a SPARQL user reads from the derived gap observations: (department, type, year) ->
+    [projects, popularized, with unpopularized results, without known results]."""
+    from kg.concepts import notation
+    from kg.store import prefix_block
+
+    rows = kg.select(prefix_block() + """SELECT ?d ?t ?y ?n ?p ?u ?x WHERE {
+        ?o a sp:GapObservation ; sp:gapDepartment ?d ; sp:gapProjectType ?t ; sp:gapApprovalYear ?y ;
+           sp:projectCount ?n ; sp:popularizedProjectCount ?p ; sp:unpopularizedProjectCount ?u ;
+           sp:noResultsProjectCount ?x }""")
+    return {(notation(r["d"]), notation(r["t"]), int(r["y"])): [int(r[k]) for k in "npux"] for r in rows}
+
+
+def test_gap_observations_count_each_project_under_its_department_type_and_year(fresh):
+    from kg.publish import publish
+    from kg.views import open_view
+
+    staff_counts = {
+        ("C", "major", 2022): [1, 0, 1, 0],                      # 32230001: O1, O2, no work
+        ("C", "general", 2022): [1, 1, 0, 0],                    # 32270002: W1
+        ("C", "youth", 2022): [1, 0, 0, 1],                      # 32270006: pending review, no results
+        ("F", "general", 2019): [1, 1, 0, 0],                    # 61970003: W2 on O4
+        ("F", "innovative-research-group", 2019): [1, 0, 0, 1],  # 61921004
+        ("A", "key", 2019): [1, 0, 1, 0],                        # 11930005: W3 is still under review
+    }
+    assert gap_observations(fresh) == staff_counts
+    publish(fresh)
+    with open_view(fresh.settings, "public") as public:
+        # The public view counts what it holds: the restricted 32270006 is in no observation.
+        assert gap_observations(public) == {k: v for k, v in staff_counts.items() if k != ("C", "youth", 2022)}
+    # A new approved work on O1 closes 32230001's gap: the observation follows the refresh.
+    ingest_paths(fresh, [FIXTURE / "later" / "works-later.csv"])
+    assert gap_observations(fresh)[("C", "major", 2022)] == [1, 1, 0, 0]
+
+
 def test_without_materialized_tables_reports_compute_the_same_counts(fresh):
     """A store whose derived graph predates the aggregate tables still answers, from the derived facts."""
     with fresh.write():
