@@ -47,6 +47,17 @@ def update_url_for(query_url: str) -> str:
     return f"{base}/update"
 
 
+def unreachable(url: str, exc: BaseException) -> StoreError:
+    """The one message for a SPARQL server that cannot be reached or is not a query endpoint."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return StoreError(f"The SPARQL server at {url} answered {exc.code} ({exc.reason}) instead of results.",
+                          "Check --store-url / SCIPOP_STORE_URL: it must be the query endpoint "
+                          "(for `oxigraph serve`, http://HOST:PORT/query).")
+    reason = getattr(exc, "reason", None) or exc
+    return StoreError(f"The SPARQL server at {url} cannot be reached ({reason}).",
+                      "Start the server, or check --store-url / SCIPOP_STORE_URL.")
+
+
 class RemoteBackend:
     def __init__(self, query_url: str, data_dir: Path, timeout: float = 600.0) -> None:
         if not query_url.startswith(("http://", "https://")):
@@ -71,8 +82,7 @@ class RemoteBackend:
             detail = exc.read().decode("utf-8", "replace")[:300]
             raise QueryError(f"The SPARQL server refused the request ({exc.code}): {detail}", "Check the server's log.") from exc
         except (urllib.error.URLError, OSError) as exc:
-            raise StoreError(f"The SPARQL server at {url} cannot be reached ({exc}).",
-                             "Start the server, or check --store-url / SCIPOP_STORE_URL.") from exc
+            raise unreachable(url, exc) from exc
 
     def _update(self, sparql: str) -> None:
         self._post(self.update_url, sparql, "application/sparql-update")

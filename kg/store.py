@@ -319,6 +319,15 @@ class KnowledgeGraph:
             return self.dataset.query(sparql, initBindings=bindings or {})
         except SyntaxError as exc:
             raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
+        except ValueError as exc:
+            # rdflib's SPARQL client turns any failure to reach the server into a bare ValueError
+            # ("You did something wrong formulating …"); the network error is its context.
+            failure = exc.__cause__ or exc.__context__
+            if self.settings.store_url and isinstance(failure, OSError):
+                from kg.remote import unreachable
+
+                raise unreachable(self.settings.store_url, failure) from exc
+            raise
 
     def select(self, sparql: str, **bindings) -> list[dict]:
         """SELECT rows as dicts of variable name -> rdflib term (unbound variables omitted)."""

@@ -208,3 +208,28 @@ def _identities(kg) -> Graph:
         if triple[1] == V.sameAs:
             graph.add(triple)
     return graph
+
+
+def test_a_server_that_is_down_or_not_a_query_endpoint_is_named_in_one_sentence(runner, tmp_path):
+    """A mistyped --store-url: not rdflib's 'You did something wrong formulating …' traceback."""
+    import http.server
+    import threading
+
+    from cli import main
+
+    down = f"http://127.0.0.1:{_free_port()}/query"
+    said = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "-q", "--store-url", down, "stats"])
+    assert said.exit_code == 2 and said.exception is not None
+    assert f"The SPARQL server at {down} cannot be reached" in said.output and "Traceback" not in said.output
+    # A web server, but not a SPARQL one (a wrong port, or the path left off).
+    files = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    try:
+        wrong = f"http://127.0.0.1:{files.server_address[1]}/query"
+        for command in (["stats"], ["sources"], ["query", "ASK { ?s ?p ?o }"]):
+            said = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "-q", "--store-url", wrong, *command])
+            assert said.exit_code == 2, (command, said.output)
+            assert f"The SPARQL server at {wrong} answered 404" in said.output and "query endpoint" in said.output
+    finally:
+        files.shutdown()
+        files.server_close()
