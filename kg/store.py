@@ -31,6 +31,7 @@ from kg.errors import ConfigError, QueryError, StoreError
 from kg.iri import Minter
 from kg.nquads import iri_nt
 from kg.tsv import tsv_rows, tsv_value
+from kg import vocab as V
 from kg.vocab import PREFIXES
 
 JOURNAL = "store.journal"
@@ -282,6 +283,7 @@ class KnowledgeGraph:
         self.minter = Minter(settings.base_iri)
         self.backend = open_backend(settings, read_only=read_only)
         self._dataset: Dataset | None = None
+        self._base_checked = False
 
     def __enter__(self) -> "KnowledgeGraph":
         return self
@@ -305,12 +307,31 @@ class KnowledgeGraph:
     @contextmanager
     def write(self) -> Iterator["KnowledgeGraph"]:
         """All writes in the block land together or not at all."""
+        if not self._base_checked:
+            self._check_base_iri()
         with self.backend.transaction():
             self._dataset = None  # a rollback reopens the store; never keep a stale handle
             try:
                 yield self
             finally:
                 self._dataset = None
+
+    def _check_base_iri(self) -> None:
+        """Refuse to write with another base IRI than the graph was made with: every IRI minted
+        would be new, and the data directory would hold two graphs side by side (two catalogs,
+        each source listed twice). The ontology graph, the one graph that describes itself,
+        says which base made it."""
+        rows = self.backend.rows(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g {iri_nt(str(V.sha256))} ?d }} }}")
+        ours = str(self.minter.ontology_graph())
+        suffix = ours[len(self.settings.base_iri):]
+        others = sorted({g for g, in rows if g and g != ours and g.endswith(suffix)})
+        if others:
+            made_with = others[0][:-len(suffix)]
+            raise ConfigError(f"The graph in {self.settings.data_dir} was made with the base IRI {made_with}, "
+                              f"not {self.settings.base_iri}.",
+                              f"Use --base-iri {made_with} (or SCIPOP_BASE_IRI) with this data directory, "
+                              "or another data directory for the other base.")
+        self._base_checked = True
 
     # Reading --------------------------------------------------------------------
     def query(self, sparql: str, **bindings) -> Result:

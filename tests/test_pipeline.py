@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal
@@ -13,7 +14,8 @@ from ingest.pipeline import ingest_paths, remove_sources
 from kg import catalog
 from kg import vocab as V
 from kg.errors import InputError, NotFound
-from kg.store import prefix_block
+from kg.config import Settings
+from kg.store import KnowledgeGraph, prefix_block
 
 from conftest import DATA
 
@@ -240,6 +242,24 @@ def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tm
     result = runner.invoke(main, arguments)
     assert result.exit_code == 2 and expected in result.output, result.output
     assert "Traceback" not in result.output and not isinstance(result.exception, (OSError, ValueError, LookupError))
+
+
+def test_a_data_directory_is_written_only_with_the_base_iri_it_was_made_with(runner, tmp_path):
+    """Another --base-iri minted every IRI anew beside the old ones: two catalogs, each source
+    listed twice, one with -4 restricted records."""
+    data_dir = str(tmp_path / "d")
+    projects = str(PROJECTS / "dailycafi_C0501_2022.csv")
+    assert runner.invoke(main, ["--data-dir", data_dir, "-q", "ingest", projects]).exit_code == 0
+    with KnowledgeGraph(Settings(data_dir=Path(data_dir))) as kg:
+        graphs = set(kg.graph_names())
+    for command in (["ingest", projects], ["link"], ["remove", "dailycafi_C0501_2022.csv"]):
+        said = runner.invoke(main, ["--data-dir", data_dir, "-q", "--base-iri", "https://other.example.org/", *command])
+        assert said.exit_code == 2, said.output
+        assert "was made with the base IRI https://kg.scipop.example.org/, not https://other.example.org/" in said.output
+    with KnowledgeGraph(Settings(data_dir=Path(data_dir))) as kg:
+        assert set(kg.graph_names()) == graphs
+    said = runner.invoke(main, ["--data-dir", data_dir, "sources"])
+    assert said.output.count("dailycafi_C0501_2022.csv") == 1
 
 
 def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path):
