@@ -751,6 +751,11 @@ _SEARCH_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "js
 
 
 def _search_settings(context: Context, search_engine: str | None) -> Settings:
+    """The engine given after the command's name wins; one read from SCIPOP_SEARCH_ENGINE does
+    not, because the group has read that variable too and a flag before the command beats it."""
+    source = click.get_current_context().get_parameter_source("search_engine")
+    if source is not click.core.ParameterSource.COMMANDLINE:
+        return context.settings
     return context.settings.with_overrides(search_engine=search_engine)
 
 

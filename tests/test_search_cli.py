@@ -124,6 +124,10 @@ def test_build_makes_the_indexes_with_the_engine_the_environment_names(runner, t
         assert IndexLocation.of(settings, view, "whoosh").current() is None
     found = runner.invoke(main, ["--quiet", "search", "量子计算", "--format", "json"], env=env)
     assert found.exit_code == 0 and json_lines(found.output)
+    # A flag beats the environment, before the command's name as after it.
+    for flags in (["--search-engine", "whoosh", "index", "--check"], ["index", "--check", "--search-engine", "whoosh"]):
+        checked = runner.invoke(main, flags, env=env)
+        assert "no public search index for whoosh" in checked.output, (flags, checked.output)
 
     # Served later without the setting, the server reads the index that was built, at once
     # (another engine's index would answer 503 until the server had built it).
