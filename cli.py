@@ -8,7 +8,10 @@ A user mistake prints one sentence and a suggested fix, and exits with status 2.
 from __future__ import annotations
 
 import errno
+import io
 import json
+import os
+import select
 import sys
 from pathlib import Path
 
@@ -68,10 +71,27 @@ class ScipopGroup(click.Group):
             return super().invoke(ctx)
         except ScipopError as error:
             raise UserMistake(error) from error
+        except BrokenPipeError as error:
+            if not _reader_gone():
+                raise UserMistake(_system_refusal(error)) from error
+            # `scipop sources | head`: the reader has all it wanted. End quietly, as other Unix
+            # tools do (status 141, killed by SIGPIPE), without Python's flush error at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except OSError as error:
             # A path the user gave (or the data directory) cannot be read, made or written, or
             # the address `serve` was given is taken.
             raise UserMistake(_system_refusal(error)) from error
+
+
+def _reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
 
 
 def _system_refusal(error: OSError) -> ScipopError:
@@ -405,7 +425,6 @@ def extract_grants(context: Context) -> None:
 @pass_context
 def serve(context: Context, host: str, port: int, threads: int, workers: int, engine: str | None) -> None:
     """Run the web pages, JSON API, SPARQL endpoint and linked data (waitress; gunicorn with --workers)."""
-    import os
     import secrets
 
     from kg.publish import current_stamp

@@ -210,7 +210,15 @@ def render(table: Table, fmt: str) -> str:
 
 
 def render_table(table: Table, width: int = 60) -> str:
-    cells = [[term_text(t)[:width] for t in row] for row in table.rows]
+    """A text table. IRIs are shown whole (cut, two differed only in their hidden tail); longer
+    text ends in '…' (the JSON, CSV and TSV formats give every value whole)."""
+    def cell(term) -> str:
+        text = term_text(term)
+        if isinstance(term, URIRef) or len(text) <= width:
+            return text
+        return text[:width - 1] + "…"
+
+    cells = [[cell(t) for t in row] for row in table.rows]
     widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(table.variables)]
     line = "  ".join(v.ljust(w) for v, w in zip(table.variables, widths))
     out = [line, "  ".join("-" * w for w in widths)]

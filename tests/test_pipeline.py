@@ -17,7 +17,7 @@ from kg.errors import InputError, NotFound
 from kg.config import Settings
 from kg.store import KnowledgeGraph, prefix_block
 
-from conftest import DATA
+from conftest import DATA, ROOT
 
 PROJECTS = DATA / "projects"
 
@@ -303,6 +303,30 @@ def test_cli_ingest_stats_and_query(runner, tmp_path):
     assert lines[0] == "n" and len(lines) == 5
     refused = runner.invoke(main, ["--data-dir", data_dir, "query", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"])
     assert refused.exit_code == 2 and "SERVICE is not allowed" in refused.output
+    # The text table shows IRIs whole (two source graphs differ only in their tails); long text ends in '…'.
+    graphs = prefix_block() + "SELECT DISTINCT ?g ?name WHERE { ?g a sp:SourceFile ; sp:sourceName ?name }"
+    table = runner.invoke(main, ["--data-dir", data_dir, "query", "-"], input=graphs).output
+    with KnowledgeGraph(Settings(data_dir=Path(data_dir)), read_only=True) as kg:
+        source = str(kg.minter.source_graph("dailycafi_C0501_2022.csv"))
+    assert len(source) > 60 and source in table
+    long_text = 'SELECT ?t WHERE { BIND("' + "长" * 80 + '" AS ?t) }'
+    assert "长" * 59 + "…" in runner.invoke(main, ["--data-dir", data_dir, "query", long_text]).output
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`scipop query … | head -1`: not 'The system refused: Broken pipe' and exit status 2."""
+    import subprocess
+    import sys
+
+    data_dir = tmp_path / "d"
+    with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
+        ingest_paths(kg, [PROJECTS / "dailycafi_C0501_2022.csv"])
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    scipop = [sys.executable, "-c", "from cli import main; main()", "--data-dir", str(data_dir), "query", query]
+    process = subprocess.Popen(scipop, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.close()   # the reader is gone before a line is written
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 141 and errors.decode() == ""
 
 
 def test_every_option_can_come_from_the_environment(runner, tmp_path):
