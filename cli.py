@@ -38,6 +38,13 @@ class Context:
     def open_graph(self, read_only: bool = False) -> KnowledgeGraph:
         return KnowledgeGraph(self.settings, read_only=read_only)
 
+    def open_existing_graph(self) -> KnowledgeGraph:
+        """The graph to change, for commands that only make sense on one: a mistyped --data-dir
+        is told there is no graph there, rather than given an empty one."""
+        with self.open_graph(read_only=True):
+            pass
+        return self.open_graph()
+
     def say(self, message: str) -> None:
         if not self.quiet:
             click.echo(message, err=True)
@@ -260,9 +267,7 @@ def remove(context: Context, names: tuple[str, ...], link: bool, publish: bool) 
     The copy of each file under sources/ is kept."""
     from ingest.pipeline import remove_sources
 
-    with context.open_graph(read_only=True):
-        pass   # a mistyped --data-dir: say there is no graph there, rather than make an empty one
-    with context.open_graph() as kg:
+    with context.open_existing_graph() as kg:
         relink = link and kg.minter.links_graph() in kg.graph_names()
         removed = remove_sources(kg, names, refresh_derived=not relink)
         for source in removed:
@@ -277,7 +282,7 @@ def remove(context: Context, names: tuple[str, ...], link: bool, publish: bool) 
 @pass_context
 def publish_command(context: Context) -> None:
     """Refresh the read-only views: 'full' for staff, 'public' without any restricted record."""
-    with context.open_graph() as kg:
+    with context.open_existing_graph() as kg:
         run_publish(context, kg)
 
 
@@ -693,7 +698,7 @@ def link_command(context: Context, curation_file: Path | None, fmt: str, publish
     """Resolve persons, institutions and outputs into one identity each (owl:sameAs in the links graph)."""
     from kg.linking.curation import import_csv
 
-    with context.open_graph() as kg:
+    with context.open_existing_graph() as kg:
         if curation_file is not None:
             with kg.write():
                 changed = import_csv(kg, curation_file)

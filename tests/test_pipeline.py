@@ -231,6 +231,8 @@ def test_two_files_with_one_name_are_refused_rather_than_one_replacing_the_other
     (["--data-dir", "{file}/sub", "ingest", "{projects}"], "Not a directory"),
     (["demo-data", "--projects", "-5", "{tmp}/out"], "-5 is not in the range"),
     (["stats"], "There is no graph at"),     # no data directory yet: not RocksDB's "IO error … CURRENT"
+    (["publish"], "There is no graph at"),   # not an empty publication of a mistyped --data-dir
+    (["link"], "There is no graph at"),
     (["query", "--limit", "-1", "ASK {{}}"], "-1 is not in the range"),
 ])
 def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tmp_path, arguments, expected):
