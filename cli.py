@@ -288,9 +288,11 @@ def publish_command(context: Context) -> None:
 
 @main.command()
 @click.option("--demo", is_flag=True, help="Build from the bundled demo data set.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Set bad records aside in a reject report instead of refusing the file (always so with --demo).")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @pass_context
-def build(context: Context, demo: bool, paths: tuple[Path, ...]) -> None:
+def build(context: Context, demo: bool, skip_invalid: bool, paths: tuple[Path, ...]) -> None:
     """Build the graph from source files (or the demo set), then print what it holds."""
     if demo:
         paths = tuple(DEMO_DATA / part for part in DEMO_PARTS)
@@ -298,7 +300,8 @@ def build(context: Context, demo: bool, paths: tuple[Path, ...]) -> None:
         raise click.UsageError("Give source paths, or --demo for the bundled demo data.")
     # The demo set has a few deliberately dirty rows: show the reject report instead of stopping.
     # Linking changes identities next, and the facts are derived once after it.
-    run_ingest(context, list(paths), "auto", None, skip_invalid=demo, publish=False, refresh_derived=False)
+    run_ingest(context, list(paths), "auto", None, skip_invalid=demo or skip_invalid, publish=False,
+               refresh_derived=False)
     with context.open_graph() as kg:
         summary = run_link(context, kg)
         context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people.")

@@ -380,6 +380,7 @@ class _Gen:
         if not self.after:  # the dirty rows have fixed keys: a slice would repeat them
             self.write_dirty()
         self.close_all()
+        self.drop_empty_files()
         self.write_truth(n_res)
         files = sorted(self.files)
         return GenerationSummary(projects=self.n - self.after, researchers=n_res,
@@ -1383,6 +1384,15 @@ class _Gen:
         for w in (self.tsv, self.tsv_gbk, self.pjsonl, self.openalex, self.crossref, self.oai, self.pubmed, self.works_csv,
                   self.works_jsonl, self.works_ld):
             w.close()
+
+    def drop_empty_files(self) -> None:
+        """A small data set may give a format no record; an empty file would be refused by
+        ingest (it names no format), so none is left."""
+        for rel in list(self.files):
+            path = self.out / rel
+            if path.is_file() and path.stat().st_size == 0:
+                path.unlink()
+                self.files.remove(rel)
 
     def write_truth(self, n_res: int) -> None:
         t = self.truth

@@ -42,5 +42,8 @@ def choose(path: Path, fmt: str = "auto") -> FormatModule:
     for module in MODULES:
         if module.sniff(path, head):
             return module
+    if not head.strip():
+        raise InputError(Location(file=str(path)), "the file is empty",
+                         hint="Export it again, or leave it out (a folder's empty files too).")
     raise InputError(Location(file=str(path)), "cannot tell which source format this file is",
                      hint=f"Pass --format with one of: {', '.join(format_names())}.")

@@ -356,3 +356,37 @@ def test_slice_after_a_data_set_adds_new_records_naming_existing_people(tmp_path
     assert people(truth) & people(base_truth)  # the new records also name researchers the set already has
     assert truth["generator"]["after"] == 80 and truth["counts"]["outputs"] == summary.outputs
     assert not set(truth["outputs"]) & set(base_truth["outputs"])
+
+
+def test_a_small_generated_set_builds_with_its_bad_rows_set_aside(small: tuple[Path, object], tmp_path: Path) -> None:
+    """`scipop demo-data OUT` then `scipop build --skip-invalid OUT`, as the README pairs them: no
+    empty file (ingest refuses one: it names no format), and the planted bad rows are rejects."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out, summary = small
+    assert not [p for p in out.rglob("*") if p.is_file() and p.stat().st_size == 0]
+    assert all((out / name).is_file() for name in summary.files)
+    runner = CliRunner()
+    data_dir = str(tmp_path / "d")
+    parts = [str(out / part) for part in ("projects", "researchers", "outputs", "works")]   # dirty/ is for ingest demos
+    refused = runner.invoke(main, ["--data-dir", data_dir, "-q", "build", *parts])
+    assert refused.exit_code == 2 and "line 3" in refused.output   # the first bad row stops it
+    built = runner.invoke(main, ["--data-dir", data_dir, "-q", "build", "--skip-invalid", *parts])
+    assert built.exit_code == 0, built.output
+    truth = json.loads((out / "truth/ground_truth.json").read_text(encoding="utf-8"))
+    planted = {(d["file"], d["line"]) for d in truth["dirty_rows"] if not d["file"].startswith("dirty/")}
+    rejects = {(r["file"], r["line"]) for path in (tmp_path / "d" / "rejects").glob("*.jsonl")
+               for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+    assert planted and all(any(file.endswith(name) and line == at for file, line in rejects) for name, at in planted)
+
+
+def test_an_empty_file_is_named_as_empty(tmp_path: Path) -> None:
+    from ingest import registry
+    from kg.errors import InputError
+
+    (tmp_path / "works.jsonl").write_bytes(b"")
+    with pytest.raises(InputError, match="the file is empty") as caught:
+        registry.choose(tmp_path / "works.jsonl")
+    assert caught.value.location.file.endswith("works.jsonl")
