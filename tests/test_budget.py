@@ -140,6 +140,24 @@ def test_budgets_come_from_configuration_and_environment():
         load_config({}, {"SCIPOP_BUDGET_WINDOW": "a minute"})
 
 
+@pytest.mark.parametrize("name, value, said", [
+    ("SCIPOP_SPARQL_TIMEOUT", "-1", "SCIPOP_SPARQL_TIMEOUT must be more than 0, not -1"),   # stopped every query
+    ("SCIPOP_SPARQL_TIMEOUT", "0", "must be more than 0"),
+    ("SCIPOP_SPARQL_TIMEOUT", "nan", "must be more than 0"),
+    ("SCIPOP_SPARQL_TIMEOUT", "abc", "SCIPOP_SPARQL_TIMEOUT must be a number, not 'abc'"),  # named, not five candidates
+    ("SCIPOP_SPARQL_MAX_ROWS", "-3", "SCIPOP_SPARQL_MAX_ROWS must be at least 1"),          # answered no rows
+    ("SCIPOP_MAX_REQUEST_BYTES", "-5", "SCIPOP_MAX_REQUEST_BYTES must be at least 1024"),  # refused every POST
+    ("SCIPOP_SPARQL_WORKERS", "0", "SCIPOP_SPARQL_WORKERS must be at least 1"),
+    ("SCIPOP_API_BUDGET_SECONDS", "-1", "SCIPOP_API_BUDGET_SECONDS must be at least 0"),
+    ("SCIPOP_ENV", "prod", "SCIPOP_ENV must be production or development, not 'prod'"),      # ran in development mode
+])
+def test_a_web_setting_out_of_range_is_refused_by_name(name, value, said):
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {name: value})
+    assert said in caught.value.message
+    assert load_config({}, {"SCIPOP_SPARQL_TIMEOUT": "2.5", "SCIPOP_ENV": "Development"}).sparql_timeout == 2.5
+
+
 # Through the app, as a client meets it --------------------------------------------------------
 @pytest.fixture
 def limited(published_demo):  # noqa: F811

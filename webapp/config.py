@@ -7,6 +7,7 @@ same language.
 """
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -82,7 +83,12 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
             base_iri=_get(config, env, "SCIPOP_BASE_IRI", DEFAULT_BASE_IRI),
             store_url=_get(config, env, "SCIPOP_STORE_URL") or None,
         )
-    production = str(_get(config, env, "SCIPOP_ENV", "development")).strip().lower() == "production"
+    mode = str(_get(config, env, "SCIPOP_ENV", "development")).strip().lower()
+    if mode not in ("development", "production"):
+        # A typo ('prod') would run a public server in development mode: no Secure cookies, no key check.
+        raise ConfigError(f"SCIPOP_ENV must be production or development, not '{mode[:30]}'.",
+                          "Set SCIPOP_ENV=production on a public server, or leave it unset.")
+    production = mode == "production"
     secret = str(_get(config, env, "SCIPOP_SECRET_KEY", "") or "")
     if production and (secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH):
         raise ConfigError("SCIPOP_ENV=production needs a real secret key.",
@@ -91,27 +97,39 @@ def load_config(config: dict | None = None, environ: dict | None = None) -> WebC
     if not secret:
         # Development: a per-process key; sessions (staff logins) end when the server restarts.
         secret = secrets.token_urlsafe(48)
+    return WebConfig(
+        settings=settings,
+        secret_key=secret,
+        production=production,
+        staff=parse_staff(str(_get(config, env, "SCIPOP_STAFF_USERS", "") or ""),
+                          str(_get(config, env, "SCIPOP_ADMIN_USERS", "") or "")),
+        sparql_timeout=_number(config, env, "SCIPOP_SPARQL_TIMEOUT", 10.0, float, above=0),
+        sparql_max_rows=_number(config, env, "SCIPOP_SPARQL_MAX_ROWS", 10_000, int, at_least=1),
+        sparql_workers=_number(config, env, "SCIPOP_SPARQL_WORKERS", 2, int, at_least=1),
+        cors_origin=(_get(config, env, "SCIPOP_CORS_ORIGIN") or None),
+        trusted_hosts=_host_list(str(_get(config, env, "SCIPOP_TRUSTED_HOSTS", "") or "")),
+        max_request_bytes=_number(config, env, "SCIPOP_MAX_REQUEST_BYTES", 64 * 1024, int, at_least=1024),
+        search_engine=_get(config, env, "SCIPOP_SEARCH_ENGINE") or None,
+        sparql_budget=_budget(config, env, "sparql", "SPARQL", 300, 60.0, 2),
+        api_budget=_budget(config, env, "search API", "API", 600, 60.0, 4),
+    )
+
+
+def _number(config: dict, env: dict, key: str, default: float, kind: type, at_least: float = 0,
+            above: float | None = None):
+    """A numeric setting, refused with its name when it is no number or out of range (a negative
+    row cap answered every query with no rows; a negative timeout stopped every query)."""
+    raw = _get(config, env, key, default)
     try:
-        return WebConfig(
-            settings=settings,
-            secret_key=secret,
-            production=production,
-            staff=parse_staff(str(_get(config, env, "SCIPOP_STAFF_USERS", "") or ""),
-                              str(_get(config, env, "SCIPOP_ADMIN_USERS", "") or "")),
-            sparql_timeout=float(_get(config, env, "SCIPOP_SPARQL_TIMEOUT", 10.0)),
-            sparql_max_rows=int(_get(config, env, "SCIPOP_SPARQL_MAX_ROWS", 10_000)),
-            sparql_workers=int(_get(config, env, "SCIPOP_SPARQL_WORKERS", 2)),
-            cors_origin=(_get(config, env, "SCIPOP_CORS_ORIGIN") or None),
-            trusted_hosts=_host_list(str(_get(config, env, "SCIPOP_TRUSTED_HOSTS", "") or "")),
-            max_request_bytes=int(_get(config, env, "SCIPOP_MAX_REQUEST_BYTES", 64 * 1024)),
-            search_engine=_get(config, env, "SCIPOP_SEARCH_ENGINE") or None,
-            sparql_budget=_budget(config, env, "sparql", "SPARQL", 300, 60.0, 2),
-            api_budget=_budget(config, env, "search API", "API", 600, 60.0, 4),
-        )
-    except ValueError as exc:
-        raise ConfigError(f"A numeric web setting is not a number ({exc}).",
-                          "Check SCIPOP_SPARQL_TIMEOUT, SCIPOP_SPARQL_MAX_ROWS, SCIPOP_SPARQL_WORKERS, "
-                          "SCIPOP_MAX_REQUEST_BYTES and the SCIPOP_*_BUDGET_* settings.") from exc
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a number, not '{str(raw)[:30]}'.",
+                          f"Set {key} to a number, or leave it unset for {default}.") from None
+    if not math.isfinite(value) or value < at_least or (above is not None and value <= above):
+        bound = f"more than {above:g}" if above is not None else f"at least {at_least:g}"
+        raise ConfigError(f"{key} must be {bound}, not {str(raw)[:30]}.",
+                          f"Set {key} to {bound}, or leave it unset for {default}.")
+    return value
 
 
 def _host_list(spec: str) -> tuple[str, ...] | None:
@@ -126,15 +144,11 @@ def _budget(config: dict, env: dict, scope: str, name: str, requests: int, secon
     addresses without a budget (e.g. 127.0.0.1 for a load test).
     There is no implicit exemption: behind a reverse proxy every client has the proxy's address."""
     exempt = str(_get(config, env, "SCIPOP_BUDGET_EXEMPT", "") or "")
-    policy = BudgetPolicy(
+    return BudgetPolicy(   # 0 turns a limit off; below it is refused by name
         scope=scope,
-        window=float(_get(config, env, "SCIPOP_BUDGET_WINDOW", 60.0)),
-        max_requests=int(_get(config, env, f"SCIPOP_{name}_BUDGET_REQUESTS", requests)),
-        max_seconds=float(_get(config, env, f"SCIPOP_{name}_BUDGET_SECONDS", seconds)),
-        max_running=int(_get(config, env, f"SCIPOP_{name}_BUDGET_RUNNING", running)),
+        window=_number(config, env, "SCIPOP_BUDGET_WINDOW", 60.0, float),
+        max_requests=_number(config, env, f"SCIPOP_{name}_BUDGET_REQUESTS", requests, int),
+        max_seconds=_number(config, env, f"SCIPOP_{name}_BUDGET_SECONDS", seconds, float),
+        max_running=_number(config, env, f"SCIPOP_{name}_BUDGET_RUNNING", running, int),
         exempt=frozenset(a.strip() for a in exempt.split(",") if a.strip()),
     )
-    if policy.window < 0 or policy.max_requests < 0 or policy.max_seconds < 0 or policy.max_running < 0:
-        raise ConfigError(f"The {scope} budget has a negative setting.",
-                          f"Set SCIPOP_BUDGET_WINDOW and SCIPOP_{name}_BUDGET_* to 0 (off) or more.")
-    return policy
