@@ -91,6 +91,10 @@ class ScipopGroup(click.Group):
             raise UserMistake(_system_refusal(error)) from error
 
 
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _reader_gone() -> bool:
     """Whether standard output is a pipe whose reader has closed it."""
     try:
@@ -163,8 +167,8 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
                                progress=_progress(context), workers=workers, refresh_derived=refresh_derived,
                                allow_empty=allow_empty)
         phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.phases.items())
-        context.say(f"Loaded {summary.records} records ({summary.triples} triples) from {len(summary.files)} files "
-                    f"in {summary.seconds:.1f} s ({phases}).")
+        context.say(f"Loaded {_counted(summary.records, 'record')} ({_counted(summary.triples, 'triple')}) from "
+                    f"{_counted(len(summary.files), 'file')} in {summary.seconds:.1f} s ({phases}).")
         for warning in summary.warnings:
             context.warn(warning)
         if summary.reject_report:
@@ -271,7 +275,7 @@ def remove(context: Context, names: tuple[str, ...], link: bool, publish: bool) 
         relink = link and kg.minter.links_graph() in kg.graph_names()
         removed = remove_sources(kg, names, refresh_derived=not relink)
         for source in removed:
-            context.say(f"Removed {source.name} ({source.records} record{'' if source.records == 1 else 's'}).")
+            context.say(f"Removed {source.name} ({_counted(source.records, 'record')}).")
         if relink:
             summary = run_link(context, kg)
             context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people again.")
@@ -999,7 +1003,7 @@ def talent_command(context: Context, topic: str, department: str | None, institu
     with _open_search(context, view, search_engine) as index:
         hits = index.talent(query)
     _print_talent(hits, fmt)
-    context.say(f"{len(hits)} researchers.")
+    context.say(f"{_counted(len(hits), 'researcher')}.")
 
 
 @main.command("who-could-popularize")
@@ -1027,7 +1031,7 @@ def who_could_popularize_command(context: Context, record: str, limit: int, view
             iri = found[0].iri
         hits = index.who_could_popularize(iri, limit)
     _print_talent(hits, fmt)
-    context.say(f"{len(hits)} researchers.")
+    context.say(f"{_counted(len(hits), 'researcher')}.")
 
 
 if __name__ == "__main__":
