@@ -359,6 +359,11 @@ def query(context: Context, sparql: str, fmt: str, limit: int) -> None:
     from kg.sparql import render, run_select
 
     text = sys.stdin.read() if sparql == "-" else sparql
+    if sparql != "-" and sparql.strip().endswith((".rq", ".sparql")) and Path(sparql.strip()).is_file():
+        from kg.errors import QueryError
+
+        raise QueryError(f"'{sparql.strip()}' is a file name, not a query.",
+                         f"Pass the query's text, or read the file with: scipop query - < {sparql.strip()}")
     with context.open_graph(read_only=True) as kg:
         table = run_select(kg, text, limit=limit)
     click.echo(render(table, fmt))

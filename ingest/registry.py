@@ -46,4 +46,5 @@ def choose(path: Path, fmt: str = "auto") -> FormatModule:
         raise InputError(Location(file=str(path)), "the file is empty",
                          hint="Export it again, or leave it out (a folder's empty files too).")
     raise InputError(Location(file=str(path)), "cannot tell which source format this file is",
-                     hint=f"Pass --format with one of: {', '.join(format_names())}.")
+                     hint=f"Pass --format with one of: {', '.join(format_names())}; or, if no format reads "
+                          "it, move it out of the folder given.")

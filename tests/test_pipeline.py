@@ -233,10 +233,12 @@ def test_two_files_with_one_name_are_refused_rather_than_one_replacing_the_other
     (["stats"], "There is no graph at"),     # no data directory yet: not RocksDB's "IO error … CURRENT"
     (["publish"], "There is no graph at"),   # not an empty publication of a mistyped --data-dir
     (["link"], "There is no graph at"),
+    (["query", "{tmp}/gaps.rq"], "is a file name, not a query"),          # not "syntax error at line 1"
     (["query", "--limit", "-1", "ASK {{}}"], "-1 is not in the range"),
 ])
 def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tmp_path, arguments, expected):
     (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    (tmp_path / "gaps.rq").write_text("SELECT * WHERE { ?s ?p ?o }", encoding="utf-8")
     values = {"projects": str(PROJECTS / "dailycafi_C0501_2022.csv"), "file": str(tmp_path / "a-file"), "tmp": str(tmp_path)}
     arguments = [a.format(**values) for a in arguments]
     if arguments[0] != "--data-dir":
