@@ -309,7 +309,7 @@ def test_api_stats_and_coverage_report(client):
     life = next(line.split(",") for line in lines if line.startswith("C,"))
     assert [int(n) for n in life[2:5]] == [coverage["by_department"]["C"].get(k, 0)
                                            for k in ("popularized", "unpopularized", "noresults")]
-    tiers = client.get("/api/reports/coverage?format=csv&table=coverage-tier").get_data(as_text=True)
+    tiers = client.get("/api/reports/coverage?format=csv&table=coverage-tier&lang=en").get_data(as_text=True)
     assert any(line.startswith("obliged,Obliged to popularize,") for line in tiers.splitlines())
     workbook = client.get("/api/reports/coverage?format=xlsx")
     assert workbook.mimetype.endswith("spreadsheetml.sheet") and workbook.data[:2] == b"PK"
