@@ -782,16 +782,19 @@ _SEARCH_VIEW = click.option("--view", type=click.Choice(["public", "full"]), def
 _SEARCH_ENGINE = click.option("--search-engine", "search_engine", type=click.Choice(["whoosh", "tantivy"]),
                               default=None, envvar="SCIPOP_SEARCH_ENGINE",
                               help="Search engine [default: whoosh]; tantivy is much faster on large graphs.")
+
+
+def _engine_given_here(search_engine: str | None) -> str | None:
+    """A command's own --search-engine overrides the group's when it is on the command line; read
+    from SCIPOP_SEARCH_ENGINE it does not, since the group read that variable too, and a flag
+    before the command's name beats the variable there."""
+    source = click.get_current_context().get_parameter_source("search_engine")
+    return search_engine if source is click.core.ParameterSource.COMMANDLINE else None
 _SEARCH_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                               show_default=True, help="A table, or one JSON object per hit.")
 
 
 def _search_settings(context: Context, search_engine: str | None) -> Settings:
-    """The engine given after the command's name wins; one read from SCIPOP_SEARCH_ENGINE does
-    not, because the group has read that variable too and a flag before the command beats it."""
-    source = click.get_current_context().get_parameter_source("search_engine")
-    if source is not click.core.ParameterSource.COMMANDLINE:
-        return context.settings
     return context.settings.with_overrides(search_engine=search_engine)
 
 
@@ -799,7 +802,7 @@ def _open_search(context: Context, view: str, search_engine: str | None):
     """The index of a view, brought up to date first when the graph has changed since it was built."""
     from search import IndexNotReady, open_index
 
-    settings = _search_settings(context, search_engine)
+    settings = _search_settings(context, _engine_given_here(search_engine))
     try:
         return open_index(settings, view)
     except IndexNotReady as reason:
@@ -835,6 +838,7 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
     """Build or update the search index of a view from the graph, or check it against the graph."""
     from search import check_index, open_view_graph
 
+    search_engine = _engine_given_here(search_engine)
     settings = _search_settings(context, search_engine)
     engine = settings.search_engine
     if check:

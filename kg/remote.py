@@ -50,6 +50,7 @@ def update_url_for(query_url: str) -> str:
 def unreachable(url: str, exc: BaseException) -> StoreError:
     """The one message for a SPARQL server that cannot be reached or is not a query endpoint."""
     if isinstance(exc, urllib.error.HTTPError):
+        exc.close()   # it holds the connection open until closed
         return StoreError(f"The SPARQL server at {url} answered {exc.code} ({exc.reason}) instead of results.",
                           "Check --store-url / SCIPOP_STORE_URL: it must be the query endpoint "
                           "(for `oxigraph serve`, http://HOST:PORT/query).")
@@ -79,7 +80,8 @@ class RemoteBackend:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
+            with exc:   # it holds the connection open until closed
+                detail = exc.read().decode("utf-8", "replace")[:300]
             raise QueryError(f"The SPARQL server refused the request ({exc.code}): {detail}", "Check the server's log.") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise unreachable(url, exc) from exc
