@@ -93,6 +93,12 @@ def test_unpopularized_obliged_projects_with_counts_and_csv(client, published_de
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == expected
     assert {row["tier"] for row in rows} == {"obliged"}
+    # Every link the page offers (facets, pages, language, the CSV download) answers: a facet the
+    # page cannot filter by ('popularized') would lead to a 400.
+    links = set(re.findall(r'href="(/unpopularized[^"]*)"', page))
+    assert any("department=" in link for link in links)
+    for link in links:
+        assert client.get(link.replace("&amp;", "&"), headers=HTML).status_code == 200, link
 
 
 def test_restricted_records_never_reach_anonymous_search(client, staff_client, published_demo, searchable):

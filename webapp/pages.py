@@ -254,7 +254,7 @@ def unpopularized():
             raise
         return render_template("unpopularized.html", results=None, error=error, departments=facts.departments()), 503
     return render_template("unpopularized.html", results=results, query=query, pages=_pages(results.total, query),
-                           error=None, departments=facts.departments())
+                           error=None, departments=facts.departments(), unpop_filters=UNPOP_FILTERS)
 
 
 CSV_COLUMNS = ("iri", "label", "kind", "approval_number", "year", "department", "project_type", "tier", "institution",
