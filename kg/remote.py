@@ -28,7 +28,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
 from kg import writelock
 from kg.atomic import replacing
-from kg.errors import ConfigError, QueryError, StoreError
+from kg.errors import ConfigError, QueryError, ScipopError, StoreError
 
 JOURNAL = "remote.journal"
 BACKUP_PREFIX = "urn:scipop:backup:"
@@ -47,10 +47,19 @@ def update_url_for(query_url: str) -> str:
     return f"{base}/update"
 
 
-def unreachable(url: str, exc: BaseException) -> StoreError:
-    """The one message for a SPARQL server that cannot be reached or is not a query endpoint."""
+# Answers that say the address is no SPARQL query endpoint; others (400, 500) are about the query.
+NOT_AN_ENDPOINT = (404, 405, 406, 415)
+
+
+def unreachable(url: str, exc: BaseException) -> ScipopError:
+    """The one message for a SPARQL server that cannot be reached, is not a query endpoint, or
+    refused the query (with the server's own words)."""
+    if isinstance(exc, urllib.error.HTTPError) and exc.code not in NOT_AN_ENDPOINT:
+        with exc:   # it holds the connection open until closed
+            detail = exc.read().decode("utf-8", "replace")[:300]
+        return QueryError(f"The SPARQL server refused the query ({exc.code}): {detail}", "Check the query.")
     if isinstance(exc, urllib.error.HTTPError):
-        exc.close()   # it holds the connection open until closed
+        exc.close()
         return StoreError(f"The SPARQL server at {url} answered {exc.code} ({exc.reason}) instead of results.",
                           "Check --store-url / SCIPOP_STORE_URL: it must be the query endpoint "
                           "(for `oxigraph serve`, http://HOST:PORT/query).")

@@ -80,6 +80,12 @@ def test_ingest_and_query_through_a_sparql_server(remote_kg):
     assert 0 < remote_kg.count_triples(graph) <= summary.triples
     statuses = remote_kg.select(prefix_block() + "SELECT ?p ?s WHERE { ?p sp:popularizationStatus ?s }")
     assert len(statuses) == 4
+    # A query the server refuses is the query's fault, in the server's words, not the address's.
+    from kg.errors import QueryError
+
+    with pytest.raises(QueryError, match=r"refused the query \(400\)") as refused:
+        remote_kg.select("SELECT * WHERE { ?s ?p ?o BIND(1 AS ?s) }")
+    assert "--store-url" not in refused.value.one_line()
 
 
 def test_re_ingest_is_idempotent_on_the_server(remote_kg):
