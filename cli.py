@@ -616,6 +616,10 @@ def recommend(context: Context, top: int, theme: str | None, department: str | N
             click.echo(f"       result: {item.result.get('doi') or item.result.get('iri')} {item.result.get('title', '')}")
         for reason in item.reasons:
             click.echo(f"       - {reason}")
+    if not found.items:
+        # Even with --quiet: an empty answer must say it is one, and why, if the notes know.
+        context.warn("No project matches these criteria." + "".join(f" {note}" for note in found.notes))
+        return
     for note in found.notes:
         context.say(f"note: {note}")
 

@@ -253,6 +253,8 @@ def test_recommend_command_prints_json_with_factors(runner, world):
     assert table.exit_code == 0 and "32230001" in table.output and "timeliness" in table.output
     bad = cli(runner, world, "recommend", "--weights", "charm=1")
     assert bad.exit_code == 2 and "is not a factor" in bad.output
+    none = cli(runner, world, "recommend", "--year", "1990")   # --quiet, and nothing to recommend
+    assert none.exit_code == 0 and "No project matches these criteria." in none.output
 
 
 def test_curate_commands_record_who_and_the_report_shows_it(runner, tmp_path):
