@@ -23,6 +23,7 @@ from kg import vocab as V
 from kg.apart import Apart
 from kg.config import DEFAULT_BASE_IRI, Settings
 from kg.errors import ScipopError
+from kg.reports import plural
 from kg.store import KnowledgeGraph
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "data"
@@ -89,10 +90,6 @@ class ScipopGroup(click.Group):
             # A path the user gave (or the data directory) cannot be read, made or written, or
             # the address `serve` was given is taken.
             raise UserMistake(_system_refusal(error)) from error
-
-
-def _counted(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _reader_gone() -> bool:
@@ -167,8 +164,8 @@ def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | No
                                progress=_progress(context), workers=workers, refresh_derived=refresh_derived,
                                allow_empty=allow_empty)
         phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.phases.items())
-        context.say(f"Loaded {_counted(summary.records, 'record')} ({_counted(summary.triples, 'triple')}) from "
-                    f"{_counted(len(summary.files), 'file')} in {summary.seconds:.1f} s ({phases}).")
+        context.say(f"Loaded {plural(summary.records, 'record')} ({plural(summary.triples, 'triple')}) from "
+                    f"{plural(len(summary.files), 'file')} in {summary.seconds:.1f} s ({phases}).")
         for warning in summary.warnings:
             context.warn(warning)
         if summary.reject_report:
@@ -275,7 +272,7 @@ def remove(context: Context, names: tuple[str, ...], link: bool, publish: bool) 
         relink = link and kg.minter.links_graph() in kg.graph_names()
         removed = remove_sources(kg, names, refresh_derived=not relink)
         for source in removed:
-            context.say(f"Removed {source.name} ({_counted(source.records, 'record')}).")
+            context.say(f"Removed {source.name} ({plural(source.records, 'record')}).")
         if relink:
             summary = run_link(context, kg)
             context.say(f"Linked {summary.persons} person IRIs into {summary.person_clusters} people again.")
@@ -794,6 +791,8 @@ def _engine_given_here(search_engine: str | None) -> str | None:
     before the command's name beats the variable there."""
     source = click.get_current_context().get_parameter_source("search_engine")
     return search_engine if source is click.core.ParameterSource.COMMANDLINE else None
+
+
 _SEARCH_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                               show_default=True, help="A table, or one JSON object per hit.")
 
@@ -970,7 +969,7 @@ def search_command(context: Context, text: str, kind: str | None, unpopularized:
                        f"{_cell(fields.get('department'), 4)} {_cell(fields.get('popularized'), 4)} "
                        f"{hit.score:>8.3f}  {hit.iri}")
     shown = f"{(page - 1) * per_page + 1}–{(page - 1) * per_page + len(results.hits)}" if results.hits else "none"
-    context.say(f"{results.total} result{'' if results.total == 1 else 's'} ({shown} shown) in {results.took_ms:.0f} ms.")
+    context.say(f"{plural(results.total, 'result')} ({shown} shown) in {results.took_ms:.0f} ms.")
 
 
 def _print_talent(hits, fmt: str) -> None:
@@ -1016,7 +1015,7 @@ def talent_command(context: Context, topic: str, department: str | None, institu
     with _open_search(context, view, search_engine) as index:
         hits = index.talent(query)
     _print_talent(hits, fmt)
-    context.say(f"{_counted(len(hits), 'researcher')}.")
+    context.say(f"{plural(len(hits), 'researcher')}.")
 
 
 @main.command("who-could-popularize")
@@ -1044,7 +1043,7 @@ def who_could_popularize_command(context: Context, record: str, limit: int, view
             iri = found[0].iri
         hits = index.who_could_popularize(iri, limit)
     _print_talent(hits, fmt)
-    context.say(f"{_counted(len(hits), 'researcher')}.")
+    context.say(f"{plural(len(hits), 'researcher')}.")
 
 
 if __name__ == "__main__":

@@ -213,7 +213,7 @@ def gap_items(kg: KnowledgeGraph, by: str, value: str, year: int | None = None, 
     rows = []
     for project, n, pn in sorted(projects, key=lambda t: (-t[1], facts.get(str(t[0]), {}).get("id", str(t[0])))):
         f = facts.get(str(project), {})
-        why = (f"{_plural(n, 'research output')} linked (sp:resultOf); no approved popular-science work "
+        why = (f"{plural(n, 'research output')} linked (sp:resultOf); no approved popular-science work "
                f"popularizes the project or any of its outputs; no popularization field in the concluding report")
         rows.append(_item_row("project", project, f, why + _pending_note(pending.get(str(project), 0)), curation))
     output_facts = output_details(kg, [o for o, _ in outputs])
@@ -247,7 +247,8 @@ def _summary_key(kg: KnowledgeGraph, dim: Dimension, value: str) -> str:
     return text.upper() if dim.name == "code" else text
 
 
-def _plural(n: int, noun: str) -> str:
+def plural(n: int, noun: str) -> str:
+    """'1 record', '2 records': English counts for messages and report notes."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
@@ -507,7 +508,7 @@ def _failing_from_store(kg: KnowledgeGraph, tier: URIRef, year: int | None, limi
 
 def _status_reason(status, outputs: int) -> str:
     if status == V.ResultsUnpopularized:
-        return f"{_plural(outputs, 'research output')} linked, none popularized by an approved work"
+        return f"{plural(outputs, 'research output')} linked, none popularized by an approved work"
     if status == V.NoKnownResults:
         return "no research outputs linked and no approved work popularizes the project"
     return "popularized (an approved work, or a popularization field)"
