@@ -57,12 +57,13 @@ def unreachable(url: str, exc: BaseException) -> ScipopError:
     if isinstance(exc, urllib.error.HTTPError) and exc.code not in NOT_AN_ENDPOINT:
         with exc:   # it holds the connection open until closed
             detail = exc.read().decode("utf-8", "replace")[:300]
-        return QueryError(f"The SPARQL server refused the query ({exc.code}): {detail}", "Check the query.")
+        return QueryError(f"The SPARQL server refused the request ({exc.code}): {detail}",
+                          "Check the query, or the server's log.")
     if isinstance(exc, urllib.error.HTTPError):
         exc.close()
         return StoreError(f"The SPARQL server at {url} answered {exc.code} ({exc.reason}) instead of results.",
                           "Check --store-url / SCIPOP_STORE_URL: it must be the query endpoint "
-                          "(for `oxigraph serve`, http://HOST:PORT/query).")
+                          "(for `oxigraph serve`, http://HOST:PORT/query; SCIPOP_STORE_UPDATE_URL the update one).")
     reason = getattr(exc, "reason", None) or exc
     return StoreError(f"The SPARQL server at {url} cannot be reached ({reason}).",
                       "Start the server, or check --store-url / SCIPOP_STORE_URL.")
@@ -88,11 +89,7 @@ class RemoteBackend:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
-        except urllib.error.HTTPError as exc:
-            with exc:   # it holds the connection open until closed
-                detail = exc.read().decode("utf-8", "replace")[:300]
-            raise QueryError(f"The SPARQL server refused the request ({exc.code}): {detail}", "Check the server's log.") from exc
-        except (urllib.error.URLError, OSError) as exc:
+        except OSError as exc:   # urllib's URLError and HTTPError among them
             raise unreachable(url, exc) from exc
 
     def _update(self, sparql: str) -> None:

@@ -83,7 +83,7 @@ def test_ingest_and_query_through_a_sparql_server(remote_kg):
     # A query the server refuses is the query's fault, in the server's words, not the address's.
     from kg.errors import QueryError
 
-    with pytest.raises(QueryError, match=r"refused the query \(400\)") as refused:
+    with pytest.raises(QueryError, match=r"refused the request \(400\)") as refused:
         remote_kg.select("SELECT * WHERE { ?s ?p ?o BIND(1 AS ?s) }")
     assert "--store-url" not in refused.value.one_line()
 
