@@ -457,9 +457,13 @@ def serve(context: Context, host: str, port: int, threads: int, workers: int, en
     # Every worker must sign sessions with the same key, or a login made on one is void on another.
     if not config.get("SCIPOP_SECRET_KEY"):
         config["SCIPOP_SECRET_KEY"] = secrets.token_urlsafe(48)
-    context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ "
-                f"({workers} worker{'s' if workers > 1 else ''} x {threads} threads). Ctrl-C stops.")
-    run_server(lambda: create_app(config), ServeOptions(host=host, port=port, threads=threads, workers=workers))
+
+    def listening() -> None:
+        context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ "
+                    f"({workers} worker{'s' if workers > 1 else ''} x {threads} threads). Ctrl-C stops.")
+
+    run_server(lambda: create_app(config), ServeOptions(host=host, port=port, threads=threads, workers=workers),
+               listening)
 
 
 def _built_engine(settings: Settings) -> str | None:

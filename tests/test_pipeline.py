@@ -266,9 +266,12 @@ def test_a_data_directory_is_written_only_with_the_base_iri_it_was_made_with(run
     assert said.output.count("dailycafi_C0501_2022.csv") == 1
 
 
-def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path, workers):
     """In a process of its own, as a user runs it (waitress leaves its socket open when the
-    bind fails, which the test process would report as a leak)."""
+    bind fails, which the test process would report as a leak). With workers, gunicorn would
+    log the refusal five times over five seconds and exit with 1; and neither server says
+    "Serving" of a port it could not take."""
     import socket
     import subprocess
     import sys
@@ -279,10 +282,11 @@ def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run([sys.executable, "-c", "from cli import main; main()", "--data-dir", str(tmp_path / "d"),
-                                 "serve", "--port", str(port)], capture_output=True, text=True, timeout=120,
-                                cwd=Path(__file__).resolve().parent.parent)
+                                 "serve", "--port", str(port), "--workers", workers], capture_output=True, text=True,
+                                timeout=120, cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 2 and "Cannot listen on that address" in result.stderr, result.stderr
     assert "another --port" in result.stderr and "Traceback" not in result.stderr
+    assert "Serving" not in result.stderr and "gunicorn" not in result.stderr
 
 
 def test_quiet_still_says_that_records_were_set_aside(runner, tmp_path):

@@ -79,3 +79,19 @@ def test_a_query_past_the_time_limit_is_stopped_under_workers(workers_server):
                                      headers=accept)
         with urllib.request.urlopen(ask, timeout=60) as response:
             assert json.loads(response.read())["boolean"] is True
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serving_is_announced_once_the_address_is_taken(published_demo, tmp_path, workers):  # noqa: F811
+    """A user (or a service manager's log) reads "Serving … on http://…" only when that
+    address answers: after waitress has bound it, after gunicorn's master listens."""
+    env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE,
+           "SCIPOP_SPARQL_WORKERS": "1"}
+    env.pop("SCIPOP_QUIET", None)
+    log = tmp_path / "serve.log"
+    port = str(free_port())
+    with running_server(["--port", port, "--workers", workers, "--threads", "1"], env, log, stop_seconds=20):
+        said = log.read_text(encoding="utf-8")
+    assert said.count(f"on http://127.0.0.1:{port}/") == 1, said
+    if workers == "2":
+        assert said.index("Listening at") < said.index("Serving"), said

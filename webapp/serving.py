@@ -9,6 +9,7 @@ answer any request.
 """
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -30,24 +31,27 @@ def _start(app: Flask) -> Flask:
     return app
 
 
-def serve(make_app: Callable[[], Flask], options: ServeOptions) -> None:
-    """Serve until interrupted; `make_app` is called once per serving process."""
+def serve(make_app: Callable[[], Flask], options: ServeOptions, listening: Callable[[], None] = lambda: None) -> None:
+    """Serve until interrupted; `make_app` is called once per serving process, `listening`
+    once the address is bound (so "serving on …" is never said of a port taken by another)."""
     if options.workers <= 1:
-        _serve_waitress(make_app, options)
+        _serve_waitress(make_app, options, listening)
     else:
-        _serve_gunicorn(make_app, options)
+        _serve_gunicorn(make_app, options, listening)
 
 
-def _serve_waitress(make_app: Callable[[], Flask], options: ServeOptions) -> None:
-    from waitress import serve as waitress_serve
+def _serve_waitress(make_app: Callable[[], Flask], options: ServeOptions, listening: Callable[[], None]) -> None:
+    from waitress import create_server
 
     app = _start(make_app())
     try:
-        waitress_serve(app, host=options.host, port=options.port, threads=options.threads, ident="scipop",
-                       clear_untrusted_proxy_headers=True,
-                       # Above Flask's own limit: Flask then answers a body too large in the one
-                       # error shape (waitress would answer text/plain, or reset the connection).
-                       max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"])
+        server = create_server(app, host=options.host, port=options.port, threads=options.threads, ident="scipop",
+                               clear_untrusted_proxy_headers=True,
+                               # Above Flask's own limit: Flask then answers a body too large in the one
+                               # error shape (waitress would answer text/plain, or reset the connection).
+                               max_request_body_size=4 * app.config["MAX_CONTENT_LENGTH"])
+        listening()
+        server.run()
     finally:
         app.extensions["scipop"].sparql.close()
 
@@ -56,7 +60,16 @@ def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _serve_gunicorn(make_app: Callable[[], Flask], options: ServeOptions) -> None:
+def _can_bind(host: str, port: int) -> None:
+    """Raise the OSError (address in use, not available) that gunicorn would only log, five
+    times over five seconds, before exiting with 1; the CLI words it as one message."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as gunicorn binds: TIME_WAIT is no conflict
+        probe.bind(address)
+
+
+def _serve_gunicorn(make_app: Callable[[], Flask], options: ServeOptions, listening: Callable[[], None]) -> None:
     from gunicorn.app.base import BaseApplication
 
     def close_sparql(_server, worker) -> None:
@@ -80,7 +93,10 @@ def _serve_gunicorn(make_app: Callable[[], Flask], options: ServeOptions) -> Non
         # on one machine (tests, benches) would fight over it, and nothing here uses it.
         "control_socket_disable": True,
         "worker_exit": close_sparql,
+        "when_ready": lambda _server: listening(),   # the master has bound the address
     }
+
+    _can_bind(options.host, options.port)
 
     class _Server(BaseApplication):
         def load_config(self) -> None:
