@@ -974,6 +974,16 @@ def search_command(context: Context, text: str, kind: str | None, unpopularized:
                        f"{hit.score:>8.3f}  {hit.iri}")
     shown = f"{(page - 1) * per_page + 1}–{(page - 1) * per_page + len(results.hits)}" if results.hits else "none"
     context.say(f"{plural(results.total, 'result')} ({shown} shown) in {results.took_ms:.0f} ms.")
+    if not results.total:
+        _note_unknown_region(context, filters.get("region"))
+
+
+def _note_unknown_region(context: Context, region: str | None) -> None:
+    from search import unknown_region_note
+
+    note = unknown_region_note(region)
+    if note:
+        context.warn(note)
 
 
 def _print_talent(hits, fmt: str) -> None:
@@ -1020,6 +1030,8 @@ def talent_command(context: Context, topic: str, department: str | None, institu
         hits = index.talent(query)
     _print_talent(hits, fmt)
     context.say(f"{plural(len(hits), 'researcher')}.")
+    if not hits:
+        _note_unknown_region(context, region)
 
 
 @main.command("who-could-popularize")

@@ -59,6 +59,16 @@ def normalize_region(value: str) -> str | None:
     return _aliases().get(key) or CITIES.get(key)
 
 
+def unknown_region_note(value: str | None) -> str | None:
+    """For a region filter that matched nothing: a note when the value names no province-level
+    region (a typo reads as "nothing there"). The filter itself still applies as written: an
+    institution's stated sp:region may name a place outside the list."""
+    if not value or normalize_region(value):
+        return None
+    return (f"'{value}' is not a province-level region this service knows: give one such as 北京 or Beijing, "
+            f"湖北 or Hubei.")
+
+
 @lru_cache(maxsize=1)
 def _places() -> list[tuple[str, str]]:
     """(place as folded text, region), longest first so that 内蒙古 wins over a shorter match."""

@@ -73,6 +73,16 @@ def test_talent_with_department_and_region(scipop):
     assert WANG_WEI in table
 
 
+def test_a_misspelt_region_is_named_rather_than_read_as_nobody_there(scipop):
+    """The filter still applies as written (a stated region may be outside the province
+    list), but an empty answer says the value is no region it knows, even with --quiet."""
+    for command in (("talent", "量子计算"), ("search", "量子计算")):
+        result = scipop(*command, "--region", "Bejing")
+        assert "'Bejing' is not a province-level region" in result.output and "Beijing" in result.output
+        found = scipop(*command, "--region", "Beijing")
+        assert "not a province-level region" not in found.output and WANG_WEI in found.output
+
+
 def test_who_could_popularize_takes_an_approval_number(scipop):
     hits = json_lines(scipop("who-could-popularize", "11927801", "--format", "json").output)
     assert hits[0]["iri"] == WANG_WEI
