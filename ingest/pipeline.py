@@ -134,15 +134,20 @@ def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter,
     staged = StagedFile(path=path, source_id=source_id, format=module.name, sha256=sha256_of(path))
     context = IngestContext(path=path, source_id=source_id, minter=minter, encoding=encoding)
     written_before = writer.count
-    for item in module.read(context):
-        if isinstance(item, InputError):
-            if not skip_invalid:
-                raise item
-            staged.rejects.append(item)
-            continue
-        _write_record(item, staged, writer, graph, restricted)
-        if progress and staged.records % PROGRESS_EVERY == 0:
-            progress(path.name, staged.records)
+    try:
+        for item in module.read(context):
+            if isinstance(item, InputError):
+                if not skip_invalid:
+                    raise item
+                staged.rejects.append(item)
+                continue
+            _write_record(item, staged, writer, graph, restricted)
+            if progress and staged.records % PROGRESS_EVERY == 0:
+                progress(path.name, staged.records)
+    except InputError as error:
+        if fmt == "auto" or staged.records:
+            raise
+        raise registry.wrong_format(error, path, module) from error   # a --format that does not fit the file
     staged.triples = writer.count - written_before
     if progress:
         progress(path.name, staged.records)

@@ -34,11 +34,15 @@ def by_name(name: str) -> FormatModule:
                      hint=f"Use auto or one of: {', '.join(format_names())}.")
 
 
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(SNIFF_BYTES)
+
+
 def choose(path: Path, fmt: str = "auto") -> FormatModule:
     if fmt != "auto":
         return by_name(fmt)
-    with open(path, "rb") as handle:
-        head = handle.read(SNIFF_BYTES)
+    head = _head(path)
     for module in MODULES:
         if module.sniff(path, head):
             return module
@@ -48,3 +52,25 @@ def choose(path: Path, fmt: str = "auto") -> FormatModule:
     raise InputError(Location(file=str(path)), "cannot tell which source format this file is",
                      hint=f"Pass --format with one of: {', '.join(format_names())}; or, if no format reads "
                           "it, move it out of the folder given.")
+
+
+def looks_like(path: Path, given: FormatModule) -> FormatModule | None:
+    """The format the file looks like when it does not look like the one given with --format
+    (None when it does, or when no format claims it): for the hint of a file that failed."""
+    try:
+        head = _head(path)
+    except OSError:
+        return None
+    if given.sniff(path, head):
+        return None
+    return next((module for module in MODULES if module.sniff(path, head)), None)
+
+
+def wrong_format(error: InputError, path: Path, given: FormatModule) -> InputError:
+    """`error` again, its hint naming the format the file looks like, if it looks like another."""
+    other = looks_like(path, given)
+    if other is None:
+        return error
+    return InputError(error.location, error.problem, value=error.value,
+                      hint=f"The file looks like {other.name}, not {given.name}: leave out --format, "
+                           f"or pass --format {other.name}.")
