@@ -39,8 +39,9 @@ class IngestContext:
         return Location(file=str(self.path), line=line, record=record, field=field)
 
     def error(self, problem: str, *, line: int | None = None, record: str | None = None,
-              field: str | None = None, value=None, hint: str = "") -> InputError:
-        return InputError(self.at(line, record, field), problem, hint=hint, value=value)
+              field: str | None = None, value=None, hint: str = "", problem_quotes_value: bool = False) -> InputError:
+        return InputError(self.at(line, record, field), problem, hint=hint, value=value,
+                          problem_quotes_value=problem_quotes_value)
 
 
 @dataclass
@@ -170,4 +171,5 @@ def identifier(context: IngestContext, normalizer, raw, *, line=None, record=Non
     try:
         return normalizer(raw)
     except InvalidIdentifier as exc:
-        raise context.error(exc.message.rstrip("."), line=line, record=record, field=field, hint=exc.hint) from None
+        raise context.error(exc.message.rstrip("."), line=line, record=record, field=field, hint=exc.hint,
+                            value=raw, problem_quotes_value=True) from None

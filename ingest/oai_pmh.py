@@ -222,7 +222,8 @@ def _grant_agreement(context: IngestContext, out: OutputRecord, relation: str, o
         try:
             number = normalize_approval_number(project)
         except InvalidIdentifier as exc:
-            raise context.error(exc.message.rstrip("."), record=oai_id, field="dc:relation", hint=exc.hint) from None
+            raise context.error(exc.message.rstrip("."), record=oai_id, field="dc:relation", hint=exc.hint,
+                                value=project, problem_quotes_value=True) from None
         out.claim(GrantClaim(number, V.MethodOARField, OAR_FIELD_CONFIDENCE, relation))
     return True
 

@@ -71,6 +71,6 @@ def wrong_format(error: InputError, path: Path, given: FormatModule) -> InputErr
     other = looks_like(path, given)
     if other is None:
         return error
-    return InputError(error.location, error.problem, value=error.value,
+    return InputError(error.location, error.problem, value=error.value, problem_quotes_value=error.problem_quotes_value,
                       hint=f"The file looks like {other.name}, not {given.name}: leave out --format, "
                            f"or pass --format {other.name}.")

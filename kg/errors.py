@@ -76,11 +76,13 @@ class InputError(ScipopError):
 
     code = "invalid_input"
 
-    def __init__(self, location: Location, problem: str, hint: str = "", value: Any = None) -> None:
+    def __init__(self, location: Location, problem: str, hint: str = "", value: Any = None,
+                 problem_quotes_value: bool = False) -> None:
         self.location = location
         self.problem = problem
-        self.value = value
-        shown = f" (value: {value!r})" if value is not None else ""
+        self.value = value   # for reject reports; the message repeats it unless the problem already quotes it
+        self.problem_quotes_value = problem_quotes_value
+        shown = f" (value: {value!r})" if value is not None and not problem_quotes_value else ""
         super().__init__(
             f"{location.describe()}: {problem}{shown}.",
             hint or "Correct the value in the source file, or re-run with --skip-invalid to load the other records and get a reject report.",

@@ -76,6 +76,9 @@ def test_skip_invalid_loads_the_good_rows_and_reports_the_rest(kg):
     rows = [json.loads(line) for line in summary.reject_report.read_text(encoding="utf-8").splitlines()]
     assert [r["line"] for r in rows] == [3, 4, 5, 6]
     assert all(r["file"].endswith("bad_rows.csv") and r["field"] and r["problem"] for r in rows)
+    # Every reject names the value at fault, a malformed identifier too (its problem already quotes it).
+    assert [r["value"] for r in rows][:3] == ["3187O719", "2019年上半年", "五十八"]
+    assert rows[0]["problem"].count("3187O719") == 1
     assert _projects(kg) == {str(kg.minter.project("31870719"))}
 
 
