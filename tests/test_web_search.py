@@ -163,3 +163,18 @@ def _encoded(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text)
+
+
+def test_a_misspelt_region_is_named_beside_the_empty_answer(client, searchable):
+    """`region=Bejing` read as "nobody there"; the answer now says the value is no region."""
+    for path, args in (("/search", {"q": searchable}), ("/talent", {"topic": searchable}), ("/unpopularized", {})):
+        page = client.get(path, query_string={**args, "region": "Bejing", "lang": "en"}, headers=HTML)
+        assert page.status_code == 200
+        assert "&#39;Bejing&#39; is not a province-level region" in page.get_data(as_text=True), path
+        api = client.get("/api" + path, query_string={**args, "region": "Bejing"}).get_json()
+        assert api["notes"] == ["'Bejing' is not a province-level region this service knows: give one such as "
+                                "北京 or Beijing, 湖北 or Hubei."], path
+        known = client.get("/api" + path, query_string={**args, "region": "Beijing"}).get_json()
+        assert "notes" not in known, path
+    zh = client.get("/search", query_string={"q": searchable, "region": "Bejing", "lang": "zh"}, headers=HTML)
+    assert "“Bejing”不是本服务已知的省级行政区" in zh.get_data(as_text=True)

@@ -10,7 +10,7 @@ from rdflib import URIRef
 from kg import concepts
 from kg.errors import QueryError
 from webapp import entity_data, facts
-from webapp.common import services, view_graph, view_index, view_pages
+from webapp.common import empty_answer_notes, services, view_graph, view_index, view_pages
 from webapp.links import is_safe_iri
 from webapp.rows import is_literal
 from webapp.pages import _search_query, _talent_query, _unpop_query
@@ -21,7 +21,13 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.route("/search")
 def search():
-    return jsonify(view_index().search(_search_query()).to_json())
+    return jsonify(_noted(view_index().search(_search_query()).to_json()))
+
+
+def _noted(answer: dict) -> dict:
+    """A JSON answer with `notes` when it is empty for a reason the request shows."""
+    notes = empty_answer_notes(answer.get("total", len(answer.get("hits", ()))))
+    return {**answer, "notes": notes} if notes else answer
 
 
 @bp.route("/talent")
@@ -31,12 +37,12 @@ def talent():
     if not topic:
         raise QueryError("'topic' is required.", "Add ?topic=… (a research topic in Chinese or English).")
     hits = view_index().talent(_talent_query(topic))
-    return jsonify({"topic": topic, "hits": [hit.to_json() for hit in hits]})
+    return jsonify(_noted({"topic": topic, "hits": [hit.to_json() for hit in hits]}))
 
 
 @bp.route("/unpopularized")
 def unpopularized():
-    return jsonify(view_index().unpopularized(_unpop_query()).to_json())
+    return jsonify(_noted(view_index().unpopularized(_unpop_query()).to_json()))
 
 
 @bp.route("/entity")

@@ -68,6 +68,21 @@ def filter_args(keys) -> dict[str, list[str]]:
     return out
 
 
+def unknown_regions() -> list[str]:
+    """The ?region= values that name no province-level region: said beside an empty answer
+    (a typo reads as "nobody there"), though the filter still applies as written."""
+    from search import unknown_region_note
+
+    return [value for value in request.args.getlist("region") if unknown_region_note(value.strip())]
+
+
+def empty_answer_notes(total: int) -> list[str]:
+    """For the JSON API: what an empty answer should say about the request."""
+    from search import unknown_region_note
+
+    return [unknown_region_note(value.strip()) for value in unknown_regions()] if total == 0 else []
+
+
 @dataclass(frozen=True)
 class Example:
     slug: str

@@ -126,6 +126,9 @@ def document() -> dict:
                 "hits": {"type": "array", "items": {"type": "object", "properties": {
                     "iri": {"type": "string"}, "kind": {"type": "string"}, "label": {"type": "string"},
                     "score": {"type": "number"}, "snippet": {"type": "string"}, "fields": {"type": "object"},
-                    "evidence": {"type": "array", "items": {"type": "object"}}}}}}},
+                    "evidence": {"type": "array", "items": {"type": "object"}}}}},
+                "notes": {"type": "array", "items": {"type": "string"},
+                          "description": "Only on an empty answer: what in the request may explain it "
+                                         "(a region value that names no province-level region)."}}},
         }},
     }

@@ -14,7 +14,7 @@ from kg.errors import NotFound, QueryError, ScipopError
 from kg.export import spreadsheet_safe
 from webapp import charts, facts
 from webapp.common import (MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, run_sparql, services,
-                           view_index)
+                           unknown_regions, view_index)
 from webapp.i18n import translate
 
 bp = Blueprint("pages", __name__)
@@ -127,7 +127,8 @@ def toggle_url(key: str, value: str) -> str:
 
 @bp.app_context_processor
 def url_helpers():
-    return {"page_url": page_url, "toggle_url": toggle_url, "facet_label": facet_label}
+    return {"page_url": page_url, "toggle_url": toggle_url, "facet_label": facet_label,
+            "unknown_regions": unknown_regions}
 
 
 def facet_label(key: str, value: str) -> str:
