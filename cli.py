@@ -12,6 +12,7 @@ import io
 import json
 import os
 import select
+import socket
 import sys
 from pathlib import Path
 
@@ -106,6 +107,9 @@ def _system_refusal(error: OSError) -> ScipopError:
     from kg.errors import ConfigError
 
     reason = error.strerror or str(error)
+    if isinstance(error, socket.gaierror):
+        return ConfigError(f"Cannot find that host to listen on: {reason}.",
+                           "Pass --host an address of this machine, e.g. 127.0.0.1 (or 0.0.0.0 for every interface).")
     if error.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
         return ConfigError(f"Cannot listen on that address: {reason}.",
                            "Stop the server already using it, or pass another --port or --host.")
@@ -444,7 +448,7 @@ def serve(context: Context, host: str, port: int, threads: int, workers: int, en
     from kg.publish import current_stamp
     from web import create_app
     from webapp.config import load_config
-    from webapp.serving import ServeOptions
+    from webapp.serving import ServeOptions, address_url
     from webapp.serving import serve as run_server
 
     if current_stamp(context.settings) is None and not context.settings.store_url:
@@ -459,7 +463,7 @@ def serve(context: Context, host: str, port: int, threads: int, workers: int, en
         config["SCIPOP_SECRET_KEY"] = secrets.token_urlsafe(48)
 
     def listening() -> None:
-        context.say(f"Serving {context.settings.data_dir} on http://{host}:{port}/ "
+        context.say(f"Serving {context.settings.data_dir} on {address_url(host, port)} "
                     f"({workers} worker{'s' if workers > 1 else ''} x {threads} threads). Ctrl-C stops.")
 
     run_server(lambda: create_app(config), ServeOptions(host=host, port=port, threads=threads, workers=workers),

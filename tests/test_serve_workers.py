@@ -83,8 +83,8 @@ def test_a_query_past_the_time_limit_is_stopped_under_workers(workers_server):
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_serving_is_announced_once_the_address_is_taken(published_demo, tmp_path, workers):  # noqa: F811
-    """A user (or a service manager's log) reads "Serving … on http://…" only when that
-    address answers: after waitress has bound it, after gunicorn's master listens."""
+    """A user (or a service manager's log) reads "Serving … on http://…" only once the
+    address is bound: after waitress has bound it, after gunicorn's master listens."""
     env = {**os.environ, "SCIPOP_DATA_DIR": str(published_demo.data_dir), "SCIPOP_SEARCH_ENGINE": SEARCH_ENGINE,
            "SCIPOP_SPARQL_WORKERS": "1"}
     env.pop("SCIPOP_QUIET", None)

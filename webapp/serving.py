@@ -9,6 +9,7 @@ answer any request.
 """
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ def serve(make_app: Callable[[], Flask], options: ServeOptions, listening: Calla
 def _serve_waitress(make_app: Callable[[], Flask], options: ServeOptions, listening: Callable[[], None]) -> None:
     from waitress import create_server
 
+    logging.basicConfig()   # as waitress.serve() did: its and the app's log lines keep their LEVEL:name: prefix
+    # waitress turns a host it cannot resolve into a bare ValueError; the OSError is the CLI's to word.
+    socket.getaddrinfo(options.host, options.port, type=socket.SOCK_STREAM)
     app = _start(make_app())
     try:
         server = create_server(app, host=options.host, port=options.port, threads=options.threads, ident="scipop",
@@ -60,13 +64,21 @@ def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def address_url(host: str, port: int) -> str:
+    """The URL a user opens for this address (an IPv6 address in brackets)."""
+    return f"http://{_bind(host, port)}/"
+
+
 def _can_bind(host: str, port: int) -> None:
     """Raise the OSError (address in use, not available) that gunicorn would only log, five
     times over five seconds, before exiting with 1; the CLI words it as one message."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    with socket.socket(family, kind, proto) as probe:
+    from gunicorn.util import is_ipv6
+
+    # The family gunicorn's own bind uses: IPv6 for an IPv6 literal only, IPv4 for a name too.
+    family = socket.AF_INET6 if is_ipv6(host) else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as gunicorn binds: TIME_WAIT is no conflict
-        probe.bind(address)
+        probe.bind((host, port))
 
 
 def _serve_gunicorn(make_app: Callable[[], Flask], options: ServeOptions, listening: Callable[[], None]) -> None:
