@@ -301,6 +301,30 @@ def test_reads_announced_ahead_give_the_same_rows_in_any_order_and_leave_no_file
     assert not list(world.settings.data_dir.glob("*.tsv"))
 
 
+def test_reads_ahead_stop_while_their_unused_results_pass_the_byte_bound(world, tmp_path, monkeypatch):
+    """The threads read on while the caller splits a result, but not past READ_AHEAD_BYTES of
+    results done and waiting (one huge source file must not fill memory): here a bound of
+    one byte, so once a result waits only the reads already running end."""
+    import time
+
+    from kg.catalog import source_fingerprints
+    from kg.linking import read
+    from kg.linking.run import READS
+
+    monkeypatch.setattr(read, "READ_AHEAD_BYTES", 1)
+    expected = {r: sorted(read.GraphReader(world).rows(*r)) for r in READS}
+    reader = read.GraphReader(world, read.InputCache(tmp_path / "inputs", source_fingerprints(world)))
+    reader.plan(READS)
+    try:
+        time.sleep(1)   # the reads started by plan() end; a bound that did not hold would start more
+        with reader._lock:
+            done = [future for future in reader._pending.values() if future.done()]
+            assert 1 <= len(done) <= read.READ_THREADS and len(reader._pending) <= read.READ_THREADS
+        assert {r: sorted(reader.rows(*r)) for r in READS} == expected   # and every read still comes
+    finally:
+        reader.close()
+
+
 def test_the_reads_announced_are_the_reads_linking_makes_in_that_order(world_copy, monkeypatch):
     from kg.linking import read, run
 

@@ -13,8 +13,8 @@ millions of rows; on a SPARQL server, through `KnowledgeGraph.query`.
 Reads the caller announces with `plan` are evaluated ahead in background threads:
 Oxigraph releases the GIL while it evaluates and serializes. Oxigraph's decoding is the
 larger part of a read (one read ahead left the Python side waiting a third of the time),
-so two threads evaluate reads ahead, and keep going (up to READ_AHEAD results waiting)
-while this read is split and used.
+so two threads evaluate reads ahead, and keep going while this read is split and used: a
+read that ends starts the next (up to READ_AHEAD reads ahead, READ_AHEAD_BYTES waiting).
 
 With an `InputCache` (what `run_linking` uses on the embedded store), each planned read is
 made graph by graph and each source graph's rows are kept on disk under the fingerprint
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
@@ -41,10 +42,11 @@ from kg.store import EmbeddedBackend, KnowledgeGraph, prefix_block
 from kg.tsv import tsv_rows, tsv_value
 
 READ_THREADS = 2          # reads evaluated at once: this machine has two cores
-READ_AHEAD = 8            # reads started ahead of the one being used: the threads keep going
+READ_AHEAD = 8            # reads done or running ahead of the one being used: the threads go on
                           # while it is split (two ahead left them idle: 78.7 s of reads
                           # against 72.2 s at 100,000 projects) …
-READ_AHEAD_BYTES = 256 << 20   # … unless this much is already waiting, unused (one big source file)
+READ_AHEAD_BYTES = 256 << 20   # … while less than this is done and waiting (one big source file):
+                          # at most this plus READ_THREADS reads in memory besides the one in use
 
 
 CACHE_DIR = "linking-inputs"    # under the data directory
@@ -114,6 +116,9 @@ class GraphReader:
         self._by_graph: set[tuple[str, str]] = set()   # the (variables, pattern) reads made graph by graph
         self._planned: list[str] = []              # query texts the caller will ask for, in order
         self._pending: dict[str, Future] = {}      # at most READ_AHEAD: text -> its results, being read
+        # Guards _planned and _pending: a read that ends starts the next, in its thread. Reentrant:
+        # a read already done runs its callback at once, in the thread that is adding it.
+        self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
 
     def query_text(self, variables: str, pattern: str) -> str:
@@ -144,10 +149,11 @@ class GraphReader:
 
     def close(self) -> None:
         """Stop reading ahead and remove results no one asked for."""
-        self._planned = []
-        for future in self._pending.values():
-            future.cancel()
-        self._pending.clear()
+        with self._lock:
+            self._planned = []
+            for future in self._pending.values():
+                future.cancel()
+            self._pending.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -165,10 +171,11 @@ class GraphReader:
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="linking-read")
-        for variables, pattern in reads:
-            text = self.query_text(variables, pattern)
-            if text not in self._pending:
-                self._pending[text] = self._pool.submit(self._serialize, text)
+        with self._lock:
+            for variables, pattern in reads:
+                text = self.query_text(variables, pattern)
+                if text not in self._pending:
+                    self._pending[text] = self._pool.submit(self._serialize, text)
 
     def close_cache(self) -> None:
         """After a run that made every planned read: forget the cached rows no graph has any more."""
@@ -206,12 +213,19 @@ class GraphReader:
         for row in self.kg.query(text):
             yield tuple(None if term is None else str(term) for term in row)
 
-    def _advance(self) -> None:
-        """Start the next planned reads, up to READ_AHEAD waiting and READ_AHEAD_BYTES done."""
-        while (len(self._pending) < READ_AHEAD and self._planned and self._pool is not None
-               and self._bytes_waiting() < READ_AHEAD_BYTES):
-            text = self._planned.pop(0)
-            self._pending[text] = self._pool.submit(self._serialize, text)
+    def _advance(self, _ended: Future | None = None) -> None:
+        """Start the next planned reads: at most READ_THREADS running, READ_AHEAD ahead, and
+        none while READ_AHEAD_BYTES of results are done and waiting. Called by the caller as
+        it takes a result, and by each read as it ends (in its thread)."""
+        with self._lock:
+            while self._planned and self._pool is not None and len(self._pending) < READ_AHEAD:
+                running = sum(1 for future in self._pending.values() if not future.done())
+                if running >= READ_THREADS or self._bytes_waiting() >= READ_AHEAD_BYTES:
+                    return
+                text = self._planned.pop(0)
+                future = self._pool.submit(self._serialize, text)
+                self._pending[text] = future
+                future.add_done_callback(self._advance)
 
     def _bytes_waiting(self) -> int:
         return sum(len(future.result()) for future in self._pending.values()
@@ -223,10 +237,11 @@ class GraphReader:
         return self._ox.query(text).serialize(format=ox.QueryResultsFormat.TSV)
 
     def _tsv_rows(self, text: str) -> Iterator[tuple]:
-        future = self._pending.pop(text, None)
-        if future is None:
-            if text in self._planned:
+        with self._lock:
+            future = self._pending.pop(text, None)
+            if future is None and text in self._planned:
                 self._planned.remove(text)   # asked for early: not read ahead any more
+        if future is None:
             data = self._serialize(text)
         else:
             data = future.result()
