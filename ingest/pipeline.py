@@ -145,9 +145,15 @@ def stage_file(minter: Minter, path: Path, source_id: str, writer: NQuadsWriter,
             if progress and staged.records % PROGRESS_EVERY == 0:
                 progress(path.name, staged.records)
     except InputError as error:
-        if fmt == "auto" or staged.records:
+        hinted = None if fmt == "auto" or staged.records else registry.wrong_format(error, path, module)
+        if hinted is None:
             raise
-        raise registry.wrong_format(error, path, module) from error   # a --format that does not fit the file
+        raise hinted from error   # a --format that does not fit the file
+    if fmt != "auto" and staged.rejects and not staged.records:
+        # Every record refused under --skip-invalid: most likely the format forced does not fit.
+        hinted = registry.wrong_format(staged.rejects[0], path, module)
+        if hinted is not None:
+            raise hinted
     staged.triples = writer.count - written_before
     if progress:
         progress(path.name, staged.records)

@@ -66,11 +66,11 @@ def looks_like(path: Path, given: FormatModule) -> FormatModule | None:
     return next((module for module in MODULES if module.sniff(path, head)), None)
 
 
-def wrong_format(error: InputError, path: Path, given: FormatModule) -> InputError:
-    """`error` again, its hint naming the format the file looks like, if it looks like another."""
+def wrong_format(error: InputError, path: Path, given: FormatModule) -> InputError | None:
+    """`error` with a hint naming the format the file looks like; None when it looks like no other."""
     other = looks_like(path, given)
     if other is None:
-        return error
+        return None
     return InputError(error.location, error.problem, value=error.value, problem_quotes_value=error.problem_quotes_value,
                       hint=f"The file looks like {other.name}, not {given.name}: leave out --format, "
                            f"or pass --format {other.name}.")

@@ -292,13 +292,16 @@ def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path, work
     assert "Serving" not in result.stderr and "gunicorn" not in result.stderr
 
 
-@pytest.mark.parametrize("fmt, path, looks", [("pubmed", PROJECTS / "dailycafi_C0501_2022.csv", "nsfc-projects"),
-                                               ("orcid", PROJECTS / "dailycafi_C0501_2022.csv", "nsfc-projects"),
-                                               ("nsfc-projects", DATA / "outputs" / "oai_listrecords.xml", "oai-pmh")])
-def test_a_format_that_does_not_fit_the_file_names_the_one_it_looks_like(runner, tmp_path, fmt, path, looks):
+@pytest.mark.parametrize("fmt, path, looks, skip", [
+    ("pubmed", PROJECTS / "dailycafi_C0501_2022.csv", "nsfc-projects", False),
+    ("orcid", PROJECTS / "dailycafi_C0501_2022.csv", "nsfc-projects", False),
+    ("nsfc-projects", DATA / "outputs" / "oai_listrecords.xml", "oai-pmh", False),
+    # Record by record, every one refused: with --skip-invalid that loaded nothing and exited 0.
+    ("crossref", DATA / "outputs" / "openalex_works.jsonl", "openalex", True)])
+def test_a_format_that_does_not_fit_the_file_names_the_one_it_looks_like(runner, tmp_path, fmt, path, looks, skip):
     """`--format pubmed` on a funder's CSV said only 'malformed XML'."""
     result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "--quiet", "ingest", "--no-publish",
-                                  "--format", fmt, str(path)])
+                                  "--format", fmt, *(["--skip-invalid"] if skip else []), str(path)])
     assert result.exit_code == 2, result.output
     assert f"looks like {looks}, not {fmt}: leave out --format, or pass --format {looks}." in result.output
     assert str(path) in result.output and "Traceback" not in result.output

@@ -178,3 +178,6 @@ def test_a_misspelt_region_is_named_beside_the_empty_answer(client, searchable):
         assert "notes" not in known, path
     zh = client.get("/search", query_string={"q": searchable, "region": "Bejing", "lang": "zh"}, headers=HTML)
     assert "“Bejing”不是本服务已知的省级行政区" in zh.get_data(as_text=True)
+    # Talent applies one region, the first: a second value it never used is not blamed.
+    two = client.get("/api/talent", query_string=[("topic", searchable), ("region", "Xizang"), ("region", "Bejing")])
+    assert "notes" not in two.get_json()

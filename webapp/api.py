@@ -24,9 +24,9 @@ def search():
     return jsonify(_noted(view_index().search(_search_query()).to_json()))
 
 
-def _noted(answer: dict) -> dict:
+def _noted(answer: dict, first_only: bool = False) -> dict:
     """A JSON answer with `notes` when it is empty for a reason the request shows."""
-    notes = empty_answer_notes(answer.get("total", len(answer.get("hits", ()))))
+    notes = empty_answer_notes(answer.get("total", len(answer.get("hits", ()))), first_only)
     return {**answer, "notes": notes} if notes else answer
 
 
@@ -37,7 +37,7 @@ def talent():
     if not topic:
         raise QueryError("'topic' is required.", "Add ?topic=… (a research topic in Chinese or English).")
     hits = view_index().talent(_talent_query(topic))
-    return jsonify(_noted({"topic": topic, "hits": [hit.to_json() for hit in hits]}))
+    return jsonify(_noted({"topic": topic, "hits": [hit.to_json() for hit in hits]}, first_only=True))
 
 
 @bp.route("/unpopularized")

@@ -68,19 +68,25 @@ def filter_args(keys) -> dict[str, list[str]]:
     return out
 
 
-def unknown_regions() -> list[str]:
-    """The ?region= values that name no province-level region: said beside an empty answer
-    (a typo reads as "nobody there"), though the filter still applies as written."""
+def region_values(first_only: bool = False) -> list[str]:
+    """The ?region= values a query applies (talent takes one region, search any number)."""
+    values = filter_args(("region",)).get("region", [])
+    return values[:1] if first_only else values
+
+
+def unknown_regions(first_only: bool = False) -> list[str]:
+    """The applied ?region= values that name no province-level region: said beside an empty
+    answer (a typo reads as "nobody there"), though the filter still applies as written."""
     from search import unknown_region_note
 
-    return [value for value in request.args.getlist("region") if unknown_region_note(value.strip())]
+    return [value for value in region_values(first_only) if unknown_region_note(value)]
 
 
-def empty_answer_notes(total: int) -> list[str]:
+def empty_answer_notes(total: int, first_only: bool = False) -> list[str]:
     """For the JSON API: what an empty answer should say about the request."""
     from search import unknown_region_note
 
-    return [unknown_region_note(value.strip()) for value in unknown_regions()] if total == 0 else []
+    return [unknown_region_note(value) for value in unknown_regions(first_only)] if total == 0 else []
 
 
 @dataclass(frozen=True)

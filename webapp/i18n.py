@@ -104,8 +104,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "talent.pool_not_yet": ("Not yet in the talent pool", "尚未入库"),
     "talent.evidence": ("Evidence", "依据"),
     "talent.none": ("No one matched this topic.", "没有匹配该主题的人员。"),
-    "region.unknown": ("'{value}' is not a province-level region this service knows: try e.g. 北京 or Beijing.",
-                       "“{value}”不是本服务已知的省级行政区，请使用如“北京”或“Beijing”。"),
+    "region.unknown": ("'{value}' is not a province-level region this service knows: give one such as 北京 or "
+                       "Beijing, 湖北 or Hubei.",
+                       "“{value}”不是本服务已知的省级行政区，请给出如“北京”或“Beijing”、“湖北”或“Hubei”。"),
     "talent.for": ("Who could popularize “{label}”: people on it, their collaborators and people working on the "
                    "same topic, ranked with their popularization record.",
                    "谁能科普“{label}”：项目或成果的参与者、其合作者和研究同一主题的人员，按科普记录排序。"),

@@ -58,11 +58,17 @@ def document() -> dict:
                                _param("institution", "Institution IRI"), _param("region", "Region"),
                                _param("title", "职称"), _param("in_pool", "yes: only pool members; no: only people not yet in the pool"),
                                _param("limit", "At most (≤ 100)", schema={"type": "integer"})],
-                "responses": {"200": JSON_OK, **_errors(400, 503)}}},
+                "responses": {"200": {"description": "People, best first", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "topic": {"type": "string"}, "hits": {"type": "array", "items": {"type": "object"}},
+                        "notes": {"$ref": "#/components/schemas/Notes"}}}}}},
+                              **_errors(400, 503)}}},
             "/api/unpopularized": {"get": {
                 "summary": "Funded projects with results but no approved popular-science work",
                 "parameters": [_param("q", "Words")] + FILTERS + PAGING,
-                "responses": {"200": JSON_OK, **_errors(400, 503)}}},
+                "responses": {"200": {"description": "Projects, as search results",
+                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
+                              **_errors(400, 503)}}},
             "/api/entity": {"get": {
                 "summary": "One record: data, links with provenance, popularization status",
                 "parameters": [_param("iri", "Entity IRI", required=True)],
@@ -127,8 +133,9 @@ def document() -> dict:
                     "iri": {"type": "string"}, "kind": {"type": "string"}, "label": {"type": "string"},
                     "score": {"type": "number"}, "snippet": {"type": "string"}, "fields": {"type": "object"},
                     "evidence": {"type": "array", "items": {"type": "object"}}}}},
-                "notes": {"type": "array", "items": {"type": "string"},
-                          "description": "Only on an empty answer: what in the request may explain it "
-                                         "(a region value that names no province-level region)."}}},
+                "notes": {"$ref": "#/components/schemas/Notes"}}},
+            "Notes": {"type": "array", "items": {"type": "string"},
+                      "description": "Only on an empty answer: what in the request may explain it "
+                                     "(a region value that names no province-level region)."},
         }},
     }

@@ -14,7 +14,7 @@ from kg.errors import NotFound, QueryError, ScipopError
 from kg.export import spreadsheet_safe
 from webapp import charts, facts
 from webapp.common import (MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, run_sparql, services,
-                           unknown_regions, view_index)
+                           region_values, unknown_regions, view_index)
 from webapp.i18n import translate
 
 bp = Blueprint("pages", __name__)
@@ -214,7 +214,7 @@ def _talent_query(topic: str):
 
     return TalentQuery(topic=topic, department=request.args.get("department") or None,
                        institution=request.args.get("institution") or None,
-                       region=request.args.get("region") or None, title=request.args.get("title") or None,
+                       region=next(iter(region_values(first_only=True)), None), title=request.args.get("title") or None,
                        in_pool=_pool_choice(request.args.get("in_pool", "")), limit=int_arg("limit", 20, 1, 100))
 
 
