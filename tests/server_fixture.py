@@ -25,36 +25,57 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> bool:
+    """True once this process serves `url`; False when it could not take the port (another
+    process took it after free_port() let it go). Waits for its "Serving" line first: that
+    is said only once the port is bound, so the answer that follows is this server's own."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        said = log.read_text(encoding="utf-8", errors="replace")
         if process.poll() is not None:
-            raise AssertionError(f"scipop serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
+            if "Cannot listen on that address" in said:
+                return False
+            raise AssertionError(f"scipop serve exited with {process.returncode}: {said[-2000:]}")
+        if "Serving" in said:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return True
+            except OSError:
+                pass
+        time.sleep(0.3)
     raise AssertionError(f"scipop serve did not answer {url} within {seconds} s")
 
 
 @contextmanager
 def running_server(args: list[str], env: dict, log: Path, stop_seconds: float = 10) -> Iterator[str]:
-    """`scipop serve ARGS` (ARGS must name the port) running until the block ends; yields its base URL."""
-    port = args[args.index("--port") + 1]
-    with open(log, "wb") as out:
-        process = subprocess.Popen([str(SCIPOP), "serve", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/sparql", process)
-        yield base
-    finally:
-        process.terminate()
+    """`scipop serve ARGS` (ARGS must name the port) running until the block ends; yields its
+    base URL. The port may change: if another process took it first, another is chosen."""
+    args = list(args)
+    env = {key: value for key, value in env.items() if key != "SCIPOP_QUIET"}   # its "Serving" line is awaited
+    for _attempt in range(3):
+        port = args[args.index("--port") + 1]
+        with open(log, "wb") as out:
+            process = subprocess.Popen([str(SCIPOP), "serve", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=stop_seconds)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if wait_until_up(base + "/sparql", process, log):
+                yield base
+                return
+        finally:
+            _stop(process, stop_seconds)
+        args[args.index("--port") + 1] = str(free_port())
+    raise AssertionError("scipop serve found no free port in three tries")
+
+
+def _stop(process: subprocess.Popen, seconds: float) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
