@@ -41,23 +41,36 @@ def sparql_server(tmp_path):
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(binary).exists():
         pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "server"), "--bind", f"127.0.0.1:{port}",
+    for _attempt in range(3):
+        process, url = _start_oxigraph(binary, tmp_path / "server", _free_port())
+        if url is not None:
+            break
+    else:
+        raise AssertionError("oxigraph serve found no free port in three tries")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _start_oxigraph(binary: str, location: Path, port: int) -> tuple[subprocess.Popen, str | None]:
+    """The server and its query URL; no URL when it could not bind the port (_free_port let
+    it go, and a parallel test's server may have taken it: its answers would not be ours)."""
+    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
                                 "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
     deadline = time.monotonic() + 30
     while True:
+        if process.poll() is not None:
+            return process, None
         try:
             urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).read()
-            break
+            time.sleep(0.3)   # a server that failed to bind exits at once: the answer came from another
+            return (process, url) if process.poll() is None else (process, None)
         except OSError:
             if time.monotonic() > deadline:
                 process.kill()
                 raise
             time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture
