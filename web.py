@@ -16,6 +16,7 @@ from kg.errors import NotFound, ScipopError
 from webapp import auth, entity_data, i18n, render
 from webapp.budget import ClientBudget
 from webapp.config import WebConfig, load_config
+from webapp.common import raw_path
 from webapp.links import href
 from webapp.sparql_pool import SparqlPool
 from webapp.state import ViewState
@@ -183,9 +184,7 @@ def _cached_answer(app: Flask):
         return None
     # The raw path keeps percent-encoding (two DOIs differ only there); the query string comes
     # from QUERY_STRING, which every server sets (REQUEST_URI does not always carry it).
-    # gunicorn calls it RAW_URI; request.path is decoded and would mix up those DOIs.
-    raw_path = (request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path).split("?", 1)[0]
-    key = (stamp, g.lang, raw_path, request.query_string, request.headers.get("Accept", ""))
+    key = (stamp, g.lang, raw_path(), request.query_string, request.headers.get("Accept", ""))
     found = services.responses.get(key)
     if found is None:
         g.cache_key = key
@@ -296,7 +295,7 @@ def _register_template_helpers(app: Flask) -> None:
             args["lang"] = [lang]
             from urllib.parse import urlencode
 
-            return request.path + "?" + urlencode(args, doseq=True)
+            return raw_path() + "?" + urlencode(args, doseq=True)   # a DOI's %2F stays encoded
 
         def value_html(value):
             return render.value_html(value, services.base)

@@ -121,3 +121,22 @@ def test_the_people_count_reads_the_indexes_as_the_sparql_definition_counts(publ
     for view in ("public", "full"):
         with open_view(published_demo.settings, view) as kg:
             assert people_count(kg) == int(next(iter(kg.query(PEOPLE)))[0])
+
+
+def test_the_language_switch_keeps_a_dois_and_a_works_percent_encoding(client, published_demo):  # noqa: F811
+    """Found by audit: the 中文/English link of every DOI output and work page was a 404,
+    because it was built from the decoded path (/output/doi/10.1093/x for …10.1093%2Fx)."""
+    import re
+
+    with open_view(published_demo.settings, "public") as kg:
+        encoded = [str(r["x"]) for r in kg.select(prefix_block() + """SELECT ?x WHERE {
+            { SELECT ?x WHERE { ?x a sp:ResearchOutput FILTER(CONTAINS(STR(?x), "/doi/")) } LIMIT 1 }
+            UNION { SELECT ?x WHERE { ?x a sp:PopularScienceWork FILTER(CONTAINS(STR(?x), "%2F")) } LIMIT 1 } }""")]
+    assert len(encoded) == 2 and all("%2F" in iri for iri in encoded)
+    for iri in encoded:
+        path = "/" + iri.split("/", 3)[3]
+        page = client.get(path, query_string={"lang": "zh"}, headers={"Accept": "text/html"})
+        assert page.status_code == 200, path
+        switch = re.search(r'href="([^"]*[?&]lang=en[^"]*)"', page.get_data(as_text=True)).group(1)
+        assert switch.startswith(path + "?"), switch
+        assert client.get(switch.replace("&amp;", "&"), headers={"Accept": "text/html"}).status_code == 200, switch

@@ -47,6 +47,15 @@ def run_sparql(query: str, fmt: str) -> Answer:
     return svc.sparql.run(job)
 
 
+def raw_path() -> str:
+    """The request path as the client sent it, percent-encoding intact: request.path is
+    decoded, which mixes up two DOIs that differ only there and makes a link to
+    /output/doi/10.1093/x out of /output/doi/10.1093%2Fx (a 404). waitress calls it
+    REQUEST_URI, gunicorn RAW_URI."""
+    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path
+    return raw.split("?", 1)[0].split("#", 1)[0]
+
+
 def int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if not raw:

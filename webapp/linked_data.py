@@ -13,7 +13,7 @@ from kg import vocab as V
 from kg.errors import ScipopError
 from kg.sparql import GraphResult, render_graph
 from webapp import charts, entity_data
-from webapp.common import services, view_graph, view_pages
+from webapp.common import raw_path, services, view_graph, view_pages
 from webapp.links import ENTITY_KINDS, href
 
 bp = Blueprint("linked_data", __name__)
@@ -60,12 +60,6 @@ def negotiate() -> tuple[str, str | None]:
     if best in ("text/html", "application/xhtml+xml"):
         return "text/html", None
     return best, MEDIA_FORMAT[best]
-
-
-def raw_path() -> str:
-    """The request path as the client sent it (percent-encoding intact)."""
-    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path
-    return raw.split("?", 1)[0].split("#", 1)[0]
 
 
 def entity_iri() -> str:
