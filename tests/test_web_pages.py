@@ -106,6 +106,21 @@ def test_project_pages_link_to_who_could_popularize_them(client, published_demo)
     assert 'class="hits talent"' in ranking.get_data(as_text=True)
 
 
+def test_who_could_popularize_says_why_in_the_pages_language(client, published_demo):  # noqa: F811
+    """Found by audit: each reason without a record of its own (a shared team, the same
+    topic) showed as the word None, and evidence kinds as raw codes."""
+    from urllib.parse import quote
+
+    target = quote(published_demo.project_iri, safe="")
+    reasons = {"en": ("collaborates with its team (", "works on the same topic (fit "),
+               "zh": ("与其团队合作（共同记录", "研究相同主题（相关度")}
+    for lang, said in reasons.items():
+        page = client.get(f"/talent?for={target}&limit=50&lang={lang}").get_data(as_text=True)
+        assert "<li>None</li>" not in page and "talent.reason." not in page
+        assert any(reason in page for reason in said), lang
+        assert '<span class="meta">work</span>' not in page and '<span class="meta">project</span>' not in page
+
+
 def test_who_could_popularize_a_hidden_record_answers_like_a_missing_one(client, published_demo):  # noqa: F811
     from urllib.parse import quote
 

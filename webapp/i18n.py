@@ -104,6 +104,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "talent.pool_not_yet": ("Not yet in the talent pool", "尚未入库"),
     "talent.evidence": ("Evidence", "依据"),
     "talent.none": ("No one matched this topic.", "没有匹配该主题的人员。"),
+    # Keyed by the `relation` of a who-could-popularize reason (search/searching.py).
+    "talent.reason.on this record": ("on this record", "参与本记录"),
+    "talent.reason.collaborates with its team": ("collaborates with its team ({shared_records} shared records)",
+                                                 "与其团队合作（共同记录 {shared_records} 项）"),
+    "talent.reason.works on the same topic": ("works on the same topic (fit {topical})", "研究相同主题（相关度 {topical}）"),
     "region.unknown": ("'{value}' is not a province-level region this service knows: give one such as 北京 or "
                        "Beijing, 湖北 or Hubei.",
                        "“{value}”不是本服务已知的省级行政区，请给出如“北京”或“Beijing”、“湖北”或“Hubei”。"),
