@@ -121,6 +121,16 @@ def test_entity_iris_dereference_to_rdf_by_accept(client, published_demo, accept
     assert (URIRef(published_demo.project_iri), RDF.type, V.FundedProject) in graph
 
 
+@pytest.mark.parametrize("accept,media", [("text/turtle; charset=utf-8", "text/turtle"),
+                                          ('application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"',
+                                           "application/ld+json")])
+def test_media_type_parameters_do_not_refuse_a_format_offered(client, published_demo, accept, media):
+    """Found by audit: werkzeug matched the parameters too, so a charset, or JSON-LD's own
+    profile parameter, got 406 from a record that is offered in that media type."""
+    response = client.get(path_of(published_demo.project_iri), headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media
+
+
 @pytest.mark.parametrize("fmt,parser", [("ttl", "turtle"), ("jsonld", "json-ld"), ("nt", "nt")])
 def test_format_parameter_overrides_accept(client, published_demo, fmt, parser):
     response = client.get(path_of(published_demo.output_iri) + f"?format={fmt}", headers=HTML)

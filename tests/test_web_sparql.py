@@ -21,6 +21,17 @@ CONSTRUCT = ("PREFIX sp: <https://w3id.org/scipop/ontology#> "
 FORM = "application/x-www-form-urlencoded"
 
 
+def test_a_charset_on_the_accepted_media_type_still_gets_results(client):
+    """Found by audit: 'application/sparql-results+json; charset=utf-8' and 'text/csv;
+    charset=utf-8' got 406; so did the service description's 'text/turtle; charset=utf-8'."""
+    for accept, media in (("application/sparql-results+json; charset=utf-8", "application/sparql-results+json"),
+                          ("text/csv; charset=utf-8", "text/csv")):
+        response = client.get("/sparql", query_string={"query": PROJECTS}, headers={"Accept": accept})
+        assert response.status_code == 200 and response.mimetype == media, accept
+    described = client.get("/sparql", headers={"Accept": "text/turtle; charset=utf-8"})
+    assert described.status_code == 200 and described.mimetype == "text/turtle"
+
+
 def test_select_as_json_by_get(client):
     response = client.get("/sparql", query_string={"query": PROJECTS},
                           headers={"Accept": "application/sparql-results+json"})

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g, request
+from werkzeug.datastructures import MIMEAccept
 
 from kg.errors import QueryError
 from kg.store import KnowledgeGraph
@@ -54,6 +55,15 @@ def raw_path() -> str:
     REQUEST_URI, gunicorn RAW_URI."""
     raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path
     return raw.split("?", 1)[0].split("#", 1)[0]
+
+
+def best_accepted(offered: list[str]) -> str | None:
+    """The offered media type the client's Accept header prefers (None: none acceptable).
+
+    Parameters other than q do not choose a format: werkzeug matches them too, so
+    'text/turtle; charset=utf-8' or JSON-LD's standard profile parameter got a 406."""
+    accept = MIMEAccept([(value.split(";", 1)[0].strip(), quality) for value, quality in request.accept_mimetypes])
+    return accept.best_match(offered)
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -13,7 +13,7 @@ from kg import vocab as V
 from kg.errors import ScipopError
 from kg.sparql import GraphResult, render_graph
 from webapp import charts, entity_data
-from webapp.common import raw_path, services, view_graph, view_pages
+from webapp.common import best_accepted, raw_path, services, view_graph, view_pages
 from webapp.links import ENTITY_KINDS, href
 
 bp = Blueprint("linked_data", __name__)
@@ -52,7 +52,7 @@ def negotiate() -> tuple[str, str | None]:
     accept = request.accept_mimetypes
     if not accept:
         return "text/html", None
-    best = accept.best_match(OFFERED)
+    best = best_accepted(OFFERED)
     if best is None:
         raise NotAcceptable("None of the requested media types can be served for this record.",
                             "Ask for text/html, text/turtle, application/ld+json, application/n-triples or "

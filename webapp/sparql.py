@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, RDFS
 
 from kg.errors import ForbiddenQuery, LimitExceeded, QueryError, ScipopError
 from kg.sparql import GRAPH_MEDIA_TYPES, MAX_QUERY_BYTES, RESULT_MEDIA_TYPES
-from webapp.common import run_sparql, services
+from webapp.common import best_accepted, run_sparql, services
 
 bp = Blueprint("sparql", __name__)
 
@@ -117,7 +117,7 @@ def choose_format(form: str) -> tuple[str, str]:
     if not accept:
         media = next(iter(offered))
         return media, offered[media]
-    best = accept.best_match(list(offered) + list(aliases))
+    best = best_accepted(list(offered) + list(aliases))
     if best is None:
         raise NotAcceptable(f"None of the requested media types can carry a {form} result.",
                             "Accept one of: " + ", ".join(offered) + ".")
@@ -175,7 +175,7 @@ def service_description() -> Response:
     offered = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
                "application/rdf+xml": "xml"}
     accept = request.accept_mimetypes
-    media = accept.best_match(list(offered)) if accept else "text/turtle"
+    media = best_accepted(list(offered)) if accept else "text/turtle"
     if media is None:
         raise NotAcceptable("The service description is available as Turtle, JSON-LD, N-Triples or RDF/XML.",
                             "Accept text/turtle.")
