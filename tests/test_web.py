@@ -182,6 +182,16 @@ def test_void_counts_only_what_the_requester_may_see(client, staff_client, publi
     assert triples(staff_client) > triples(client)
 
 
+def test_void_counts_each_entity_once_though_its_class_partitions_overlap(client):
+    """Found by audit: the dataset's void:entities summed the partitions, so an organization
+    that is also a supporting institution counted twice."""
+    graph = Graph().parse(data=client.get("/.well-known/void").get_data(as_text=True), format="turtle")
+    dataset = next(graph.subjects(RDF.type, VOID.Dataset))
+    partitions = [int(graph.value(p, VOID.entities)) for p in graph.objects(dataset, VOID.classPartition)]
+    entities = int(graph.value(dataset, VOID.entities))
+    assert max(partitions) <= entities < sum(partitions)
+
+
 def test_one_clients_host_header_never_reaches_another_clients_void(client):
     """Found by review: the anonymous answer was cached without the Host header it named its
     endpoints from, so one request with Host: evil.example set them for every later visitor."""

@@ -22,13 +22,16 @@ class VoidCounts:
     triples: int
     classes: list[tuple[URIRef, int]]
     example: URIRef | None
+    entities: int   # distinct: the class partitions overlap (an organization is also a supporting institution)
 
 
 def void_counts(kg: KnowledgeGraph) -> VoidCounts:
     values = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
     classes = [(row[0], int(row[1])) for row in kg.query(CLASS_COUNTS % values)]
+    entities = kg.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?class {{ {values} }} ?s a ?class }}")
     example = kg.select("SELECT ?p WHERE { ?p a <%s> } LIMIT 1" % V.FundedProject)
-    return VoidCounts(kg.count_triples(), classes, example[0]["p"] if example else None)
+    return VoidCounts(kg.count_triples(), classes, example[0]["p"] if example else None,
+                      int(next(iter(entities))[0]))
 
 
 def void_graph(counts: VoidCounts, base: str, host_url: str) -> Graph:
@@ -56,7 +59,7 @@ def void_graph(counts: VoidCounts, base: str, host_url: str) -> Graph:
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], cls))
         graph.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
-    graph.add((dataset, VOID.entities, Literal(sum(count for _, count in counts.classes), datatype=XSD.integer)))
+    graph.add((dataset, VOID.entities, Literal(counts.entities, datatype=XSD.integer)))
     if counts.example is not None:
         graph.add((dataset, VOID.exampleResource, counts.example))
     return graph
