@@ -312,6 +312,14 @@ def identities(reader: _Reader, iri: str) -> list[str]:
     return list(dict.fromkeys(found))[:51]
 
 
+def _canonical(reader: _Reader, iri: str) -> str:
+    """The IRI that stands for this one's identity (its owl:sameAs target), else itself."""
+    for same in reader.objects(iri, _OWL_SAME.value):
+        if isinstance(same, ox.NamedNode):
+            return same.value
+    return iri
+
+
 def _person(kg: KnowledgeGraph, reader: _Reader, iri: str) -> dict:
     ids = identities(reader, iri)
     roles: dict[str, str] = {}
@@ -387,7 +395,9 @@ def _org(kg: KnowledgeGraph, reader: _Reader, iri: str) -> dict:
     dated = [p for p in hosted if reader.first(p, V.approvalYear) is not None]
     projects = _rows(reader, dated, {"year": V.approvalYear, "status": V.popularizationStatus,
                                      "dept": V.department}, "year")
-    people = reader.subjects(_SCHEMA_AFFILIATION, iri)
+    # One row per person: linking has made one identity of the 吕荣辉 of a funder export and
+    # the LYU Ronghui of a paper, and both name the institution.
+    people = list(dict.fromkeys(_canonical(reader, person) for person in reader.subjects(_SCHEMA_AFFILIATION, iri)))
     return {
         "projects": [{**row, "link": None} for row in projects],
         "status_counts": dict(status_counts),

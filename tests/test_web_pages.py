@@ -155,3 +155,28 @@ def test_the_language_switch_keeps_a_dois_and_a_works_percent_encoding(client, p
         switch = re.search(r'href="([^"]*[?&]lang=en[^"]*)"', page.get_data(as_text=True)).group(1)
         assert switch.startswith(path + "?"), switch
         assert client.get(switch.replace("&amp;", "&"), headers={"Accept": "text/html"}).status_code == 200, switch
+
+
+def test_an_institution_lists_each_linked_person_once(demo_data_dir, tmp_path):
+    """Found by audit: 暨南大学 listed 吕荣辉 and LYU Ronghui (one person once linked) as two."""
+    import shutil
+
+    from kg.config import Settings
+    from kg.linking.run import run_linking
+    from kg.pages import summarize
+    from kg.store import KnowledgeGraph
+
+    data_dir = tmp_path / "scipop-data"
+    shutil.copytree(demo_data_dir, data_dir)
+    with KnowledgeGraph(Settings(data_dir=data_dir)) as kg:
+        with kg.write():
+            run_linking(kg)
+        org = kg.select(prefix_block() + """SELECT ?org (COUNT(DISTINCT ?a) AS ?n) WHERE {
+            ?a schema:affiliation ?org ; owl:sameAs ?c . ?c schema:affiliation ?org }
+            GROUP BY ?org ORDER BY DESC(?n) ?org LIMIT 1""")[0]["org"]
+        expected = {str(r["person"]) for r in kg.select(prefix_block() + """SELECT DISTINCT ?person WHERE {
+            ?x schema:affiliation <%s> OPTIONAL { ?x owl:sameAs ?same } BIND(COALESCE(?same, ?x) AS ?person) }""" % org)}
+        page = summarize(kg, str(org), "org")["sections"]
+    listed = [row["iri"] for row in page["people"]]
+    assert len(listed) == len(set(listed)) and set(listed) <= expected
+    assert page["people_total"] == len(expected)
