@@ -267,3 +267,13 @@ def test_query_page_runs_an_example_and_offers_every_download(client):
         assert f"format={fmt}" in page
     download = client.get("/sparql", query_string={"query": PROJECTS, "format": "csv", "download": "1"})
     assert download.headers["Content-Disposition"] == "attachment; filename=result.csv"
+
+
+def test_a_post_without_a_query_is_refused_not_answered_with_the_description(client):
+    """Found by audit: a protocol POST with no query got the service description (200)."""
+    for body, kind in ((b"", "application/x-www-form-urlencoded"), (b"format=json", "application/x-www-form-urlencoded")):
+        response = client.post("/sparql", data=body, headers={"Content-Type": kind,
+                                                               "Accept": "application/sparql-results+json"})
+        assert response.status_code == 400, body
+        assert response.get_json()["error"]["code"] == "invalid_query"
+    assert client.get("/sparql", headers={"Accept": "text/turtle"}).status_code == 200   # GET: the description

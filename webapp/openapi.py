@@ -14,7 +14,8 @@ def _param(name: str, description: str, required: bool = False, schema: dict | N
 
 def _errors(*codes: int) -> dict:
     text = {400: "Invalid request", 403: "Forbidden query", 404: "No such record", 406: "Not acceptable",
-            413: "Too large", 415: "Unsupported body", 503: "Unavailable or timed out"}
+            413: "Too large", 415: "Unsupported body", 429: "Over this client's request budget (see Retry-After)",
+            503: "Unavailable or timed out"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}} for c in codes}
 
 
@@ -47,28 +48,33 @@ def document() -> dict:
                 "parameters": [_param("q", "Words in Chinese or English"),
                                _param("kind", "Entity kind", schema={"type": "string", "enum": [
                                    "project", "researcher", "output", "work", "institution"]}),
-                               _param("popularized", "yes/no", many=True), _param("in_pool", "yes/no", many=True)]
+                               _param("popularized", "yes/no", many=True), _param("in_pool", "yes/no", many=True),
+                               _param("output_kind", "Research output kind", many=True),
+                               _param("work_kind", "Popular-science work kind", many=True),
+                               _param("title", "Job title (职称) of researchers", many=True)]
                 + FILTERS + PAGING,
                 "responses": {"200": {"description": "Results with facets",
                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
-                              **_errors(400, 413, 503)}}},
+                              **_errors(400, 404, 413, 429, 503)}}},
             "/api/talent": {"get": {
                 "summary": "People for the popularization talent pool, with evidence",
                 "parameters": [_param("topic", "Research topic", required=True), _param("department", "Department letter"),
                                _param("institution", "Institution IRI"), _param("region", "Region"),
-                               _param("title", "职称"), _param("in_pool", "yes: only pool members; no: only people not yet in the pool"),
-                               _param("limit", "At most (≤ 100)", schema={"type": "integer"})],
+                               _param("title", "职称"),
+                               _param("in_pool", "yes: only pool members; no: only people not yet in the pool",
+                                      schema={"type": "string", "enum": ["yes", "no"]}),
+                               _param("limit", "At most (≤ 100)", schema={"type": "integer", "minimum": 1, "maximum": 100})],
                 "responses": {"200": {"description": "People, best first", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {
                         "topic": {"type": "string"}, "hits": {"type": "array", "items": {"type": "object"}},
                         "notes": {"$ref": "#/components/schemas/Notes"}}}}}},
-                              **_errors(400, 503)}}},
+                              **_errors(400, 404, 413, 429, 503)}}},
             "/api/unpopularized": {"get": {
                 "summary": "Funded projects with results but no approved popular-science work",
                 "parameters": [_param("q", "Words")] + FILTERS + PAGING,
                 "responses": {"200": {"description": "Projects, as search results",
                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResults"}}}},
-                              **_errors(400, 503)}}},
+                              **_errors(400, 404, 413, 429, 503)}}},
             "/api/entity": {"get": {
                 "summary": "One record: data, links with provenance, popularization status",
                 "parameters": [_param("iri", "Entity IRI", required=True)],

@@ -139,6 +139,10 @@ def endpoint():
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
     text = read_query()
+    if text is None and request.method == "POST" and not _browser():
+        # A POST is a protocol request: without a query it is a mistake, not a wish for the description.
+        raise QueryError("The POST carries no query.",
+                         "Send the query as the body (application/sparql-query) or as query=… in a form.")
     if text is None:
         if _browser():
             from webapp.pages import query_page
