@@ -16,6 +16,7 @@ Matching rules, the same for both engines:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -448,6 +449,8 @@ def _normalize(key: str, value: str) -> list[str]:
 
 
 def _years(value: str) -> list[str]:
+    # A Chinese input method types full-width digits (２０２０～２０２２): \d matches them, the index does not.
+    value = unicodedata.normalize("NFKC", value)
     match = re.fullmatch(r"\s*(\d{4})?\s*(?:-|–|~|\.\.)\s*(\d{4})?\s*", value)
     if match is None:
         if re.fullmatch(r"\d{4}", value.strip()):

@@ -271,6 +271,12 @@ def test_a_bounded_prefix_and_a_bounded_year_range_work(index):
     assert QUANTUM_PROJECT in iris(index.search(SearchQuery(text="topolog*", kind="project")))
     years = index.search(SearchQuery(kind="output", filters={"year": ["2021-2022"]}, per_page=100))
     assert years.total and all(2021 <= hit.fields["year"] <= 2022 for hit in years.hits)
+    # As a Chinese input method types them (found by audit: full-width digits matched nothing).
+    for typed in ("２０２１－２０２２", "２０２１～２０２２"):
+        wide = index.search(SearchQuery(kind="output", filters={"year": [typed]}, per_page=100))
+        assert iris(wide) == iris(years), typed
+    one = index.search(SearchQuery(kind="output", filters={"year": ["２０２１"]}, per_page=100))
+    assert one.total and all(hit.fields["year"] == 2021 for hit in one.hits)
 
 
 # Identity -----------------------------------------------------------------------------------------
