@@ -144,7 +144,7 @@ def gap_report(kg: KnowledgeGraph, by: str = "department", year: int | None = No
                "work popularizes it or any of its outputs, and its concluding report has no popularization field.",
                "An output is unpopularized when no approved popular-science work popularizes it.",
                "unpopularized_pct = projects_unpopularized / projects_with_results.",
-               "Drill down to list the items of one group and why each is listed (CLI: --drill GROUP)."])
+               "Drill down to list the items of one group and why each is listed (drill=GROUP; --drill GROUP on the command line)."])
 
 
 def group_pattern(kg: KnowledgeGraph, dim: Dimension, key: str) -> str:
@@ -154,7 +154,7 @@ def group_pattern(kg: KnowledgeGraph, dim: Dimension, key: str) -> str:
         codes = [s for s, o in kg.query(prefix_block() + "SELECT ?s ?o WHERE { ?s a sp:ApplicationCode ; skos:notation ?o }")
                  if str(o).upper().startswith(text.upper())]
         if not codes or len(text) < 1:
-            raise InvalidReport(f"No application code starts with '{key}'.", "Run the report --by code to see the groups.")
+            raise InvalidReport(f"No application code starts with '{key}'.", "List the groups with by=code (--by code on the command line).")
         return f"VALUES ?code {{ {' '.join(term_nt(c) for c in codes)} }} ?p sp:applicationCode ?code ."
     if dim.name == "year":
         if not text.isdigit():
@@ -163,13 +163,13 @@ def group_pattern(kg: KnowledgeGraph, dim: Dimension, key: str) -> str:
     elif dim.scheme is not None:
         concept = concepts.lookup(dim.scheme, text)
         if concept is None:
-            raise InvalidReport(f"'{key}' is not a known {dim.label}.", f"Run the report --by {dim.name} to see the groups.")
+            raise InvalidReport(f"'{key}' is not a known {dim.label}.", f"List the groups with by={dim.name} (--by {dim.name} on the command line).")
         value = term_nt(concept)
     else:  # institution: its IRI or its name
         iri = text if text.startswith(("http://", "https://")) else _institution_by_name(kg, text)
         if iri is None:
             raise InvalidReport(f"'{key}' is not a known supporting institution.",
-                                "Give its IRI or its name as the report --by institution shows it.")
+                                "Give its IRI or its name as the report by institution lists it.")
         value = term_nt(URIRef(iri))
     return f"?p {term_nt(dim.predicate)} {value} ."
 

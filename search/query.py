@@ -156,7 +156,7 @@ def parse_text(text: str) -> Node:
         raise QueryError("The query has unbalanced parentheses.", "Remove them: every word must match anyway.")
     if _RANGE_SYNTAX.search(text):
         raise QueryError("Ranges are not part of the search syntax.",
-                         "Use the year filter instead, e.g. --year 2018-2020 (a bounded range).")
+                         "Use the year filter instead, with a bounded range: year=2018-2020 (--year on the command line).")
     groups = _or_groups(text)
     alternatives = [_parse_group(group) for group in groups]
     alternatives = [a for a in alternatives if a is not None]
@@ -469,7 +469,7 @@ def check_paging(page: int, per_page: int, sort: str) -> None:
     if sort not in SORTS:
         raise QueryError(f"Unknown sort '{sort}'.", "Use one of: " + ", ".join(SORTS) + ".")
     if page < 1 or per_page < 1:
-        raise QueryError("Pages and page sizes start at 1.", "Use --page 1 or more.")
+        raise QueryError("Pages and page sizes start at 1.", "Ask for page 1 or more.")
     if per_page > MAX_PER_PAGE:
         raise LimitExceeded(f"At most {MAX_PER_PAGE} hits per page.", f"Use a page size up to {MAX_PER_PAGE}.")
     if page * per_page > MAX_RESULT_WINDOW:

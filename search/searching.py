@@ -205,7 +205,7 @@ class SearchIndex:
                     self._reader.search(words, kind, "relevance", 0, 20, exact_total=False).hits
             if not found:
                 raise NotFound(f"No institution called '{value}' is in the index.",
-                               "Check the name (search with --kind institution), or give its IRI.")
+                               "Check the name (search for kind institution), or give its IRI.")
             iris += [h.iri for h in found]
         return iris
 
