@@ -17,7 +17,7 @@ from webapp.sparql_pool import Answer, Job
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "docs" / "queries"
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
-
+CSV_EXPORT_MAX = 20_000   # rows a download lists at most (unpopularized CSV, report item lists)
 
 def services():
     return current_app.extensions["scipop"]

@@ -13,8 +13,8 @@ from kg import vocab as V
 from kg.errors import NotFound, QueryError, ScipopError
 from kg.export import spreadsheet_safe
 from webapp import charts, facts
-from webapp.common import (MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, run_sparql, services,
-                           region_values, unknown_regions, view_index)
+from webapp.common import (CSV_EXPORT_MAX, MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, region_values,
+                           run_sparql, services, unknown_regions, view_index)
 from webapp.i18n import translate
 
 bp = Blueprint("pages", __name__)
@@ -22,7 +22,6 @@ bp = Blueprint("pages", __name__)
 SEARCH_FILTERS = ("department", "application_code", "project_type", "output_kind", "work_kind", "tier",
                   "institution", "region", "year", "popularized", "in_pool", "title")
 UNPOP_FILTERS = ("department", "application_code", "project_type", "tier", "institution", "region", "year")
-CSV_EXPORT_MAX = 20_000
 KINDS = ("project", "researcher", "output", "work", "institution")
 
 
