@@ -181,3 +181,15 @@ def test_a_misspelt_region_is_named_beside_the_empty_answer(client, searchable):
     # Talent applies one region, the first: a second value it never used is not blamed.
     two = client.get("/api/talent", query_string=[("topic", searchable), ("region", "Xizang"), ("region", "Bejing")])
     assert "notes" not in two.get_json()
+
+
+def test_a_hits_department_type_and_tier_read_as_words_in_the_pages_language(client, searchable):
+    """Found by audit: each hit's line showed raw codes ('2021 T general 燕山大学 encouraged')."""
+    import re
+
+    for lang, words in (("en", ("General Program", "Encouraged")), ("zh", ("面上项目", "鼓励"))):
+        page = client.get("/search", query_string={"q": searchable, "kind": "project", "per_page": 50, "lang": lang},
+                          headers=HTML).get_data(as_text=True)
+        meta = " ".join(re.findall(r'<p class="meta">(.*?)</p>', page, re.S))
+        assert "<span>general</span>" not in meta and "<span>encouraged</span>" not in meta, lang
+        assert any(word in meta for word in words), (lang, meta[:300])
