@@ -105,7 +105,9 @@ def empty_answer_notes(total: int, first_only: bool = False) -> list[str]:
     """For the JSON API: what an empty answer should say about the request."""
     from search import unknown_region_note
 
-    return [unknown_region_note(value) for value in unknown_regions(first_only)] if total == 0 else []
+    if total:
+        return []
+    return [note for value in region_values(first_only) if (note := unknown_region_note(value))]
 
 
 @dataclass(frozen=True)
