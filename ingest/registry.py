@@ -43,9 +43,9 @@ def choose(path: Path, fmt: str = "auto") -> FormatModule:
     if fmt != "auto":
         return by_name(fmt)
     head = _head(path)
-    for module in MODULES:
-        if module.sniff(path, head):
-            return module
+    module = _sniffed(path, head)
+    if module is not None:
+        return module
     if not head.strip():
         raise InputError(Location(file=str(path)), "the file is empty",
                          hint="Export it again, or leave it out (a folder's empty files too).")
@@ -63,6 +63,11 @@ def looks_like(path: Path, given: FormatModule) -> FormatModule | None:
         return None
     if given.sniff(path, head):
         return None
+    return _sniffed(path, head)
+
+
+def _sniffed(path: Path, head: bytes) -> FormatModule | None:
+    """The first format (the more specific first) that claims the file."""
     return next((module for module in MODULES if module.sniff(path, head)), None)
 
 
