@@ -502,7 +502,7 @@ _REPORT_TABLE = click.option("--table", "table", default=None,
                              help="Only this table of the report, by key (e.g. compliance-obliged).")
 _REPORT_YEAR = click.option("--year", type=click.IntRange(1986, 2100), default=None, help="Only projects approved that year.")
 _REPORT_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                            help="Language of labels and titles.")
+                            help="Language of titles, notes, labels and each item's reasons; column keys stay the same.")
 
 
 @main.group("report")

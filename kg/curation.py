@@ -24,6 +24,7 @@ from kg.errors import NotFound, ScipopError
 from kg.ids import normalize_approval_number
 from kg.nquads import term_nt
 from kg.store import KnowledgeGraph, prefix_block
+from kg.texts import say
 
 REPRESENTATIVE = "representative"
 SELECTION = "selection"
@@ -41,13 +42,15 @@ class Decision:
     department: str = ""   # department notation (A…H, T) of a representative flag
     selected: bool | None = None  # selection decisions only
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
         """One phrase for a report cell: what, by whom, when."""
         day = self.at[:10]
         if self.kind == REPRESENTATIVE:
-            return f"representative achievement of department {self.department} ({self.curator}, {day})"
-        verdict = "selected for the special fund" if self.selected else "rejected for the special fund"
-        return f"{verdict} ({self.curator}, {day})"
+            concept = concepts.lookup(V.DepartmentScheme, self.department) if lang == "zh" else None
+            department = concepts.pref_label(concept, lang) if concept is not None else self.department
+            return say("curation.representative", lang, department=department, curator=self.curator, day=day)
+        verdict = "curation.selected.fund" if self.selected else "curation.rejected.fund"
+        return say(verdict, lang, curator=self.curator, day=day)
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,11 @@ class ProjectCuration:
     representative: tuple[Decision, ...] = ()
     selection: Decision | None = None
 
-    def describe(self) -> str:
-        parts = [d.describe() for d in self.representative]
+    def describe(self, lang: str = "en") -> str:
+        parts = [d.describe(lang) for d in self.representative]
         if self.selection is not None:
-            parts.append(self.selection.describe())
-        return "; ".join(parts)
+            parts.append(self.selection.describe(lang))
+        return say("separator", lang).join(parts)
 
 
 class InvalidCuration(ScipopError):

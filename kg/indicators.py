@@ -14,21 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from kg import rollup
-from kg.reports import Labeler, Report, dimension
+from kg.reports import Labeler, Report, dimension, dimension_label
 from kg.store import KnowledgeGraph
+from kg.texts import say
 
 GROUPINGS = rollup.INDICATOR_DIMENSIONS
 
-NOTES = [
-    "Definitions: docs/indicators.md. Facts are counted by the approval year of the project they belong to.",
-    "coverage_pct = projects_popularized / projects_with_results (projects with research outputs or a popularization "
-    "field); projects with no known results are left out of the denominator.",
-    "works: approved popular-science works popularizing the group's projects or their outputs, by kind; a work naming "
-    "projects of two groups counts for each. views, attendance and awards are those works' reach and awards.",
-    "researchers_engaged: distinct people (by identity) who are PI or member of the group's projects and created an "
-    "approved popular-science work; talent_pool_members: distinct PIs and members of the group's projects who are in "
-    "the popularization talent pool.",
-]
+NOTE_KEYS = ("indicators.note.definitions", "indicators.note.coverage", "indicators.note.works",
+             "indicators.note.people")
 
 
 def columns() -> list[str]:
@@ -54,17 +47,18 @@ def indicator_report(kg: KnowledgeGraph, by: str = "department", year: int | Non
     dim = dimension(by, GROUPINGS)
     labeler = Labeler(kg, dim, lang)
     data = rollup.table(kg, rollup.table_name("indicators", dim.name))
+    named = dimension_label(dim, lang)
+    notes = [say(key, lang) for key in NOTE_KEYS]
     if year is not None:
         rows = _rows(data, labeler, lambda y: y == str(int(year)))
-        return Report(key="indicators", title=f"Popularization indicators per {dim.label}, projects approved in {year}",
-                      columns=columns(), rows=rows, notes=NOTES)
+        return Report(key="indicators", title=say("indicators.title.year", lang, dim=named, year=year),
+                      columns=columns(), rows=rows, notes=notes)
     series = _rows(data, labeler, lambda y: y not in (rollup.ALL_YEARS, rollup.NO_YEAR))
     totals = _rows(data, labeler, lambda y: y == rollup.ALL_YEARS)
-    report = Report(key="indicators", title=f"Popularization indicators per {dim.label} and approval year",
-                    columns=columns(), rows=series, notes=NOTES)
-    report.parts.append(Report(key="indicators-totals", title=f"Popularization indicators per {dim.label}, all years",
-                               columns=columns(), rows=totals,
-                               notes=["year is empty: every approval year together (a work or person counts once)."]))
+    report = Report(key="indicators", title=say("indicators.title", lang, dim=named), columns=columns(), rows=series,
+                    notes=notes)
+    report.parts.append(Report(key="indicators-totals", title=say("indicators.title.totals", lang, dim=named),
+                               columns=columns(), rows=totals, notes=[say("indicators.note.totals", lang)]))
     return report
 
 

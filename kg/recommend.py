@@ -39,6 +39,7 @@ from kg.patterns import values_batches
 from kg.reports import lookup, pick_text
 from kg.store import KnowledgeGraph, prefix_block
 from kg.textfit import similarity, tokens
+from kg.texts import count, say
 
 FACTORS = ("significance", "gap", "tier", "timeliness", "capacity")
 DEFAULT_WEIGHTS: dict[str, float] = {"significance": 0.35, "gap": 0.2, "tier": 0.1, "timeliness": 0.15,
@@ -149,7 +150,7 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
     weights = dict(weights or DEFAULT_WEIGHTS)
     dept = _department(department)
     curated = C.curation_by_project(kg)
-    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided, network)
+    candidates, threshold = _pool(kg, top, dept, year, pool, curated, include_decided, network, lang)
     venues = _venue_scores(kg)
     theme_tokens = tokens(theme) if theme else set()
     fits: dict[str, float] = {}
@@ -159,13 +160,13 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
             fits[c.iri] = similarity(theme_tokens, c.text)
     best_fit = max(fits.values(), default=0.0)
     for c in candidates:  # reasons are written for the chosen only: thousands of sentences cost more than the scores
-        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit, explain=False)
+        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit, explain=False, lang=lang)
     chosen = diversify(sorted(candidates, key=lambda c: (-c.score, c.iri)), top)
     for c in chosen:
-        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit)
+        _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit, lang=lang)
     _labels(kg, chosen, lang)
-    _name_people(kg, chosen)
-    notes = _notes(weights, theme, threshold, chosen, len(candidates))
+    _name_people(kg, chosen, lang)
+    notes = _notes(weights, theme, threshold, chosen, len(candidates), lang)
     return Recommendation(items=chosen, weights=weights, candidates=len(candidates), theme=theme, notes=notes)
 
 
@@ -234,7 +235,7 @@ def _entries(kg: KnowledgeGraph, size: int) -> tuple[list[list], int | None]:
 
 
 def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, size: int,
-          curated: dict, include_decided: bool, network) -> tuple[list[Candidate], int | None]:
+          curated: dict, include_decided: bool, network, lang: str) -> tuple[list[Candidate], int | None]:
     """Candidate projects with their facts and representative result; also the citation count below which
     outputs were not looked at (None when every output was)."""
     flagged = {p for p, c in curated.items() if c.representative}
@@ -251,7 +252,7 @@ def _pool(kg: KnowledgeGraph, top: int, dept: URIRef | None, year: int | None, s
         missing = sorted(flagged - {e[0] for e in entries})  # flagged projects: their own outputs, wherever they rank
         if extra is None or {e[0] for e in extra} != set(missing):
             extra = _flagged_entries(kg, missing, network)
-        keep = [_candidate(e, curated, network) for e in entries + [e for e in extra if e[0] in missing] if wanted(e)]
+        keep = [_candidate(e, curated, network, lang) for e in entries + [e for e in extra if e[0] in missing] if wanted(e)]
         if len(keep) >= top or threshold is None:
             return keep, threshold
         size *= 4
@@ -325,7 +326,7 @@ def _tier(notation: str | None) -> URIRef | None:
     return concepts.lookup(V.ObligationTierScheme, notation) if notation else None
 
 
-def _candidate(entry: list, curated: dict, network) -> Candidate:
+def _candidate(entry: list, curated: dict, network, lang: str) -> Candidate:
     """A Candidate from a materialized entry (kg.rollup.candidate_entry) and the curation decisions."""
     project, _, department, year, tier, status, n, result, awards, capacity, words = entry
     c = Candidate(iri=project, department=department or "", year=year, outputs=n, status=_STATUS[status],
@@ -340,8 +341,8 @@ def _candidate(entry: list, curated: dict, network) -> Candidate:
         c.capacity = Capacity.from_json(capacity)
     cur = curated.get(project)
     if cur is not None:
-        c.representative = [d.describe() for d in cur.representative]
-        c.selection = cur.selection.describe() if cur.selection else ""
+        c.representative = [d.describe(lang) for d in cur.representative]
+        c.selection = cur.selection.describe(lang) if cur.selection else ""
     return c
 
 
@@ -371,17 +372,18 @@ def _venue_scores(kg: KnowledgeGraph) -> dict[str, float]:
 
 
 def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], capacity, theme: set[str],
-           fit: float, best_fit: float, explain: bool = True) -> None:
-    """The factors and score of a candidate; with `explain`, also one reason per factor."""
+           fit: float, best_fit: float, explain: bool = True, lang: str = "zh") -> None:
+    """The factors and score of a candidate; with `explain`, also one reason per factor (in `lang`)."""
     c.factors, c.reasons = {}, []
-    _significance(c, venues, explain)
-    _gap(c)
+    _significance(c, venues, explain, lang)
+    _gap(c, lang)
     tier = TIER_VALUE.get(c.tier, TIER_VALUE[V.TierOther])
     c.factors["tier"] = tier
     if explain:
-        c.reasons.append(f"tier: {_notation(c.tier) if c.tier else 'other'} ({tier:g})")
-    _timeliness(c, theme, fit, best_fit, explain)
-    _capacity(c, capacity)
+        named = _notation(c.tier) if c.tier else say("recommend.tier.other", lang)
+        c.reasons.append(say("recommend.tier", lang, tier=named, weight=tier))
+    _timeliness(c, theme, fit, best_fit, explain, lang)
+    _capacity(c, capacity, lang)
     if not explain:
         c.reasons = []
     c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
@@ -392,7 +394,7 @@ def _notation(concept: URIRef) -> str:
     return concepts.notation(concept)
 
 
-def _significance(c: Candidate, venues: dict[str, float], explain: bool) -> None:
+def _significance(c: Candidate, venues: dict[str, float], explain: bool, lang: str) -> None:
     citations = int(c.result.get("citations", 0)) if c.result else 0
     parts = {"citations": min(1.0, citations / CITATION_SATURATION),
              "venue": venues.get(c.result.get("venue", ""), 0.0) if c.result else 0.0,
@@ -401,33 +403,33 @@ def _significance(c: Candidate, venues: dict[str, float], explain: bool) -> None
     c.factors["significance"] = min(1.0, sum(SIGNIFICANCE_PARTS[k] * v for k, v in parts.items()))
     if not explain:
         return
-    said = [f"representative result cited {citations} times" if c.result else "no research output known"]
+    said = [say("recommend.significance.cited", lang, n=citations) if c.result
+            else say("recommend.significance.no_output", lang)]
     venue = c.result.get("venue", "") if c.result else ""
     if venue in venues:
-        said.append(f"venue {venue} (percentile {round(100 * parts['venue'])} of venues by mean citations)")
+        said.append(say("recommend.significance.venue", lang, venue=venue, percentile=round(100 * parts["venue"])))
     if c.awards:
-        said.append(f"{c.awards} award{'s' if c.awards != 1 else ''}")
+        said.append(count("n.awards", c.awards, lang))
     said += c.representative
-    c.reasons.append("significance: " + "; ".join(said))
+    c.reasons.append(say("recommend.significance", lang, parts=say("separator", lang).join(said)))
 
 
-def _gap(c: Candidate) -> None:
+def _gap(c: Candidate, lang: str) -> None:
     if c.status == V.ResultsUnpopularized:
         c.factors["gap"] = 1.0
-        c.reasons.append(f"gap: no approved work popularizes the project or any of its {c.outputs} outputs, "
-                         "and the concluding report has no popularization field")
+        c.reasons.append(say("recommend.gap.unpopularized", lang, outputs=c.outputs))
     elif c.status == V.NoKnownResults:
         c.factors["gap"] = 0.5
-        c.reasons.append("gap: no known research output, and no approved work popularizes the project")
+        c.reasons.append(say("recommend.gap.no_results", lang))
     elif c.result and not c.result.get("popularized"):
         c.factors["gap"] = 0.5
-        c.reasons.append("gap: the project is popularized, but its representative result is not")
+        c.reasons.append(say("recommend.gap.result", lang))
     else:
         c.factors["gap"] = 0.0
-        c.reasons.append("gap: the project and its representative result are already popularized")
+        c.reasons.append(say("recommend.gap.none", lang))
 
 
-def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float, explain: bool) -> None:
+def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float, explain: bool, lang: str) -> None:
     if not theme:
         c.factors["timeliness"] = 0.0
         return
@@ -436,59 +438,56 @@ def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float, expl
     if not explain:
         return
     shared = sorted(theme & c.text)
-    c.reasons.append(f"timeliness: shares {', '.join(shared[:8]) if shared else 'nothing'} with the theme "
-                     f"(similarity {fit:.2f}, best candidate {best_fit:.2f})")
+    words = ("、" if lang == "zh" else ", ").join(shared[:8]) if shared else say("recommend.timeliness.nothing", lang)
+    c.reasons.append(say("recommend.timeliness", lang, shared=words, fit=fit, best=best_fit))
 
 
-def _capacity(c: Candidate, found) -> None:
-    """Capacity from a kg.capacity.Capacity (None: no popularizer within reach)."""
+def _capacity(c: Candidate, found, lang: str) -> None:
+    """Capacity from a kg.capacity.Capacity (None: no popularizer within reach). People are written as
+    {IRI} placeholders that _name_people replaces with names (only the chosen candidates' are looked up)."""
     if found is not None and found.kind == "pi":
         c.factors["capacity"] = 1.0
         c.capacity_people = list(found.path)
-        c.reasons.append(f"capacity: the PI {{{found.path[0]}}} created {_works(found.works)}")
+        c.reasons.append(say("recommend.capacity.pi", lang, person="{" + found.path[0] + "}",
+                             works=count("n.works", found.works, lang)))
     elif found is not None and found.kind == "team":
         c.factors["capacity"] = 0.75
         c.capacity_people = list(found.path)
-        c.reasons.append(f"capacity: team member or co-author {{{found.path[0]}}} created {_works(found.works)}")
+        c.reasons.append(say("recommend.capacity.team", lang, person="{" + found.path[0] + "}",
+                             works=count("n.works", found.works, lang)))
     elif found is not None and found.hops in CAPACITY_BY_HOPS:
         c.factors["capacity"] = CAPACITY_BY_HOPS[found.hops]
         c.capacity_people = list(found.path)
-        c.reasons.append(f"capacity: {found.hops} collaboration hop{'s' if found.hops != 1 else ''} from "
-                         "experienced popularizer " + " → ".join("{" + p + "}" for p in found.path))
+        c.reasons.append(say("recommend.capacity.hops", lang, hops=count("n.hops", found.hops, lang),
+                             path=" → ".join("{" + p + "}" for p in found.path)))
     else:
         c.factors["capacity"] = 0.0
         c.capacity_people = []
-        c.reasons.append(f"capacity: no experienced popularizer within {max(CAPACITY_BY_HOPS)} collaboration hops")
+        c.reasons.append(say("recommend.capacity.none", lang, hops=count("n.hops", max(CAPACITY_BY_HOPS), lang)))
 
 
-def _works(n: int) -> str:
-    return f"{n} approved popular-science work{'s' if n != 1 else ''}"
-
-
-def _name_people(kg: KnowledgeGraph, chosen: list[Candidate]) -> None:
+def _name_people(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None:
     """Replace {person IRI} placeholders in the chosen candidates' reasons with the person's name."""
     names = lookup(kg, {p for c in chosen for p in c.capacity_people}, V.name)
     for c in chosen:
         for i, reason in enumerate(c.reasons):
             for p in c.capacity_people:
-                reason = reason.replace("{" + p + "}", pick_text(names.get(p, []), "zh") or p)
+                reason = reason.replace("{" + p + "}", pick_text(names.get(p, []), lang) or p)
             c.reasons[i] = reason
 
 
 def _notes(weights: dict[str, float], theme: str | None, threshold: int | None, chosen: list[Candidate],
-           pooled: int) -> list[str]:
-    notes = ["score = " + " + ".join(f"{weights[n]:g}×{n}" for n in FACTORS) + "; each factor is in [0, 1].",
-             f"{pooled} candidate projects scored; at most ceil(top/3) per department."]
+           pooled: int, lang: str) -> list[str]:
+    formula = " + ".join(f"{weights[n]:g}×{n}" for n in FACTORS)
+    notes = [say("recommend.note.score", lang, formula=formula), say("recommend.note.pool", lang, pooled=pooled)]
     if not theme:
-        notes.append("No theme given: timeliness is 0 for every candidate.")
+        notes.append(say("recommend.note.no_theme", lang))
     if threshold is not None and chosen:
         bound = (weights["significance"] * min(1.0, SIGNIFICANCE_PARTS["citations"] * min(1.0, threshold / CITATION_SATURATION)
                                                + SIGNIFICANCE_PARTS["venue"] + SIGNIFICANCE_PARTS["awards"])
                  + sum(weights[n] for n in FACTORS if n != "significance"))
         lowest = min(c.score for c in chosen)
-        verdict = "so no project outside the pool could enter the list" if bound <= lowest else \
-            "so a project outside the pool could still enter the list; raise the pool to be sure"
-        notes.append(f"Candidates: projects of the outputs cited at least {threshold} times and flagged projects; "
-                     f"any other project scores at most {bound:.3f}, and the lowest listed score is {lowest:.3f}, "
-                     f"{verdict}.")
+        verdict = say("recommend.note.pool_safe" if bound <= lowest else "recommend.note.pool_unsafe", lang)
+        notes.append(say("recommend.note.bound", lang, threshold=threshold, bound=bound, lowest=lowest,
+                         verdict=verdict))
     return notes

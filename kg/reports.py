@@ -22,6 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg import concepts, rollup
+from kg.texts import count, say
 from kg import vocab as V
 from kg.errors import ScipopError
 from kg.nquads import term_nt
@@ -61,22 +62,26 @@ class Report:
 # ---------------------------------------------------------------------------- dimensions
 @dataclass(frozen=True)
 class Dimension:
-    """A way to group projects: its name (as in kg.rollup), column heading and controlled list, if any."""
+    """A way to group projects: its name (as in kg.rollup) and controlled list, if any."""
 
     name: str
-    label: str
     scheme: URIRef | None = None
     predicate: URIRef | None = None   # project -> group value, for drill-downs
 
 
 DIMENSIONS: dict[str, Dimension] = {
-    "department": Dimension("department", "department", V.DepartmentScheme, V.department),
-    "code": Dimension("code", "application code"),
-    "type": Dimension("type", "project type", V.ProjectTypeScheme, V.projectType),
-    "tier": Dimension("tier", "obligation tier", V.ObligationTierScheme, V.obligationTier),
-    "institution": Dimension("institution", "supporting institution", None, V.hostedBy),
-    "year": Dimension("year", "approval year", None, V.approvalYear),
+    "department": Dimension("department", V.DepartmentScheme, V.department),
+    "code": Dimension("code"),
+    "type": Dimension("type", V.ProjectTypeScheme, V.projectType),
+    "tier": Dimension("tier", V.ObligationTierScheme, V.obligationTier),
+    "institution": Dimension("institution", None, V.hostedBy),
+    "year": Dimension("year", None, V.approvalYear),
 }
+
+
+def dimension_label(dim: Dimension, lang: str) -> str:
+    """'department', '科学部': a grouping's name in titles and messages."""
+    return say(f"dim.{dim.name}", lang)
 
 
 def dimension(name: str, allowed: tuple[str, ...] | None = None) -> Dimension:
@@ -107,7 +112,7 @@ class Labeler:
 
     def label(self, key: str) -> str:
         if self.dim is None:
-            return "all projects"
+            return say("all_projects", self.lang)
         if self.dim.scheme is not None:
             concept = concepts.lookup(self.dim.scheme, key)
             return concepts.pref_label(concept, self.lang) if concept is not None else key
@@ -137,14 +142,10 @@ def gap_report(kg: KnowledgeGraph, by: str = "department", year: int | None = No
         rows.append([group, labeler.label(group), projects, with_results, unpop, _pct(unpop, with_results), outputs,
                      unpop_outputs])
     rows.sort(key=lambda r: (-r[4], r[0]))
-    scope = f" approved in {year}" if year is not None else ""
-    return Report(
-        key="gaps", title=f"Unpopularized results by {dim.label}{scope}", columns=GAP_COLUMNS, rows=rows,
-        notes=["A project's results are unpopularized when it has research outputs but no approved popular-science "
-               "work popularizes it or any of its outputs, and its concluding report has no popularization field.",
-               "An output is unpopularized when no approved popular-science work popularizes it.",
-               "unpopularized_pct = projects_unpopularized / projects_with_results.",
-               "Drill down to list the items of one group and why each is listed (drill=GROUP; --drill GROUP on the command line)."])
+    title = say("gaps.title.year" if year is not None else "gaps.title", lang, dim=dimension_label(dim, lang), year=year)
+    return Report(key="gaps", title=title, columns=GAP_COLUMNS, rows=rows,
+                  notes=[say(key, lang) for key in ("gaps.note.project", "gaps.note.output", "gaps.note.pct",
+                                                    "gaps.note.drill")])
 
 
 def group_pattern(kg: KnowledgeGraph, dim: Dimension, key: str) -> str:
@@ -163,7 +164,7 @@ def group_pattern(kg: KnowledgeGraph, dim: Dimension, key: str) -> str:
     elif dim.scheme is not None:
         concept = concepts.lookup(dim.scheme, text)
         if concept is None:
-            raise InvalidReport(f"'{key}' is not a known {dim.label}.", f"List the groups with by={dim.name} (--by {dim.name} on the command line).")
+            raise InvalidReport(f"'{key}' is not a known {dimension_label(dim, 'en')}.", f"List the groups with by={dim.name} (--by {dim.name} on the command line).")
         value = term_nt(concept)
     else:  # institution: its IRI or its name
         iri = text if text.startswith(("http://", "https://")) else _institution_by_name(kg, text)
@@ -209,30 +210,28 @@ def gap_items(kg: KnowledgeGraph, by: str, value: str, year: int | None = None, 
     outputs = [(o, p) for o, p in kg.rows(prefix_block() + GAP_OUTPUT_ITEMS % args)]
     facts = project_facts(kg, [p for p, _, _ in projects] + [p for _, p in outputs], lang)
     pending = pending_works(kg, [p for p, _, _ in projects] + [o for o, _ in outputs])
-    curation = _curation_texts(kg)
+    curation = _curation_texts(kg, lang)
     rows = []
     for project, n, pn in sorted(projects, key=lambda t: (-t[1], facts.get(str(t[0]), {}).get("id", str(t[0])))):
         f = facts.get(str(project), {})
-        why = (f"{plural(n, 'research output')} linked (sp:resultOf); no approved popular-science work "
-               f"popularizes the project or any of its outputs; no popularization field in the concluding report")
-        rows.append(_item_row("project", project, f, why + _pending_note(pending.get(str(project), 0)), curation))
-    output_facts = output_details(kg, [o for o, _ in outputs])
+        why = say("gaps.why.project", lang, outputs=count("n.outputs", n, lang))
+        rows.append(_item_row("project", project, f, why + _pending_note(pending.get(str(project), 0), lang), curation))
+    output_facts = output_details(kg, [o for o, _ in outputs], lang)
     for output, project in sorted(outputs, key=lambda t: (facts.get(str(t[1]), {}).get("id", ""), str(t[0]))):
         f = facts.get(str(project), {})
         o = output_facts.get(str(output), {})
-        why = (f"result of project {f.get('id', project)} ({o.get('link', 'direct link')}); "
-               f"no approved popular-science work popularizes this output")
-        row = _item_row("output", output, f, why + _pending_note(pending.get(str(output), 0)), curation)
+        why = say("gaps.why.output", lang, project=f.get("id", project),
+                  link=o.get("link") or say("gaps.link.direct", lang))
+        row = _item_row("output", output, f, why + _pending_note(pending.get(str(output), 0), lang), curation)
         row[2], row[3] = o.get("id", ""), o.get("title", "")
         rows.append(row)
     summary = {r[0]: r for r in gap_report(kg, by=by, year=year, lang=lang).rows}
     total = summary.get(_summary_key(kg, dim, value))
-    notes = ["Pending works are under confidentiality review and do not count until approved."]
+    notes = [say("gaps.note.pending", lang)]
     if limit < 10**9:
-        notes.insert(0, f"At most {limit} projects and {limit} outputs are listed"
-                        + (f", of {total[4]} unpopularized projects and {total[7]} unpopularized outputs in the group."
-                           if total else "."))
-    return Report(key="gap-items", title=f"Unpopularized projects and outputs: {dim.label} {value}",
+        notes.insert(0, say("gaps.note.limit", lang, limit=limit, projects=total[4], outputs=total[7]) if total
+                     else say("gaps.note.limit.plain", lang, limit=limit))
+    return Report(key="gap-items", title=say("gaps.items.title", lang, dim=dimension_label(dim, lang), value=value),
                   columns=ITEM_COLUMNS, rows=rows, notes=notes)
 
 
@@ -252,10 +251,8 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _pending_note(count: int) -> str:
-    if not count:
-        return ""
-    return f"; {count} popular-science work{'s' if count != 1 else ''} under review (not yet approved)"
+def _pending_note(works: int, lang: str) -> str:
+    return say("separator", lang) + count("n.pending", works, lang) if works else ""
 
 
 def _item_row(kind: str, iri, facts: dict, why: str, curation: dict[str, str]) -> list[Any]:
@@ -341,20 +338,20 @@ SELECT ?o ?method ?confidence WHERE {
 }"""
 
 
-def output_details(kg: KnowledgeGraph, outputs: list) -> dict[str, dict[str, Any]]:
+def output_details(kg: KnowledgeGraph, outputs: list, lang: str = "zh") -> dict[str, dict[str, Any]]:
     """DOI, title and how the output's link to its project is known (strongest method first)."""
     dois, titles = lookup_text(kg, outputs, V.doi), lookup_texts_in_languages(kg, outputs, V.title)
     methods: dict[str, set] = {}
     for values in values_batches(outputs, BATCH):
         for o, method, confidence in kg.rows(prefix_block() + RESULT_LINKS % values):
-            said = f"{concepts.pref_label(method, 'en')}, confidence {float(confidence):.2f}"
+            said = say("gaps.link", lang, method=concepts.pref_label(method, lang), confidence=float(confidence))
             methods.setdefault(o, set()).add((_method_rank(method), said))
     details: dict[str, dict[str, Any]] = {}
     for o in dict.fromkeys(str(o) for o in outputs):
         best = sorted(methods.get(o, ()))
         details[o] = {"id": min((str(d) for d in dois.get(o, [])), default=""),
                       "title": pick_text(titles.get(o, []), "en"),
-                      "link": "link: " + best[0][1] if best else "direct link"}
+                      "link": best[0][1] if best else ""}
     return details
 
 
@@ -381,10 +378,10 @@ def pending_works(kg: KnowledgeGraph, targets: list) -> dict[str, int]:
     return found
 
 
-def _curation_texts(kg: KnowledgeGraph) -> dict[str, str]:
+def _curation_texts(kg: KnowledgeGraph, lang: str) -> dict[str, str]:
     from kg.curation import curation_by_project
 
-    return {project: c.describe() for project, c in curation_by_project(kg).items()}
+    return {project: c.describe(lang) for project, c in curation_by_project(kg).items()}
 
 
 # ---------------------------------------------------------------------------- compliance
@@ -411,16 +408,12 @@ def compliance_report(kg: KnowledgeGraph, by: str | None = None, year: int | Non
                      nofield])
     tier_order = {"obliged": 0, "encouraged": 1}
     rows.sort(key=lambda r: (tier_order.get(r[2], 9), -r[4], r[0]))
-    scope = f" approved in {year}" if year is not None else ""
-    title = f"Popularization obligation compliance{scope}" + (f" by {dim.label}" if dim else "")
-    report = Report(
-        key="compliance", title=title, columns=COMPLIANCE_COLUMNS, rows=rows,
-        notes=["Obliged tier (应当开展科普): major projects, major research plans, innovative research groups, national "
-               "major instrument development, basic science centres. Encouraged tier (鼓励开展科普): general, youth and "
-               "regional projects; reported separately, it carries no obligation.",
-               "not_popularized: no approved popular-science work popularizes the project or its outputs and the "
-               "concluding report has no popularization field (results unpopularized, or no known results).",
-               "concluded_without_popularization_field: sp:concluded true and no sp:popularizationReport."])
+    title = say("compliance.title.year" if year is not None else "compliance.title", lang, year=year)
+    if dim:
+        title += say("compliance.by", lang, dim=dimension_label(dim, lang))
+    report = Report(key="compliance", title=title, columns=COMPLIANCE_COLUMNS, rows=rows,
+                    notes=[say(key, lang) for key in ("compliance.note.tiers", "compliance.note.not_popularized",
+                                                      "compliance.note.field")])
     for tier in (V.TierObliged, V.TierEncouraged):
         report.parts.append(compliance_items(kg, tier, year=year, limit=limit, lang=lang))
     return report
@@ -432,27 +425,25 @@ def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, 
     limit = limit if limit and limit > 0 else 10**9
     listed = _failing_materialized(kg, tier, year, limit, lang) if limit <= rollup.COMPLIANCE_ITEMS_KEPT else None
     found, facts, pending = listed if listed is not None else _failing_from_store(kg, tier, year, limit, lang)
-    curation = _curation_texts(kg)
+    curation = _curation_texts(kg, lang)
     rows = []
     for iri in sorted(found, key=lambda i: facts.get(i, {}).get("id", i)):
         f, p = found[iri], facts.get(iri, {})
         no_field = f["concluded"] and not f["field"]
-        why = "; ".join([f"tier {concepts.notation(tier)} (project type {p.get('type', '?')})",
-                         _status_reason(f["status"], f["outputs"]),
-                         ("concluded; the concluding report has " + ("no popularization field" if no_field
-                                                                     else "a popularization field"))
-                         if f["concluded"] else "not concluded"])
+        concluded = ("compliance.why.concluded.no_field" if no_field else "compliance.why.concluded.field") \
+            if f["concluded"] else "compliance.why.open"
+        why = say("separator", lang).join([
+            say("compliance.why.tier", lang, tier=concepts.notation(tier), type=p.get("type", "?")),
+            _status_reason(f["status"], f["outputs"], lang), say(concluded, lang)])
         rows.append([iri, p.get("id", ""), p.get("title", ""), p.get("department", ""), p.get("type", ""),
                      p.get("institution", ""), p.get("year"), f["status"] != V.Popularized, no_field,
-                     why + _pending_note(pending.get(iri, 0)), curation.get(iri, "")])
+                     why + _pending_note(pending.get(iri, 0), lang), curation.get(iri, "")])
     if limit >= 10**9:
-        notes = ["All projects failing a check."]
-    elif listed is not None:
-        notes = [f"At most {limit} projects are listed, the first by approval number; the summary table has the counts."]
+        notes = [say("compliance.note.all", lang)]
     else:
-        notes = [f"At most {limit} projects are listed; the summary table has the counts."]
+        notes = [say("compliance.note.first" if listed is not None else "compliance.note.some", lang, limit=limit)]
     return Report(key=f"compliance-{concepts.notation(tier)}",
-                  title=f"{concepts.pref_label(tier, 'en')} tier: projects failing a check",
+                  title=say("compliance.items.title", lang, tier=concepts.pref_label(tier, lang)),
                   columns=COMPLIANCE_ITEM_COLUMNS, rows=rows, notes=notes)
 
 
@@ -506,12 +497,12 @@ def _failing_from_store(kg: KnowledgeGraph, tier: URIRef, year: int | None, limi
     return found, project_facts(kg, list(found), lang), pending_works(kg, list(found))
 
 
-def _status_reason(status, outputs: int) -> str:
+def _status_reason(status, outputs: int, lang: str) -> str:
     if status == V.ResultsUnpopularized:
-        return f"{plural(outputs, 'research output')} linked, none popularized by an approved work"
+        return say("status.unpopularized", lang, outputs=count("n.outputs", outputs, lang))
     if status == V.NoKnownResults:
-        return "no research outputs linked and no approved work popularizes the project"
-    return "popularized (an approved work, or a popularization field)"
+        return say("status.no_results", lang)
+    return say("status.popularized", lang)
 
 
 REPORTS = ("gaps", "compliance", "indicators", "curation")
@@ -526,7 +517,6 @@ def curation_report(kg: KnowledgeGraph, lang: str = "zh") -> Report:
     rows = [[d.at, d.kind, d.project, facts.get(d.project, {}).get("id", ""),
              facts.get(d.project, {}).get("title", ""), d.department or None,
              None if d.selected is None else ("selected" if d.selected else "rejected"), d.curator] for d in found]
-    return Report(key="curation", title="Representative achievements and special-fund decisions",
+    return Report(key="curation", title=say("curation.title", lang),
                   columns=["at", "kind", "iri", "id", "title", "department", "decision", "by"], rows=rows,
-                  notes=["Decisions are never overwritten; for each project the latest one counts.",
-                         "Special-fund decisions are internal: the public view does not hold them."])
+                  notes=[say("curation.note.latest", lang), say("curation.note.internal", lang)])

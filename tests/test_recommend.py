@@ -36,7 +36,7 @@ def by_id(result) -> dict[str, dict]:
 
 # ---------------------------------------------------------------------------- the ranking
 def test_the_centre_gets_a_ranked_list_with_each_factors_share(staff):
-    result = R.recommend(staff, top=10)
+    result = R.recommend(staff, top=10, lang="en")
     # 32230001: 0.35·0.7·900/1000 + 0.2·1 (no work at all) + 0.1·1 (obliged) + 0 + 0.2·1 (PI 张明 made W4)
     # 11930005: 0.35·0.7·0.6 + 0.2·1 (W3 is pending) + 0.1·0.25 (重点: other tier) + 0.2·1
     # 32270002: 0.35·0.7·0.05 + 0.2·0.5 (project popularized, O3 not) + 0.1·0.5 + 0.2·1 (王芳 made W1)
@@ -45,12 +45,13 @@ def test_the_centre_gets_a_ranked_list_with_each_factors_share(staff):
     assert [item.id for item in result.items] == ["32230001", "11930005", "32270002", "61970003"]
     first = result.to_json()[0]
     assert set(first) >= {"iri", "label", "department", "score", "factors", "reasons"}
-    assert first["iri"] == BASE + "project/32230001" and first["label"] == "肠道菌群调控宿主代谢的机制"
+    assert first["iri"] == BASE + "project/32230001" and first["label"] == "Mechanisms by which gut microbiota regulate host metabolism"
     assert first["department"] == "C"
     assert first["factors"] == {"significance": 0.2205, "gap": 0.2, "tier": 0.1, "timeliness": 0.0, "capacity": 0.2}
     assert first["result"]["doi"] == "10.1038/rep.2023.0001" and first["result"]["citations"] == 900
     assert any("cited 900 times" in r for r in first["reasons"])
-    assert any(r == "capacity: the PI 张明 created 1 approved popular-science work" for r in first["reasons"])
+    # An English list names people by their English name when the record has one.
+    assert "capacity: the PI Ming Zhang created 1 approved popular-science work" in first["reasons"]
     # Projects without any known output and without a flag are not candidates (61921004, 32270006).
     assert result.candidates == 4
 
@@ -58,7 +59,19 @@ def test_the_centre_gets_a_ranked_list_with_each_factors_share(staff):
 def test_a_small_pool_grows_until_the_list_is_full(staff):
     small = R.recommend(staff, top=4, pool=1)  # the most-cited output brings one project; 4 outputs bring four
     assert small.to_json() == R.recommend(staff, top=4).to_json()
-    assert any("outputs cited at least" in note for note in small.notes)  # says where it stopped looking
+    assert any("成果所属项目" in note and "被引至少" in note for note in small.notes)  # says where it stopped looking
+
+
+def test_a_chinese_list_gives_its_reasons_and_notes_in_chinese(staff):
+    """The centre's staff read the list in Chinese: titles, reasons and notes; factor names and scores stay."""
+    first = R.recommend(staff, top=4).to_json()[0]
+    assert first["label"] == "肠道菌群调控宿主代谢的机制"
+    assert "科普能力：项目负责人 张明 创作了 1 部已审核通过的科普作品" in first["reasons"]
+    assert any(r.startswith("重要性：代表性成果被引 900 次") for r in first["reasons"])
+    assert any(r.startswith("空缺：没有已审核通过的作品普及该项目") for r in first["reasons"])
+    assert R.recommend(staff, top=4).notes[0].startswith("得分 = 0.35×significance")
+    english = R.recommend(staff, top=4, lang="en")
+    assert english.to_json()[0]["factors"] == first["factors"] and english.notes[0].startswith("score = ")
 
 
 def test_the_same_graph_and_arguments_give_the_same_list(staff):
@@ -72,7 +85,7 @@ def test_filters_by_department_and_year(staff):
 
 def test_a_theme_lifts_the_projects_that_fit_it(staff):
     plain = scores(R.recommend(staff, top=4))
-    themed = R.recommend(staff, top=4, theme="类脑计算与芯片 neuromorphic chips")
+    themed = R.recommend(staff, top=4, theme="类脑计算与芯片 neuromorphic chips", lang="en")
     assert themed.items[2].id == "61970003"  # overtakes 32270002 only because of the theme
     fit = by_id(themed)["61970003"]
     assert fit["factors"]["timeliness"] == 0.15  # the best-fitting candidate gets the whole weight
@@ -135,7 +148,7 @@ def test_one_factor_changed_alone_moves_the_score_its_way_by_its_weight(factor, 
 def test_a_departments_flag_raises_significance_and_shows_who_and_when(fresh):
     before = scores(R.recommend(fresh, top=4))["61970003"]
     flag_representative(fresh, "61970003", "F", "信息科学部 李老师", at=datetime(2025, 4, 2, tzinfo=timezone.utc))
-    result = R.recommend(fresh, top=4)
+    result = R.recommend(fresh, top=4, lang="en")
     assert round(scores(result)["61970003"] - before, 6) == round(0.35 * 0.3, 6)
     item = by_id(result)["61970003"]
     assert item["curation"] == "representative achievement of department F (信息科学部 李老师, 2025-04-02)"
@@ -198,13 +211,13 @@ def test_the_centres_decisions_are_kept_and_decided_projects_leave_the_list(fres
     record_selection(fresh, "11930005", "rejected", "科普中心 王主任", at=datetime(2025, 5, 1, tzinfo=timezone.utc))
     record_selection(fresh, "32230001", "selected", "科普中心 王主任", at=datetime(2025, 5, 2, tzinfo=timezone.utc))
     assert [i.id for i in R.recommend(fresh, top=4).items] == ["32270002", "61970003"]
-    every = R.recommend(fresh, top=4, include_decided=True)
+    every = R.recommend(fresh, top=4, include_decided=True, lang="en")
     assert by_id(every)["11930005"]["curation"] == "rejected for the special fund (科普中心 王主任, 2025-05-01)"
     record_selection(fresh, "11930005", "selected", "科普中心 赵副主任", at=datetime(2025, 6, 1, tzinfo=timezone.utc))
     history = [(d.project.rsplit("/", 1)[-1], d.selected, d.curator) for d in decisions(fresh)]
     assert history == [("11930005", False, "科普中心 王主任"), ("32230001", True, "科普中心 王主任"),
                        ("11930005", True, "科普中心 赵副主任")]
-    latest = by_id(R.recommend(fresh, top=4, include_decided=True))["11930005"]["curation"]
+    latest = by_id(R.recommend(fresh, top=4, include_decided=True, lang="en"))["11930005"]["curation"]
     assert latest.startswith("selected for the special fund (科普中心 赵副主任")
 
 

@@ -61,7 +61,7 @@ def test_a_year_keeps_only_the_projects_approved_that_year(staff):
 
 
 def test_drilling_down_lists_each_item_with_the_links_that_exist_and_are_missing(staff):
-    report = reports.gap_items(staff, by="department", value="生命科学部")
+    report = reports.gap_items(staff, by="department", value="生命科学部", lang="en")
     items = {(r["kind"], r["id"]): r for r in report.records()}
     assert set(items) == {("project", "32230001"), ("output", "10.1038/rep.2023.0001"),
                           ("output", "10.1016/rep.2024.0002"), ("output", "10.1093/rep.2024.0003")}
@@ -75,11 +75,28 @@ def test_drilling_down_lists_each_item_with_the_links_that_exist_and_are_missing
     assert "confidence 0.98" in output["why"]
 
 
+def test_a_chinese_drill_down_explains_each_item_in_chinese(staff):
+    """Liaison officers read the drill-down in Chinese: title, reasons, link method and notes."""
+    report = reports.gap_items(staff, by="department", value="C")
+    assert report.title == "未科普项目与成果：科学部 C"
+    items = {(r["kind"], r["id"]): r for r in report.records()}
+    assert items["project", "32230001"]["why"] == ("关联 2 项研究成果（sp:resultOf）；没有已审核通过的科普作品普及该项目"
+                                                   "或其任何成果；结题报告无科普字段")
+    output = items["output", "10.1093/rep.2024.0003"]["why"]
+    assert output.startswith("项目 32270002 的成果（关联来源：") and "置信度 0.98" in output
+    assert report.notes[0] == "最多列出 50 个项目和 50 项成果；该组共有 1 个成果未科普项目、3 项未科普成果。"
+    summary = reports.gap_report(staff, by="department", year=2019)
+    assert summary.title == "未科普成果（按科学部，2019年批准项目）"
+    assert {row[0]: row[1] for row in summary.rows}["A"] == "数学物理科学部"
+
+
 def test_a_work_under_review_is_named_but_does_not_close_the_gap(staff):
-    report = reports.gap_items(staff, by="department", value="A")
+    report = reports.gap_items(staff, by="department", value="A", lang="en")
     project = next(r for r in report.records() if r["kind"] == "project")
     assert project["id"] == "11930005"
     assert "1 popular-science work under review (not yet approved)" in project["why"]
+    chinese = next(r for r in reports.gap_items(staff, by="department", value="A").records() if r["kind"] == "project")
+    assert chinese["why"].endswith("；1 部科普作品审核中（尚未通过）")
 
 
 def test_drill_downs_by_code_institution_and_year_find_the_same_items(staff):
@@ -92,7 +109,7 @@ def test_drill_downs_by_code_institution_and_year_find_the_same_items(staff):
 
 
 def test_a_limited_drill_down_says_how_many_there_are_in_all(staff):
-    report = reports.gap_items(staff, by="department", value="C", limit=1)
+    report = reports.gap_items(staff, by="department", value="C", limit=1, lang="en")
     assert sum(1 for r in report.records() if r["kind"] == "output") == 1
     assert "of 1 unpopularized projects and 3 unpopularized outputs" in report.notes[0]
 
@@ -107,7 +124,7 @@ def test_an_unknown_group_or_grouping_is_a_user_mistake_with_a_fix(staff):
 
 # ---------------------------------------------------------------------------- compliance
 def test_compliance_checks_the_obliged_tier_and_reports_the_encouraged_tier_apart(staff):
-    report = reports.compliance_report(staff)
+    report = reports.compliance_report(staff, lang="en")
     summary = {row[2]: row[3:] for row in report.rows}
     # projects, not popularized, %, results unpopularized, concluded, concluded without the 科普 field
     assert summary == {"obliged": [2, 2, 100.0, 1, 1, 1], "encouraged": [3, 1, 33.3, 0, 2, 1]}
@@ -126,6 +143,15 @@ def test_compliance_checks_the_obliged_tier_and_reports_the_encouraged_tier_apar
     assert popularized_but_silent["concluded_without_field"] is True
 
 
+def test_the_compliance_report_reads_in_chinese(staff):
+    report = reports.compliance_report(staff, by="department")
+    assert report.title == "科普义务履行情况（按科学部）"
+    obliged = report.parts[0]
+    assert obliged.title == "应当开展科普：未通过检查的项目"
+    why = {r["id"]: r["why"] for r in obliged.records()}["61921004"]
+    assert why.split("；")[1:] == ["未关联研究成果，也没有已审核通过的作品普及该项目", "已结题", "结题报告无科普字段"]
+
+
 def test_compliance_by_department_and_year(staff):
     report = reports.compliance_report(staff, by="department", year=2019)
     assert {(row[0], row[2]): row[3:] for row in report.rows} == {
@@ -141,7 +167,8 @@ def test_the_materialized_item_lists_are_the_ones_the_store_gives(staff):
         for year in (None, 2019, 2022):
             for lang in ("zh", "en"):
                 materialized = reports.compliance_items(staff, tier, year=year, lang=lang)
-                assert materialized.notes[0].startswith("At most 50 projects are listed, the first by approval number")
+                assert materialized.notes[0].startswith({"en": "At most 50 projects are listed, the first by approval "
+                                                               "number", "zh": "最多列出 50 个项目"}[lang])
                 assert materialized.rows == reports.compliance_items(staff, tier, year=year, limit=0, lang=lang).rows
 
 
@@ -150,9 +177,12 @@ def test_curation_decisions_show_who_and_when_in_the_reports(fresh):
     from datetime import datetime, timezone
 
     flag_representative(fresh, "32230001", "C", "刘主任", at=datetime(2025, 3, 1, 9, 30, tzinfo=timezone.utc))
-    item = next(r for r in reports.gap_items(fresh, by="department", value="C").records() if r["kind"] == "project")
+    item = next(r for r in reports.gap_items(fresh, by="department", value="C", lang="en").records()
+                if r["kind"] == "project")
     assert item["curation"] == "representative achievement of department C (刘主任, 2025-03-01)"
-    obliged = reports.compliance_report(fresh).parts[0]
+    chinese = next(r for r in reports.gap_items(fresh, by="department", value="C").records() if r["kind"] == "project")
+    assert chinese["curation"] == "生命科学部代表性成果（刘主任，2025-03-01）"
+    obliged = reports.compliance_report(fresh, lang="en").parts[0]
     assert next(r for r in obliged.records() if r["id"] == "32230001")["curation"].startswith("representative")
     log = reports.curation_report(fresh)
     assert log.records() == [{"at": "2025-03-01T09:30:00+00:00", "kind": "representative",
@@ -268,3 +298,21 @@ def plain_strings(triple: tuple) -> tuple:
     from rdflib.namespace import XSD
 
     return tuple(Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD.string else t for t in triple)
+
+
+def test_every_report_text_says_the_same_things_in_both_languages():
+    """A placeholder missing from one language would drop a number from that language's report;
+    a Chinese text left in English (or the reverse) would show the wrong language on a page."""
+    import re
+    import string
+
+    from kg.texts import COLUMNS, TEXTS
+
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for key, (english, chinese) in TEXTS.items():
+        assert placeholders(english) == placeholders(chinese), key
+        assert re.search(r"[\u4e00-\u9fff]", chinese) or key == "separator" or chinese.startswith("{"), key
+    for key, (english, chinese) in COLUMNS.items():
+        assert english and chinese, key
