@@ -78,3 +78,33 @@ def test_the_recommendation_page_is_the_cli_ranking(client, published_demo):
     assert "timeliness" in page and "results-table" in page
     assert client.get("/api/recommend?top=0").status_code == 400
     assert client.get("/api/recommend?department=Z").status_code == 400
+
+
+def test_report_pages_read_in_the_pages_language_and_downloads_keep_their_column_keys(client):
+    """A liaison officer reads the reports in Chinese: title, column headings, groupings, notes and
+    reasons; a reviewer in English. Scripts select CSV columns by key, so the keys stay in both."""
+    zh = client.get("/reports/gaps?by=department&lang=zh", headers=HTML).get_data(as_text=True)
+    assert "未科普成果（按科学部）" in zh and "成果未科普项目数</th>" in zh and "未科普比例 = " in zh
+    assert ">依托单位</option>" in zh and ">科普义务履行</a>" in zh and "成果未科普的项目数" in zh  # chart title
+    assert "Unpopularized results by" not in zh
+    en = client.get("/reports/gaps?by=department&lang=en", headers=HTML).get_data(as_text=True)
+    assert "Unpopularized results by department" in en and "Projects with unpopularized results</th>" in en
+    assert ">supporting institution</option>" in en
+    drill = client.get("/reports/gaps?by=department&drill=C&lang=zh", headers=HTML).get_data(as_text=True)
+    assert "未科普项目与成果：科学部 C" in drill and "列入原因</th>" in drill and "← 按科学部的全部分组" in drill
+    assert "没有已审核通过的科普作品普及" in drill
+    for lang in ("zh", "en"):
+        csv = client.get(f"/api/reports/gaps?by=department&format=csv&lang={lang}").get_data(as_text=True)
+        assert csv.lstrip("\ufeff").startswith("group,label,projects,projects_with_results,")
+    compliance = client.get("/reports/compliance?lang=zh", headers=HTML).get_data(as_text=True)
+    assert "科普义务履行情况（按科学部）" in compliance and "应当开展科普：未通过检查的项目" in compliance
+    indicators = client.get("/reports/indicators?lang=zh", headers=HTML).get_data(as_text=True)
+    assert "科普指标（按科学部和批准年度）" in indicators and "覆盖率 %</th>" in indicators
+
+
+def test_the_recommendation_page_gives_its_reasons_in_the_pages_language(client):
+    zh = client.get("/recommend?top=3&lang=zh", headers=HTML).get_data(as_text=True)
+    assert "<h1>科普专项推荐</h1>" in zh and ">时效性</th>" in zh and "科普能力：" in zh and "得分 = " in zh
+    en = client.get("/recommend?top=3&lang=en", headers=HTML).get_data(as_text=True)
+    assert "<h1>Special-fund recommendations</h1>" in en and ">Timeliness</th>" in en and "capacity: " in en
+    assert client.get("/api/recommend?top=3&lang=zh").get_json()["notes"][0].startswith("得分 = ")

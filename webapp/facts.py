@@ -78,6 +78,7 @@ def coverage_report(data: dict, lang: str):
     """Home facts' coverage counts as a report table (by department) with the tiers as its part:
     what the coverage CSV and XLSX downloads hold."""
     from kg.reports import Report
+    from kg.texts import say
 
     def rows(counts: dict[str, dict[str, int]]) -> list[list]:
         return [[concepts.notation(URIRef(key)), concepts.pref_label(URIRef(key), lang),
@@ -85,12 +86,9 @@ def coverage_report(data: dict, lang: str):
                 for key, n in sorted(counts.items(), key=lambda kv: concepts.notation(URIRef(kv[0])))]
 
     columns = ["group", "label", *COVERAGE_COLUMNS, "projects"]
-    tiers = Report("coverage-tier", "Popularization coverage by obligation tier", columns,
-                   rows(data["coverage_tier"]))
-    return Report("coverage-department", "Popularization coverage by department", columns,
-                  rows(data["coverage_department"]),
-                  notes=["Projects by popularization status (derived facts of the last publication)."],
-                  parts=[tiers])
+    tiers = Report("coverage-tier", say("coverage.title.tier", lang), columns, rows(data["coverage_tier"]))
+    return Report("coverage-department", say("coverage.title.department", lang), columns,
+                  rows(data["coverage_department"]), notes=[say("coverage.note", lang)], parts=[tiers])
 
 
 def home_facts(kg: KnowledgeGraph) -> dict:

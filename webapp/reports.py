@@ -12,6 +12,7 @@ from markupsafe import Markup
 from kg.errors import NotFound, QueryError
 from webapp import charts
 from webapp.common import CSV_EXPORT_MAX, services
+from webapp.i18n import translate
 
 bp = Blueprint("reports", __name__)
 
@@ -67,8 +68,11 @@ def _arguments(name: str) -> tuple[str, int | None, str | None]:
     return by, _year(), drill
 
 
-def report_charts(name: str, report) -> list[Markup]:
+def report_charts(name: str, report, lang: str) -> list[Markup]:
     """Server-side SVG charts of a report's summary table (none for a drill-down's item list)."""
+    def title(key: str) -> str:
+        return translate(lang, key)
+
     def column(table, key):
         return table.columns.index(key)
 
@@ -78,11 +82,11 @@ def report_charts(name: str, report) -> list[Markup]:
         return charts.bar_chart(items[:CHART_BARS], title)
 
     if name == "gaps" and report.key == "gaps":
-        return [bars(report, "projects_unpopularized", "Projects with unpopularized results")]
+        return [bars(report, "projects_unpopularized", title("chart.gaps"))]
     if name == "compliance":
         label, tier, value = column(report, "label"), column(report, "tier"), column(report, "not_popularized")
         items = sorted(((f"{r[label]} · {r[tier]}", r[value]) for r in report.rows), key=lambda kv: -kv[1])
-        return [charts.bar_chart(items[:CHART_BARS], "Projects of a tier without popularization")]
+        return [charts.bar_chart(items[:CHART_BARS], title("chart.compliance"))]
     if name == "indicators":
         totals = report.parts[0] if report.parts else report
         per_year: dict[int, int] = {}
@@ -90,11 +94,10 @@ def report_charts(name: str, report) -> list[Markup]:
             if row[column(report, "year")] is not None:
                 year = row[column(report, "year")]
                 per_year[year] = per_year.get(year, 0) + row[column(report, "projects_popularized")]
-        found = [bars(totals, "coverage_pct", "Coverage % (popularized / with results)"),
-                 bars(totals, "works", "Approved popular-science works")]
+        found = [bars(totals, "coverage_pct", title("chart.coverage")), bars(totals, "works", title("chart.works"))]
         if len(per_year) > 1:
             found.append(charts.column_chart([(str(y), n) for y, n in sorted(per_year.items())],
-                                             "Popularized projects by approval year"))
+                                             title("chart.per_year")))
         return found
     return []
 
@@ -105,7 +108,22 @@ def report_page(name: str = "gaps"):
     by, year, drill = _arguments(name)
     report = _compute(name, by, year, g.lang, drill)
     return render_template("reports.html", report=report, name=name, by=by, year=year, drill=drill, names=REPORTS,
-                           groupings=GROUPINGS[name], charts=report_charts(name, report))
+                           groupings=_grouping_labels(name, g.lang), headings=_headings(report, g.lang),
+                           charts=report_charts(name, report, g.lang))
+
+
+def _grouping_labels(name: str, lang: str) -> dict[str, str]:
+    """A report's groupings (the by= values) -> their names in the page's language."""
+    from kg.reports import DIMENSIONS, dimension_label
+
+    return {by: dimension_label(DIMENSIONS[by], lang) for by in GROUPINGS[name]}
+
+
+def _headings(report, lang: str) -> dict[str, str]:
+    """Column key -> heading in the page's language, for every table of the report (the keys stay in downloads)."""
+    from kg.texts import column_label
+
+    return {column: column_label(column, lang) for table in report.all_tables() for column in table.columns}
 
 
 @bp.route("/api/reports/<name>")
@@ -166,7 +184,7 @@ def _recommend(args: dict):
 def recommend_page():
     args = _recommend_arguments()
     found = _recommend(args)
-    return render_template("recommend.html", found=found, args=args, factors=_factor_names())
+    return render_template("recommend.html", found=found, args=args, factors=_factor_names(), names=REPORTS)
 
 
 @bp.route("/api/recommend")
