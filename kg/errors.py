@@ -114,6 +114,14 @@ class QueryError(ScipopError):
     code = "invalid_query"
 
 
+class QueryBoundExceeded(QueryError):
+    """A search that asks for more than a bound allows: an open year range, a short wildcard, too
+    many values or words, paging too deep. The request is the user's to reshape (400, not 413:
+    nothing was too large to receive)."""
+
+    code = "query_limit"
+
+
 class ForbiddenQuery(QueryError):
     code = "forbidden_query"
     status = 403

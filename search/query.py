@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from kg import concepts
 from kg import vocab as V
-from kg.errors import LimitExceeded, QueryError
+from kg.errors import QueryBoundExceeded, QueryError
 from search import glossary
 from search.analysis import (adjacent_pairs, fold, has_cjk, latin_token, may_be_name, query_name_key,
                              segment_precise, tokens)
@@ -139,8 +139,8 @@ _SPLIT = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff*?'’-]
 def check_length(text: str) -> str:
     text = text or ""
     if len(text) > MAX_QUERY_CHARS:
-        raise LimitExceeded(f"The query is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed.",
-                            "Shorten it to the words that matter most.", limit=MAX_QUERY_CHARS)
+        raise QueryBoundExceeded(f"The query is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed.",
+                                 "Shorten it to the words that matter most.", limit=MAX_QUERY_CHARS)
     return text
 
 
@@ -217,7 +217,7 @@ def _parse_group(pieces: list[tuple[str, bool]]) -> Node | None:
                 words.append(word)
     flush()
     if len(positive) + len(negative) > MAX_PARTS:
-        raise LimitExceeded(f"The query has more than {MAX_PARTS} parts.", "Search for fewer words at a time.")
+        raise QueryBoundExceeded(f"The query has more than {MAX_PARTS} parts.", "Search for fewer words at a time.")
     if not positive:
         return None if not negative else And((Everything(), *negative))
     return And(tuple(positive + negative)) if len(positive) + len(negative) > 1 else positive[0]
@@ -250,8 +250,8 @@ def _prefix_unit(word: str) -> Node:
                          f"Write at least {MIN_PREFIX_CHARS} letters before the *, e.g. quant*.")
     prefix = stem_part[:-1]
     if len(prefix) < MIN_PREFIX_CHARS:
-        raise LimitExceeded(f"'{word}': a wildcard needs at least {MIN_PREFIX_CHARS} characters before it.",
-                            f"Write e.g. {_long_enough(prefix)}*.")
+        raise QueryBoundExceeded(f"'{word}': a wildcard needs at least {MIN_PREFIX_CHARS} characters before it.",
+                                 f"Write e.g. {_long_enough(prefix)}*.")
     return Prefix(TEXT_FIELD, prefix)
 
 
@@ -413,8 +413,8 @@ def filter_nodes(filters: dict[str, list[str]], kind: str | None) -> list[AnyOf]
         if not values:
             continue
         if len(values) > MAX_FILTER_VALUES:
-            raise LimitExceeded(f"The {key} filter has {len(values)} values; at most {MAX_FILTER_VALUES} are allowed.",
-                                "Filter on fewer values at a time.")
+            raise QueryBoundExceeded(f"The {key} filter has {len(values)} values; at most {MAX_FILTER_VALUES} are allowed.",
+                                     "Filter on fewer values at a time.")
         normalized = sorted({n for v in values for n in _normalize(key, v)})
         nodes.append(AnyOf(FILTER_FIELDS[key], tuple(normalized)))
     return nodes
@@ -458,10 +458,10 @@ def _years(value: str) -> list[str]:
         raise QueryError(f"'{value}' is not a year or a range of years.", "Write e.g. 2020 or 2018-2020.")
     start, end = match.groups()
     if start is None or end is None:
-        raise LimitExceeded(f"The year range '{value}' is open.", "Give both ends, e.g. 2015-2020.")
+        raise QueryBoundExceeded(f"The year range '{value}' is open.", "Give both ends, e.g. 2015-2020.")
     low, high = sorted((int(start), int(end)))
     if high - low > MAX_YEAR_SPAN:
-        raise LimitExceeded(f"The year range '{value}' spans more than {MAX_YEAR_SPAN} years.", "Narrow it.")
+        raise QueryBoundExceeded(f"The year range '{value}' spans more than {MAX_YEAR_SPAN} years.", "Narrow it.")
     return [str(y) for y in range(low, high + 1)]
 
 
@@ -471,10 +471,10 @@ def check_paging(page: int, per_page: int, sort: str) -> None:
     if page < 1 or per_page < 1:
         raise QueryError("Pages and page sizes start at 1.", "Ask for page 1 or more.")
     if per_page > MAX_PER_PAGE:
-        raise LimitExceeded(f"At most {MAX_PER_PAGE} hits per page.", f"Use a page size up to {MAX_PER_PAGE}.")
+        raise QueryBoundExceeded(f"At most {MAX_PER_PAGE} hits per page.", f"Use a page size up to {MAX_PER_PAGE}.")
     if page * per_page > MAX_RESULT_WINDOW:
-        raise LimitExceeded(f"Only the first {MAX_RESULT_WINDOW} hits can be paged through.",
-                            "Narrow the query with filters instead of paging further.")
+        raise QueryBoundExceeded(f"Only the first {MAX_RESULT_WINDOW} hits can be paged through.",
+                                 "Narrow the query with filters instead of paging further.")
 
 
 def query_terms(text: str) -> list[str]:

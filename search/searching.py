@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from kg.errors import LimitExceeded, NotFound, QueryError
+from kg.errors import NotFound, QueryBoundExceeded, QueryError
 from search.analysis import fold, query_name_key
 from search.engine import Reader, StoredHit
 from search.model import Hit, SearchQuery, SearchResults, TalentHit, TalentQuery
@@ -75,21 +75,33 @@ class SearchIndex:
         outputs: derived isPopularized false. Without query text the most significant
         (most cited) come first, unless another sort is asked for.
         """
+        narrowed = self._unpopularized_query(q)
+        check_paging(narrowed.page, narrowed.per_page, narrowed.sort)
+        facets = FACETS_BY_KIND[narrowed.kind] if narrowed.kind else UNPOPULARIZED_FACETS
+        return self._unpopularized(narrowed, (narrowed.page - 1) * narrowed.per_page, narrowed.per_page, facets)
+
+    def unpopularized_export(self, q: SearchQuery, limit: int) -> SearchResults:
+        """The first `limit` hits of `unpopularized` in one pass, for a download: paging would stop at
+        the result window (MAX_RESULT_WINDOW) and re-collect the earlier pages for every page."""
+        narrowed = self._unpopularized_query(q)
+        check_paging(1, 1, narrowed.sort)
+        return self._unpopularized(narrowed, 0, limit, ())
+
+    def _unpopularized_query(self, q: SearchQuery) -> SearchQuery:
         if q.kind not in (None, "project", "output"):
             raise QueryError(f"Unpopularized results are projects or outputs, not {q.kind}s.",
                              "Use --kind project or --kind output, or leave the kind out.")
         filters = dict(q.filters)
         filters.pop("popularized", None)  # implied
         sort = "significance" if q.sort == "relevance" and not (q.text or "").strip() else q.sort
-        narrowed = SearchQuery(text=q.text, kind=q.kind, filters=filters, sort=sort, page=q.page, per_page=q.per_page)
+        return SearchQuery(text=q.text, kind=q.kind, filters=filters, sort=sort, page=q.page, per_page=q.per_page)
+
+    def _unpopularized(self, q: SearchQuery, offset: int, limit: int, facets) -> SearchResults:
         started = time.perf_counter()
-        check_paging(narrowed.page, narrowed.per_page, narrowed.sort)
-        node = parse_text(narrowed.text)
-        nodes = self._filters(narrowed.filters, narrowed.kind) + [AnyOf("unpopularized", ("yes",))]
-        facets = FACETS_BY_KIND[narrowed.kind] if narrowed.kind else UNPOPULARIZED_FACETS
-        result = self._reader.search(node, nodes, narrowed.sort, (narrowed.page - 1) * narrowed.per_page,
-                                     narrowed.per_page, facets=facets)
-        terms = query_terms(narrowed.text)
+        node = parse_text(q.text)
+        nodes = self._filters(q.filters, q.kind) + [AnyOf("unpopularized", ("yes",))]
+        result = self._reader.search(node, nodes, q.sort, offset, limit, facets=facets)
+        terms = query_terms(q.text)
         return SearchResults(total=result.total, hits=[self._hit(h, terms) for h in result.hits],
                              facets=result.facets, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
@@ -189,8 +201,8 @@ class SearchIndex:
         values = [values] if isinstance(values, str) else list(values)
         values = [str(v).strip() for v in values if str(v).strip()]
         if len(values) > MAX_FILTER_VALUES:
-            raise LimitExceeded(f"The institution filter has {len(values)} values; at most {MAX_FILTER_VALUES} "
-                                "are allowed.", "Filter on fewer values at a time.")
+            raise QueryBoundExceeded(f"The institution filter has {len(values)} values; at most {MAX_FILTER_VALUES} "
+                                     "are allowed.", "Filter on fewer values at a time.")
         iris: list[str] = []
         for value in values:
             if value.startswith(("http://", "https://")):

@@ -313,7 +313,8 @@ def test_an_institution_name_without_words_matches_none(client):
 def test_many_institution_names_are_refused_before_any_is_looked_up(client):
     names = "&".join(f"institution=大学{i}" for i in range(51))
     response = client.get("/api/search?q=gene&" + names)
-    assert response.status_code == 413 and "at most 50" in response.get_json()["error"]["message"]
+    error = response.get_json()["error"]
+    assert response.status_code == 400 and error["code"] == "query_limit" and "at most 50" in error["message"]
     # Three names may stand for more than 50 institutions between them: that is not the user's count.
     assert client.get("/api/search?q=gene&institution=大学&institution=学院&institution=研究所").status_code == 200
 

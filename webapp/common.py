@@ -16,7 +16,6 @@ from webapp.sparql_pool import Answer, Job
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "docs" / "queries"
 MAX_PER_PAGE = 100
-MAX_PAGE = 500
 CSV_EXPORT_MAX = 20_000   # rows a download lists at most (unpopularized CSV, report item lists)
 
 def services():
@@ -66,7 +65,9 @@ def best_accepted(offered: list[str]) -> str | None:
     return accept.best_match(offered)
 
 
-def int_arg(name: str, default: int, low: int, high: int) -> int:
+def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    """A whole-number argument; out of [low, high] is the user's mistake to hear about, not to be
+    silently moved to the bound (they would read page 500 as page 600)."""
     raw = request.args.get(name, "")
     if not raw:
         return default
@@ -74,7 +75,10 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
         value = int(raw)
     except ValueError:
         raise QueryError(f"'{name}' must be a whole number, not '{raw[:20]}'.", f"Use {name}={default}.") from None
-    return min(max(value, low), high)
+    if value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise QueryError(f"'{name}' must be {bounds}, not {value}.", f"Use {name}={default}.")
+    return value
 
 
 def filter_args(keys) -> dict[str, list[str]]:

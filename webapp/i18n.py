@@ -112,6 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page.prev": ("Previous", "上一页"),
     "page.next": ("Next", "下一页"),
     "page.of": ("Page {page} of {pages}", "第 {page} / {pages} 页"),
+    "page.beyond": ("There is no page {page}: the results fill {pages}.", "没有第 {page} 页：结果共 {pages} 页。"),
+    "page.last": ("Go to the last page", "转到最后一页"),
     "talent.title": ("Popularization talent pool", "科普人才库"),
     "talent.intro": ("People whose research fits a topic, ranked with their popularization record. "
                      "Each person shows the evidence: matching projects and outputs, and their works.",

@@ -13,7 +13,7 @@ from kg import vocab as V
 from kg.errors import NotFound, QueryError, ScipopError
 from kg.export import spreadsheet_safe
 from webapp import charts, facts
-from webapp.common import (CSV_EXPORT_MAX, MAX_PAGE, MAX_PER_PAGE, examples, filter_args, int_arg, region_values,
+from webapp.common import (CSV_EXPORT_MAX, MAX_PER_PAGE, examples, filter_args, int_arg, region_values,
                            run_sparql, services, unknown_regions, view_index)
 from webapp.i18n import translate
 
@@ -88,18 +88,19 @@ def _search_query(kind_default: str | None = None):
     kind = request.args.get("kind") or kind_default
     if kind and kind not in KINDS:
         raise QueryError(f"Unknown kind '{kind[:30]}'.", "Use one of: " + ", ".join(KINDS) + ".")
-    sort = request.args.get("sort", "relevance")
-    if sort not in ("relevance", "recent", "significance"):
-        sort = "relevance"
-    return SearchQuery(text=request.args.get("q", "")[:500], kind=kind, filters=filter_args(SEARCH_FILTERS),
-                       sort=sort, page=int_arg("page", 1, 1, MAX_PAGE),
+    # The text, sort and page are checked by search (check_length, check_paging): an over-long
+    # text, an unknown sort or a page past the result window is a 400 that says so.
+    return SearchQuery(text=request.args.get("q", ""), kind=kind, filters=filter_args(SEARCH_FILTERS),
+                       sort=request.args.get("sort") or "relevance", page=int_arg("page", 1, 1),
                        per_page=int_arg("per_page", 20, 1, MAX_PER_PAGE))
 
 
 def _pages(total: int, query) -> dict:
     pages = max(1, math.ceil(total / query.per_page))
+    if query.page > pages:   # an old link after the graph shrank, or an edited URL: say so, offer the last page
+        return {"page": query.page, "pages": pages, "prev": None, "next": None, "beyond": True}
     return {"page": query.page, "pages": pages, "prev": query.page - 1 if query.page > 1 else None,
-            "next": query.page + 1 if query.page < pages else None}
+            "next": query.page + 1 if query.page < pages else None, "beyond": False}
 
 
 def page_url(**changes) -> str:
@@ -227,7 +228,7 @@ def _pool_choice(value: str) -> bool | None:
     raise QueryError(f"The in_pool filter takes yes or no, not '{value[:50]}'.", "Use in_pool=yes or in_pool=no.")
 
 
-def _unpop_query(page: int | None = None, per_page: int | None = None):
+def _unpop_query():
     from search import SearchQuery
 
     # The search's other filters mean nothing here (every hit is a project with unpopularized
@@ -237,11 +238,9 @@ def _unpop_query(page: int | None = None, per_page: int | None = None):
         raise QueryError(f"The unpopularized-results search has no '{misplaced[0]}' filter: every hit is a "
                          "funded project with unpopularized results.",
                          "Leave it out, or use /search for it. Filters here: " + ", ".join(UNPOP_FILTERS) + ".")
-    return SearchQuery(text=request.args.get("q", "")[:500], kind="project", filters=filter_args(UNPOP_FILTERS),
-                       sort=request.args.get("sort", "significance") if request.args.get("sort") in
-                       ("relevance", "recent", "significance") else "significance",
-                       page=page or int_arg("page", 1, 1, MAX_PAGE),
-                       per_page=per_page or int_arg("per_page", 25, 1, MAX_PER_PAGE))
+    return SearchQuery(text=request.args.get("q", ""), kind="project", filters=filter_args(UNPOP_FILTERS),
+                       sort=request.args.get("sort") or "significance", page=int_arg("page", 1, 1),
+                       per_page=int_arg("per_page", 25, 1, MAX_PER_PAGE))
 
 
 @bp.route("/unpopularized")
@@ -269,15 +268,8 @@ def unpopularized_csv():
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    page, written = 1, 0
-    while written < CSV_EXPORT_MAX:
-        results = index.unpopularized(_unpop_query(page=page, per_page=MAX_PER_PAGE))
-        for hit in results.hits:
-            writer.writerow(csv_row(hit))
-            written += 1
-        if not results.hits or page * MAX_PER_PAGE >= results.total:
-            break
-        page += 1
+    for hit in index.unpopularized_export(_unpop_query(), CSV_EXPORT_MAX).hits:
+        writer.writerow(csv_row(hit))
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=unpopularized.csv"})
 
