@@ -14,6 +14,28 @@ from rdflib import URIRef
 
 _SAFE = re.compile(r"[^0-9A-Za-z._~-]+")
 
+# The fixed named graphs (source files' graphs are minted per file): name -> (English label,
+# Chinese label, English description, Chinese description). kg.bootstrap states them in the
+# ontology graph, so that each graph IRI a provenance record names dereferences to what it holds.
+SYSTEM_GRAPHS: dict[str, tuple[str, str, str, str]] = {
+    "ontology": ("Ontology, shapes and controlled lists", "本体、约束与受控词表",
+                 "The ontology, the SHACL shapes and the controlled lists (departments, project types, tiers).",
+                 "本体、SHACL 约束以及受控词表（科学部、项目类型、科普义务类别等）。"),
+    "catalog": ("Catalog of ingested source files", "源文件目录",
+                "PROV metadata of every ingested source file: name, checksum, format, record counts, when.",
+                "每个已导入源文件的 PROV 元数据：名称、校验和、格式、记录数与导入时间。"),
+    "derived": ("Derived facts", "派生事实",
+                "Facts materialized after each ingest: popularization status, counts and the reports' tables.",
+                "每次导入后计算的事实：科普状态、各类计数以及统计报告所用的汇总表。"),
+    "links": ("Links found by linking", "关联结果",
+              "Links found by the linking step: grant numbers mined from acknowledgements and identity "
+              "decisions, each with its method, confidence and evidence.",
+              "关联步骤得到的链接：从致谢中识别的基金批准号与身份合并决定，各附方法、置信度与证据。"),
+    "curation": ("Curators' decisions", "人工决定",
+                 "Curators' decisions (representative achievements, forced merges and splits); never replaced by "
+                 "an ingest.", "人工作出的决定（代表性成果、强制合并与拆分）；导入不会覆盖。"),
+}
+
 
 def stable_hash(*parts: str, length: int = 16) -> str:
     """A short, stable hex digest of normalized text parts (NFKC, case-folded, trimmed)."""
@@ -93,25 +115,26 @@ class Minter:
         """The twin of a graph that holds its restricted (unreviewed, confidential) statements."""
         return URIRef(str(public_graph) + "/restricted")
 
+    def system_graph(self, name: str) -> URIRef:
+        """One of the SYSTEM_GRAPHS by name."""
+        if name not in SYSTEM_GRAPHS:
+            raise KeyError(name)
+        return self._iri("graph", name)
+
     def ontology_graph(self) -> URIRef:
-        """The ontology, the SHACL shapes and the controlled lists."""
-        return self._iri("graph", "ontology")
+        return self.system_graph("ontology")
 
     def catalog_graph(self) -> URIRef:
-        """PROV metadata of every ingested source file."""
-        return self._iri("graph", "catalog")
+        return self.system_graph("catalog")
 
     def derived_graph(self) -> URIRef:
-        """Facts materialized after each ingest (popularization status, counts)."""
-        return self._iri("graph", "derived")
+        return self.system_graph("derived")
 
     def links_graph(self) -> URIRef:
-        """Links found by the linking step (mined grants, identity decisions)."""
-        return self._iri("graph", "links")
+        return self.system_graph("links")
 
     def curation_graph(self) -> URIRef:
-        """Curators' decisions; never replaced by an ingest."""
-        return self._iri("graph", "curation")
+        return self.system_graph("curation")
 
     def is_restricted_graph(self, graph: URIRef) -> bool:
         return str(graph).endswith("/restricted")

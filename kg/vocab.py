@@ -36,6 +36,7 @@ TalentPoolMembership = SP.TalentPoolMembership
 QualifiedLink = SP.QualifiedLink
 CurationDecision = SP.CurationDecision
 SourceFile = SP.SourceFile
+SystemGraph = SP.SystemGraph
 IngestActivity = SP.IngestActivity
 # Controlled lists (SKOS concept classes and schemes)
 ProjectType = SP.ProjectType
