@@ -121,6 +121,27 @@ def test_entity_iris_dereference_to_rdf_by_accept(client, published_demo, accept
     assert (URIRef(published_demo.project_iri), RDF.type, V.FundedProject) in graph
 
 
+def test_every_graph_a_provenance_record_names_dereferences_to_what_it_holds(client, published_demo):
+    """Links, derived facts and catalog entries name their graphs (sp:sourceGraph, the VoID
+    subsets): each fixed graph's IRI answers with its labels in both languages."""
+    from rdflib.namespace import RDFS
+
+    from kg.iri import SYSTEM_GRAPHS, Minter
+
+    minter = Minter(published_demo.settings.base_iri)
+    for name, (label_en, label_zh, _, _) in SYSTEM_GRAPHS.items():
+        graph = minter.system_graph(name)
+        response = client.get(path_of(str(graph)), headers={"Accept": "text/turtle"})
+        assert response.status_code == 200, name
+        described = parse_rdf(response.get_data(as_text=True), "turtle")
+        assert (graph, RDF.type, V.SystemGraph) in described
+        assert {str(label) for label in described.objects(graph, RDFS.label)} == {label_en, label_zh}
+        page = client.get(path_of(str(graph)) + "?lang=zh", headers=HTML).get_data(as_text=True)
+        assert label_zh in page
+    restricted = minter.restricted_graph(minter.catalog_graph())
+    assert client.get(path_of(str(restricted)), headers={"Accept": "text/turtle"}).status_code == 404
+
+
 @pytest.mark.parametrize("accept,media", [("text/turtle; charset=utf-8", "text/turtle"),
                                           ('application/ld+json; profile="http://www.w3.org/ns/json-ld#expanded"',
                                            "application/ld+json")])
@@ -149,6 +170,8 @@ def test_unservable_accept_is_406(client, published_demo):
     response = client.get(path_of(published_demo.project_iri), headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert response.headers["Vary"].startswith("Accept")
+    mistyped = client.get(path_of(published_demo.project_iri) + "?format=tutle", headers={"Accept": "*/*"})
+    assert mistyped.status_code == 400 and "format=html, ttl" in mistyped.get_json()["error"]["hint"]
 
 
 def test_restricted_record_answers_exactly_like_a_missing_one(client, published_demo):

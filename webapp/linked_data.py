@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, render_template, request
 
 from kg import vocab as V
-from kg.errors import ScipopError
+from kg.errors import QueryError, ScipopError
 from kg.sparql import GraphResult, render_graph
 from webapp import charts, entity_data
 from webapp.common import best_accepted, raw_path, services, view_graph, view_pages
@@ -46,7 +46,9 @@ def negotiate() -> tuple[str, str | None]:
         if fmt == "html":
             return "text/html", None
         if fmt not in RDF_FORMATS:
-            raise NotAcceptable(f"Unknown format '{fmt[:20]}'.", "Use format=html, ttl, jsonld, nt or rdf.")
+            # A mistyped argument is the request's mistake (400), as on every other route; 406 is
+            # for an Accept header that no offered type satisfies.
+            raise QueryError(f"Unknown format '{fmt[:20]}'.", "Use format=html, ttl, jsonld, nt or rdf.")
         media, name = RDF_FORMATS[fmt]
         return media, name
     accept = request.accept_mimetypes
