@@ -170,7 +170,7 @@ def test_unservable_accept_is_406(client, published_demo):
     response = client.get(path_of(published_demo.project_iri), headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert response.headers["Vary"].startswith("Accept")
-    mistyped = client.get(path_of(published_demo.project_iri) + "?format=tutle", headers={"Accept": "*/*"})
+    mistyped = client.get(path_of(published_demo.project_iri) + "?format=tutle", headers={"Accept": "application/json"})
     assert mistyped.status_code == 400 and "format=html, ttl" in mistyped.get_json()["error"]["hint"]
 
 
