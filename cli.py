@@ -484,10 +484,10 @@ def _built_engine(settings: Settings) -> str | None:
 # Reports, recommendations and curation (issue 6) -----------------------------------------
 # One implementation per report lives in kg/reports.py, kg/indicators.py and kg/recommend.py;
 # these commands only choose the options and the output format (kg/export.py).
-def _emit_report(context: Context, report, fmt: str, output: Path | None, table: str | None) -> None:
+def _emit_report(context: Context, report, fmt: str, output: Path | None, table: str | None, lang: str) -> None:
     from kg.export import render
 
-    text = render(report, fmt, output=output, table=table)
+    text = render(report, fmt, output=output, table=table, lang=lang)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
@@ -534,7 +534,7 @@ def report_gaps(context: Context, by: str, year: int | None, drill: str | None, 
             found = reports.gap_items(kg, by=by, value=drill, year=year, limit=limit, lang=lang)
         else:
             found = reports.gap_report(kg, by=by, year=year, lang=lang)
-        _emit_report(context, found, fmt, output, table)
+        _emit_report(context, found, fmt, output, table, lang)
 
 
 @report_group.command("compliance")
@@ -555,7 +555,8 @@ def report_compliance(context: Context, by: str | None, year: int | None, limit:
     from kg import reports
 
     with context.open_graph(read_only=True) as kg:
-        _emit_report(context, reports.compliance_report(kg, by=by, year=year, limit=limit, lang=lang), fmt, output, table)
+        _emit_report(context, reports.compliance_report(kg, by=by, year=year, limit=limit, lang=lang), fmt, output, table,
+                     lang)
 
 
 @report_group.command("indicators")
@@ -572,7 +573,7 @@ def report_indicators(context: Context, by: str, year: int | None, lang: str, fm
     from kg.indicators import indicator_report
 
     with context.open_graph(read_only=True) as kg:
-        _emit_report(context, indicator_report(kg, by=by, year=year, lang=lang), fmt, output, table)
+        _emit_report(context, indicator_report(kg, by=by, year=year, lang=lang), fmt, output, table, lang)
 
 
 @report_group.command("curation")
@@ -585,7 +586,7 @@ def report_curation(context: Context, lang: str, fmt: str, output: Path | None) 
     from kg.reports import curation_report
 
     with context.open_graph(read_only=True) as kg:
-        _emit_report(context, curation_report(kg, lang=lang), fmt, output, None)
+        _emit_report(context, curation_report(kg, lang=lang), fmt, output, None, lang)
 
 
 @main.command()
@@ -613,12 +614,16 @@ def recommend(context: Context, top: int, theme: str | None, department: str | N
     if fmt == "json":
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=1))
         return
+    from kg.texts import say
+
     for rank, item in enumerate(found.items, start=1):
-        shares = ", ".join(f"{name} {found.weights[name] * item.factors.get(name, 0.0):.3f}" for name in rec.FACTORS)
+        shares = say("list", lang).join(f"{say('factor.' + name, lang)} {found.weights[name] * item.factors.get(name, 0.0):.3f}"
+                                        for name in rec.FACTORS)
         click.echo(f"{rank:>3}. {item.score:.3f}  [{item.department}] {item.id} {item.label}")
         click.echo(f"       {shares}")
         if item.result:
-            click.echo(f"       result: {item.result.get('doi') or item.result.get('iri')} {item.result.get('title', '')}")
+            click.echo(f"       {say('recommend.result', lang)}: {item.result.get('doi') or item.result.get('iri')} "
+                       f"{item.result.get('title', '')}")
         for reason in item.reasons:
             click.echo(f"       - {reason}")
     if not found.items:
@@ -626,7 +631,7 @@ def recommend(context: Context, top: int, theme: str | None, department: str | N
         context.warn("No project matches these criteria." + "".join(f" {note}" for note in found.notes))
         return
     for note in found.notes:
-        context.say(f"note: {note}")
+        context.say(say("note", lang, text=note))
 
 
 @main.group("curate")

@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from kg.errors import ScipopError
 from kg.reports import Report
+from kg.texts import column_label, count, say, value_label
 
 FORMATS = ("table", "csv", "xlsx", "json")
 MAX_SHEET_TITLE = 31  # Excel's limit
@@ -143,16 +144,19 @@ def _pad(text: str, width: int, right: bool) -> str:
     return gap + text if right else text + gap
 
 
-def to_text(report: Report, max_width: int = 48) -> str:
-    """An aligned text table (numbers right-aligned, CJK counted as two columns), title above, notes below."""
-    cells = [[_clip(cell_text(v), max_width) for v in row] for row in report.rows]
-    widths = [max([_display_width(c)] + [_display_width(r[i]) for r in cells]) for i, c in enumerate(report.columns)]
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in report.rows) and report.rows
-               for i in range(len(report.columns))]
-    lines = [report.title, "  ".join(_pad(c, w, bool(n)) for c, w, n in zip(report.columns, widths, numeric))]
+def to_text(report: Report, max_width: int = 48, lang: str = "en") -> str:
+    """An aligned text table (numbers right-aligned, CJK counted as two columns), title above, notes below;
+    headings and code cells (tiers, kinds, yes/no) in `lang`, as on the web page."""
+    columns = report.columns
+    cells = [[_clip(cell_text(value_label(c, v, lang)), max_width) for c, v in zip(columns, row)] for row in report.rows]
+    headings = [column_label(c, lang) for c in columns]
+    widths = [max([_display_width(h)] + [_display_width(r[i]) for r in cells]) for i, h in enumerate(headings)]
+    numeric = [all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) or row[i] is None
+                   for row in report.rows) and report.rows for i in range(len(columns))]
+    lines = [report.title, "  ".join(_pad(h, w, bool(n)) for h, w, n in zip(headings, widths, numeric))]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(_pad(c, w, bool(n)) for c, w, n in zip(row, widths, numeric)) for row in cells]
-    lines += [f"({len(report.rows)} rows)"] + [f"note: {note}" for note in report.notes]
+    lines += [f"({count('n.rows', len(report.rows), lang)})"] + [say("note", lang, text=note) for note in report.notes]
     return "\n".join(lines)
 
 
@@ -169,7 +173,8 @@ def _clip(text: str, limit: int) -> str:
     return "".join(out) + "…"
 
 
-def render(report: Report, fmt: str, output: Path | None = None, table: str | None = None) -> str | None:
+def render(report: Report, fmt: str, output: Path | None = None, table: str | None = None,
+           lang: str = "en") -> str | None:
     """Write or return the report in `fmt`; XLSX needs `output` (it is binary). Returns text to print, if any."""
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format '{fmt}'.", f"Use one of: {', '.join(FORMATS)}.")
@@ -184,7 +189,7 @@ def render(report: Report, fmt: str, output: Path | None = None, table: str | No
     elif fmt == "json":
         text = to_json(chosen)
     else:
-        text = "\n\n".join(to_text(t) for t in ([chosen] if table else chosen.all_tables()))
+        text = "\n\n".join(to_text(t, lang=lang) for t in ([chosen] if table else chosen.all_tables()))
     if output is not None:
         Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         return None

@@ -97,6 +97,7 @@ class Candidate:
     capacity_people: list[str] = field(default_factory=list)  # who the capacity reason names
     factors: dict[str, float] = field(default_factory=dict)   # factor -> value in [0, 1]
     reasons: list[str] = field(default_factory=list)
+    curation: str = ""   # what curators said, described in the list's language
     score: float = 0.0
 
     def to_json(self, weights: dict[str, float]) -> dict[str, Any]:
@@ -105,7 +106,7 @@ class Candidate:
                 "factors": {name: round(weights[name] * self.factors.get(name, 0.0), 4) for name in FACTORS},
                 "values": {name: round(self.factors.get(name, 0.0), 4) for name in FACTORS},
                 "reasons": self.reasons, "result": self.result or None,
-                "curation": "; ".join(self.representative + ([self.selection] if self.selection else [])) or None}
+                "curation": self.curation or None}
 
 
 @dataclass
@@ -343,6 +344,7 @@ def _candidate(entry: list, curated: dict, network, lang: str) -> Candidate:
     if cur is not None:
         c.representative = [d.describe(lang) for d in cur.representative]
         c.selection = cur.selection.describe(lang) if cur.selection else ""
+        c.curation = cur.describe(lang)
     return c
 
 
@@ -380,18 +382,13 @@ def _score(c: Candidate, weights: dict[str, float], venues: dict[str, float], ca
     tier = TIER_VALUE.get(c.tier, TIER_VALUE[V.TierOther])
     c.factors["tier"] = tier
     if explain:
-        named = _notation(c.tier) if c.tier else say("recommend.tier.other", lang)
+        named = concepts.pref_label(c.tier, lang) if c.tier else say("recommend.tier.other", lang)
         c.reasons.append(say("recommend.tier", lang, tier=named, weight=tier))
     _timeliness(c, theme, fit, best_fit, explain, lang)
     _capacity(c, capacity, lang)
     if not explain:
         c.reasons = []
     c.score = sum(weights[name] * c.factors.get(name, 0.0) for name in FACTORS)
-
-
-@lru_cache(maxsize=None)
-def _notation(concept: URIRef) -> str:
-    return concepts.notation(concept)
 
 
 def _significance(c: Candidate, venues: dict[str, float], explain: bool, lang: str) -> None:
@@ -403,7 +400,7 @@ def _significance(c: Candidate, venues: dict[str, float], explain: bool, lang: s
     c.factors["significance"] = min(1.0, sum(SIGNIFICANCE_PARTS[k] * v for k, v in parts.items()))
     if not explain:
         return
-    said = [say("recommend.significance.cited", lang, n=citations) if c.result
+    said = [say("recommend.significance.cited", lang, times=count("n.times", citations, lang)) if c.result
             else say("recommend.significance.no_output", lang)]
     venue = c.result.get("venue", "") if c.result else ""
     if venue in venues:
@@ -417,7 +414,7 @@ def _significance(c: Candidate, venues: dict[str, float], explain: bool, lang: s
 def _gap(c: Candidate, lang: str) -> None:
     if c.status == V.ResultsUnpopularized:
         c.factors["gap"] = 1.0
-        c.reasons.append(say("recommend.gap.unpopularized", lang, outputs=c.outputs))
+        c.reasons.append(say("recommend.gap.unpopularized", lang, outputs=count("n.outputs", c.outputs, lang)))
     elif c.status == V.NoKnownResults:
         c.factors["gap"] = 0.5
         c.reasons.append(say("recommend.gap.no_results", lang))
@@ -438,7 +435,7 @@ def _timeliness(c: Candidate, theme: set[str], fit: float, best_fit: float, expl
     if not explain:
         return
     shared = sorted(theme & c.text)
-    words = ("、" if lang == "zh" else ", ").join(shared[:8]) if shared else say("recommend.timeliness.nothing", lang)
+    words = say("list", lang).join(shared[:8]) if shared else say("recommend.timeliness.nothing", lang)
     c.reasons.append(say("recommend.timeliness", lang, shared=words, fit=fit, best=best_fit))
 
 
@@ -478,8 +475,9 @@ def _name_people(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None
 
 def _notes(weights: dict[str, float], theme: str | None, threshold: int | None, chosen: list[Candidate],
            pooled: int, lang: str) -> list[str]:
-    formula = " + ".join(f"{weights[n]:g}×{n}" for n in FACTORS)
-    notes = [say("recommend.note.score", lang, formula=formula), say("recommend.note.pool", lang, pooled=pooled)]
+    formula = " + ".join(f"{weights[n]:g}×{say('factor.' + n, lang)}" for n in FACTORS)
+    notes = [say("recommend.note.score", lang, formula=formula),
+             say("recommend.note.pool", lang, candidates=count("n.candidates", pooled, lang))]
     if not theme:
         notes.append(say("recommend.note.no_theme", lang))
     if threshold is not None and chosen:
@@ -488,6 +486,6 @@ def _notes(weights: dict[str, float], theme: str | None, threshold: int | None, 
                  + sum(weights[n] for n in FACTORS if n != "significance"))
         lowest = min(c.score for c in chosen)
         verdict = say("recommend.note.pool_safe" if bound <= lowest else "recommend.note.pool_unsafe", lang)
-        notes.append(say("recommend.note.bound", lang, threshold=threshold, bound=bound, lowest=lowest,
+        notes.append(say("recommend.note.bound", lang, times=count("n.times", threshold, lang), bound=bound, lowest=lowest,
                          verdict=verdict))
     return notes

@@ -229,10 +229,20 @@ def gap_items(kg: KnowledgeGraph, by: str, value: str, year: int | None = None, 
     total = summary.get(_summary_key(kg, dim, value))
     notes = [say("gaps.note.pending", lang)]
     if limit < 10**9:
-        notes.insert(0, say("gaps.note.limit", lang, limit=limit, projects=total[4], outputs=total[7]) if total
-                     else say("gaps.note.limit.plain", lang, limit=limit))
-    return Report(key="gap-items", title=say("gaps.items.title", lang, dim=dimension_label(dim, lang), value=value),
+        listed = {"listed_projects": count("n.projects", limit, lang), "listed_outputs": count("n.outputs", limit, lang)}
+        notes.insert(0, say("gaps.note.limit", lang, **listed, projects=count("n.projects", total[4], lang),
+                            outputs=count("n.outputs", total[7], lang)) if total
+                     else say("gaps.note.limit.plain", lang, **listed))
+    return Report(key="gap-items", title=say("gaps.items.title.year" if year is not None else "gaps.items.title", lang,
+                                             group=_group_name(kg, dim, value, lang), year=year),
                   columns=ITEM_COLUMNS, rows=rows, notes=notes)
+
+
+def _group_name(kg: KnowledgeGraph, dim: Dimension, value: str, lang: str) -> str:
+    """'生命科学部', '北京大学', 'application code C05': a drill-down's group as its title names it."""
+    if dim.scheme is not None or dim.name == "institution":
+        return Labeler(kg, dim, lang).label(_summary_key(kg, dim, value))
+    return f"{dimension_label(dim, lang)} {value.strip().upper()}"
 
 
 def _summary_key(kg: KnowledgeGraph, dim: Dimension, value: str) -> str:
@@ -350,7 +360,7 @@ def output_details(kg: KnowledgeGraph, outputs: list, lang: str = "zh") -> dict[
     for o in dict.fromkeys(str(o) for o in outputs):
         best = sorted(methods.get(o, ()))
         details[o] = {"id": min((str(d) for d in dois.get(o, [])), default=""),
-                      "title": pick_text(titles.get(o, []), "en"),
+                      "title": pick_text(titles.get(o, []), lang),
                       "link": best[0][1] if best else ""}
     return details
 
@@ -408,9 +418,8 @@ def compliance_report(kg: KnowledgeGraph, by: str | None = None, year: int | Non
                      nofield])
     tier_order = {"obliged": 0, "encouraged": 1}
     rows.sort(key=lambda r: (tier_order.get(r[2], 9), -r[4], r[0]))
-    title = say("compliance.title.year" if year is not None else "compliance.title", lang, year=year)
-    if dim:
-        title += say("compliance.by", lang, dim=dimension_label(dim, lang))
+    key = ("compliance.title.by" if dim else "compliance.title") + (".year" if year is not None else "")
+    title = say(key, lang, year=year, dim=dimension_label(dim, lang) if dim else None)
     report = Report(key="compliance", title=title, columns=COMPLIANCE_COLUMNS, rows=rows,
                     notes=[say(key, lang) for key in ("compliance.note.tiers", "compliance.note.not_popularized",
                                                       "compliance.note.field")])
@@ -433,7 +442,7 @@ def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, 
         concluded = ("compliance.why.concluded.no_field" if no_field else "compliance.why.concluded.field") \
             if f["concluded"] else "compliance.why.open"
         why = say("separator", lang).join([
-            say("compliance.why.tier", lang, tier=concepts.notation(tier), type=p.get("type", "?")),
+            say("compliance.why.tier", lang, tier=concepts.pref_label(tier, lang), type=p.get("type", "?")),
             _status_reason(f["status"], f["outputs"], lang), say(concluded, lang)])
         rows.append([iri, p.get("id", ""), p.get("title", ""), p.get("department", ""), p.get("type", ""),
                      p.get("institution", ""), p.get("year"), f["status"] != V.Popularized, no_field,
@@ -441,7 +450,8 @@ def compliance_items(kg: KnowledgeGraph, tier: URIRef, year: int | None = None, 
     if limit >= 10**9:
         notes = [say("compliance.note.all", lang)]
     else:
-        notes = [say("compliance.note.first" if listed is not None else "compliance.note.some", lang, limit=limit)]
+        notes = [say("compliance.note.first" if listed is not None else "compliance.note.some", lang,
+                     projects=count("n.projects", limit, lang))]
     return Report(key=f"compliance-{concepts.notation(tier)}",
                   title=say("compliance.items.title", lang, tier=concepts.pref_label(tier, lang)),
                   columns=COMPLIANCE_ITEM_COLUMNS, rows=rows, notes=notes)

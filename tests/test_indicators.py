@@ -156,7 +156,10 @@ def test_report_gaps_drill_down_and_xlsx_file(runner, world, tmp_path):
     assert rows[0][:3] == ["kind", "iri", "id"] and [r[2] for r in rows[1:]] == ["10.1109/rep.2022.0005"]
     book.close()
     table = cli(runner, world, "report", "gaps", "--by", "tier")
-    assert table.exit_code == 0 and "应当开展科普" in table.output and "note:" in table.output
+    assert table.exit_code == 0 and "应当开展科普" in table.output and "注：" in table.output
+    assert table.output.splitlines()[1].split()[:3] == ["分组", "名称", "项目数"]   # headings in --lang zh (default)
+    english = cli(runner, world, "report", "gaps", "--by", "tier", "--lang", "en")
+    assert english.output.splitlines()[1].startswith("Group") and "note: " in english.output
 
 
 def test_report_mistakes_exit_2_with_one_line_and_a_fix(runner, world):

@@ -66,10 +66,11 @@ def test_a_chinese_list_gives_its_reasons_and_notes_in_chinese(staff):
     """The centre's staff read the list in Chinese: titles, reasons and notes; factor names and scores stay."""
     first = R.recommend(staff, top=4).to_json()[0]
     assert first["label"] == "肠道菌群调控宿主代谢的机制"
-    assert "科普能力：项目负责人 张明 创作了 1 部已审核通过的科普作品" in first["reasons"]
+    assert "科普能力：项目负责人 张明 创作了 1 项已审核通过的科普作品" in first["reasons"]
     assert any(r.startswith("重要性：代表性成果被引 900 次") for r in first["reasons"])
     assert any(r.startswith("空缺：没有已审核通过的作品普及该项目") for r in first["reasons"])
-    assert R.recommend(staff, top=4).notes[0].startswith("得分 = 0.35×significance")
+    assert "科普义务类别：应当开展科普（1）" in first["reasons"]
+    assert R.recommend(staff, top=4).notes[0].startswith("得分 = 0.35×重要性 + 0.2×科普空缺")
     english = R.recommend(staff, top=4, lang="en")
     assert english.to_json()[0]["factors"] == first["factors"] and english.notes[0].startswith("score = ")
 
@@ -263,7 +264,9 @@ def test_recommend_command_prints_json_with_factors(runner, world):
     assert set(items[1]["factors"]) == set(R.FACTORS)
     assert abs(sum(items[1]["factors"].values()) - items[1]["score"]) < 1e-3
     table = cli(runner, world, "recommend", "--top", "1", "--theme", "肠道菌群")
-    assert table.exit_code == 0 and "32230001" in table.output and "timeliness" in table.output
+    assert table.exit_code == 0 and "32230001" in table.output and "时效性 0.150" in table.output
+    english = cli(runner, world, "recommend", "--top", "1", "--theme", "肠道菌群", "--lang", "en")
+    assert "timeliness 0.150" in english.output and "- timeliness: shares" in english.output
     bad = cli(runner, world, "recommend", "--weights", "charm=1")
     assert bad.exit_code == 2 and "is not a factor" in bad.output
     none = cli(runner, world, "recommend", "--year", "1990")   # --quiet, and nothing to recommend

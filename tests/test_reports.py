@@ -78,13 +78,16 @@ def test_drilling_down_lists_each_item_with_the_links_that_exist_and_are_missing
 def test_a_chinese_drill_down_explains_each_item_in_chinese(staff):
     """Liaison officers read the drill-down in Chinese: title, reasons, link method and notes."""
     report = reports.gap_items(staff, by="department", value="C")
-    assert report.title == "未科普项目与成果：科学部 C"
+    assert report.title == "未科普项目与成果：生命科学部"
     items = {(r["kind"], r["id"]): r for r in report.records()}
     assert items["project", "32230001"]["why"] == ("关联 2 项研究成果（sp:resultOf）；没有已审核通过的科普作品普及该项目"
-                                                   "或其任何成果；结题报告无科普字段")
+                                                   "或其任何成果；结题报告未填写科普情况")
     output = items["output", "10.1093/rep.2024.0003"]["why"]
     assert output.startswith("项目 32270002 的成果（关联来源：") and "置信度 0.98" in output
-    assert report.notes[0] == "最多列出 50 个项目和 50 项成果；该组共有 1 个成果未科普项目、3 项未科普成果。"
+    assert report.notes[0] == ("最多列出 50 个项目和 50 项研究成果；该组共有 1 个项目成果未科普，"
+                               "3 项研究成果未被已审核通过的作品普及。")
+    assert reports.gap_items(staff, by="code", value="c05", year=2022).title == \
+        "未科普项目与成果：申请代码 C05（2022年批准项目）"
     summary = reports.gap_report(staff, by="department", year=2019)
     assert summary.title == "未科普成果（按科学部，2019年批准项目）"
     assert {row[0]: row[1] for row in summary.rows}["A"] == "数学物理科学部"
@@ -96,7 +99,7 @@ def test_a_work_under_review_is_named_but_does_not_close_the_gap(staff):
     assert project["id"] == "11930005"
     assert "1 popular-science work under review (not yet approved)" in project["why"]
     chinese = next(r for r in reports.gap_items(staff, by="department", value="A").records() if r["kind"] == "project")
-    assert chinese["why"].endswith("；1 部科普作品审核中（尚未通过）")
+    assert chinese["why"].endswith("；1 项科普作品审核中（尚未通过）")
 
 
 def test_drill_downs_by_code_institution_and_year_find_the_same_items(staff):
@@ -111,7 +114,8 @@ def test_drill_downs_by_code_institution_and_year_find_the_same_items(staff):
 def test_a_limited_drill_down_says_how_many_there_are_in_all(staff):
     report = reports.gap_items(staff, by="department", value="C", limit=1, lang="en")
     assert sum(1 for r in report.records() if r["kind"] == "output") == 1
-    assert "of 1 unpopularized projects and 3 unpopularized outputs" in report.notes[0]
+    assert report.notes[0] == ("At most 1 project and 1 research output are listed; the group has 1 project with "
+                               "unpopularized results and 3 research outputs that no approved work popularizes.")
 
 
 def test_an_unknown_group_or_grouping_is_a_user_mistake_with_a_fix(staff):
@@ -149,7 +153,9 @@ def test_the_compliance_report_reads_in_chinese(staff):
     obliged = report.parts[0]
     assert obliged.title == "应当开展科普：未通过检查的项目"
     why = {r["id"]: r["why"] for r in obliged.records()}["61921004"]
-    assert why.split("；")[1:] == ["未关联研究成果，也没有已审核通过的作品普及该项目", "已结题", "结题报告无科普字段"]
+    assert why == ("科普义务类别：应当开展科普（项目类型：创新研究群体项目）；未关联研究成果，也没有已审核通过的作品普及该项目；"
+                   "已结题；结题报告未填写科普情况")
+    assert reports.compliance_report(staff, by="department", year=2019).title == "科普义务履行情况（按科学部，2019年批准项目）"
 
 
 def test_compliance_by_department_and_year(staff):
@@ -313,6 +319,6 @@ def test_every_report_text_says_the_same_things_in_both_languages():
 
     for key, (english, chinese) in TEXTS.items():
         assert placeholders(english) == placeholders(chinese), key
-        assert re.search(r"[\u4e00-\u9fff]", chinese) or key == "separator" or chinese.startswith("{"), key
+        assert re.search(r"[\u4e00-\u9fff]", chinese) or key in ("separator", "list") or chinese.startswith("{"), key
     for key, (english, chinese) in COLUMNS.items():
         assert english and chinese, key

@@ -91,13 +91,16 @@ def test_report_pages_read_in_the_pages_language_and_downloads_keep_their_column
     assert "Unpopularized results by department" in en and "Projects with unpopularized results</th>" in en
     assert ">supporting institution</option>" in en
     drill = client.get("/reports/gaps?by=department&drill=C&lang=zh", headers=HTML).get_data(as_text=True)
-    assert "未科普项目与成果：科学部 C" in drill and "列入原因</th>" in drill and "← 按科学部的全部分组" in drill
+    assert "未科普项目与成果：生命科学部" in drill and "列入原因</th>" in drill and "← 按科学部的全部分组" in drill
     assert "没有已审核通过的科普作品普及" in drill
     for lang in ("zh", "en"):
         csv = client.get(f"/api/reports/gaps?by=department&format=csv&lang={lang}").get_data(as_text=True)
         assert csv.lstrip("\ufeff").startswith("group,label,projects,projects_with_results,")
     compliance = client.get("/reports/compliance?lang=zh", headers=HTML).get_data(as_text=True)
     assert "科普义务履行情况（按科学部）" in compliance and "应当开展科普：未通过检查的项目" in compliance
+    # Code cells read as words on the page: tiers, kinds, yes/no (the downloads keep the codes).
+    assert "<td>鼓励开展科普</td>" in compliance and "<td>是</td>" in compliance and "<td>obliged</td>" not in compliance
+    assert "<td>研究成果</td>" in drill and "<td>True</td>" not in compliance
     indicators = client.get("/reports/indicators?lang=zh", headers=HTML).get_data(as_text=True)
     assert "科普指标（按科学部和批准年度）" in indicators and "覆盖率 %</th>" in indicators
 

@@ -84,8 +84,11 @@ def report_charts(name: str, report, lang: str) -> list[Markup]:
     if name == "gaps" and report.key == "gaps":
         return [bars(report, "projects_unpopularized", title("chart.gaps"))]
     if name == "compliance":
+        from kg.texts import value_label
+
         label, tier, value = column(report, "label"), column(report, "tier"), column(report, "not_popularized")
-        items = sorted(((f"{r[label]} · {r[tier]}", r[value]) for r in report.rows), key=lambda kv: -kv[1])
+        items = sorted(((f"{r[label]} · {value_label('tier', r[tier], lang)}", r[value]) for r in report.rows),
+                       key=lambda kv: -kv[1])
         return [charts.bar_chart(items[:CHART_BARS], title("chart.compliance"))]
     if name == "indicators":
         totals = report.parts[0] if report.parts else report
@@ -109,7 +112,14 @@ def report_page(name: str = "gaps"):
     report = _compute(name, by, year, g.lang, drill)
     return render_template("reports.html", report=report, name=name, by=by, year=year, drill=drill, names=REPORTS,
                            groupings=_grouping_labels(name, g.lang), headings=_headings(report, g.lang),
-                           charts=report_charts(name, report, g.lang))
+                           shown=_shown, charts=report_charts(name, report, g.lang))
+
+
+def _shown(column: str, value):
+    """A cell as the page shows it: yes/no, a tier's or a kind's name in the page's language (downloads keep codes)."""
+    from kg.texts import value_label
+
+    return value_label(column, value, g.lang)
 
 
 def _grouping_labels(name: str, lang: str) -> dict[str, str]:
@@ -184,7 +194,11 @@ def _recommend(args: dict):
 def recommend_page():
     args = _recommend_arguments()
     found = _recommend(args)
-    return render_template("recommend.html", found=found, args=args, factors=_factor_names(), names=REPORTS)
+    from kg.texts import column_label, say
+
+    factors = {name: say("factor." + name, g.lang) for name in _factor_names()}
+    return render_template("recommend.html", found=found, args=args, factors=factors, names=REPORTS,
+                           department=column_label("department", g.lang))
 
 
 @bp.route("/api/recommend")
