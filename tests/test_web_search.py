@@ -234,3 +234,12 @@ def test_the_unpopularized_download_holds_every_hit_past_the_paging_window(clien
     exported = client.get("/unpopularized.csv")
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == total and len({row["iri"] for row in rows}) == total
+
+
+def test_an_error_page_says_what_kind_of_problem_it_is_in_the_pages_language(client, searchable):
+    page = client.get("/search?q=gene&year=2015-&lang=zh", headers=HTML)
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "400 · 检索超出限制" in text and "The year range &#39;2015-&#39; is open" in text
+    english = client.get("/search?q=gene&sort=newest&lang=en", headers=HTML).get_data(as_text=True)
+    assert "400 · The request has a mistake" in english
