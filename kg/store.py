@@ -203,13 +203,15 @@ class EmbeddedBackend:
         return [URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        # Run and serialized now, not when the caller starts reading: pyoxigraph's result may only
+        # be dropped on the thread that made it, and a generator not read to its end is dropped
+        # wherever it is let go. Serialized by Oxigraph and split here: half the CPU of a term
+        # object per value.
         try:
-            solutions = self.ox.query(sparql, use_default_graph_as_union=True)
+            text = self.ox.query(sparql, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
         except SyntaxError as exc:
             raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
-        # Serialized by Oxigraph and split here: half the CPU of a term object per value.
-        for cells in tsv_rows(solutions.serialize(format=ox.QueryResultsFormat.TSV)):
-            yield tuple([_plain(cell) for cell in cells])
+        return (tuple([_plain(cell) for cell in cells]) for cells in tsv_rows(text))
 
     def count_triples(self, graph: URIRef | None = None) -> int:
         """Quad count straight from the store; far cheaper than rdflib's len()."""
@@ -337,7 +339,14 @@ class KnowledgeGraph:
     def query(self, sparql: str, **bindings) -> Result:
         """Run trusted SPARQL (our own queries) over the union of all graphs."""
         try:
-            return self.dataset.query(sparql, initBindings=bindings or {})
+            result = self.dataset.query(sparql, initBindings=bindings or {})
+            if result.type == "SELECT":
+                # Read every row now. oxrdflib keeps pyoxigraph's result iterator in a reference
+                # cycle until the rows are read; one left unread was freed by the garbage collector
+                # on another request thread, which pyoxigraph refuses ('unsendable'). rdflib keeps
+                # the rows it has read anyway, so this costs no memory.
+                result.bindings  # noqa: B018
+            return result
         except SyntaxError as exc:
             raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
         except ValueError as exc:

@@ -207,3 +207,28 @@ def test_the_rdflib_api_sees_the_union_of_named_graphs(kg, tmp_path):
     assert kg.dataset.value(project, V.title) == Literal("项目 1", lang="zh")
     rows = kg.select("SELECT ?t WHERE { ?p <%s> ?t }" % V.title)
     assert len(rows) == 3
+
+
+def test_a_result_read_on_one_thread_can_be_let_go_on_another(kg):
+    """Found serving the demo: pyoxigraph's result iterators may only be dropped on the thread
+    that made them, and oxrdflib's SELECT result holds its iterator in a reference cycle, so a
+    result not read to the end was dropped by the garbage collector on whichever request thread
+    ran it next ('PyQuerySolutions is unsendable, but is being dropped on another thread')."""
+    import gc
+    import threading
+
+    with kg.write():
+        kg.update("INSERT DATA { GRAPH <urn:test:g> { <urn:a> <urn:p> 1, 2, 3 } }", touches=[URIRef("urn:test:g")])
+    kept = []
+
+    def ask_on_a_request_thread():
+        result = kg.query("SELECT ?o WHERE { <urn:a> <urn:p> ?o }")
+        next(iter(result))             # read the first row only, as a page that wants one value does
+        kept.append(result)
+        kept.append(kg.rows("SELECT ?o WHERE { <urn:a> <urn:p> ?o }"))   # never read at all
+
+    thread = threading.Thread(target=ask_on_a_request_thread)
+    thread.start()
+    thread.join()
+    kept.clear()
+    gc.collect()   # an unraisable error here fails the test (warnings are errors)
