@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -99,8 +100,11 @@ def test_report_pages_read_in_the_pages_language_and_downloads_keep_their_column
     compliance = client.get("/reports/compliance?lang=zh", headers=HTML).get_data(as_text=True)
     assert "科普义务履行情况（按科学部）" in compliance and "应当开展科普：未通过检查的项目" in compliance
     # Code cells read as words on the page: tiers, kinds, yes/no (the downloads keep the codes).
-    assert "<td>鼓励开展科普</td>" in compliance and "<td>是</td>" in compliance and "<td>obliged</td>" not in compliance
-    assert "<td>研究成果</td>" in drill and "<td>True</td>" not in compliance
+    assert '<td class="col-tier">鼓励开展科普</td>' in compliance and '<td class="col-not_popularized">是</td>' in compliance
+    assert ">obliged</td>" not in compliance and ">True</td>" not in compliance
+    assert '<td class="col-kind">研究成果</td>' in drill
+    # On the page an item's identifier links to its record; the IRI column is left to the downloads.
+    assert re.search(r'<td class="col-id"><a href="/project/\d+">\d+</a></td>', drill) and "col-iri" not in drill
     indicators = client.get("/reports/indicators?lang=zh", headers=HTML).get_data(as_text=True)
     assert "科普指标（按科学部和批准年度）" in indicators and "覆盖率 %</th>" in indicators
 
