@@ -264,6 +264,10 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# Columns that hold a controlled list's code (a tier's or a department's notation).
+CODE_COLUMNS = {"tier": V.ObligationTierScheme, "department": V.DepartmentScheme}
+
+
 def say(key: str, lang: str, **values) -> str:
     """The text of `key` in `lang` (Chinese for "zh", English otherwise), with its placeholders filled."""
     english, chinese = TEXTS[key]
@@ -291,15 +295,16 @@ def column_label(column: str, lang: str) -> str:
 
 
 def value_label(column: str, value, lang: str):
-    """A report cell as a reader sees it: yes/no for booleans, a tier's label for its code, a kind's name;
+    """A report cell as a reader sees it: yes/no for booleans, a tier's or department's label for its code, a kind's name;
     any other value unchanged."""
     if isinstance(value, bool):
         return say("yes" if value else "no", lang)
     if not isinstance(value, str):
         return value
-    if column == "tier":
-        tier = concepts.lookup(V.ObligationTierScheme, value)
-        return concepts.pref_label(tier, lang) if tier is not None else value
+    scheme = CODE_COLUMNS.get(column)
+    if scheme is not None:
+        concept = concepts.lookup(scheme, value)
+        return concepts.pref_label(concept, lang) if concept is not None else value
     pair = VALUES.get(column, {}).get(value)
     return (pair[1] if lang == "zh" else pair[0]) if pair else value
 

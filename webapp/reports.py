@@ -198,7 +198,7 @@ def recommend_page():
 
     factors = {name: say("factor." + name, g.lang) for name in _factor_names()}
     return render_template("recommend.html", found=found, args=args, factors=factors, names=REPORTS,
-                           department=column_label("department", g.lang))
+                           department=column_label("department", g.lang), shown=_shown)
 
 
 @bp.route("/api/recommend")
