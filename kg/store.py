@@ -339,14 +339,7 @@ class KnowledgeGraph:
     def query(self, sparql: str, **bindings) -> Result:
         """Run trusted SPARQL (our own queries) over the union of all graphs."""
         try:
-            result = self.dataset.query(sparql, initBindings=bindings or {})
-            if result.type == "SELECT":
-                # Read every row now. oxrdflib keeps pyoxigraph's result iterator in a reference
-                # cycle until the rows are read; one left unread was freed by the garbage collector
-                # on another request thread, which pyoxigraph refuses ('unsendable'). rdflib keeps
-                # the rows it has read anyway, so this costs no memory.
-                result.bindings  # noqa: B018
-            return result
+            return _without_cycle(self.dataset.query(sparql, initBindings=bindings or {}))
         except SyntaxError as exc:
             raise QueryError(f"The SPARQL query is not valid: {exc}", "Check the query's syntax.") from exc
         except ValueError as exc:
@@ -422,6 +415,25 @@ class KnowledgeGraph:
         for start in range(0, len(lines), DELETE_CHUNK):
             body = "\n".join(line[: -len(suffix)] + " ." for line in lines[start:start + DELETE_CHUNK])
             self.update(f"DELETE DATA {{ GRAPH {iri_nt(graph)} {{\n{body}\n}} }}", touches=[graph])
+
+
+def _without_cycle(result: Result) -> Result:
+    """The same SELECT result, still read lazily, without oxrdflib's reference cycle.
+
+    oxrdflib's result holds a generator that refers back to the result, so a result not read to
+    its end (a row cap, a first value) was freed by the garbage collector, on whichever request
+    thread ran it next; pyoxigraph refuses to free its iterator on another thread ('unsendable').
+    Reading every row at once would break the row caps (a capped SELECT over everything would
+    convert every row). So the rows move to a fresh result whose generator does not refer back:
+    freed when the last reference goes, on the thread that let it go."""
+    rows = getattr(result, "_genbindings", None)   # rdflib's lazy rows (pinned rdflib version)
+    if result.type != "SELECT" or rows is None:
+        return result
+    result._genbindings = None
+    fresh = Result("SELECT")
+    fresh.vars = result.vars
+    fresh.bindings = (row for row in rows)
+    return fresh
 
 
 def prefix_block() -> str:
