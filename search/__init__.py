@@ -14,11 +14,12 @@ from search.index import (IndexNotReady, build_index, check_index, diff_index, e
                           index_exists, index_view, open_index, open_view_graph, repair_index, suggest_engine,
                           update_index)
 from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults, TalentHit, TalentQuery)
+from search.query import MAX_RESULT_WINDOW
 from search.regions import unknown_region_note
 from search.searching import SearchIndex
 
 __all__ = [
-    "ENGINES", "Hit", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
+    "ENGINES", "Hit", "MAX_RESULT_WINDOW", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
     "TalentQuery", "build_index", "check_index", "diff_index", "engine_advice", "graph_fingerprint", "index_exists",
     "index_view", "open_index", "open_view_graph", "repair_index", "suggest_engine", "unknown_region_note",
     "update_index",

@@ -204,6 +204,7 @@ def test_a_hits_department_type_and_tier_read_as_words_in_the_pages_language(cli
     ("/api/search?q=gene&page=600", "Only the first 10000 hits can be paged through"),
     ("/api/search?q=gene&year=2015-", "The year range '2015-' is open"),
     ("/api/search?q=" + "量" * 2000, "The query is 2000 characters long"),       # the length the user sent
+    ("/api/talent?topic=" + "量" * 2000, "The query is 2000 characters long"),
 ])
 def test_a_search_past_a_bound_is_a_400_that_says_which_bound(client, searchable, path, message):
     """Nothing was too large to receive (413): the question asks for more than a bound allows,
@@ -243,3 +244,15 @@ def test_an_error_page_says_what_kind_of_problem_it_is_in_the_pages_language(cli
     assert "400 · 检索超出限制" in text and "The year range &#39;2015-&#39; is open" in text
     english = client.get("/search?q=gene&sort=newest&lang=en", headers=HTML).get_data(as_text=True)
     assert "400 · The request has a mistake" in english
+
+
+def test_the_pager_stops_at_the_last_page_that_can_be_asked_for(client, searchable, monkeypatch):
+    """Found in review: past 10,000 hits the pager offered a 'next' page that answered 400."""
+    import search
+    import search.query
+
+    monkeypatch.setattr(search.query, "MAX_RESULT_WINDOW", 10)   # the check
+    monkeypatch.setattr(search, "MAX_RESULT_WINDOW", 10)         # the pager
+    page = client.get("/search", query_string={"q": searchable, "per_page": 5, "page": 2, "lang": "en"},
+                      headers=HTML).get_data(as_text=True)
+    assert "Page 2 of 2" in page and 'rel="next"' not in page

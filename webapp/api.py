@@ -33,7 +33,7 @@ def _noted(answer: dict, first_only: bool = False) -> dict:
 @bp.route("/talent")
 def talent():
     # Control characters (a NUL) are no topic: without them '%00%00' passed as one and ranked everyone.
-    topic = "".join(c for c in request.args.get("topic", "") if c.isprintable()).strip()[:300]
+    topic = "".join(c for c in request.args.get("topic", "") if c.isprintable()).strip()
     if not topic:
         raise QueryError("'topic' is required.", "Add ?topic=… (a research topic in Chinese or English).")
     hits = view_index().talent(_talent_query(topic))

@@ -96,7 +96,10 @@ def _search_query(kind_default: str | None = None):
 
 
 def _pages(total: int, query) -> dict:
-    pages = max(1, math.ceil(total / query.per_page))
+    from search import MAX_RESULT_WINDOW
+
+    # Pages past the first MAX_RESULT_WINDOW hits cannot be asked for: the pager stops there.
+    pages = max(1, math.ceil(min(total, MAX_RESULT_WINDOW) / query.per_page))
     if query.page > pages:   # an old link after the graph shrank, or an edited URL: say so, offer the last page
         return {"page": query.page, "pages": pages, "prev": None, "next": None, "beyond": True}
     return {"page": query.page, "pages": pages, "prev": query.page - 1 if query.page > 1 else None,
@@ -179,7 +182,7 @@ def search():
 
 @bp.route("/talent")
 def talent():
-    topic = request.args.get("topic", "")[:300]
+    topic = request.args.get("topic", "")   # its length is checked by search, which says the length sent
     target = request.args.get("for", "").strip()
     hits, error = None, None
     if target:
