@@ -87,7 +87,6 @@ class Candidate:
     outputs: int = 0
     result: dict[str, Any] = field(default_factory=dict)   # representative result: iri, title, doi, citations, venue
     representative: list[str] = field(default_factory=list)  # departments' flags, described
-    selection: str = ""
     awards: int = 0
     label: str = ""
     id: str = ""
@@ -343,7 +342,6 @@ def _candidate(entry: list, curated: dict, network, lang: str) -> Candidate:
     cur = curated.get(project)
     if cur is not None:
         c.representative = [d.describe(lang) for d in cur.representative]
-        c.selection = cur.selection.describe(lang) if cur.selection else ""
         c.curation = cur.describe(lang)
     return c
 
