@@ -84,7 +84,7 @@ class SearchIndex:
         """The first `limit` hits of `unpopularized` in one pass, for a download: paging would stop at
         the result window (MAX_RESULT_WINDOW) and re-collect the earlier pages for every page."""
         narrowed = self._unpopularized_query(q)
-        check_paging(1, 1, narrowed.sort)
+        check_paging(1, 1, narrowed.sort)   # the sort only: a download is not paged
         return self._unpopularized(narrowed, 0, limit, ())
 
     def _unpopularized_query(self, q: SearchQuery) -> SearchQuery:
