@@ -41,7 +41,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "yes": ("yes", "是"),
     "n.rows": ("{n} row|{n} rows", "共 {n} 行"),
     "note": ("note: {text}", "注：{text}"),
-    "recommend.result": ("result", "代表性成果"),
+    "recommend.result": ("representative result", "代表性成果"),
     "no": ("no", "否"),
 
     # the factors of a special-fund recommendation (kg.recommend.FACTORS)
@@ -158,12 +158,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "科普人才库成员：该组项目负责人和成员中属于科普人才库的人数（去重）。"),
     "indicators.note.totals": ("year is empty: every approval year together (a work or person counts once).",
                                "年度为空：全部批准年度合计（每部作品、每个人只计一次）。"),
-
-    # home-page coverage tables
-    "coverage.title.department": ("Popularization coverage by department", "各科学部科普覆盖情况"),
-    "coverage.title.tier": ("Popularization coverage by obligation tier", "各科普义务类别科普覆盖情况"),
-    "coverage.note": ("Projects by popularization status (derived facts of the last publication).",
-                      "按科普状态统计的项目数（最近一次发布的派生事实）。"),
 
     # special-fund recommendations
     "recommend.tier": ("tier: {tier} ({weight:g})", "科普义务类别：{tier}（{weight:g}）"),

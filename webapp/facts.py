@@ -78,7 +78,7 @@ def coverage_report(data: dict, lang: str):
     """Home facts' coverage counts as a report table (by department) with the tiers as its part:
     what the coverage CSV and XLSX downloads hold."""
     from kg.reports import Report
-    from kg.texts import say
+    from webapp.i18n import translate
 
     def rows(counts: dict[str, dict[str, int]]) -> list[list]:
         return [[concepts.notation(URIRef(key)), concepts.pref_label(URIRef(key), lang),
@@ -86,9 +86,10 @@ def coverage_report(data: dict, lang: str):
                 for key, n in sorted(counts.items(), key=lambda kv: concepts.notation(URIRef(kv[0])))]
 
     columns = ["group", "label", *COVERAGE_COLUMNS, "projects"]
-    tiers = Report("coverage-tier", say("coverage.title.tier", lang), columns, rows(data["coverage_tier"]))
-    return Report("coverage-department", say("coverage.title.department", lang), columns,
-                  rows(data["coverage_department"]), notes=[say("coverage.note", lang)], parts=[tiers])
+    # The downloads are titled as the home page's charts are.
+    tiers = Report("coverage-tier", translate(lang, "home.coverage_tier"), columns, rows(data["coverage_tier"]))
+    return Report("coverage-department", translate(lang, "home.coverage"), columns,
+                  rows(data["coverage_department"]), notes=[translate(lang, "home.coverage_note")], parts=[tiers])
 
 
 def home_facts(kg: KnowledgeGraph) -> dict:

@@ -198,7 +198,8 @@ def recommend_page():
 
     factors = {name: say("factor." + name, g.lang) for name in _factor_names()}
     return render_template("recommend.html", found=found, args=args, factors=factors, names=REPORTS,
-                           department=column_label("department", g.lang), shown=_shown)
+                           department=column_label("department", g.lang),
+                           result_heading=say("recommend.result", g.lang), shown=_shown)
 
 
 @bp.route("/api/recommend")
