@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from demo.names import TOPICS  # noqa: E402  (bench may use the demo's vocabularies; search/ may not)
 from ingest.pipeline import ingest_paths  # noqa: E402
 from kg.config import Settings  # noqa: E402
-from kg.errors import LimitExceeded  # noqa: E402
+from kg.errors import QueryTimeout  # noqa: E402
 from kg.store import KnowledgeGraph  # noqa: E402
 from search import SearchQuery, TalentQuery  # noqa: E402
 from search import documents  # noqa: E402
@@ -232,7 +232,7 @@ def measure(name: str, projects: int, mix: list, repeat: int) -> None:
                 began = time.perf_counter()
                 try:
                     run_query(index, kind, query)
-                except LimitExceeded:
+                except QueryTimeout:
                     timeouts += passes > 0  # stopped at the time limit: counted at the time it took
                 if passes:
                     timings.setdefault(kind, []).append((time.perf_counter() - began) * 1000)

@@ -134,6 +134,15 @@ class LimitExceeded(ScipopError):
     status = 413
 
 
+class QueryTimeout(LimitExceeded):
+    """A SPARQL query or a search ran past its time limit and was stopped. Nothing was too
+    large to receive (413) and the request may be fine on a quieter server: 503 with
+    Retry-After, and a hint to narrow it."""
+
+    code = "query_timeout"
+    status = 503
+
+
 class NotFound(ScipopError):
     code = "not_found"
     status = 404

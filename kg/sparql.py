@@ -271,13 +271,6 @@ GRAPH_MEDIA_TYPES = {
 }
 
 
-class QueryTimeout(LimitExceeded):
-    """The query ran past the time limit and was stopped."""
-
-    code = "query_timeout"
-    status = 503
-
-
 @dataclass
 class GraphResult:
     """A CONSTRUCT or DESCRIBE result, capped at `limit` triples."""

@@ -21,7 +21,7 @@ from typing import Iterable
 from whoosh import collectors, fields, index, query as wq, sorting
 from whoosh.analysis import SpaceSeparatedTokenizer
 
-from kg.errors import LimitExceeded
+from kg.errors import QueryTimeout
 from search import query as Q
 from search.engine import TIME_LIMIT_SECONDS, EngineResult, StoredHit, stored_iri, unpack
 
@@ -153,7 +153,7 @@ class WhooshReader:
             try:
                 self._searcher.search_with_collector(compiled, bounded)
             except collectors.TimeLimit as exc:
-                raise LimitExceeded(f"The search took longer than {TIME_LIMIT_SECONDS:g} s and was stopped.",
+                raise QueryTimeout(f"The search took longer than {TIME_LIMIT_SECONDS:g} s and was stopped.",
                                     "Make the query more specific, or add filters.") from exc
             results = bounded.results()
             # Sorted by a field, a hit's score is that field's value, not relevance: report none.

@@ -17,7 +17,7 @@ from ingest.pipeline import ingest_paths
 from kg import concepts
 from kg import vocab as V
 from kg.config import Settings
-from kg.errors import QueryBoundExceeded, QueryError
+from kg.errors import QueryBoundExceeded, QueryError, QueryTimeout
 from kg.iri import Minter
 from kg.nquads import NQuadsWriter
 from kg.publish import publish
@@ -257,6 +257,18 @@ def test_bad_queries_get_a_friendly_error(index, query, error):
     with pytest.raises(error) as raised:
         index.search(query)
     assert raised.value.hint
+
+
+def test_a_whoosh_search_past_its_time_limit_is_stopped_and_worth_retrying(index, engine, monkeypatch):
+    """The time limit is the server's bound, not a request too large to receive (413): the same
+    error as a SPARQL query past its limit, which the web answers 503 with Retry-After."""
+    if engine != "whoosh":
+        pytest.skip("tantivy-py has no per-search time limit; its bound is the query tree")
+    import search.whoosh_engine
+    monkeypatch.setattr(search.whoosh_engine, "TIME_LIMIT_SECONDS", -1.0)   # past it at the first match
+    with pytest.raises(QueryTimeout) as raised:
+        index.search(SearchQuery(text="quantum"))
+    assert raised.value.status == 503 and raised.value.code == "query_timeout" and raised.value.hint
 
 
 @pytest.mark.parametrize("word, example", [("qu*", "qux*"), ("q*", "qxx*"), ("*", "quant*")])

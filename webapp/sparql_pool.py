@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kg.errors import ScipopError
-from kg.sparql import QueryTimeout
+from kg.errors import QueryTimeout, ScipopError
 
 # A short answer for "every worker is busy": callers should retry, not pile up.
 BUSY_WAIT_SECONDS = 5.0
