@@ -24,11 +24,15 @@ from kg import vocab as V
 from kg.apart import Apart
 from kg.config import DEFAULT_BASE_IRI, Settings
 from kg.errors import ScipopError
-from kg.reports import plural
 from kg.store import KnowledgeGraph
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "data"
 DEMO_PARTS = ("projects", "researchers", "outputs", "works")
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 record', '2 records': the CLI's own messages are English (reports use kg.texts.count)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class Context:

@@ -256,11 +256,6 @@ def _summary_key(kg: KnowledgeGraph, dim: Dimension, value: str) -> str:
     return text.upper() if dim.name == "code" else text
 
 
-def plural(n: int, noun: str) -> str:
-    """'1 record', '2 records': English counts for messages and report notes."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _pending_note(works: int, lang: str) -> str:
     return say("separator", lang) + count("n.pending", works, lang) if works else ""
 
