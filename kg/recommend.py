@@ -166,7 +166,7 @@ def recommend(kg: KnowledgeGraph, top: int = 20, theme: str | None = None, depar
         _score(c, weights, venues, c.capacity, theme_tokens, fits.get(c.iri, 0.0), best_fit, lang=lang)
     _labels(kg, chosen, lang)
     _name_people(kg, chosen, lang)
-    notes = _notes(weights, theme, threshold, chosen, len(candidates), lang)
+    notes = _notes(weights, theme, threshold, chosen, len(candidates), top, lang)
     return Recommendation(items=chosen, weights=weights, candidates=len(candidates), theme=theme, notes=notes)
 
 
@@ -180,10 +180,15 @@ def _department(label: str | None) -> URIRef | None:
     return found
 
 
+def department_cap(top: int) -> int:
+    """How many of a top list one department may take: a third of it, rounded up."""
+    return math.ceil(top / 3)
+
+
 def diversify(ranked: list[Candidate], top: int) -> list[Candidate]:
-    """The best `top`, at most ceil(top/3) per department; when too few departments have candidates
-    to fill the list that way, the remaining places go to the next best regardless of department."""
-    cap = math.ceil(top / 3)
+    """The best `top`, at most `department_cap(top)` per department; when too few departments have
+    candidates to fill the list that way, the remaining places go to the next best regardless of department."""
+    cap = department_cap(top)
     chosen: list[Candidate] = []
     per_department: dict[str, int] = {}
     for c in ranked:
@@ -472,10 +477,11 @@ def _name_people(kg: KnowledgeGraph, chosen: list[Candidate], lang: str) -> None
 
 
 def _notes(weights: dict[str, float], theme: str | None, threshold: int | None, chosen: list[Candidate],
-           pooled: int, lang: str) -> list[str]:
+           pooled: int, top: int, lang: str) -> list[str]:
     formula = " + ".join(f"{weights[n]:g}×{say('factor.' + n, lang)}" for n in FACTORS)
     notes = [say("recommend.note.score", lang, formula=formula),
-             say("recommend.note.pool", lang, candidates=count("n.candidates", pooled, lang))]
+             say("recommend.note.pool", lang, candidates=count("n.candidates", pooled, lang),
+                 cap=department_cap(top), top=top)]
     if not theme:
         notes.append(say("recommend.note.no_theme", lang))
     if threshold is not None and chosen:

@@ -70,9 +70,12 @@ def test_a_chinese_list_gives_its_reasons_and_notes_in_chinese(staff):
     assert any(r.startswith("重要性：代表性成果被引 900 次") for r in first["reasons"])
     assert any(r.startswith("空缺：没有已审核通过的作品普及该项目") for r in first["reasons"])
     assert "科普义务类别：应当开展科普（1）" in first["reasons"]
-    assert R.recommend(staff, top=4).notes[0].startswith("得分 = 0.35×重要性 + 0.2×科普空缺")
+    chinese_notes = R.recommend(staff, top=4).notes
+    assert chinese_notes[0].startswith("得分 = 0.35×重要性 + 0.2×科普空缺")
+    assert "前 4 个中每个科学部最多 2 个" in chinese_notes[1]     # the cap itself, not a formula in code
     english = R.recommend(staff, top=4, lang="en")
     assert english.to_json()[0]["factors"] == first["factors"] and english.notes[0].startswith("score = ")
+    assert "at most 2 of the top 4 per department" in english.notes[1]
 
 
 def test_the_same_graph_and_arguments_give_the_same_list(staff):
