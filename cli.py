@@ -1012,7 +1012,7 @@ def _print_talent(hits, fmt: str) -> None:
         click.echo(f"{'':>11}{hit.iri}")
         for item in hit.evidence[:6]:
             if "relation" in item:
-                click.echo(f"{'':>11}- {item['relation']}")
+                click.echo(f"{'':>11}- {item['relation']}" + (f": {item['label']}" if item.get("label") else ""))
                 continue
             works = "; ".join(w["label"] for w in item.get("works", []))
             click.echo(f"{'':>11}- {item['kind']} {_cell(item.get('label'), 50).rstrip()}"

@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 
 from kg.errors import NotFound, QueryBoundExceeded, QueryError
-from search.analysis import fold, query_name_key
+from search.analysis import fold, query_name_key, tokens
 from search.engine import Reader, StoredHit
 from search.model import Hit, SearchQuery, SearchResults, TalentHit, TalentQuery
 from search.query import (FACETS_BY_KIND, FILTER_FIELDS, MAX_FILTER_VALUES, SHOWN_FACETS, UNPOPULARIZED_FACETS,
@@ -142,7 +142,9 @@ class SearchIndex:
         ranked.sort(key=lambda r: (-r[0], r[3].iri))
         ranked = ranked[:limit]
         evidence = self._evidence(topic if by_topic else None, [r[3].iri for r in ranked])
-        return [self._talent_hit(hit, score, topical, popularization, evidence.get(hit.iri, []))
+        topic_words = set(tokens(" ".join(query_terms(tq.topic)))) if by_topic else set()
+        return [self._talent_hit(hit, score, topical, popularization,
+                                 evidence.get(hit.iri, []) + _declared_expertise(hit, topic_words))
                 for score, topical, popularization, hit in ranked]
 
     def who_could_popularize(self, iri: str, limit: int = 10) -> list[TalentHit]:
@@ -282,3 +284,10 @@ class SearchIndex:
                          popularization=round(popularization, 4), institution=fields.get("institution", "") or "",
                          department=fields.get("department"), in_pool=fields.get("in_pool") == "yes",
                          evidence=evidence + [w for w in own_works if w["iri"] not in listed])
+
+
+def _declared_expertise(hit: StoredHit, topic_words: set[str]) -> list[dict]:
+    """The expertise a researcher declared in the registry that shares words with the topic:
+    the evidence for someone whose match rests on it (no project or output of theirs matches)."""
+    declared = hit.data.get("fields", {}).get("expertise", ())
+    return [{"relation": "declared expertise", "label": e} for e in declared if topic_words & set(tokens(e))]

@@ -198,6 +198,18 @@ def test_talent_ranks_a_popularizer_first_with_evidence(index):
     assert projects and projects[0]["works"], "the matching project and the video that popularized it"
 
 
+def test_every_talent_hit_says_why_it_matched(index):
+    """Everyone listed comes with evidence: a researcher whose match rests on the expertise
+    declared in the registry (no project or output of theirs matches) shows that expertise."""
+    hits = index.talent(TalentQuery(topic="量子计算"))
+    assert hits and all(hit.evidence for hit in hits)
+    declared_only = [h for h in hits if all(e.get("relation") == "declared expertise" for e in h.evidence)]
+    assert declared_only, "the story has a researcher known for quantum computing only from the registry"
+    assert all(any("量子" in e["label"] for e in h.evidence) for h in declared_only)
+    wang = next(h for h in hits if h.iri == WANG_WEI)
+    assert {"relation": "declared expertise", "label": "量子计算"} in wang.evidence
+
+
 @pytest.mark.parametrize("query, check", [
     (TalentQuery(topic="量子计算", title="教授"), lambda hit, index: hit.iri == WANG_WEI),
     (TalentQuery(topic="quantum", in_pool=True), lambda hit, index: hit.in_pool),

@@ -58,6 +58,14 @@ def test_talent_lookup_shows_people_with_their_evidence(client, searchable):
     assert all(0 <= hit["topical"] <= 1 and 0 <= hit["popularization"] <= 1 for hit in hits)
 
 
+def test_talent_cards_name_the_department_in_the_page_language(client, searchable):
+    """A liaison officer reads 生命科学部, not a bare letter, beside each person and in the filter."""
+    hit = client.get("/api/talent", query_string={"topic": searchable, "limit": 1}).get_json()["hits"][0]
+    page = client.get("/talent", query_string={"topic": searchable, "lang": "zh"}, headers=HTML).get_data(as_text=True)
+    assert f"· {hit['department']} " in page and "科学部</p>" in page
+    assert '<option value="C" >C 生命科学部</option>' in page.replace("selected", "")
+
+
 def test_talent_lookup_finds_candidates_not_yet_in_the_pool(client, published_demo, searchable):
     """The talent pool's curator looks for new candidates: in_pool=no leaves out the people
     already in the pool, in_pool=yes keeps only them, and together they are everyone."""

@@ -125,6 +125,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "talent.none": ("No one matched this topic.", "没有匹配该主题的人员。"),
     # Keyed by the `relation` of a who-could-popularize reason (search/searching.py).
     "talent.reason.on this record": ("on this record", "参与本记录"),
+    "talent.reason.declared expertise": ("declared expertise", "登记的研究专长"),
     "talent.reason.collaborates with its team": ("collaborates with its team ({shared_records} shared records)",
                                                  "与其团队合作（共同记录 {shared_records} 项）"),
     "talent.reason.works on the same topic": ("works on the same topic (fit {topical})", "研究相同主题（相关度 {topical}）"),
