@@ -356,13 +356,13 @@ def _person(kg: KnowledgeGraph, reader: _Reader, iri: str) -> dict:
     }
 
 
-def _explain(kg: KnowledgeGraph, iri: str, others: list[str]) -> dict[str, list[str]]:
+def _explain(kg: KnowledgeGraph, iri: str, others: list[str]) -> dict[str, list[dict]]:
     """Why each of `others` is the same person as `iri`: the linking step's decisions and evidence."""
     from kg.errors import ScipopError
-    from kg.linking.explain import explain_identities
+    from kg.linking.explain import identity_steps
 
     try:
-        return explain_identities(kg, iri, others)
+        return identity_steps(kg, iri, others)
     except ScipopError:
         return {}
 

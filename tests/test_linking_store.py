@@ -6,6 +6,7 @@ import json
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -16,6 +17,7 @@ from cli import main
 from ingest.pipeline import ingest_paths
 from kg import vocab as V
 from kg.config import Settings
+from kg.iri import Minter
 from kg.errors import NotFound
 from kg.linking import explain_link, run_linking
 from kg.linking.curation import load_decisions, record_decision
@@ -149,6 +151,33 @@ def test_explain_link_walks_the_decisions_from_the_paper_author_to_the_pi(world)
     text = "\n".join(lines)
     assert "Same entity" in text and "61772368" in text and "Wei Wang" in text
     assert any(line.lstrip().startswith("1.") for line in lines)
+
+
+def test_a_researcher_page_says_in_its_language_how_each_other_record_was_joined(world_dir, tmp_path):
+    """The researcher page lists the same person's records in other sources: each with the
+    linking method in the page's language, the confidence and the evidence (as an output's
+    link to its project shows), not explain-link's English transcript of raw IRIs."""
+    from kg.concepts import pref_label
+    from kg.publish import publish
+    from web import create_app
+
+    target = tmp_path / "scipop-data"
+    shutil.copytree(world_dir, target)
+    settings = Settings(data_dir=target)
+    with KnowledgeGraph(settings) as kg:
+        publish(kg)
+    app = create_app({"settings": settings, "SCIPOP_SECRET_KEY": "test-secret-key-for-the-web-tests-only",
+                      "SCIPOP_SPARQL_WORKERS": 1})
+    try:
+        pi = Minter(settings.base_iri).person("nsfc", "100000001")
+        page = app.test_client().get(urlsplit(str(pi)).path + "?lang=zh", headers={"Accept": "text/html"})
+        text = page.get_data(as_text=True)
+    finally:
+        app.extensions["scipop"].sparql.close()
+    assert page.status_code == 200
+    records = text[text.index("其他来源中的同一人"):]
+    assert pref_label(V.MethodGrantTeam, "zh") in records and "置信度" in records and "61772368" in records
+    assert "Same entity" not in text and "&lt;http" not in text
 
 
 def test_explain_link_says_why_two_wang_wei_are_not_one(world):

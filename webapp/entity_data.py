@@ -17,6 +17,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from kg import concepts
 from kg import vocab as V
 from kg.errors import NotFound, ScipopError
+from kg.linking.explain import identity_steps
 from kg.nquads import iri_nt
 from kg import pages as kg_pages
 from kg.pages import PageStore
@@ -439,15 +440,12 @@ def person_sections(kg: KnowledgeGraph, iri: str, lang: str, base: str) -> dict:
     }
 
 
-def explain_identities(kg: KnowledgeGraph, iri: str, others: list[str]) -> list[tuple[str, list[str]]]:
-    """Why each of `others` is the same person as `iri`: the linking step's decisions and evidence
-    (kg.linking), read once for all of them (per pair it was ~70% of a researcher page)."""
+def explain_identities(kg: KnowledgeGraph, iri: str, others: list[str]) -> list[tuple[str, list[dict]]]:
+    """Why each of `others` is the same person as `iri`: the linking step's merge decisions on the
+    way from one to the other (kg.linking.explain.identity_steps), read once for all of them (per
+    pair it was ~70% of a researcher page)."""
     try:
-        from kg.linking.explain import explain_identities as explain
-    except ImportError:
-        return [(other, []) for other in others]
-    try:
-        found = explain(kg, iri, others)
+        found = identity_steps(kg, iri, others)
     except ScipopError:
         return [(other, []) for other in others]
     return [(other, found.get(other, [])) for other in others]

@@ -54,7 +54,7 @@ def _decisions(kg: KnowledgeGraph, members: list[str]) -> list[dict]:
         if key not in seen:
             seen.add(key)
             out.append({"a": key[0], "b": key[1], "same": row["relation"] == V.sameAs,
-                        "method": concepts.pref_label(row["method"], "en"),
+                        "method": concepts.pref_label(row["method"], "en"), "method_iri": str(row["method"]),
                         "confidence": float(row["confidence"]), "evidence": str(row.get("evidence", ""))})
     return out
 
@@ -99,14 +99,16 @@ def explain_link(kg: KnowledgeGraph, a_iri: str, b_iri: str) -> list[str]:
     return lines + _Explainer(kg).lines(a_iri, b_iri)
 
 
-def explain_identities(kg: KnowledgeGraph, iri: str, others: list[str]) -> dict[str, list[str]]:
-    """For each of `others`, what explain_link(iri, other) says after naming A and B ([] when
-    either is unknown). One person's page explains all of their identities: the curator
-    decisions, the canonical IRIs and the cluster's decisions are read once, not per pair."""
+def identity_steps(kg: KnowledgeGraph, iri: str, others: list[str]) -> dict[str, list[dict]]:
+    """For each of `others` that is one entity with `iri`: the merge decisions that join them,
+    in order, each as {method (the concept IRI), confidence, evidence}, for a page to word in
+    its own language; [] for the others. One person's page explains all of their identities:
+    the canonical IRIs and the cluster's decisions are read once, not per pair."""
     if not _exists(kg, iri):
         return {other: [] for other in others}
     explainer = _Explainer(kg)
-    return {other: explainer.lines(iri, other) if _exists(kg, other) else [] for other in others}
+    return {other: [{"method": step["method_iri"], "confidence": step["confidence"], "evidence": step["evidence"]}
+                    for step in explainer.path(iri, other)] for other in others}
 
 
 class _Explainer:
@@ -135,6 +137,13 @@ class _Explainer:
             self._decisions[key] = _decisions(self.kg, members)
         return self._decisions[key]
 
+    def path(self, a_iri: str, b_iri: str) -> list[dict]:
+        """The merge decisions joining a and b, when they resolve to one entity; else []."""
+        canonical = self.canonical(a_iri)
+        if a_iri == b_iri or canonical != self.canonical(b_iri):
+            return []
+        return _path(self.decisions(self.members(canonical)), a_iri, b_iri)
+
     def lines(self, a_iri: str, b_iri: str) -> list[str]:
         if self._curated is None:
             self._curated = load_decisions(self.kg)
@@ -145,7 +154,7 @@ class _Explainer:
         canonical_a, canonical_b = self.canonical(a_iri), self.canonical(b_iri)
         if a_iri == b_iri or canonical_a == canonical_b:
             lines.append(f"Same entity: both resolve to <{canonical_a}>.")
-            steps = _path(self.decisions(self.members(canonical_a)), a_iri, b_iri)
+            steps = self.path(a_iri, b_iri)
             if steps:
                 lines.append(f"Joined by {len(steps)} decision(s):")
                 lines += [_step(i, d) for i, d in enumerate(steps, start=1)]
