@@ -1,7 +1,8 @@
 """The `scipop` command line: the layer above kg/, ingest/, search/ and web.
 
 Every option can also be set by an environment variable: the shared ones are named in
---help (SCIPOP_DATA_DIR, SCIPOP_BASE_IRI, SCIPOP_STORE_URL, SCIPOP_QUIET); the others
+`scipop --help` (SCIPOP_DATA_DIR, SCIPOP_BASE_IRI, SCIPOP_STORE_URL, SCIPOP_QUIET,
+SCIPOP_SEARCH_ENGINE); the others
 follow click's SCIPOP_<COMMAND>_<OPTION> rule, e.g. SCIPOP_INGEST_SKIP_INVALID=1.
 A user mistake prints one sentence and a suggested fix, and exits with status 2.
 """
@@ -23,7 +24,7 @@ from kg import derive
 from kg import vocab as V
 from kg.apart import Apart
 from kg.config import DEFAULT_BASE_IRI, Settings
-from kg.errors import ScipopError
+from kg.errors import ConfigError, ScipopError
 from kg.store import KnowledgeGraph
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "data"
@@ -79,9 +80,29 @@ class UserMistake(click.ClickException):
 class ScipopGroup(click.Group):
     """Turns every ScipopError raised by a command into a UserMistake, never a traceback."""
 
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        except click.BadParameter as error:
+            raise _from_environment(error, list(args)) from error
+        ctx.meta[ARGS_KEY] = list(args)   # what was typed, to tell a flag from an environment variable
+        return ctx
+
+    def _misplaced(self, error: click.NoSuchOption, ctx: click.Context) -> click.ClickException:
+        """`scipop build --demo --quiet`: an option of scipop itself, given after the command."""
+        if error.option_name not in _global_flags(self) or not ctx.invoked_subcommand:
+            return error
+        return UserMistake(ConfigError(
+            f"{error.option_name} is an option of scipop itself, not of '{ctx.invoked_subcommand}'.",
+            f"Put it before the command: scipop {error.option_name} {ctx.invoked_subcommand} …"))
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.BadParameter as error:
+            raise _from_environment(error, ctx.meta.get(ARGS_KEY, [])) from error
+        except click.NoSuchOption as error:
+            raise self._misplaced(error, ctx) from error
         except ScipopError as error:
             raise UserMistake(error) from error
         except BrokenPipeError as error:
@@ -97,6 +118,37 @@ class ScipopGroup(click.Group):
             raise UserMistake(_system_refusal(error)) from error
 
 
+ARGS_KEY = "scipop.args"
+
+
+def _global_flags(group: click.Group) -> set[str]:
+    return {flag for param in group.params for flag in param.opts + param.secondary_opts}
+
+
+def _from_environment(error: click.BadParameter, args: list[str]) -> click.ClickException:
+    """A bad option value that came from an environment variable names the variable: the
+    user typed no such flag, so "Invalid value for '--quiet'" would send them looking for it."""
+    param, ctx = error.param, error.ctx
+    if not isinstance(param, click.Option) or ctx is None:
+        return error
+    flags = param.opts + param.secondary_opts
+    typed = any(arg == flag or arg.startswith(flag + "=") for arg in args for flag in flags)
+    name = param.resolve_envvar_value(ctx) is not None and _envvar_name(param, ctx)
+    if typed or not name:
+        return error
+    return UserMistake(ConfigError(
+        f"The environment variable {name}={os.environ[name]!r} (for {flags[0]}) is not valid: {error.message}",
+        f"Correct {name}, or unset it."))
+
+
+def _envvar_name(param: click.Option, ctx: click.Context) -> str | None:
+    """The environment variable the option's value was read from."""
+    names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
+    if ctx.auto_envvar_prefix and param.name:
+        names.append(f"{ctx.auto_envvar_prefix}_{param.name.upper()}")
+    return next((name for name in names if os.environ.get(name)), None)
+
+
 def _reader_gone() -> bool:
     """Whether standard output is a pipe whose reader has closed it."""
     try:
@@ -108,8 +160,6 @@ def _reader_gone() -> bool:
 
 
 def _system_refusal(error: OSError) -> ScipopError:
-    from kg.errors import ConfigError
-
     reason = error.strerror or str(error)
     if isinstance(error, socket.gaierror):
         return ConfigError(f"Cannot find that host to listen on: {reason}.",
@@ -127,13 +177,13 @@ def _system_refusal(error: OSError) -> ScipopError:
 
 @click.group(cls=ScipopGroup, context_settings={"auto_envvar_prefix": "SCIPOP", "help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("scipop-data"),
-              envvar="SCIPOP_DATA_DIR", show_default=True, help="Where the store, index, logs and reject reports live.")
-@click.option("--base-iri", default=DEFAULT_BASE_IRI, envvar="SCIPOP_BASE_IRI", show_default=True,
+              envvar="SCIPOP_DATA_DIR", show_envvar=True, show_default=True, help="Where the store, index, logs and reject reports live.")
+@click.option("--base-iri", default=DEFAULT_BASE_IRI, envvar="SCIPOP_BASE_IRI", show_envvar=True, show_default=True,
               help="Base of every entity IRI.")
-@click.option("--store-url", default=None, envvar="SCIPOP_STORE_URL",
+@click.option("--store-url", default=None, envvar="SCIPOP_STORE_URL", show_envvar=True,
               help="A SPARQL 1.1 Query+Update endpoint to use instead of the embedded store.")
-@click.option("--quiet", "-q", is_flag=True, envvar="SCIPOP_QUIET", help="No progress bars or chatter.")
-@click.option("--search-engine", type=click.Choice(["whoosh", "tantivy"]), default=None, envvar="SCIPOP_SEARCH_ENGINE",
+@click.option("--quiet", "-q", is_flag=True, envvar="SCIPOP_QUIET", show_envvar=True, help="No progress bars or chatter.")
+@click.option("--search-engine", type=click.Choice(["whoosh", "tantivy"]), default=None, envvar="SCIPOP_SEARCH_ENGINE", show_envvar=True,
               help="Search engine the indexes are built with and read from [default: whoosh; serve: the "
                    "index's own]; tantivy is much faster on large graphs.")
 @click.pass_context
@@ -165,8 +215,11 @@ def _progress(context: Context):
 def run_ingest(context: Context, paths: list[Path], fmt: str, encoding: str | None, skip_invalid: bool,
                publish: bool = True, workers: int | None = None, refresh_derived: bool = True,
                allow_empty: bool = False):
+    from ingest import registry
     from ingest.pipeline import ingest_paths
 
+    if fmt != "auto":
+        registry.by_name(fmt)   # a mistyped --format is refused before a store is opened or made
     with context.open_graph() as kg:
         summary = ingest_paths(kg, paths, fmt=fmt, encoding=encoding, skip_invalid=skip_invalid,
                                progress=_progress(context), workers=workers, refresh_derived=refresh_derived,
@@ -363,7 +416,7 @@ def query(context: Context, sparql: str, fmt: str, limit: int) -> None:
     """Run a read-only SPARQL SELECT or ASK query ('-' reads it from standard input)."""
     from kg.sparql import render, run_select
 
-    text = sys.stdin.read() if sparql == "-" else sparql
+    text = _utf8(sys.stdin.buffer.read(), 1) if sparql == "-" else sparql
     if sparql != "-" and sparql.strip().endswith((".rq", ".sparql")) and Path(sparql.strip()).is_file():
         from kg.errors import QueryError
 
@@ -410,16 +463,30 @@ def demo_data(context: Context, outdir: Path, projects: int, seed: int, after: i
                 f"and {summary.works} works to {outdir} in {summary.seconds:.1f} s.")
 
 
+def _utf8(data: bytes, first_line: int) -> str:
+    """Bytes from standard input as text, refused when they are not UTF-8: read as text, GBK input
+    made a query fail with a traceback and grant extraction silently find nothing."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        from kg.errors import InputError, Location
+
+        line = first_line + data.count(b"\n", 0, error.start)
+        raise InputError(Location(file="standard input", line=line), "is not UTF-8 text",
+                         hint="Convert it first, e.g. `iconv -f GB18030 -t UTF-8 file | scipop …`.") from error
+
+
 @main.command("extract-grants")
 @pass_context
 def extract_grants(context: Context) -> None:
     """Find NSFC approval numbers in statements on standard input (JSON lines with 'text', or plain lines)."""
     from kg.grants import find_nsfc_grants
 
-    for line in sys.stdin:
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line = _utf8(raw, number)
         if not line.strip():
             continue
-        text, record_id = line.rstrip("\n"), None
+        text, record_id = line.rstrip("\r\n"), None
         if line.lstrip().startswith("{"):
             try:
                 record = json.loads(line)
@@ -455,8 +522,11 @@ def serve(context: Context, host: str, port: int, threads: int, workers: int, en
     from webapp.serving import ServeOptions, address_url
     from webapp.serving import serve as run_server
 
+    if not context.settings.store_url and not context.settings.data_dir.is_dir():
+        raise ConfigError(f"There is no data directory at {context.settings.data_dir}.",
+                          "Build one with `scipop build --demo`, or pass --data-dir (SCIPOP_DATA_DIR) the one you built.")
     if current_stamp(context.settings) is None and not context.settings.store_url:
-        context.say("Nothing is published yet: pages will answer 404 until `scipop build --demo` or `scipop publish`.")
+        context.warn("Nothing is published yet: pages will answer 404 until `scipop build --demo` or `scipop publish`.")
     config = {**{k: v for k, v in os.environ.items() if k.startswith("SCIPOP_")}, "settings": context.settings}
     engine = engine or context.search_engine or _built_engine(context.settings)
     if engine:
@@ -799,7 +869,8 @@ _SEARCH_VIEW = click.option("--view", type=click.Choice(["public", "full"]), def
                             help="The public view, or the staff view that includes restricted records.")
 _SEARCH_ENGINE = click.option("--search-engine", "search_engine", type=click.Choice(["whoosh", "tantivy"]),
                               default=None, envvar="SCIPOP_SEARCH_ENGINE",
-                              help="Search engine [default: whoosh]; tantivy is much faster on large graphs.")
+                              help="Search engine [default: the global --search-engine (SCIPOP_SEARCH_ENGINE), else whoosh]; "
+                                   "tantivy is much faster on large graphs.")
 
 
 def _engine_given_here(search_engine: str | None) -> str | None:

@@ -232,6 +232,25 @@ def test_a_curator_merge_from_a_csv_file_joins_what_the_evidence_could_not(world
         assert people(again)[repository] == people(again)[openalex]
 
 
+@pytest.mark.parametrize("sheet_text, encoding, said", [
+    # Excel on Chinese Windows saves CSV as GBK unless told otherwise.
+    ("action,a,b,curator,note\nmerge,{a},{b},李雷,同一实验室\n", "gbk", "line 2: is not UTF-8 text. Fix: Save it as UTF-8"),
+    ("action,a,b,curator,note\njoin,{a},{b},Li Lei,\n", "utf-8", "line 2, field 'action': the action is not merge or split"),
+])
+def test_a_curation_sheet_that_cannot_be_read_is_refused_with_the_fix(world_copy, tmp_path, runner, sheet_text,
+                                                                       encoding, said):
+    """Never a traceback, and never advice the command cannot take (`link` has no --skip-invalid)."""
+    kg = world_copy
+    a, b = str(kg.minter.person_by_name("陈浩")), str(kg.minter.person("openalex", "A5090000002"))
+    sheet = tmp_path / "curation.csv"
+    sheet.write_bytes(sheet_text.format(a=a, b=b).encode(encoding))
+    data_dir = str(kg.settings.data_dir)
+    kg.close()
+    result = runner.invoke(main, ["--data-dir", data_dir, "--quiet", "link", "--curation", str(sheet), "--no-publish"])
+    assert result.exit_code == 2 and said in result.output and "Traceback" not in result.output, result.output
+    assert "--skip-invalid" not in result.output
+
+
 def test_the_cli_links_explains_and_records_curator_decisions(world_copy, runner):
     kg = world_copy
     data_dir = str(kg.settings.data_dir)

@@ -280,6 +280,7 @@ def test_serve_on_a_port_in_use_says_so_and_how_to_choose_another(tmp_path, work
     import sys
     from pathlib import Path
 
+    (tmp_path / "d").mkdir()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -360,6 +361,57 @@ def test_every_option_can_come_from_the_environment(runner, tmp_path):
     result = runner.invoke(main, ["ingest", str(PROJECTS / "bad_rows.csv")], env={**env, "SCIPOP_INGEST_SKIP_INVALID": "1"})
     assert result.exit_code == 0, result.output
     assert (tmp_path / "env-data" / "rejects").is_dir()
+
+
+@pytest.mark.parametrize("env, args, said", [
+    ({"SCIPOP_QUIET": "maybe"}, ["stats"], "The environment variable SCIPOP_QUIET='maybe' (for --quiet) is not valid"),
+    ({"SCIPOP_SEARCH_ENGINE": "lucene"}, ["stats"], "SCIPOP_SEARCH_ENGINE='lucene' (for --search-engine)"),
+    ({"SCIPOP_SERVE_PORT": "http"}, ["serve"], "SCIPOP_SERVE_PORT='http' (for --port) is not valid"),
+])
+def test_a_bad_value_from_the_environment_names_the_variable_not_a_flag_nobody_typed(runner, tmp_path, env, args, said):
+    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), *args], env=env)
+    assert result.exit_code == 2 and said in result.output and "Fix: Correct" in result.output, result.output
+    typed = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "--search-engine", "lucene", "stats"])
+    assert typed.exit_code == 2 and "Invalid value for '--search-engine'" in typed.output   # typed: click's own words
+
+
+def test_a_mistyped_format_or_data_dir_is_refused_before_anything_is_created(runner, tmp_path):
+    typo = tmp_path / "scipop-dta"
+    result = runner.invoke(main, ["--data-dir", str(typo), "ingest", "--format", "nsfc", str(PROJECTS / "bad_rows.csv")])
+    assert result.exit_code == 2 and "unknown format 'nsfc'" in result.output and "nsfc-projects" in result.output
+    served = runner.invoke(main, ["--data-dir", str(typo), "serve"])
+    assert served.exit_code == 2 and f"There is no data directory at {typo}" in served.output
+    assert "scipop build --demo" in served.output and not typo.exists()
+    late = runner.invoke(main, ["--data-dir", str(typo), "ingest", str(PROJECTS / "bad_rows.csv"), "--quiet"])
+    assert late.exit_code == 2 and "Put it before the command: scipop --quiet ingest" in late.output
+    assert not typo.exists()
+
+
+def test_extract_grants_reads_json_lines_and_plain_lines_from_standard_input(runner):
+    """One JSON line out per statement in, with its id when it had one; blank lines skipped;
+    Windows line ends (a statement pasted from a Windows editor) are not part of the text."""
+    statements = ('{"id": "w1", "text": "National Natural Science Foundation of China (Grant Nos. 12171335, 12301603)"}\n'
+                  "\n"
+                  "国家自然科学基金(61533019、71232006)资助\r\n"
+                  "湖北省自然科学基金(2019CFB123)资助\n")
+    result = runner.invoke(main, ["extract-grants"], input=statements.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line.get("id") for line in lines] == ["w1", None, None]
+    assert [[g["approval_number"] for g in line["grants"]] for line in lines] == [
+        ["12171335", "12301603"], ["61533019", "71232006"], []]   # a provincial fund is not NSFC's
+    assert all("\r" not in g["evidence"] for line in lines for g in line["grants"])
+
+
+@pytest.mark.parametrize("command", [["extract-grants"], ["query", "-"]])
+def test_standard_input_that_is_not_utf8_is_refused_not_misread(runner, tmp_path, command):
+    """GBK text piped in: grant extraction found nothing and said nothing; a query crashed."""
+    text = "国家自然科学基金(81273412)资助\n" if command[0] == "extract-grants" else "SELECT * WHERE { ?s ?p '量子' }"
+    with KnowledgeGraph(Settings(data_dir=tmp_path / "d")):
+        pass
+    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), *command], input=text.encode("gbk"))
+    assert result.exit_code == 2 and "standard input, line 1: is not UTF-8 text" in result.output, result.output
+    assert "iconv" in result.output
 
 
 @pytest.mark.parametrize("padding", ["", "x"])

@@ -17,6 +17,7 @@ the same pair the later one counts.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -142,33 +143,43 @@ def load_decisions(kg: KnowledgeGraph) -> list[CuratorDecision]:
 def import_csv(kg: KnowledgeGraph, path: Path) -> int:
     """Record the decisions of a curator CSV (action,a,b,curator[,note]); returns how many changed."""
     current = {d.pair: d for d in load_decisions(kg)}
-    changed = 0
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        data = path.read_bytes()   # a curator's sheet: small, and read whole to place a bad byte on its line
     except OSError as exc:
         raise InputError(Location(file=str(path)), f"cannot be read ({exc.strerror})") from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = {"action", "a", "b", "curator"} - set(reader.fieldnames or [])
-        if missing:
-            raise InputError(Location(file=str(path), line=1), f"the header lacks {', '.join(sorted(missing))}",
-                             hint="The header must be action,a,b,curator[,note].")
-        for row in reader:
-            line = reader.line_num
-            action = (row.get("action") or "").strip().lower()
-            if action not in ("merge", "split"):
-                raise InputError(Location(file=str(path), line=line, field="action"), "the action is not merge or split",
-                                 value=row.get("action"))
-            a, b = (row.get("a") or "").strip(), (row.get("b") or "").strip()
-            same = action == "merge"
-            kept = current.get(frozenset((a, b)))
-            if kept is not None and kept.same == same:
-                continue
-            try:
-                decision = record_decision(kg, a, b, same, row.get("curator") or "", row.get("note") or "")
-            except ScipopError as error:
-                raise InputError(Location(file=str(path), line=line), error.message[:-1] if error.message.endswith(".")
-                                 else error.message, hint=error.hint) from error
-            current[decision.pair] = decision
-            changed += 1
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Excel saves a CSV in the system's code page (GBK on Chinese Windows) unless told otherwise.
+        raise InputError(Location(file=str(path), line=data.count(b"\n", 0, exc.start) + 1), "is not UTF-8 text",
+                         hint="Save it as UTF-8 (in Excel: 'CSV UTF-8'), then run the command again.") from exc
+    changed = _import_rows(kg, path, csv.DictReader(io.StringIO(text, newline="")), current)
+    return changed
+
+
+def _import_rows(kg: KnowledgeGraph, path: Path, reader: csv.DictReader, current: dict) -> int:
+    """The rows of an open curator CSV, recorded one by one; returns how many changed."""
+    changed = 0
+    missing = {"action", "a", "b", "curator"} - set(reader.fieldnames or [])
+    if missing:
+        raise InputError(Location(file=str(path), line=1), f"the header lacks {', '.join(sorted(missing))}",
+                         hint="The header must be action,a,b,curator[,note].")
+    for row in reader:
+        line = reader.line_num
+        action = (row.get("action") or "").strip().lower()
+        if action not in ("merge", "split"):
+            raise InputError(Location(file=str(path), line=line, field="action"), "the action is not merge or split",
+                             value=row.get("action"), hint="Write merge or split in that row, then run the command again.")
+        a, b = (row.get("a") or "").strip(), (row.get("b") or "").strip()
+        same = action == "merge"
+        kept = current.get(frozenset((a, b)))
+        if kept is not None and kept.same == same:
+            continue
+        try:
+            decision = record_decision(kg, a, b, same, row.get("curator") or "", row.get("note") or "")
+        except ScipopError as error:
+            raise InputError(Location(file=str(path), line=line), error.message[:-1] if error.message.endswith(".")
+                             else error.message, hint=error.hint) from error
+        current[decision.pair] = decision
+        changed += 1
     return changed
