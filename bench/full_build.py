@@ -269,6 +269,7 @@ def _tree_rss(root: int) -> int:
 
 
 def free_gb() -> float:
+    OUT.mkdir(parents=True, exist_ok=True)   # absent in a fresh clone
     return shutil.disk_usage(OUT).free / 1024 ** 3
 
 

@@ -318,9 +318,14 @@ def _flagged_entries(kg: KnowledgeGraph, projects: list[str], network) -> list[l
     for prop in (V.title, V.keyword):
         for s, found in lookup(kg, projects + results, prop).items():
             src.texts.setdefault(s, []).extend(str(t) for t in found)
-    if network is None:  # the whole capacity table is big: read only when a flagged project needs it
-        table = rollup.table(kg, "capacity")["projects"]
-        src.capacity = {p: table[p] for p in projects if p in table}
+    if network is None:  # read only the shards of the flagged projects
+        names = sorted({rollup.capacity_name(p) for p in projects})
+        tables = [rollup.read_table(kg, name) for name in names]
+        if any(table is None for table in tables):   # a derived graph older than the shards: compute them once
+            computed = rollup.capacity_tables(rollup.network_facts(kg).capacity)
+            tables = [computed[name] for name in names]
+        for table in tables:
+            src.capacity.update((p, table["projects"][p]) for p in projects if p in table["projects"])
     else:
         src.capacity = {p: found.to_json() for p in projects if (found := network.capacity(p)).kind != "none"}
     return [rollup.candidate_entry(p, None, src) for p in projects]

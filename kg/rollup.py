@@ -30,11 +30,12 @@ from rdflib.namespace import RDF, XSD
 
 from kg import concepts
 from kg import vocab as V
+from kg.iri import stable_hash
 from kg.nquads import term_nt
 from kg.patterns import approved_work, instances
 from kg.store import KnowledgeGraph, prefix_block
 
-TABLE_VERSION = 3  # bump when a table's layout changes
+TABLE_VERSION = 4  # bump when a table's layout changes
 ALL_YEARS = "all"
 NO_YEAR = "none"
 GAP_DIMENSIONS = ("department", "code", "type", "tier", "institution", "year")
@@ -365,7 +366,19 @@ def candidates_name(chunk: int) -> str:
     return f"recommend-candidates-{chunk}"
 
 
-RECOMMEND_TABLES = ("venues", "capacity") + tuple(candidates_name(i) for i in range(len(POOL_CHUNKS)))
+# Every project's capacity is one table per shard (by a hash of the project IRI): whole, it
+# outgrew one statement at 200,000 projects (Oxigraph's parser stops at 16 MB a line), and a
+# request needs the capacity of only a few projects.
+CAPACITY_SHARDS = 64
+
+
+def capacity_name(project: str) -> str:
+    """The capacity table that holds this project."""
+    return f"capacity-{int(stable_hash(project, length=8), 16) % CAPACITY_SHARDS:02d}"
+
+
+RECOMMEND_TABLES = (("venues",) + tuple(f"capacity-{i:02d}" for i in range(CAPACITY_SHARDS))
+                    + tuple(candidates_name(i) for i in range(len(POOL_CHUNKS))))
 
 
 def _text_scan(kg: KnowledgeGraph, pattern: str):
@@ -489,8 +502,8 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], keep
     for prop in (V.title, V.keyword):
         for s, found in lookup_text(kg, sorted(wanted), prop).items():
             src.texts[s].extend(found)
-    tables = {"venues": {"venues": {v: [n, round(t / n, 2)] for v, (n, t) in totals.items()}},
-              "capacity": {"projects": capacity}}
+    tables = {"venues": {"venues": {v: [n, round(t / n, 2)] for v, (n, t) in totals.items()}}}
+    tables.update(capacity_tables(capacity))
     complete = len(ranked) < keep
     start = 0
     for i, end in enumerate(POOL_CHUNKS if keep == TOP_OUTPUTS_KEPT else (keep,)):
@@ -499,6 +512,14 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], keep
             "candidates": [candidate_entry(p, r, src) for p, r in sorted(first_rank.items(), key=lambda pr: (pr[1], pr[0]))
                            if start <= r < end]}
         start = end
+    return tables
+
+
+def capacity_tables(capacity: dict[str, list]) -> dict[str, dict]:
+    """The capacity shards (every one, empty or not: a missing table would be recomputed on reading)."""
+    tables: dict[str, dict] = {f"capacity-{i:02d}": {"projects": {}} for i in range(CAPACITY_SHARDS)}
+    for project, found in capacity.items():
+        tables[capacity_name(project)]["projects"][project] = found
     return tables
 
 

@@ -319,3 +319,21 @@ def test_a_large_graph_builds_its_network_in_a_second_process_with_the_same_tabl
     assert not (fresh.settings.data_dir / derive.NETWORK_SNAPSHOT).exists()   # the child's checkpoint is gone
     tables = [str(o) for s, p, o in apart if p == V.aggregateTable and "recommend-candidates" in str(s)]
     assert any('"candidates":[[' in text for text in tables)
+
+
+def test_each_projects_capacity_is_kept_in_the_shard_its_iri_names(fresh):
+    """At 200,000 projects one table of every project's capacity outgrew a statement (Oxigraph
+    parses at most 16 MB a line): it is kept in shards, and a request reads only its projects'."""
+    shards = {f"capacity-{i:02d}": rollup.read_table(fresh, f"capacity-{i:02d}") for i in range(rollup.CAPACITY_SHARDS)}
+    assert all(table is not None for table in shards.values())
+    kept = {p: c for name, table in shards.items() for p, c in table["projects"].items()
+            if rollup.capacity_name(p) == name}
+    assert kept == rollup.network_facts(fresh).capacity and kept
+    assert sum(len(table["projects"]) for table in shards.values()) == len(kept)   # each in its own shard only
+
+
+def test_a_flagged_project_outside_the_pool_gets_its_capacity_from_its_shard(fresh):
+    flag_representative(fresh, "61970003", "F", "信息科学部 李老师")   # outside a pool of the top output alone
+    from_shards = by_id(R.recommend(fresh, top=2, pool=1))
+    assert from_shards["61970003"]["factors"]["capacity"] == 0.2       # its PI created an approved work
+    assert from_shards == by_id(R.recommend(fresh, top=2, pool=1, network=build_network(fresh)))
