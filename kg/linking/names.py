@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import AbstractSet
 
 from pypinyin import Style, pinyin
 
@@ -332,6 +333,25 @@ def block_keys(names: tuple[ParsedName, ...]) -> frozenset[str]:
     return frozenset(f.block_key for n in names for f in n.forms)
 
 
+_NONE: frozenset = frozenset()   # the shared empty set of every NameSet field not filled yet
+
+
+def _with(found: AbstractSet, item) -> set:
+    if found is _NONE:
+        return {item}
+    found.add(item)
+    return found
+
+
+def _joined(found: AbstractSet, more: AbstractSet) -> AbstractSet:
+    if not more:
+        return found
+    if found is _NONE:
+        return set(more)
+    found |= more
+    return found
+
+
 class NameSet:
     """The names of a cluster, kept as sets so that two clusters compare in a few set operations.
 
@@ -342,35 +362,37 @@ class NameSet:
 
     __slots__ = ("texts", "zh", "full", "initials", "first", "short")
 
+    # A set made only when something goes in: most names fill two or three of the six, and an
+    # empty set costs 216 bytes (a NameSet per person IRI, over a million at 200,000 projects).
     def __init__(self, names: tuple[ParsedName, ...] = ()) -> None:
-        self.texts: set[str] = set()
-        self.zh: set[str] = set()
-        self.full: set[tuple[str, str]] = set()       # (family, given) of full forms
-        self.initials: set[tuple[str, str]] = set()   # (family, initials) of every form
-        self.first: set[tuple[str, str]] = set()      # (family, first initial) of every form
-        self.short: set[tuple[str, str]] = set()      # (family, initials) of initials-only forms
+        self.texts: AbstractSet[str] = _NONE
+        self.zh: AbstractSet[str] = _NONE
+        self.full: AbstractSet[tuple[str, str]] = _NONE       # (family, given) of full forms
+        self.initials: AbstractSet[tuple[str, str]] = _NONE   # (family, initials) of every form
+        self.first: AbstractSet[tuple[str, str]] = _NONE      # (family, first initial) of every form
+        self.short: AbstractSet[tuple[str, str]] = _NONE      # (family, initials) of initials-only forms
         for name in names:
             self.add(name)
 
     def add(self, name: ParsedName) -> None:
-        self.texts.add(name.text)
+        self.texts = _with(self.texts, name.text)
         if name.zh:
-            self.zh.add(name.zh)
+            self.zh = _with(self.zh, name.zh)
         for form in name.forms:
             if form.given:
-                self.full.add((form.family, form.given))
+                self.full = _with(self.full, (form.family, form.given))
             else:
-                self.short.add((form.family, form.initials))
-            self.initials.add((form.family, form.initials))
-            self.first.add((form.family, form.initials[:1]))
+                self.short = _with(self.short, (form.family, form.initials))
+            self.initials = _with(self.initials, (form.family, form.initials))
+            self.first = _with(self.first, (form.family, form.initials[:1]))
 
     def update(self, other: "NameSet") -> None:
-        self.texts |= other.texts
-        self.zh |= other.zh
-        self.full |= other.full
-        self.initials |= other.initials
-        self.first |= other.first
-        self.short |= other.short
+        self.texts = _joined(self.texts, other.texts)
+        self.zh = _joined(self.zh, other.zh)
+        self.full = _joined(self.full, other.full)
+        self.initials = _joined(self.initials, other.initials)
+        self.first = _joined(self.first, other.first)
+        self.short = _joined(self.short, other.short)
 
     def _short_fits(self, other: "NameSet") -> bool:
         for family, initials in self.short:
