@@ -168,7 +168,8 @@ def read_output_titles(reader: GraphReader, minter: Minter) -> dict[str, set[str
 
 def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dict[str, set[str]],
                  curator: list[curation.CuratorDecision], outputs: Iterable[str] = ()) -> PersonInput:
-    """`outputs`: the output IRIs known (those with a title); see `_read_authorships`."""
+    """`outputs`: the output IRIs known (those with a title); see `_read_authorships`. The
+    persons' sets in `names` become their records' own: the caller lets `names` go."""
     prefixes = _Prefixes(minter)
     index: dict[str, int] = {}
     records: list[PersonRecord] = []
@@ -188,7 +189,11 @@ def read_persons(reader: GraphReader, minter: Minter, orgs: OrgLinks, names: dic
 
     for iri, found in names.items():
         if iri.startswith(prefixes.person):
-            records[node(iri)].names.update(found)
+            record = records[node(iri)]
+            if record.names:
+                record.names.update(found)
+            else:
+                record.names = found   # not copied: the caller lets `names` go
     for iri, name in reader.rows("?p ?n", "?p schema:alternateName ?n"):
         if iri.startswith(prefixes.person):
             records[node(iri)].names.add(name)
@@ -437,14 +442,19 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, writer: LinksWriter, say: Pro
 
     titles = read_output_titles(reader, kg.minter)
     person_input = read_persons(reader, kg.minter, orgs, names, curator, titles)
+    del names   # the records hold the persons' names now
     # The outputs' details are read in the background while persons are resolved (pure
     # Python): Oxigraph releases the GIL, so the second core does them (9 s at 100,000 projects).
     candidates = output_candidates(kg.minter, curator, titles)
     reader.ahead(output_reads(candidates))
     say("persons: read")
+    # Only the candidates' titles and first authors are looked at again: the rest (a million
+    # outputs at 200,000 projects) is let go before persons are resolved.
+    summary.outputs = len(titles)
+    titles = {iri: titles[iri] for iri in candidates}
     first_authors: dict[str, set[str]] = defaultdict(set)
     for output, node, rank in person_input.authorships:
-        if rank == 1:
+        if rank == 1 and output in titles:
             first_authors[output].update(person_input.records[node].names)
     person_iris = [r.iri for r in person_input.records]
 
@@ -455,23 +465,23 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, writer: LinksWriter, say: Pro
 
     people: PersonLinks = resolve_persons(person_input, say, decided)
     del person_input
-    del names
     _same_as_lines(lines, person_iris, people.clusters, people.canonical, summary)
     writer.flush()
+    summary.persons = len(people.records)
+    summary.person_clusters = len(set(people.canonical.values()))
+    summary.ambiguous_mentions = people.ambiguous_mentions
+    del people, person_iris   # the bulk load's last batches need the room (the peak of a first link)
     say("persons")
-    output_records, summary.outputs = read_outputs(reader, candidates, titles, first_authors), len(titles)
+    output_records = read_outputs(reader, candidates, titles, first_authors)
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
     say("outputs")
     _cluster_lines(lines, [r.iri for r in output_records], outputs.clusters, outputs.canonical, summary)
+    summary.output_clusters = summary.outputs - (len(output_records) - len(set(outputs.canonical.values())))
     summary.quads_removed, summary.quads_added = writer.finish()
     say("written")
 
     summary.organizations = len(org_records)
     summary.organization_clusters = len(set(orgs.canonical.values()))
-    summary.persons = len(people.records)
-    summary.person_clusters = len(set(people.canonical.values()))
-    summary.ambiguous_mentions = people.ambiguous_mentions
-    summary.output_clusters = summary.outputs - (len(output_records) - len(set(outputs.canonical.values())))
     summary.seconds = time.monotonic() - started
     return summary
 
