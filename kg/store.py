@@ -67,7 +67,8 @@ class EmbeddedBackend:
         self.data_dir = data_dir
         self.path = data_dir / "store"
         self.read_only = read_only
-        data_dir.mkdir(parents=True, exist_ok=True)
+        if not read_only:   # a reader of a mistyped --data-dir is told so, and leaves no empty directory behind
+            data_dir.mkdir(parents=True, exist_ok=True)
         self._ox: ox.Store | None = None
         self._rdflib_store: OxigraphStore | None = None
         if read_only:

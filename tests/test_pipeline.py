@@ -251,6 +251,14 @@ def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tm
     assert "Traceback" not in result.output and not isinstance(result.exception, (OSError, ValueError, LookupError))
 
 
+def test_a_read_only_command_on_a_mistyped_data_dir_leaves_no_directory_behind(runner, tmp_path):
+    typo = tmp_path / "scipop-dtaa"
+    for command in (["stats"], ["query", "ASK {}"]):
+        result = runner.invoke(main, ["--data-dir", str(typo), *command])
+        assert result.exit_code == 2 and "There is no graph at" in result.output, result.output
+        assert not typo.exists(), command
+
+
 def test_a_data_directory_is_written_only_with_the_base_iri_it_was_made_with(runner, tmp_path):
     """Another --base-iri minted every IRI anew beside the old ones: two catalogs, each source
     listed twice, one with -4 restricted records."""
