@@ -51,7 +51,7 @@ def choose(path: Path, fmt: str = "auto") -> FormatModule:
                          hint="Export it again, or leave it out (a folder's empty files too).")
     raise InputError(Location(file=str(path)), "cannot tell which source format this file is",
                      hint=f"Pass --format with one of: {', '.join(format_names())}; or, if no format reads "
-                          "it, move it out of the folder given.")
+                          "it, leave it out (out of any folder you pass whole).")
 
 
 def looks_like(path: Path, given: FormatModule) -> FormatModule | None:

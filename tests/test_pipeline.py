@@ -251,6 +251,15 @@ def test_cli_mistakes_found_by_review_end_in_one_line_not_a_traceback(runner, tm
     assert "Traceback" not in result.output and not isinstance(result.exception, (OSError, ValueError, LookupError))
 
 
+def test_a_file_no_format_claims_is_named_with_the_formats_to_choose_from(runner, tmp_path):
+    notes = tmp_path / "meeting-notes.txt"
+    notes.write_text("2024年科普周 会议纪要\n出席：王明、李华\n", encoding="utf-8")
+    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "ingest", str(notes)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "meeting-notes.txt" in result.output and "cannot tell which source format" in result.output
+    assert "--format with one of: " in result.output and "nsfc-projects" in result.output
+
+
 def test_a_read_only_command_on_a_mistyped_data_dir_leaves_no_directory_behind(runner, tmp_path):
     typo = tmp_path / "scipop-dtaa"
     for command in (["stats"], ["query", "ASK {}"]):
