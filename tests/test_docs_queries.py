@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from kg import vocab as V
+from kg.config import Settings
+from kg.nquads import iri_nt, term_nt
 from kg.sparql import run_select
+from kg.store import KnowledgeGraph
 
 QUERIES = sorted((Path(__file__).resolve().parent.parent / "docs" / "queries").glob("*.rq"))
 MUST_BE_EMPTY = {"check-no-email-in-public-graphs.rq", "check-public-graphs-hold-only-approved-records.rq"}
@@ -44,3 +48,27 @@ def test_example_answers_what_its_plain_formulation_answers(plain, demo_graph):
     assert fast.variables == reference.variables
     assert fast.rows, f"{plain.name} answered nothing on the demo graph"
     assert fast.rows == reference.rows
+
+
+def test_the_obliged_projects_example_lists_100_projects_when_two_files_describe_some(tmp_path):
+    """The example picks its first 100 projects before looking up their names; a project two
+    source files describe is two rows of the union graph, and must not take two of the 100."""
+    from rdflib import RDF, Literal
+
+    name = "obliged-projects-without-popularization.rq"
+    with KnowledgeGraph(Settings(data_dir=tmp_path / "d")) as kg:
+        first, second, derived = kg.minter.source_graph("a.csv"), kg.minter.source_graph("b.csv"), kg.minter.derived_graph()
+        lines = []
+        for i in range(105):
+            project, number = kg.minter.project(f"5217{i:04d}"), f"5217{i:04d}"
+            stated = [(RDF.type, V.FundedProject), (V.approvalNumber, Literal(number)), (V.approvalYear, Literal(2015 + i % 7))]
+            for graph in [first, second] if i < 10 else [first]:
+                lines += [f"{term_nt(project)} {term_nt(p)} {term_nt(o)} {iri_nt(graph)} .\n" for p, o in stated]
+            derived_facts = [(V.obligationTier, V.TierObliged), (V.popularizationStatus, V.ResultsUnpopularized),
+                             (V.outputCount, Literal(3))]
+            lines += [f"{term_nt(project)} {term_nt(p)} {term_nt(o)} {iri_nt(derived)} .\n" for p, o in derived_facts]
+        with kg.write():
+            kg.load_lines(lines)
+        fast = run_select(kg, (QUERIES[0].parent / name).read_text(encoding="utf-8"))
+        plain = run_select(kg, (PLAIN[0].parent / name).read_text(encoding="utf-8"))
+    assert len(fast.rows) == 100 and fast.rows == plain.rows
