@@ -279,7 +279,15 @@ def ingest_paths(kg: KnowledgeGraph, paths: Iterable[Path], *, fmt: str = "auto"
     return IngestSummary(files=staged, reject_report=report, seconds=finished - started,
                          phases={"map and load": loaded_at - started,
                                  **({"derive": finished - loaded_at} if refresh_derived else {})},
-                         warnings=same_bytes_warnings(staged, loaded_before))
+                         warnings=same_bytes_warnings(staged, loaded_before)
+                         + ([] if allow_empty else empty_source_warnings(staged)))
+
+
+def empty_source_warnings(staged: list[StagedFile]) -> list[str]:
+    """Files read without error that held no record (a header and nothing under it): loaded,
+    since an export may be empty, but a user reading 'Loaded 0 records' may not see which."""
+    return [f"'{item.source_id}' holds no records (nothing under its header); if it should, export it again."
+            for item in staged if not item.records and not item.rejects]
 
 
 def same_bytes_warnings(staged: list[StagedFile], loaded_before: dict[str, str]) -> list[str]:

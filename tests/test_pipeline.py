@@ -260,6 +260,15 @@ def test_a_file_no_format_claims_is_named_with_the_formats_to_choose_from(runner
     assert "--format with one of: " in result.output and "nsfc-projects" in result.output
 
 
+def test_a_file_with_a_header_and_no_records_is_loaded_and_named(runner, tmp_path):
+    header_only = tmp_path / "researchers.csv"
+    header_only.write_text((DATA / "linking" / "world" / "researchers.csv").read_text(encoding="utf-8").splitlines()[0] + "\n",
+                           encoding="utf-8")
+    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "-q", "ingest", "--no-publish", str(header_only)])
+    assert result.exit_code == 0, result.output
+    assert "'researchers.csv' holds no records (nothing under its header)" in result.output
+
+
 def test_a_read_only_command_on_a_mistyped_data_dir_leaves_no_directory_behind(runner, tmp_path):
     typo = tmp_path / "scipop-dtaa"
     for command in (["stats"], ["query", "ASK {}"]):
