@@ -51,9 +51,9 @@ OPERATION_TARGET_MS = 200.0
 INCREMENT_TARGET_PCT = 5.0
 # The disk is shared: a stage that would leave less than this free is stopped (it rolls back).
 MIN_FREE_GB = 8.0
-# What a build with its increment leaves on disk, per project: at 100,000 projects a data dir
-# with two publications held ~14.5 GB (bench/out/web-100000), plus the sources and indexes.
-DISK_GB_PER_PROJECT = 0.15 / 1024
+# What a build with its increment leaves on disk, per project: at 200,000 projects the data dir
+# held ~60 GB when the increment published a second time (session 21: the guard stopped it).
+DISK_GB_PER_PROJECT = 0.32 / 1024
 TARGET_PROJECTS = 200_000
 QUERIES = ("gaps-by-department-and-type.rq", "obliged-projects-without-popularization.rq",
            "talent-pool-by-expertise.rq")

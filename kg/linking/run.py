@@ -25,6 +25,7 @@ import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Iterable
 from urllib.parse import unquote
 
@@ -381,6 +382,11 @@ def _same_as_lines(lines: LinkLines, iris: list[str], clusters: Clusters, canoni
             summary.same_as += 1
 
 
+def _write_decisions(writer: LinksWriter, iris: list[str], summary: LinkingSummary, decisions: list[Decision]) -> None:
+    _decision_lines(writer.links, iris, decisions, summary)
+    writer.flush()
+
+
 def _decision_lines(lines: LinkLines, iris: list[str], decisions: Iterable[Decision], summary: LinkingSummary) -> None:
     for decision in decisions:
         if not decision.method:
@@ -457,12 +463,8 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, writer: LinksWriter, say: Pro
         if rank == 1 and output in titles:
             first_authors[output].update(person_input.records[node].names)
     person_iris = [r.iri for r in person_input.records]
-
-    def decided(decisions: list[Decision]) -> None:
-        # Written as clustering goes: on a first link they load on the other core meanwhile.
-        _decision_lines(lines, person_iris, decisions, summary)
-        writer.flush()
-
+    # Written as clustering goes: on a first link they load on the other core meanwhile.
+    decided = partial(_write_decisions, writer, person_iris, summary)
     people: PersonLinks = resolve_persons(person_input, say, decided)
     del person_input
     _same_as_lines(lines, person_iris, people.clusters, people.canonical, summary)
@@ -470,7 +472,7 @@ def _link(kg: KnowledgeGraph, reader: GraphReader, writer: LinksWriter, say: Pro
     summary.persons = len(people.records)
     summary.person_clusters = len(set(people.canonical.values()))
     summary.ambiguous_mentions = people.ambiguous_mentions
-    del people, person_iris   # the bulk load's last batches need the room (the peak of a first link)
+    del people, person_iris, decided   # the bulk load's last batches need the room (the peak of a first link)
     say("persons")
     output_records = read_outputs(reader, candidates, titles, first_authors)
     outputs: OutputLinks = dedup_outputs(output_records, *_curated_pairs(curator, [r.iri for r in output_records]))
