@@ -469,7 +469,7 @@ class _Resolver:
                     if project in project_departments:
                         by_node[member].add(project_departments[project])
             # Kept for the run: nodes of the same departments share one set (a handful of
-            # combinations of nine departments; a set per node was ~250 MB at 200,000 projects).
+            # combinations of nine departments, where there was a set per node).
             combinations: dict[frozenset[str], frozenset[str]] = {}
             self._node_departments = {n: combinations.setdefault(frozenset(d), frozenset(d)) for n, d in by_node.items()}
         return self._node_departments.get(node, frozenset())
@@ -492,7 +492,7 @@ class _Resolver:
         """
         find = clusters.find
         # Members of the clusters of several nodes only; a node alone is its own (a list per
-        # node was ~200 MB a round at 200,000 projects).
+        # node, 1.2 million of them at 200,000 projects, each round).
         root_of = [find(node) for node in range(len(self.records))]
         joined = {root for node, root in enumerate(root_of) if root != node}
         several: dict[int, list[int]] = defaultdict(list)
@@ -519,7 +519,7 @@ class _Resolver:
         keys = {root: frozenset(k for n in several[root] for k in self.keys[n]) if root in several else self.keys[root]
                 for root in context}
         # The index is built and probed one name key at a time: whole, it held an entry per
-        # cluster, key and co-author, the largest thing a link held at 200,000 projects.
+        # cluster, key and co-author at once.
         roots_by_key: dict[str, list[int]] = defaultdict(list)
         for root in context:
             for key in keys[root]:
