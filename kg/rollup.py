@@ -372,12 +372,16 @@ def candidates_name(chunk: int) -> str:
 CAPACITY_SHARDS = 64
 
 
+def capacity_shard(shard: int) -> str:
+    return f"capacity-{shard:02d}"
+
+
 def capacity_name(project: str) -> str:
     """The capacity table that holds this project."""
-    return f"capacity-{int(stable_hash(project, length=8), 16) % CAPACITY_SHARDS:02d}"
+    return capacity_shard(int(stable_hash(project, length=8), 16) % CAPACITY_SHARDS)
 
 
-RECOMMEND_TABLES = (("venues",) + tuple(f"capacity-{i:02d}" for i in range(CAPACITY_SHARDS))
+RECOMMEND_TABLES = (("venues",) + tuple(capacity_shard(i) for i in range(CAPACITY_SHARDS))
                     + tuple(candidates_name(i) for i in range(len(POOL_CHUNKS))))
 
 
@@ -517,7 +521,7 @@ def recommend_tables(kg: KnowledgeGraph, facts: dict[URIRef, ProjectFacts], keep
 
 def capacity_tables(capacity: dict[str, list]) -> dict[str, dict]:
     """The capacity shards (every one, empty or not: a missing table would be recomputed on reading)."""
-    tables: dict[str, dict] = {f"capacity-{i:02d}": {"projects": {}} for i in range(CAPACITY_SHARDS)}
+    tables: dict[str, dict] = {capacity_shard(i): {"projects": {}} for i in range(CAPACITY_SHARDS)}
     for project, found in capacity.items():
         tables[capacity_name(project)]["projects"][project] = found
     return tables

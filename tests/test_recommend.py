@@ -324,7 +324,8 @@ def test_a_large_graph_builds_its_network_in_a_second_process_with_the_same_tabl
 def test_each_projects_capacity_is_kept_in_the_shard_its_iri_names(fresh):
     """At 200,000 projects one table of every project's capacity outgrew a statement (Oxigraph
     parses at most 16 MB a line): it is kept in shards, and a request reads only its projects'."""
-    shards = {f"capacity-{i:02d}": rollup.read_table(fresh, f"capacity-{i:02d}") for i in range(rollup.CAPACITY_SHARDS)}
+    names = [rollup.capacity_shard(i) for i in range(rollup.CAPACITY_SHARDS)]
+    shards = {name: rollup.read_table(fresh, name) for name in names}
     assert all(table is not None for table in shards.values())
     kept = {p: c for name, table in shards.items() for p, c in table["projects"].items()
             if rollup.capacity_name(p) == name}
