@@ -471,7 +471,10 @@ class _Resolver:
             # Kept for the run: nodes of the same departments share one set (a handful of
             # combinations of nine departments, where there was a set per node).
             combinations: dict[frozenset[str], frozenset[str]] = {}
-            self._node_departments = {n: combinations.setdefault(frozenset(d), frozenset(d)) for n, d in by_node.items()}
+            self._node_departments = {}
+            for n, departments in by_node.items():
+                found = frozenset(departments)
+                self._node_departments[n] = combinations.setdefault(found, found)
         return self._node_departments.get(node, frozenset())
 
     def _name_keys(self, node: int) -> set[str]:
