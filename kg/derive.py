@@ -10,7 +10,9 @@ in the derived graph:
   graph) are one output, in sp:outputCount and sp:popularizedOutputCount alike;
 - output: sp:isPopularized, sp:workCount.
 - project: sp:popularizedOutputCount; and the reports' aggregate tables (kg.rollup), one
-  JSON literal per report and grouping, so a report reads one statement at any scale.
+  JSON literal per report and grouping, so a report reads one statement at any scale;
+- the observations SPARQL users count most (kg.rollup): sp:GapObservation per department,
+  project type and year, sp:TalentPoolObservation per field of expertise.
 
 Only approved works count as popularization: a work still under confidentiality review
 has not reached the public yet. The same code runs on the full store and on the public
@@ -184,6 +186,7 @@ def _compute(kg: KnowledgeGraph, outputs: dict[URIRef, int],
     triples += [(project, V.popularizedOutputCount, _int(popularized.get(project, 0))) for project in outputs]
     triples += rollup.table_triples(kg, facts, found.works_by_project, network)
     triples += rollup.observation_triples(kg, facts)
+    triples += rollup.talent_observation_triples(kg)
     return triples
 
 

@@ -107,6 +107,12 @@ class Minter:
         """The gap counts of one science department, project type and approval year (kg.rollup)."""
         return self._iri("observation", "gaps", stable_hash(str(department), str(project_type), str(year)))
 
+    def talent_observation(self, expertise: str, language: str | None) -> URIRef:
+        """The talent-pool counts of one field of expertise (kg.rollup). Hashed exactly, not
+        through stable_hash's case folding: "AI" and "ai" stated by members are two fields."""
+        exact = hashlib.sha1(f"{expertise}\x1f{language or ''}".encode("utf-8")).hexdigest()[:16]
+        return self._iri("observation", "talent", exact)
+
     # Named graphs ---------------------------------------------------------------
     def source_graph(self, source_id: str) -> URIRef:
         return self._iri("graph", "source", slug(source_id))

@@ -174,6 +174,13 @@ projectCount = SP.projectCount
 popularizedProjectCount = SP.popularizedProjectCount
 unpopularizedProjectCount = SP.unpopularizedProjectCount
 noResultsProjectCount = SP.noResultsProjectCount
+# Talent-pool counts per field of expertise (one per expertise literal stated by a member):
+# the talent-pool question read as a few thousand nodes instead of joining every member.
+TalentPoolObservation = SP.TalentPoolObservation
+observedExpertise = SP.observedExpertise
+memberCount = SP.memberCount
+memberWithWorksCount = SP.memberWithWorksCount
+memberWorkCount = SP.memberWorkCount
 
 # --- Curation decisions (curation graph): who decided what about which project, when --
 RepresentativeAchievementFlag = SP.RepresentativeAchievementFlag  # a department's 代表性成果 recommendation
