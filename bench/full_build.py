@@ -54,6 +54,9 @@ MIN_FREE_GB = 8.0
 # What a build with its increment leaves on disk, per project: at 200,000 projects the data dir
 # held ~60 GB when the increment published a second time (session 21: the guard stopped it).
 DISK_GB_PER_PROJECT = 0.32 / 1024
+# Without the increment there is one publication, not two (session 22: an estimate from the
+# 60 GB above, less a second public view; the 200,000-project run with --skip-increment checks it).
+BUILD_DISK_GB_PER_PROJECT = 0.24 / 1024
 TARGET_PROJECTS = 200_000
 QUERIES = ("gaps-by-department-and-type.rq", "obliged-projects-without-popularization.rq",
            "talent-pool-by-expertise.rq")
@@ -400,7 +403,8 @@ def main() -> None:
 
     print(f"bench/full_build.py --projects {args.projects} --seed {args.seed} --engine {args.engine}; "
           f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {load()}", flush=True)
-    needed = args.projects * DISK_GB_PER_PROJECT + 2 * args.projects / 100_000  # + the generated sources
+    per_project = BUILD_DISK_GB_PER_PROJECT if args.skip_increment else DISK_GB_PER_PROJECT
+    needed = args.projects * per_project + 2 * args.projects / 100_000  # + the generated sources
     if free_gb() - needed < MIN_FREE_GB:
         raise SystemExit(f"not started: a build of {args.projects:,} projects needs about {needed:.0f} GB, and "
                          f"{free_gb():.0f} GB are free on the shared disk (at least {MIN_FREE_GB:.0f} GB must stay free)")
