@@ -186,12 +186,15 @@ def _system_refusal(error: OSError) -> ScipopError:
 @click.option("--search-engine", type=click.Choice(["whoosh", "tantivy"]), default=None, envvar="SCIPOP_SEARCH_ENGINE", show_envvar=True,
               help="Search engine the indexes are built with and read from [default: whoosh; serve: the "
                    "index's own]; tantivy is much faster on large graphs.")
+@click.option("--memory-gb", type=click.FloatRange(min=0, min_open=True), default=None, envvar="SCIPOP_MEMORY_GB",
+              show_envvar=True, help="Memory a build may take at once, in GB: the public and full views' indexes are "
+                                     "built side by side only when both fit [default: what the system has available].")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path, base_iri: str, store_url: str | None, quiet: bool,
-         search_engine: str | None) -> None:
+         search_engine: str | None, memory_gb: float | None) -> None:
     """SciPop KG: the funder's science-popularization knowledge graph."""
     try:
-        settings = Settings(data_dir=data_dir, base_iri=base_iri, store_url=store_url).with_overrides(
+        settings = Settings(data_dir=data_dir, base_iri=base_iri, store_url=store_url, memory_gb=memory_gb).with_overrides(
             search_engine=search_engine)
     except ScipopError as error:
         raise UserMistake(error) from error
@@ -947,7 +950,7 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
 
 def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None) -> None:
     """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large."""
-    from search import index_exists, index_view
+    from search import index_exists, index_view, plan_index_memory
 
     settings = _search_settings(context, search_engine)
     built = rebuild or not index_exists(settings, view)
@@ -960,18 +963,27 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
     """Index several views: on a large graph the first here (with its progress bar) and each
     other in a spawned process, since they read separate stores, write separate indexes and
     building is mostly one core's Python (two views took 104 s one after the other at 10,000
-    projects). A small graph is indexed view after view: a process's start costs ~2 s."""
-    from search import index_exists, index_view
+    projects), unless the builds would not fit in memory together (--memory-gb, else what
+    the system has available). A small graph is indexed view after view: a process's start
+    costs ~2 s."""
+    from search import index_exists, index_view, plan_index_memory
 
     settings = _search_settings(context, search_engine)
     if len(views) < 2 or not _large_view(settings, views[0]):
-        for view in views:
-            build_search_index(context, view, rebuild, search_engine)
+        _index_one_after_another(context, views, rebuild, search_engine)
         return
     built = {view: rebuild or not index_exists(settings, view) for view in views}
+    plan = plan_index_memory(settings, [view for view in views if built[view]])
+    if not plan.side_by_side:
+        limit = "--memory-gb allows" if settings.memory_gb is not None else "the system has available"
+        context.say(f"Indexing the views one after the other: side by side their builds would take about "
+                    f"{plan.needed_gb:.1f} GB of memory, and {limit} {plan.allowed_gb:.1f} GB.")
+        _index_one_after_another(context, views, rebuild, search_engine)
+        return
     children = [(view, Apart(f"Indexing the {view} view", index_view, settings, view, rebuild,
                              fix=f"Run `scipop index --view {view}` to index it on its own; if the system ran out of "
-                                 f"memory, two views are indexed at once from {VIEWS_APART_FROM:,} projects on."))
+                                 f"memory, set --memory-gb to what it can give, and the views are indexed one after "
+                                 f"the other."))
                 for view in views[1:]]
     try:
         build_search_index(context, views[0], rebuild, search_engine)
@@ -980,6 +992,11 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
     finally:
         for _, work in children:
             work.stop()   # each is done, or of no use after an error (it discards what it was building)
+
+
+def _index_one_after_another(context: Context, views: list[str], rebuild: bool, search_engine: str | None) -> None:
+    for view in views:
+        build_search_index(context, view, rebuild, search_engine)
 
 
 # Projects from which build_search_indexes indexes views side by side.

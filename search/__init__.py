@@ -11,8 +11,8 @@ English, pinyin name keys), so they return the same documents for the same query
 """
 from search.engine import ENGINES
 from search.index import (IndexNotReady, build_index, check_index, diff_index, engine_advice, graph_fingerprint,
-                          index_exists, index_view, open_index, open_view_graph, repair_index, suggest_engine,
-                          update_index)
+                          index_exists, index_view, open_index, open_view_graph, plan_index_memory, repair_index,
+                          suggest_engine, update_index)
 from search.model import (Hit, IndexDiff, IndexStats, SearchQuery, SearchResults, TalentHit, TalentQuery)
 from search.query import MAX_RESULT_WINDOW
 from search.regions import unknown_region_note
@@ -21,6 +21,6 @@ from search.searching import SearchIndex
 __all__ = [
     "ENGINES", "Hit", "MAX_RESULT_WINDOW", "IndexDiff", "IndexNotReady", "IndexStats", "SearchIndex", "SearchQuery", "SearchResults", "TalentHit",
     "TalentQuery", "build_index", "check_index", "diff_index", "engine_advice", "graph_fingerprint", "index_exists",
-    "index_view", "open_index", "open_view_graph", "repair_index", "suggest_engine", "unknown_region_note",
+    "index_view", "open_index", "open_view_graph", "plan_index_memory", "repair_index", "suggest_engine", "unknown_region_note",
     "update_index",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -353,6 +354,38 @@ def test_a_view_indexed_apart_whose_process_is_killed_is_reported_not_waited_for
     killer.join()
     assert "Indexing the full view stopped before it finished" in raised.value.one_line()
     assert "scipop index --view full" in raised.value.one_line()
+
+
+def test_views_whose_builds_would_not_fit_in_memory_together_are_indexed_one_after_the_other(grown, monkeypatch, capsys):
+    """On a large graph the two views are indexed side by side, unless both builds would take
+    more memory than --memory-gb allows: then this process builds one after the other, says
+    why, and spawns nothing."""
+    import multiprocessing
+    from dataclasses import replace
+
+    from cli import Context, build_search_indexes
+    from search import plan_index_memory
+
+    monkeypatch.setattr("cli.VIEWS_APART_FROM", 100)
+    settings, _ = grown
+    settings = replace(settings, memory_gb=0.5)
+    plan = plan_index_memory(settings, ["public", "full"])
+    assert plan.needed_gb > 0.5 and not plan.side_by_side
+    assert plan_index_memory(replace(settings, memory_gb=plan.needed_gb), ["public", "full"]).side_by_side
+
+    running_before = {child.pid for child in multiprocessing.active_children()}
+    build_search_indexes(Context(settings, quiet=False), ["public", "full"], rebuild=True)
+    assert not [c for c in multiprocessing.active_children() if c.pid not in running_before]
+    said = capsys.readouterr().err
+    assert (f"Indexing the views one after the other: side by side their builds would take about "
+            f"{plan.needed_gb:.1f} GB of memory, and --memory-gb allows 0.5 GB.") in said
+    assert re.findall(r"Indexed \d+ documents .* for the (\w+) view", said) == ["public", "full"]
+    assert_indexes_match(settings)
+
+
+def test_the_memory_limit_is_a_positive_number_of_gigabytes(runner, tmp_path):
+    result = runner.invoke(main, ["build", "--help"], env={"SCIPOP_MEMORY_GB": "0"})
+    assert result.exit_code == 2 and "SCIPOP_MEMORY_GB" in result.output and "0" in result.output
 
 
 def test_sources_loaded_by_mistake_are_removed_from_the_graph_the_views_and_their_indexes(grown, runner):
