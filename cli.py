@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import math
 import os
 import select
 import socket
@@ -175,6 +176,13 @@ def _system_refusal(error: OSError) -> ScipopError:
                        "Check the paths and the address given, and that the disk has room.")
 
 
+def _finite(value: float | None, param: click.Parameter) -> float | None:
+    # FloatRange lets "nan" and "inf" through: every comparison with them would be false.
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of gigabytes.", param=param)
+    return value
+
+
 @click.group(cls=ScipopGroup, context_settings={"auto_envvar_prefix": "SCIPOP", "help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("scipop-data"),
               envvar="SCIPOP_DATA_DIR", show_envvar=True, show_default=True, help="Where the store, index, logs and reject reports live.")
@@ -187,8 +195,9 @@ def _system_refusal(error: OSError) -> ScipopError:
               help="Search engine the indexes are built with and read from [default: whoosh; serve: the "
                    "index's own]; tantivy is much faster on large graphs.")
 @click.option("--memory-gb", type=click.FloatRange(min=0, min_open=True), default=None, envvar="SCIPOP_MEMORY_GB",
-              show_envvar=True, help="Memory a build may take at once, in GB: the public and full views' indexes are "
-                                     "built side by side only when both fit [default: what the system has available].")
+              show_envvar=True, callback=lambda ctx, param, value: _finite(value, param),
+              help="Memory the public and full views' index builds may take together, in GB: they run side by side "
+                   "only when both fit, else one after the other [default: what the system has available].")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path, base_iri: str, store_url: str | None, quiet: bool,
          search_engine: str | None, memory_gb: float | None) -> None:
@@ -950,7 +959,7 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
 
 def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None) -> None:
     """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large."""
-    from search import index_exists, index_view, plan_index_memory
+    from search import index_exists, index_view
 
     settings = _search_settings(context, search_engine)
     built = rebuild or not index_exists(settings, view)
@@ -973,10 +982,11 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
         _index_one_after_another(context, views, rebuild, search_engine)
         return
     built = {view: rebuild or not index_exists(settings, view) for view in views}
-    plan = plan_index_memory(settings, [view for view in views if built[view]])
+    # Every view counts, updates too: an update reads the whole graph when much has changed.
+    plan = plan_index_memory(settings, views)
     if not plan.side_by_side:
         limit = "--memory-gb allows" if settings.memory_gb is not None else "the system has available"
-        context.say(f"Indexing the views one after the other: side by side their builds would take about "
+        context.say(f"Indexing the views one after the other: side by side they could take about "
                     f"{plan.needed_gb:.1f} GB of memory, and {limit} {plan.allowed_gb:.1f} GB.")
         _index_one_after_another(context, views, rebuild, search_engine)
         return

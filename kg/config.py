@@ -17,8 +17,8 @@ class Settings:
     # None: the embedded Oxigraph store under data_dir; otherwise a SPARQL 1.1 endpoint URL.
     store_url: str | None = None
     search_engine: str = "whoosh"
-    # Memory (GB) a build may take at once; None: what the system has available when it starts.
-    # Two views' indexes are built side by side only when both builds fit (search.plan_index_memory).
+    # Memory (GB) the two views' index builds may take together (the CLI's --memory-gb); None:
+    # what the system has available. Side by side only when both fit (search.plan_index_memory).
     memory_gb: float | None = None
     extra: dict = field(default_factory=dict)
 

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 _SAFE = re.compile(r"[^0-9A-Za-z._~-]+")
 
@@ -107,11 +107,13 @@ class Minter:
         """The gap counts of one science department, project type and approval year (kg.rollup)."""
         return self._iri("observation", "gaps", stable_hash(str(department), str(project_type), str(year)))
 
-    def talent_observation(self, expertise: str, language: str | None) -> URIRef:
-        """The talent-pool counts of one field of expertise (kg.rollup). Hashed exactly, not
-        through stable_hash's case folding: "AI" and "ai" stated by members are two fields."""
-        exact = hashlib.sha1(f"{expertise}\x1f{language or ''}".encode("utf-8")).hexdigest()[:16]
-        return self._iri("observation", "talent", exact)
+    def talent_observation(self, expertise: Literal | URIRef) -> URIRef:
+        """The talent-pool counts of one field of expertise (kg.rollup): the term exactly, with its
+        kind and its language tag or datatype; not through stable_hash's case folding, since
+        "AI" and "ai" stated by members are two fields."""
+        exact = "\x1f".join((type(expertise).__name__, str(expertise), getattr(expertise, "language", None) or "",
+                              str(getattr(expertise, "datatype", None) or "")))
+        return self._iri("observation", "talent", hashlib.sha1(exact.encode("utf-8")).hexdigest()[:16])
 
     # Named graphs ---------------------------------------------------------------
     def source_graph(self, source_id: str) -> URIRef:

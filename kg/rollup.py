@@ -609,7 +609,7 @@ def talent_observation_triples(kg: KnowledgeGraph) -> list[tuple]:
     without joining every member."""
     triples: list[tuple] = []
     for expertise, *counts in kg.query(TALENT_BY_EXPERTISE):
-        node = kg.minter.talent_observation(str(expertise), expertise.language)
+        node = kg.minter.talent_observation(expertise)
         triples += [(node, RDF.type, V.TalentPoolObservation), (node, V.observedExpertise, expertise)]
         triples += [(node, measure, Literal(int(n), datatype=XSD.integer))
                     for measure, n in zip(TALENT_OBSERVATION_MEASURES, counts)]

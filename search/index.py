@@ -34,7 +34,7 @@ from typing import Callable, TypeVar
 from kg import vocab as V
 from kg.changes import changed_iris
 from kg.config import Settings
-from kg.errors import ConfigError, NotFound, StoreError
+from kg.errors import ConfigError, NotFound, ScipopError, StoreError
 from kg.publish import published_root
 from kg.store import KnowledgeGraph
 from search import documents
@@ -384,8 +384,11 @@ def plan_index_memory(settings: Settings, views: list[str]) -> MemoryPlan:
     they take half, for about 500 s more."""
     needed = 0.0
     for view in views:
-        with open_view_graph(settings, view) as kg:
-            projects = next(rows(kg, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{V.FundedProject}> }}"))[0]
+        try:
+            with open_view_graph(settings, view) as kg:
+                projects = next(rows(kg, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{V.FundedProject}> }}"))[0]
+        except ScipopError:
+            continue   # a view that cannot be opened is not built either: its indexing says why
         needed += BUILD_GB_BASE + int(projects or 0) * BUILD_GB_PER_PROJECT
     allowed = settings.memory_gb if settings.memory_gb is not None else available_memory_gb()
     return MemoryPlan(needed_gb=needed, allowed_gb=allowed)
