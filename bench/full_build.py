@@ -1,6 +1,6 @@
 """The whole build at scale, stage by stage, then the key operations on its result, then a 1% increment.
 
-    flock /tmp/scipop-bench.lock .venv/bin/python bench/full_build.py --projects 200000 [--seed 1] [--engine tantivy]
+    flock /tmp/scipop-bench.lock .venv/bin/python bench/full_build.py --projects 200000 [--seed 1] [--engine tantivy] [--memory-gb 8]
 
 1. source files: bench/out/source-<N>-<seed> (bench/reports.py's source_dir, shared with
    the other benches: written by the demo-data generator when absent, reused when present);
@@ -79,7 +79,7 @@ def _context(args: argparse.Namespace):
     from cli import Context
     from kg.config import Settings
 
-    return Context(Settings(data_dir=args.data_dir, search_engine=args.engine), quiet=True)
+    return Context(Settings(data_dir=args.data_dir, search_engine=args.engine, memory_gb=args.memory_gb), quiet=True)
 
 
 def stage_ingest(args: argparse.Namespace) -> dict:
@@ -303,6 +303,7 @@ def run_stage(stage: str, data_dir: Path, args: argparse.Namespace, paths: Seque
                "--result", str(result_file), "--engine", args.engine, "--seed", str(args.seed),
                "--repeat", str(args.repeat), "--queries", ",".join(args.queries)]
     command += ["--update"] if update else []
+    command += ["--memory-gb", str(args.memory_gb)] if args.memory_gb else []
     command += [arg for path in paths for arg in ("--path", str(path))]
     started = time.monotonic()
     if free_gb() < MIN_FREE_GB:
@@ -385,6 +386,9 @@ def main() -> None:
     parser.add_argument("--increment", type=float, default=1.0, help="Size of the increment, in %% of the projects.")
     parser.add_argument("--queries", default=",".join(QUERIES), help="docs/queries/*.rq files to time, comma-separated.")
     parser.add_argument("--skip-increment", action="store_true")
+    parser.add_argument("--memory-gb", type=float, default=None,
+                        help="What `scipop --memory-gb` sets: the two views' index builds run side by side only "
+                             "when both fit in it (default: the memory the system has available).")
     parser.add_argument("--check", action="store_true",
                         help="After the increment, compare each view's index with its graph (a full read: slow at scale).")
     # Child side (one stage):
@@ -401,7 +405,8 @@ def main() -> None:
         args.result.write_text(json.dumps(result), encoding="utf-8")
         return
 
-    print(f"bench/full_build.py --projects {args.projects} --seed {args.seed} --engine {args.engine}; "
+    print(f"bench/full_build.py --projects {args.projects} --seed {args.seed} --engine {args.engine}"
+          f"{f' --memory-gb {args.memory_gb:g}' if args.memory_gb else ''}; "
           f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {load()}", flush=True)
     per_project = BUILD_DISK_GB_PER_PROJECT if args.skip_increment else DISK_GB_PER_PROJECT
     needed = args.projects * per_project + 2 * args.projects / 100_000  # + the generated sources
