@@ -54,8 +54,8 @@ MIN_FREE_GB = 8.0
 # What a build with its increment leaves on disk, per project: at 200,000 projects the data dir
 # held ~60 GB when the increment published a second time (session 21: the guard stopped it).
 DISK_GB_PER_PROJECT = 0.32 / 1024
-# Without the increment there is one publication, not two (session 22: an estimate from the
-# 60 GB above, less a second public view; the 200,000-project run with --skip-increment checks it).
+# Without the increment there is one publication, not two: the data dir of session 22's
+# 200,000-project build held 41 GB (47 GB estimated, kept as a margin).
 BUILD_DISK_GB_PER_PROJECT = 0.24 / 1024
 TARGET_PROJECTS = 200_000
 QUERIES = ("gaps-by-department-and-type.rq", "obliged-projects-without-popularization.rq",

@@ -360,10 +360,11 @@ def index_view(settings: Settings, view: str, rebuild: bool, engine: str | None 
 
 
 # What one view's index build holds at its peak (the graph read, the documents' Builder and the
-# engine's writer), per funded project in the view: the public view's tantivy build took
-# 2.07 GB at 50,000 projects (session 22); Whoosh's writer holds less.
-BUILD_GB_PER_PROJECT = 2.07 / 50_000
-BUILD_GB_BASE = 0.3   # an interpreter with the libraries loaded, and a small graph's read
+# engine's writer), as a line through two measured builds with Tantivy (session 22): the public
+# view alone at 50,000 projects, 2.07 GB; the larger of two side by side at 200,000, 5.41 GB.
+# Whoosh's writer holds less.
+BUILD_GB_PER_PROJECT = (5.41 - 2.07) / 150_000
+BUILD_GB_BASE = 2.07 - 50_000 * BUILD_GB_PER_PROJECT   # 0.96 GB
 
 
 @dataclass(frozen=True)
@@ -380,8 +381,8 @@ class MemoryPlan:
 
 def plan_index_memory(settings: Settings, views: list[str]) -> MemoryPlan:
     """What building these views' indexes at once would take, against what may be used: two
-    builds side by side at 200,000 projects took 14.3 GB (session 21), one after the other
-    they take half, for about 500 s more."""
+    builds side by side at 200,000 projects took 10.34 GB (session 22), one after the other
+    about half, for a longer build (session 21 estimated 500 s more)."""
     needed = 0.0
     for view in views:
         try:
