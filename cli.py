@@ -22,7 +22,6 @@ import click
 from tqdm import tqdm
 
 from kg import derive
-from kg import vocab as V
 from kg.apart import Apart
 from kg.config import DEFAULT_BASE_IRI, Settings
 from kg.errors import ConfigError, ScipopError
@@ -978,12 +977,13 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
     from search import index_exists, index_view, plan_index_memory
 
     settings = _search_settings(context, search_engine)
-    if len(views) < 2 or not _large_view(settings, views[0]):
+    # Every view counts, updates too: an update reads the whole graph when much has changed.
+    plan = plan_index_memory(settings, views)
+    if len(views) < 2 or plan.projects.get(views[0], 0) < VIEWS_APART_FROM:
+        # A small graph, or nothing published yet (the indexing itself says so).
         _index_one_after_another(context, views, rebuild, search_engine)
         return
     built = {view: rebuild or not index_exists(settings, view) for view in views}
-    # Every view counts, updates too: an update reads the whole graph when much has changed.
-    plan = plan_index_memory(settings, views)
     if not plan.side_by_side:
         limit = "--memory-gb allows" if settings.memory_gb is not None else "the system has available"
         context.say(f"Indexing the views one after the other: side by side they could take about "
@@ -1011,18 +1011,6 @@ def _index_one_after_another(context: Context, views: list[str], rebuild: bool, 
 
 # Projects from which build_search_indexes indexes views side by side.
 VIEWS_APART_FROM = 2_000
-
-
-def _large_view(settings: Settings, view: str) -> bool:
-    from search import open_view_graph
-
-    from kg.stats import holds_at_least
-
-    try:
-        with open_view_graph(settings, view) as kg:
-            return holds_at_least(kg, V.FundedProject, VIEWS_APART_FROM)
-    except ScipopError:
-        return False   # nothing published yet: the indexing itself says so
 
 
 def _say_indexed(context: Context, settings: Settings, view: str, built: bool, stats) -> None:

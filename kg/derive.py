@@ -15,9 +15,9 @@ in the derived graph:
   project type and year, sp:TalentPoolObservation per field of expertise.
 
 Only approved works count as popularization: a work still under confidentiality review
-has not reached the public yet. (The talent-pool observations count the works a view holds,
-as a SPARQL user counting them would: in the staff view, works under review too.) The same code runs on the full store and on the public
-view, each over what it holds.
+has not reached the public yet. (The talent-pool observations count the works a view
+holds, as a SPARQL user counting them would: in the staff view, works under review too.)
+The same code runs on the full store and on the public view, each over what it holds.
 """
 from __future__ import annotations
 

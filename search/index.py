@@ -373,6 +373,7 @@ class MemoryPlan:
 
     needed_gb: float           # the builds together, at their peaks
     allowed_gb: float | None   # the setting, else what the system has available; None: unknown
+    projects: dict[str, int]   # view -> its sp:FundedProject statements (one per graph stating it)
 
     @property
     def side_by_side(self) -> bool:
@@ -383,16 +384,17 @@ def plan_index_memory(settings: Settings, views: list[str]) -> MemoryPlan:
     """What building these views' indexes at once would take, against what may be used: two
     builds side by side at 200,000 projects took 10.34 GB (session 22), one after the other
     about half, for a longer build (session 21 estimated 500 s more)."""
-    needed = 0.0
+    projects: dict[str, int] = {}
     for view in views:
         try:
             with open_view_graph(settings, view) as kg:
-                projects = next(rows(kg, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a <{V.FundedProject}> }}"))[0]
+                found = next(rows(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{V.FundedProject}> }}"))[0]
         except ScipopError:
             continue   # a view that cannot be opened is not built either: its indexing says why
-        needed += BUILD_GB_BASE + int(projects or 0) * BUILD_GB_PER_PROJECT
+        projects[view] = int(found or 0)
+    needed = sum(BUILD_GB_BASE + n * BUILD_GB_PER_PROJECT for n in projects.values())
     allowed = settings.memory_gb if settings.memory_gb is not None else available_memory_gb()
-    return MemoryPlan(needed_gb=needed, allowed_gb=allowed)
+    return MemoryPlan(needed_gb=needed, allowed_gb=allowed, projects=projects)
 
 
 def available_memory_gb() -> float | None:
