@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from kg.linking.names import EXACT, FULL, INITIALS, NONE, compare, compare_sets, parse_name, split_syllables
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.linking.names import EXACT, FULL, INITIALS, NONE, NameSet, compare, compare_sets, parse_name, split_syllables
 
 
 def level(a: str, b: str) -> int:
@@ -103,3 +106,60 @@ def test_pinyin_given_names_split_into_syllables_for_their_initials():
     assert split_syllables("jianguo") == ("jian", "guo")
     assert parse_name("Jianguo Liu").forms[0].initials == "jg"
     assert split_syllables("smith") == ()
+
+
+# A cluster's names, kept as a NameSet, must agree with another cluster's whenever some
+# pair of their printed names could be one person (compare_sets), and a lone initial
+# fits a name with more ('W. Wang' / 'W.-W. Wang': journals that print one initial), however
+# many names and spellings the clusters have gathered: small fields are kept as tuples,
+# large ones as sets, and both must answer as sets of every item would.
+PRINTED = ["王伟", "王偉", "Wang Wei", "Wei Wang", "W. Wang", "Wang W.", "王维", "汪伟", "Wang Weiwei", "Weiwei Wang",
+           "W.-W. Wang", "欧阳明", "Ouyang Ming", "Ming Ouyang", "M. Ouyang", "单雪", "Shan Xue", "Xue Shan", "Dan Xue",
+           "曾强", "Zeng Qiang", "Qiang Zeng", "Q. Zeng", "吕芳", "Lü Fang", "Lu Fang", "Lv Fang", "Fang Lyu",
+           "张晓明", "Zhang Xiaoming", "Xiao-Ming Zhang", "X. M. Zhang", "X. Zhang", "Zhang X.", "Cheung Hok Ming",
+           "John Smith", "J. Smith", "Smith John", "Jane Smith", "迪丽热巴·迪力木拉提", "李娜", "Li Na", "Na Li", "N. Li",
+           "李", "Li", "陈", "Chen Jing", "Jing Chen", "J. Chen", "陈静", "陈晶", "Chan Ching", "解放", "Xie Fang", "Jie Fang"]
+
+
+def agree_as_sets(a: NameSet, b: NameSet) -> bool:
+    """NameSet.agrees spelled out over plain sets of every item."""
+    if not a.texts or not b.texts:
+        return True
+    if a.zh and b.zh:
+        return bool(set(a.zh) & set(b.zh))
+
+    def short_fits(x: NameSet, y: NameSet) -> bool:
+        return any(s in set(y.initials) or (len(s[1]) == 1 and s in set(y.first)) for s in x.short)
+    return bool(set(a.full) & set(b.full)) or short_fits(a, b) or short_fits(b, a)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(PRINTED), min_size=1, max_size=4), min_size=1, max_size=6),
+       st.lists(st.lists(st.sampled_from(PRINTED), min_size=1, max_size=4), min_size=1, max_size=6))
+def test_a_clusters_names_agree_whenever_some_pair_of_names_could_be_one_person(left, right):
+    def cluster(records: list[list[str]]) -> tuple[NameSet, tuple]:
+        records = [tuple(parse_name(n) for n in names) for names in records]
+        names = NameSet(records[0])
+        for more in records[1:]:
+            grown = NameSet()   # as a merge grows a cluster's names (persons._NameClusters.after_merge)
+            grown.update(names)
+            grown.update(NameSet(more))
+            names = grown
+        return names, tuple(name for names in records for name in names)
+
+    (a, a_names), (b, b_names) = cluster(left), cluster(right)
+    assert a.agrees(b) == b.agrees(a) == agree_as_sets(a, b)
+    if compare_sets(a_names, b_names) != NONE:
+        assert a.agrees(b)
+
+
+def test_many_spellings_of_one_name_grow_past_a_tuple_and_still_agree():
+    names = NameSet()
+    for printed in PRINTED[:12]:
+        grown = NameSet()
+        grown.update(names)
+        grown.update(NameSet((parse_name(printed),)))
+        names = grown
+    assert isinstance(names.texts, set) and len(names.texts) == 12
+    assert names.agrees(NameSet((parse_name("Wei Wang"),)))
+    assert not names.agrees(NameSet((parse_name("John Smith"),)))
