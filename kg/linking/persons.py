@@ -33,12 +33,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
+from typing import Callable, Collection
 
-from kg.linking.clusters import Clusters, Decision, Evidence, combine
+from kg.linking.clusters import Clusters, Decision, Evidence, Text, combine, say
 from kg.linking.names import EXACT, FULL, INITIALS, LEVEL_NAMES, NONE, NameSet, ParsedName, compare_sets, parse_name
 
 THRESHOLD = 0.9
+COAUTHORS_AT_MOST = 30   # authors of an output whose co-authors count as evidence
 COAUTHOR_ROUNDS = 2   # each round may resolve co-authors that the next round counts (a third adds ~0.1% recall)
 SCORES = {
     "orcid": 1.0, "same-pi": 0.99, "same-rank": 0.99, "orcid-work": 0.97, "orcid-grant": 0.97,
@@ -54,6 +56,7 @@ SCORES = {
                   3: {INITIALS: 0.9, FULL: 0.96, EXACT: 0.97}},
     "same-grant": {1: {INITIALS: 0.5, FULL: 0.8, EXACT: 0.85}, 2: {INITIALS: 0.8, FULL: 0.93, EXACT: 0.95}},
 }
+HAND_ON_EVERY = 14_000   # decisions handed on at once, within a stage of clustering too
 REGISTERED = ("nsfc", "orcid")      # in a registry: an NSFC person id or an ORCID
 Progress = Callable[[str], None]
 
@@ -62,9 +65,9 @@ Progress = Callable[[str], None]
 class PersonRecord:
     iri: str
     kind: str                                   # 'nsfc', 'orcid', 'openalex' or 'mention'
-    names: set[str] = field(default_factory=set)
+    names: Collection[str] = field(default_factory=set)   # sets while read, then sorted tuples
     ids: dict[str, str] = field(default_factory=dict)   # 'NSFC person id' / 'ORCID' -> value
-    orgs: set[str] = field(default_factory=set)         # canonical organization IRIs
+    orgs: Collection[str] = field(default_factory=set)    # canonical organization IRIs
     context_free: bool = False                  # a mention minted from a name alone (no institution)
 
 
@@ -75,9 +78,9 @@ class PersonInput:
     records: list[PersonRecord]
     roles: list[tuple[str, int, str]] = field(default_factory=list)          # (project, person, 'pi'|'member'|'claim')
     authorships: list[tuple[str, int, int | None]] = field(default_factory=list)  # (output, person, rank)
-    output_projects: dict[str, set[str]] = field(default_factory=dict)       # output -> projects (resultOf)
+    output_projects: dict[str, Collection[str]] = field(default_factory=dict)  # output -> projects (resultOf)
     work_creators: list[tuple[str, int]] = field(default_factory=list)        # (work, person)
-    work_projects: dict[str, set[str]] = field(default_factory=dict)         # work -> projects it popularizes
+    work_projects: dict[str, Collection[str]] = field(default_factory=dict)  # work -> projects it popularizes
     label: Callable[[str], str] = str                                        # project/output IRI -> short label
     project_departments: dict[str, str] = field(default_factory=dict)        # project -> science department
     person_departments: dict[int, set[str]] = field(default_factory=dict)    # person -> departments (registry)
@@ -111,6 +114,17 @@ class _NameClusters(Clusters):
         # would join two of them is ambiguous.
         self.soft: dict[int, set[str]] = {node: {value} for node, value in (soft or {}).items()}
         self.check = self._names_agree
+        # Called when HAND_ON_EVERY decisions are waiting (the resolver hands them on and,
+        # writing as it goes, lets them go): one stage decides hundreds of thousands of
+        # merges at 200,000 projects, each with its evidence text.
+        self.on_decisions: Callable[[], None] | None = None
+
+    def merge(self, a: int, b: int, method: str, score: float, text: str, *, record: bool = True,
+              force: bool = False) -> bool:
+        merged = super().merge(a, b, method, score, text, record=record, force=force)
+        if self.on_decisions is not None and len(self.decisions) >= HAND_ON_EVERY:
+            self.on_decisions()
+        return merged
 
     def name_set(self, root: int) -> NameSet:
         """The names of a root's cluster (a node's own, until it merges)."""
@@ -157,7 +171,7 @@ class _Evidence:
     def __init__(self) -> None:
         self.pairs: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
 
-    def add(self, a: int, b: int, method: str, score: float, text: str, about: str = "") -> None:
+    def add(self, a: int, b: int, method: str, score: float, text: Text, about: str = "") -> None:
         if a == b:
             return
         key = (a, b) if a < b else (b, a)
@@ -177,7 +191,7 @@ def _strongest_method(items: list[Evidence]) -> str:
 
 
 def _text(items: list[Evidence]) -> str:
-    return "; ".join(dict.fromkeys(e.text for e in items))[:500]
+    return "; ".join(dict.fromkeys(say(e.text) for e in items))[:500]
 
 
 class _Resolver:
@@ -210,8 +224,12 @@ class _Resolver:
         self._registered: dict[str, int] = {}
         self._node_departments: dict[int, frozenset[str]] | None = None
         self._by_output: dict[str, list[int]] | None = None
+        self._coauthored: dict[int, list[str]] | None = None
         self._ranked: dict[str, list[tuple[int, int | None]]] | None = None
         self.evidence = _Evidence()
+        # Bound once: evidence keeps its wording function, and a bound method made per
+        # piece of evidence would cost as much as the text it saves.
+        self._say_team, self._say_name = self._team_text, self._name_text
 
     # Names ------------------------------------------------------------------------
     def level(self, a: int, b: int) -> int:
@@ -387,16 +405,12 @@ class _Resolver:
                 return   # two team members could be this person: no evidence either way
             level, member, role, project = top[0]
             score = SCORES["team"][level]
-            # The description is made only here: most authorships give no evidence.
-            what = (f"popular-science work {self.label(item)}" if work else
-                    f"{self.label(item)} (author #{rank})" if rank else self.label(item))
-            text = (f"{what} is tied to grant {self.label(project)}, whose {_role(role)} '{self.name_of(member)}' "
-                    f"matches '{self.name_of(node)}' ({LEVEL_NAMES[level]})")
-            shared = self.records[node].orgs & self.records[member].orgs
-            if shared:
+            same_institution = _share(self.records[node].orgs, self.records[member].orgs)
+            if same_institution:
                 score = combine([Evidence("", score, ""), Evidence("", SCORES["same-institution"], "")])
-                text += " at the same institution"
-            self.evidence.add(node, member, "grant-team", score, text, item)
+            self.evidence.add(node, member, "grant-team", score,
+                              (self._say_team, node, member, item, project, role, rank, work, level, same_institution),
+                              item)
 
         for output, authors in self._authors_by_output().items():
             projects = self.data.output_projects.get(output)
@@ -443,16 +457,27 @@ class _Resolver:
                     best[(node, anchor)] = (score, org, unique)
         # One piece of evidence per pair: the same name in two scripts is not twice the evidence.
         for (node, anchor), (score, org, unique) in sorted(best.items()):
-            where = "no other registered researcher has it anywhere" if unique else \
-                "only one registered researcher has it there"
-            text = f"'{self.name_of(node)}' and '{self.name_of(anchor)}' share the name at {self.data.label(org)}, and {where}"
-            shared = self._departments(node) & self._departments(anchor)
-            if shared:
+            if self._departments(node) & self._departments(anchor):
                 score = combine([Evidence("", score, ""), Evidence("", SCORES["same-department"], "")])
-                text += f"; both work in department {', '.join(sorted(shared))}"
-            self.evidence.add(node, anchor, "name", score, text)
+            self.evidence.add(node, anchor, "name", score, (self._say_name, node, anchor, org, unique))
             added.append((node, anchor))
         return added
+
+    # Evidence texts of the plentiful kinds, worded only when a merge cites them. ---------
+    def _team_text(self, node: int, member: int, item: str, project: str, role: str, rank: int | None, work: bool,
+                   level: int, same_institution: bool) -> str:
+        what = (f"popular-science work {self.label(item)}" if work else
+                f"{self.label(item)} (author #{rank})" if rank else self.label(item))
+        text = (f"{what} is tied to grant {self.label(project)}, whose {_role(role)} '{self.name_of(member)}' "
+                f"matches '{self.name_of(node)}' ({LEVEL_NAMES[level]})")
+        return text + " at the same institution" if same_institution else text
+
+    def _name_text(self, node: int, anchor: int, org: str, unique: bool) -> str:
+        where = "no other registered researcher has it anywhere" if unique else \
+            "only one registered researcher has it there"
+        text = f"'{self.name_of(node)}' and '{self.name_of(anchor)}' share the name at {self.data.label(org)}, and {where}"
+        shared = self._departments(node) & self._departments(anchor)
+        return text + f"; both work in department {', '.join(sorted(shared))}" if shared else text
 
     def _departments(self, node: int) -> frozenset[str]:
         """Science departments of a node: the registry's, and those of the grants its work is tied to."""
@@ -507,18 +532,21 @@ class _Resolver:
         def members(root: int) -> list[int]:
             return several.get(root) or [root]
 
-        # cluster root -> co-author roots (ints) and acknowledged projects (IRI strings)
-        context: dict[int, set] = defaultdict(set)
+        # cluster root -> co-author roots (ints) and acknowledged projects (IRI strings) of
+        # its members' outputs. Built a cluster at a time and kept as a tuple: a set per
+        # cluster, all filled at once, was the peak of a first link (a few hundred items
+        # each, at ~40 bytes an item in a set against 8 in a tuple).
+        outputs = self._outputs()
         output_projects = self.data.output_projects
-        for output, nodes in self._outputs().items():
-            if len(nodes) > 30:
-                continue   # consortium papers say nothing about who works with whom
-            roots = {find(n) for n in nodes}
-            grants = output_projects.get(output, ())
-            for root in roots:
-                found = context[root]
-                found.update(roots)
-                found.update(grants)
+        node_outputs = self._node_outputs()
+        context: dict[int, tuple] = {}
+        for root in sorted({find(node) for node in node_outputs}):
+            found: set = set()
+            for member in members(root):
+                for output in node_outputs.get(member, ()):
+                    found.update(find(n) for n in outputs[output])
+                    found.update(output_projects.get(output, ()))
+            context[root] = tuple(found)
         keys = {root: frozenset(k for n in several[root] for k in self.keys[n]) if root in several else self.keys[root]
                 for root in context}
         # The index is built and probed one name key at a time: whole, it held an entry per
@@ -604,6 +632,18 @@ class _Resolver:
             self._by_output = by_output
         return self._by_output
 
+    def _node_outputs(self) -> dict[int, list[str]]:
+        """Node -> the outputs it is an author of, of at most COAUTHORS_AT_MOST authors
+        (computed once): consortium papers say nothing about who works with whom."""
+        if self._coauthored is None:
+            by_node: dict[int, list[str]] = defaultdict(list)
+            for output, nodes in self._outputs().items():
+                if len(nodes) <= COAUTHORS_AT_MOST:
+                    for node in nodes:
+                        by_node[node].append(output)
+            self._coauthored = dict(by_node)
+        return self._coauthored
+
     def _new_coauthor_evidence(self, a: int, b: int, score: float) -> bool:
         """Keep only the strongest co-author evidence per pair across rounds."""
         items = self.evidence.pairs.get((a, b) if a < b else (b, a), [])
@@ -623,6 +663,8 @@ class _Resolver:
         """Cluster on the evidence; then, round by round, add co-author evidence and merge on it."""
         soft = {n: r.iri for n, r in enumerate(self.records) if r.kind == "openalex"}
         clusters = _NameClusters(self._anchors(), self.names, soft, node_names=self.node_names)
+        if self._let_go:
+            clusters.on_decisions = partial(self._hand_on, clusters)
         for a, b, text in self.data.splits:
             clusters.forbid(a, b)
         for a, b, text in self.data.merges:
@@ -757,7 +799,7 @@ class _Resolver:
         keys = self._name_keys(mention)
         if keys and all(self._registered.get(key, 0) == 1 for key in keys):
             return True   # a name only one registered researcher bears: the mention is most likely one person
-        pieces = len({e.about or e.text for _, _, items in found for e in items})
+        pieces = len({e.about or say(e.text) for _, _, items in found for e in items})
         return pieces * 2 >= self._appearances.get(mention, 0)
 
     def _consistent(self, clusters: _NameClusters, roots: list[int], bridged: list[int] | None = None) -> bool:
@@ -792,6 +834,10 @@ class _Resolver:
         return {root: rank[1] for root, rank in best.items()}
 
 
+def _share(a: Collection[str], b: Collection[str]) -> bool:
+    return any(item in b for item in a)
+
+
 def _role(role: str) -> str:
     return {"pi": "PI", "member": "member", "claim": "ORCID claimant"}.get(role, role)
 
@@ -799,7 +845,8 @@ def _role(role: str) -> str:
 def resolve_persons(data: PersonInput, progress: Progress | None = None,
                     decided: Callable[[list[Decision]], None] | None = None) -> PersonLinks:
     """Cluster person records; pure Python, no store access. `decided` is given the
-    decisions made since its last call, after each stage of clustering (and at the end);
+    decisions made since its last call, after each stage of clustering, whenever
+    HAND_ON_EVERY are waiting, and at the end;
     given one, the clusters keep no decision it was given (a million texts at 200,000
     projects), so the result's `decisions` are empty."""
     resolver = _Resolver(data, progress, decided)
