@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -405,13 +404,24 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
 
 def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next_run(world_copy, monkeypatch):
     """Without a state file the links graph is loaded whole, in parts handed to a background
-    load while persons are still being resolved. The graph is the same as the last run's,
-    its state file loaded in one piece gives the same quads, no part file is left, and the
-    next run follows the state file."""
-    from kg.linking import run
+    load while persons are still being resolved, a bulk load per part. The graph is the same
+    as the last run's, its state file loaded in one piece gives the same quads, no part file
+    is left, and the next run follows the state file."""
+    from kg.linking import links_graph, run
     from kg.linking.links_graph import PARTS_DIR, STATE_FILE
 
     kg = world_copy
+    # Parts of a few lines: the small world then makes many (at scale, half a million lines each).
+    monkeypatch.setattr(links_graph, "PART_LINES", 40)
+    loaded = []
+    load_parts = kg.load_parts
+
+    def load_and_count(parts):   # the lines of each load (the part files are gone at the end)
+        parts = list(parts)
+        loaded.append([part.read_text(encoding="utf-8").count("\n") for part in parts])
+        load_parts(parts)
+
+    monkeypatch.setattr(kg, "load_parts", load_and_count)
     links = kg.minter.links_graph()
     before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
     (kg.settings.data_dir / STATE_FILE).unlink()
@@ -428,6 +438,8 @@ def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next
     with kg.write():
         first = run_linking(kg)
     assert max(handed_on_during_resolution) > 2   # the stamp, the institutions, decisions…
+    assert len(loaded) > 2 and all(len(lines) == 1 for lines in loaded)   # one bulk load per part …
+    assert all(lines == [40] for lines in loaded[:-1]) and 0 < loaded[-1][0] <= 40   # … of PART_LINES lines
     after = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
     assert after == before and first.quads_added == len(after) + 1
     state = ox.Store()   # in memory: it writes literals in the same canonical form as the store
@@ -470,11 +482,17 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
             raise OSError("disk full")
 
         monkeypatch.setattr(kg, "load_parts", fail)
-    else:   # the loader stops reading part-way: the copy into its pipe breaks, the loader's error is raised
+    else:   # parts of a few lines: two are loaded, the third fails
+        from kg.linking import links_graph
+
+        monkeypatch.setattr(links_graph, "PART_LINES", 40)
+        load_parts, loads = kg.load_parts, []
+
         def fail(parts):
-            with open(next(iter(parts)), "rb") as pipe:
-                pipe.read(1000)
-            raise OSError("disk full")
+            loads.append(parts)
+            if len(loads) == 3:
+                raise OSError("disk full")
+            load_parts(parts)
 
         monkeypatch.setattr(kg, "load_parts", fail)
     with pytest.raises((RuntimeError, OSError), match="person resolution failed|disk full"):
@@ -486,55 +504,36 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
     assert not (kg.settings.data_dir / PARTS_DIR).exists()
 
 
-def test_a_load_that_stops_reading_part_way_reports_its_own_error_and_leaves_no_pipe(world_copy, monkeypatch):
-    """The first link's background load reads a named pipe that a second thread fills. When
-    the loader fails part-way through a part larger than the pipe holds, the copy finds the
-    pipe broken; what is raised is the loader's error, which says why, and both threads end."""
+def test_a_background_load_that_fails_loads_nothing_after_and_says_why(world_copy, monkeypatch):
+    """The first link's parts are bulk-loaded one by one in a thread. When one load fails,
+    no later part is loaded, the thread ends, and the next part handed on (or the wait for
+    the end) raises the load's own error."""
     from kg.linking.links_graph import _BackgroundLoad
 
     kg = world_copy
-    part = kg.settings.data_dir / "big-part.nq"
-    part.write_text('<https://example.org/s> <https://example.org/p> "o" <https://example.org/g> .\n' * 40_000,
-                    encoding="utf-8")   # ~3 MB: more than the pipe's buffer
-    assert part.stat().st_size > 2 << 20
-
-    def fail(parts):
-        with open(next(iter(parts)), "rb") as pipe:
-            pipe.read(1000)
-        raise OSError("disk full")
-
-    monkeypatch.setattr(kg, "load_parts", fail)
-    load = _BackgroundLoad(kg)
-    load.add(part)
-    with pytest.raises(OSError, match="disk full"):
-        load.finish()
-    assert isinstance(load._feed_error, BrokenPipeError)
-    assert not load._feeder.is_alive() and not load._loader.is_alive()
-    assert not load._pipe_dir.exists()
-
-
-def test_a_copy_that_fails_before_the_loader_opens_its_pipe_does_not_leave_the_loader_waiting(world_copy, monkeypatch):
-    """A loader still on its way to open() when the copy gives up must not wait for ever for a
-    writer: the copy opens and closes the pipe once the loader is there."""
-    from kg.linking import links_graph
-
-    kg = world_copy
+    parts = []
+    for n in range(3):
+        part = kg.settings.data_dir / f"part-{n}.nq"
+        part.write_text(f'<https://example.org/s{n}> <https://example.org/p> "o" <https://example.org/g> .\n',
+                        encoding="utf-8")
+        parts.append(part)
     loaded = []
 
-    def slow_load(parts):
-        time.sleep(0.3)
-        with open(next(iter(parts)), "rb") as pipe:
-            loaded.append(pipe.read())
+    def load_parts(given):
+        loaded.append([p.name for p in given])
+        if len(loaded) == 2:
+            raise OSError("disk full")
 
-    def no_descriptors_left(self):
-        raise OSError(24, "Too many open files")
-
-    monkeypatch.setattr(kg, "load_parts", slow_load)
-    monkeypatch.setattr(links_graph._BackgroundLoad, "_open_pipe", no_descriptors_left)
-    load = links_graph._BackgroundLoad(kg)
-    with pytest.raises(OSError, match="Too many open files"):
+    monkeypatch.setattr(kg, "load_parts", load_parts)
+    load = _BackgroundLoad(kg)
+    load.add(parts[0])
+    load.add(parts[1])
+    load._loader.join(timeout=30)   # the second load failed: the thread has ended
+    with pytest.raises(OSError, match="disk full"):
+        load.add(parts[2])
+    with pytest.raises(OSError, match="disk full"):
         load.finish()
-    assert loaded == [b""] and not load._loader.is_alive()
+    assert loaded == [["part-0.nq"], ["part-1.nq"]] and not load._loader.is_alive()
 
 
 def _world_export(folder: Path, file: str, record_id: str, status: str) -> Path:

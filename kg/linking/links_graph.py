@@ -8,23 +8,18 @@ when the store's links graph carries the same stamp (`<links graph> prov:generat
 deletes only the lines that went and bulk-loads only the lines that came. Any doubt (no
 file, another stamp: a rolled-back write, a restored store) falls back to dropping the
 graph and loading it whole, while linking still runs (`LinksWriter`): the lines go to part
-files as they are made, a background bulk load takes each at once, and the state file is
-the parts joined (one write of the lines, not two).
+files as they are made, a background thread bulk-loads each part as it is closed, and the
+state file is the parts joined (one write of the lines, not two).
 The lines are compared as sets, not sorted and merged: sorting millions of long lines
 cost more than hashing them, and a first link needs no comparison at all.
 """
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
-import os
 import queue
 import re
 import shutil
-import tempfile
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -35,14 +30,18 @@ from rdflib.namespace import RDF, XSD
 from kg import vocab as V
 from kg.atomic import replacing
 from kg.changes import note_changes, note_everything
-from kg.errors import StoreError
 from kg.iri import Minter
 from kg.nquads import iri_nt, string_nt, term_nt
 from kg.store import KnowledgeGraph
 
 STATE_FILE = "links.nq"
 PARTS_DIR = "links-parts"      # a first link's lines, loaded as they are made (see LinksWriter)
-PART_LINES = 100_000           # lines per part file
+# Lines per part file, and so per bulk load. Oxigraph's bulk loader holds up to a million
+# quads per thread in memory: one load of the whole links graph at 200,000 projects (6.5
+# million quads) peaked at 1.81 GB on its own, in 500,000-line loads at 0.58 GB; at 50,000
+# projects, into the ingested store, 31.2 s and 1.28 GB in one load against 27.7 s and
+# 0.57 GB in four.
+PART_LINES = 500_000
 
 
 class LinkLines:
@@ -160,13 +159,14 @@ class LinksWriter:
     Chosen at the start: when the store's links graph carries the state file's stamp, the
     lines are compared at `finish` and only the changes are deleted and loaded. Otherwise
     (a first link, or any doubt) the graph is dropped at once and the lines are bulk-loaded
-    *while linking still runs*: each `flush` writes the lines made since the last one to
-    part files that a load in a background thread takes at once (through a named pipe,
-    see `_BackgroundLoad`). Person resolution is Python on one core and the embedded
-    store's bulk load reads the pipe with no GIL, so the load keeps pace with resolution on
-    the second core: at 100,000 projects the write after resolution went from 52 s (all
-    loaded after it, session 13) to 37 s (a Python stream, read under the GIL) to 16.5 s
-    (the pipe: the loader's last batch), though resolution slowed by ~9 s sharing the cores.
+    *while linking still runs*: each `flush` appends the lines made since the last one to
+    the open part file, and a part that reaches PART_LINES is closed and bulk-loaded in a
+    background thread (`_BackgroundLoad`). Person resolution is Python on one core and the
+    embedded store's bulk load reads a file with no GIL, so the load keeps pace with
+    resolution on the second core: at 100,000 projects the write after resolution went
+    from 52 s (all loaded after it, session 13) to 16.5 s (loaded as it went). One load of
+    every part (through a named pipe, until session 23) held the bulk loader's batches for
+    the whole run; a load per part holds one part's.
     The state file is then the parts joined, behind the stamp.
 
     Use it as a context manager: leaving without `finish` stops the load (the caller's
@@ -191,6 +191,8 @@ class LinksWriter:
         self._lines: dict[str, None] = {stamp: None}
         self._digests: set[bytes] | None = None if self.follows else {_digest(stamp)}
         self._parts: list[Path] = []
+        self._open_part: IO[str] | None = None     # the part being written, not yet handed to the load
+        self._open_lines = 0
         self._load: _BackgroundLoad | None = None
         if not self.follows:
             note_everything(kg.settings)      # no record of the old graph to compare with
@@ -213,6 +215,7 @@ class LinksWriter:
         if self._load is None:
             return self._follow()
         self.flush()
+        self._close_part()
         self._load.finish()
         self._load = None
         written = len(self._digests)
@@ -225,6 +228,9 @@ class LinksWriter:
 
     def close(self) -> None:
         try:
+            if self._open_part is not None:
+                self._open_part.close()
+                self._open_part = None
             if self._load is not None:     # left early: the caller's write rolls the store back
                 self._load.stop()
                 self._load = None
@@ -258,14 +264,25 @@ class LinksWriter:
         return new
 
     def _write_parts(self, lines: list[str]) -> None:
-        # Parts of a bounded size: stopping waits for the part being loaded, not for a whole
-        # stage's decisions.
-        for start in range(0, len(lines), PART_LINES):
-            part = self._parts_dir / f"part-{len(self._parts):05d}.nq"
-            with open(part, "w", encoding="utf-8") as handle:
-                handle.writelines(lines[start:start + PART_LINES])
-            self._parts.append(part)
-            self._load.add(part)
+        """Append lines to the open part; a part that reaches PART_LINES goes to the load."""
+        start = 0
+        while start < len(lines):
+            if self._open_part is None:
+                part = self._parts_dir / f"part-{len(self._parts):05d}.nq"
+                self._open_part = open(part, "w", encoding="utf-8")
+                self._parts.append(part)
+            room = PART_LINES - self._open_lines
+            self._open_part.writelines(lines[start:start + room])
+            self._open_lines += len(lines[start:start + room])
+            start += room
+            if self._open_lines >= PART_LINES:
+                self._close_part()
+
+    def _close_part(self) -> None:
+        if self._open_part is not None:
+            self._open_part.close()
+            self._open_part, self._open_lines = None, 0
+            self._load.add(self._parts[-1])
 
     def _follow(self) -> tuple[int, int]:
         self._take()
@@ -281,104 +298,25 @@ class LinksWriter:
 
 
 class _BackgroundLoad:
-    """One bulk load (`kg.load_parts`) in a thread, taking part files as they are added.
+    """Bulk loads (`kg.load_parts`, a part each) in a thread, taking part files as they are added.
 
-    The loader reads a named pipe, and a second thread copies each part into it. Handed a
-    Python stream instead, Oxigraph reads it a few kilobytes at a time, each read taking the
-    GIL, and while person resolution (pure Python) holds the GIL the load crawled: at
-    100,000 projects a 100,000-line part took ~12 s to be read during resolution against
-    ~0.6 s after it, so most of the load waited for resolution to end. The embedded store
-    reads the pipe with no GIL; the copy takes it once a megabyte. (A SPARQL server's load
-    reads the pipe in Python: no faster, no slower than before.) The pipe lives in a private
-    temporary directory: some mounted file systems a data directory may sit on have none."""
+    The embedded store reads a file named by its path with no GIL, so the loads run on the
+    second core while person resolution (pure Python) holds the GIL on the first. A failed
+    load stops the loading; `add` and `finish` raise its error, and what was loaded by then
+    is rolled back with the caller's write."""
 
     def __init__(self, kg: KnowledgeGraph) -> None:
-        self._pipe_dir = Path(tempfile.mkdtemp(prefix="scipop-links-load-"))
-        self._pipe = self._pipe_dir / "load.fifo"
-        os.mkfifo(self._pipe)
         self._queue: queue.Queue[Path | None] = queue.Queue()
-        self._load_error: BaseException | None = None
-        self._feed_error: BaseException | None = None
+        self._error: BaseException | None = None
         self._loader = threading.Thread(target=self._load, args=(kg,), name="links-graph-load", daemon=True)
-        self._feeder = threading.Thread(target=self._feed, name="links-graph-feed", daemon=True)
         self._loader.start()
-        self._feeder.start()
 
     def _load(self, kg: KnowledgeGraph) -> None:
         try:
-            kg.load_parts([self._pipe])
-        except BaseException as exc:   # handed to the linking thread, which raises it
-            self._load_error = exc
-
-    def _feed(self) -> None:
-        """Copy the parts into the pipe; closing it ends the load. A failure here (the loader
-        gone: a broken pipe) ends the copy and is raised by `add`/`finish`; what was loaded
-        by then is rolled back with the caller's write."""
-        out: IO | None = None
-        try:
-            out = self._open_pipe()
-            if out is None:
-                if self._load_error is None:   # a loader that ended without reading loaded nothing
-                    raise StoreError("The links graph's load ended before it read its input.",
-                                     "Run `scipop link` again; if it happens again, report it.")
-                return   # the loader failed before it opened the pipe: its error says why
             for part in iter(self._queue.get, None):
-                with open(part, "rb") as handle:
-                    shutil.copyfileobj(handle, out, 1 << 20)
-        except BaseException as exc:
-            self._feed_error = exc
-        finally:
-            self._close(out)
-
-    def _open_pipe(self) -> IO | None:
-        """The pipe's writing end, once the loader has opened its reading end (None if the
-        loader ends first: opening a pipe that no one reads would wait for ever)."""
-        descriptor = self._open_when_read()
-        if descriptor is None:
-            return None
-        try:
-            os.set_blocking(descriptor, True)
-            try:
-                fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, 1 << 20)   # fewer wake-ups than 64 KB
-            except (AttributeError, OSError):
-                pass
-            return os.fdopen(descriptor, "wb")
-        except BaseException:
-            os.close(descriptor)   # the loader then reads the end of its input
-            raise
-
-    def _open_when_read(self) -> int | None:
-        """A non-blocking descriptor of the pipe's writing end, opened as soon as the loader
-        has its reading end open (or is waiting in open()); None once the loader has ended."""
-        while True:
-            try:
-                return os.open(self._pipe, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:   # ENXIO: no reader yet
-                    raise
-            if not self._loader.is_alive():
-                return None
-            time.sleep(0.005)
-
-    def _close(self, out: IO | None) -> None:
-        """End the loader's input: close the pipe or, never opened, open and close it as soon
-        as the loader opens it (a loader waiting in open() for a writer would wait for ever)."""
-        try:
-            if out is not None:
-                out.close()
-                return
-        except OSError:
-            return   # a broken pipe: the loader has gone
-        deadline = time.monotonic() + 30   # an open that keeps failing (no descriptors left) is not retried for ever
-        while time.monotonic() < deadline:
-            try:
-                descriptor = self._open_when_read()
-            except OSError:
-                time.sleep(0.005)
-                continue
-            if descriptor is not None:
-                os.close(descriptor)   # the loader reads the end of its input at once
-            return
+                kg.load_parts([part])
+        except BaseException as exc:   # handed to the linking thread, which raises it
+            self._error = exc
 
     def add(self, part: Path) -> None:
         self._raise()
@@ -387,15 +325,13 @@ class _BackgroundLoad:
     def finish(self) -> None:
         """Wait until every part added is loaded."""
         self._queue.put(None)
-        self._feeder.join()
         self._loader.join()
-        self._remove_pipe()
         self._raise()
 
     def stop(self) -> None:
         """Load nothing more (what is loaded stays until the write is rolled back). Waits for
-        the part being copied and for the load to end: the write must not be rolled back
-        under a running load, so a second Ctrl-C does not cut the wait short."""
+        the part being loaded: the write must not be rolled back under a running load, so a
+        second Ctrl-C does not cut the wait short."""
         try:
             while True:
                 try:
@@ -404,25 +340,13 @@ class _BackgroundLoad:
                     break
         finally:
             self._queue.put(None)
-            for thread in (self._feeder, self._loader):
-                while thread.is_alive():
-                    try:
-                        thread.join()
-                    except KeyboardInterrupt:
-                        continue
-            self._remove_pipe()
-
-    def _remove_pipe(self) -> None:
-        shutil.rmtree(self._pipe_dir, ignore_errors=True)
+            while self._loader.is_alive():
+                try:
+                    self._loader.join()
+                except KeyboardInterrupt:
+                    continue
 
     def _raise(self) -> None:
-        """Raise what stopped the load. The loader's error says why when the copy only found
-        the pipe broken; a copy that failed for its own reason (a part it could not read)
-        says why when the loader then choked on the cut-off input. Waits for the loader to
-        end first: with either thread failed, its input is closed and it does end."""
-        if self._load_error is None and self._feed_error is None:
-            return
-        self._loader.join()
-        if isinstance(self._feed_error, BrokenPipeError) or self._feed_error is None:
-            raise self._load_error or self._feed_error
-        raise self._feed_error
+        if self._error is not None:
+            self._loader.join()
+            raise self._error
