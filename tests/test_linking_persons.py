@@ -209,3 +209,33 @@ def test_the_hand_labelled_pairs_meet_the_issue_targets():
     assert result["pairs"] >= 100
     assert result["precision"] >= 0.98, result["errors"]
     assert result["recall"] >= 0.90, result["errors"]
+
+
+def test_a_resolver_is_let_go_when_it_returns_even_with_the_cycle_collector_off(monkeypatch):
+    """Linking turns the cycle collector off (millions of long-lived objects). Evidence keeps
+    the resolver's wording methods, so resolving must drop it: the resolver, its evidence
+    and its caches go as soon as it returns, not when the collector next runs."""
+    import gc
+    import weakref
+
+    from kg.linking import persons
+
+    made = []
+
+    class Watched(persons._Resolver):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(persons, "_Resolver", Watched)
+    data, position = build_input(world({
+        "a": {"iri": "nsfc-100001", "names": ["王伟"], "orgs": ["清华大学"]},
+        "b": {"iri": "openalex-A1", "names": ["Wei Wang"], "orgs": ["Tsinghua University"]},
+    }, projects=[{"id": "61772368", "pi": "a"}], outputs=[{"id": "10.5555/x1", "grants": ["61772368"], "authors": ["b"]}]))
+    gc.disable()
+    try:
+        links = resolve_persons(data, decided=lambda decisions: None)
+        assert links.clusters.find(position["a"]) == links.clusters.find(position["b"])
+        assert made and made[0]() is None
+    finally:
+        gc.enable()

@@ -231,6 +231,12 @@ class _Resolver:
         # piece of evidence would cost as much as the text it saves.
         self._say_team, self._say_name = self._team_text, self._name_text
 
+    def let_go(self) -> None:
+        """Drop all the resolver holds. Evidence (kept in several of its tables) refers back
+        to it through its wording methods, and in that reference cycle it would outlive the
+        run: linking keeps the cycle collector off."""
+        self.__dict__.clear()
+
     # Names ------------------------------------------------------------------------
     def level(self, a: int, b: int) -> int:
         key = (a, b) if a < b else (b, a)
@@ -689,6 +695,7 @@ class _Resolver:
             self._apply(clusters, sorted(pairs, key=lambda item: (-item[0], item[1], item[2])))
         self._place_name_only(clusters)
         self._hand_on(clusters)
+        clusters.on_decisions = None   # the clusters outlive the resolver: no reference back to it
         return PersonLinks(records=self.records, clusters=clusters, canonical=self._canonical(clusters),
                            ambiguous_mentions=len(self._ambiguous))
 
@@ -850,5 +857,8 @@ def resolve_persons(data: PersonInput, progress: Progress | None = None,
     given one, the clusters keep no decision it was given (a million texts at 200,000
     projects), so the result's `decisions` are empty."""
     resolver = _Resolver(data, progress, decided)
-    resolver.collect()
-    return resolver.cluster()
+    try:
+        resolver.collect()
+        return resolver.cluster()
+    finally:
+        resolver.let_go()
