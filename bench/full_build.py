@@ -118,7 +118,13 @@ def stage_publish(args: argparse.Namespace) -> dict:
     context = _context(args)
     with context.open_graph() as kg:
         publication = run_publish(context, kg)
-    return {"public_triples": publication.public_triples, "copied_graphs": publication.copied_graphs}
+    return {"public_triples": publication.public_triples, "copied_graphs": publication.copied_graphs,
+            **_phases(publication)}
+
+
+def _phases(publication) -> dict:
+    """The publish's steps (kg.publish.Phases), printed with the stage: where its time went."""
+    return {f"{step} s": round(seconds, 1) for step, seconds in publication.phases.seconds.items()}
 
 
 def stage_derive_and_publish(args: argparse.Namespace) -> dict:
@@ -128,7 +134,8 @@ def stage_derive_and_publish(args: argparse.Namespace) -> dict:
     context = _context(args)
     with context.open_graph() as kg:
         publication = run_publish(context, kg, derive_first=True)
-    return {"public_triples": publication.public_triples, "copied_graphs": publication.copied_graphs}
+    return {"public_triples": publication.public_triples, "copied_graphs": publication.copied_graphs,
+            **_phases(publication)}
 
 
 def stage_stats(args: argparse.Namespace) -> dict:

@@ -26,9 +26,11 @@ import shutil
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -66,6 +68,27 @@ PUBLIC_APART_FROM = 2_000
 FOLLOW_COST = 4
 
 
+@dataclass
+class Phases:
+    """Wall seconds of each step of a publish, in the order they ran: where its time went.
+    The steps of the public view are named 'public view: …'; with `meanwhile`, a second
+    process made them while this one did the others, so the two lists overlap in time."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    meanwhile: bool = False
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[step] = self.seconds.get(step, 0.0) + time.monotonic() - started
+
+    def add(self, other: "Phases", prefix: str) -> None:
+        self.seconds.update((prefix + step, seconds) for step, seconds in other.seconds.items())
+
+
 @dataclass(frozen=True)
 class Publication:
     stamp: str
@@ -74,6 +97,7 @@ class Publication:
     withheld_entities: int
     seconds: float
     copied_graphs: int = 0
+    phases: Phases = field(default_factory=Phases)
 
     def view_dir(self, view: str) -> Path:
         return self.path / view
@@ -251,8 +275,9 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
                           "With a SPARQL server, serve a separate public dataset (see docs/scaling.md).")
     started = time.monotonic()
     overlap = derive_first and holds_at_least(kg, V.FundedProject, PUBLIC_APART_FROM)
+    phases = Phases(meanwhile=overlap)
     if derive_first and not overlap:
-        with kg.write():
+        with phases.timed("derive"), kg.write():
             derive.refresh(kg)
     root = published_root(kg.settings)
     root.mkdir(parents=True, exist_ok=True)
@@ -262,7 +287,7 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
     (target / "public").mkdir()
     try:
         previous = _previous_manifest(root)
-        view, journal = (_public_while_deriving if overlap else _public_then_full)(kg, target, previous)
+        view, journal = (_public_while_deriving if overlap else _public_then_full)(kg, target, previous, phases)
         manifest = {"hidden": _hidden_digest(view.withheld), **view.withheld.to_manifest(),
                     "sources": view.fingerprints, "journal": journal}
         if view.seeded_from:
@@ -276,9 +301,10 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
             shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
         raise
     _prune(root, keep=KEEP)
+    phases.add(view.phases, "public view: ")
     return Publication(stamp=stamp, path=target, public_triples=view.public_triples,
                        withheld_entities=len(view.withheld.entities), seconds=time.monotonic() - started,
-                       copied_graphs=view.copied_graphs)
+                       copied_graphs=view.copied_graphs, phases=phases)
 
 
 @dataclass(frozen=True)
@@ -292,20 +318,24 @@ class PublicView:
     seeded_from: str | None
     public_triples: int
     copied_graphs: int
+    phases: Phases
 
 
-def _public_then_full(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None
+def _public_then_full(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None, phases: Phases
                       ) -> tuple[PublicView, list | None]:
     """The staff view's copy, then the public view (the staff view's pages made meanwhile by a
     child process on a large graph). Returns the public view and the journal position."""
-    journal = _staff_copy(kg, target)
+    with phases.timed("staff copy"):
+        journal = _staff_copy(kg, target)
     full_pages = _full_pages_apart(kg, target / "full")
     try:
         view = make_public_view(kg, target, previous, _noted_since(kg.settings, previous))
-        if full_pages is None:
-            build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
-        else:
-            full_pages.result()
+        # Made by a child meanwhile on a large graph: then this is what was left of them.
+        with phases.timed("staff pages"):
+            if full_pages is None:
+                build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
+            else:
+                full_pages.result()
     finally:
         if full_pages:
             full_pages.stop()   # done, or of no use after an error
@@ -321,7 +351,7 @@ def _staff_copy(kg: KnowledgeGraph, target: Path) -> list | None:
     return journal
 
 
-def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None
+def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dict] | None, phases: Phases
                            ) -> tuple[PublicView, list | None]:
     """The public view, made by a child process from a checkpoint of the store as it is now,
     while this one refreshes the working store's derived facts and then copies the staff view.
@@ -340,11 +370,14 @@ def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Pat
         with apart("Making the public view", public_view_of, settings, target, previous, noted, daemon=False,
                    fix="If the system ran out of memory, free some. The working store's derived facts are "
                        "up to date: run 'scipop publish', which makes the views in one process.") as work:
-            with kg.write():
+            with phases.timed("derive"), kg.write():
                 derive.refresh(kg)
-            journal = _staff_copy(kg, target)
-            build_pages(kg, target / "full" / PAGES_FILE)   # here: the child has the other core
-            view = work.result()
+            with phases.timed("staff copy"):
+                journal = _staff_copy(kg, target)
+            with phases.timed("staff pages"):
+                build_pages(kg, target / "full" / PAGES_FILE)   # here: the child has the other core
+            with phases.timed("waiting for the public view"):
+                view = work.result()
     links = ox.NamedNode(str(kg.minter.links_graph()))
     if (view.fingerprints != source_fingerprints(kg) or view.links_stamp != _stamp(kg.backend.ox, links)
             or view.graphs != _graphs_but_derived(kg)):
@@ -374,36 +407,42 @@ def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dic
                      noted: set[str] | None) -> PublicView:
     """The public store of the publication `target` and its page summaries, from `kg`.
     `noted`: the IRIs the journal noted since `previous` was published."""
-    hidden = withheld_around(kg.backend.ox, restricted_only_entities(kg))
-    fingerprints = source_fingerprints(kg)
-    graphs = _copyable_graphs(kg)
+    phases = Phases()
+    with phases.timed("withheld set"):
+        hidden = withheld_around(kg.backend.ox, restricted_only_entities(kg))
+        fingerprints = source_fingerprints(kg)
+        graphs = _copyable_graphs(kg)
+        # Decisions naming entities withheld now leave the public view; those naming entities
+        # public again (withheld at the previous publish) come back: one pass finds both.
+        public_again = set(previous[1].get("hidden_entities", ())) - hidden.entities if previous else set()
+        withheld_decisions, returning_decisions = _decisions_naming(kg, set(hidden.entities), public_again)
     public_path = target / "public" / "store"
-    # Decisions naming entities withheld now leave the public view; those naming entities
-    # public again (withheld at the previous publish) come back: one pass finds both.
-    public_again = set(previous[1].get("hidden_entities", ())) - hidden.entities if previous else set()
-    withheld_decisions, returning_decisions = _decisions_naming(kg, set(hidden.entities), public_again)
     seeded_from = None
     # A manifest from before hidden_entities was kept can only be reused for the same withheld set.
     if previous and (previous[1].get("hidden") == _hidden_digest(hidden) or "hidden_entities" in previous[1]):
-        graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden,
-                                      returning_decisions, noted)
+        with phases.timed("seed from the previous publication"):
+            graphs = _start_from_previous(kg, previous, public_path, fingerprints, graphs, hidden,
+                                          returning_decisions, noted)
         seeded_from = previous[0].name
-    public_store = ox.Store(str(public_path))
-    public_store.bulk_extend(_public_quads(kg, graphs, hidden))
-    _withhold_decisions(kg, public_store, withheld_decisions)
-    public_store.flush()
-    del public_store
+    with phases.timed("copy"):
+        public_store = ox.Store(str(public_path))
+        public_store.bulk_extend(_public_quads(kg, graphs, hidden))
+        _withhold_decisions(kg, public_store, withheld_decisions)
+        public_store.flush()
+        del public_store
     public_settings = kg.settings.with_overrides(data_dir=target / "public", store_url=None)
     with KnowledgeGraph(public_settings) as public:
-        with public.write():
+        with phases.timed("derive"), public.write():
             derive.refresh(public)
-        public_triples = public.count_triples()
-        build_pages(public, target / "public" / PAGES_FILE)
+        with phases.timed("count"):
+            public_triples = public.count_triples()
+        with phases.timed("pages"):
+            build_pages(public, target / "public" / PAGES_FILE)
     links = ox.NamedNode(str(kg.minter.links_graph()))
     return PublicView(withheld=hidden, fingerprints=fingerprints,
                       links_stamp=_stamp(kg.backend.ox, links), graphs=_graphs_but_derived(kg),
                       seeded_from=seeded_from,
-                      public_triples=public_triples, copied_graphs=len(graphs))
+                      public_triples=public_triples, copied_graphs=len(graphs), phases=phases)
 
 
 def view_pages(settings: Settings) -> int:

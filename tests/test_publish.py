@@ -156,6 +156,22 @@ def test_the_first_public_view_holds_only_facts_derived_from_public_records(publ
     assert working != stored   # the working store's facts differ (they count the records under review)
 
 
+def test_a_publication_says_where_its_time_went(published):
+    """An operator whose publish took an hour asks which step took it: each step, in the order
+    it ran, the public view's apart (made by a second process while deriving, so overlapping)."""
+    view = "public view: "
+    own = [step for step in published.phases.seconds if not step.startswith(view)]
+    public = [step[len(view):] for step in published.phases.seconds if step.startswith(view)]
+    assert public == ["withheld set", "copy", "derive", "count", "pages"]   # a first publication: no seed
+    if published.phases.meanwhile:
+        assert own == ["derive", "staff copy", "staff pages", "waiting for the public view"]
+        assert sum(published.phases.seconds[step] for step in own) <= published.seconds
+    else:
+        assert own == ["staff copy", "staff pages"]
+        assert sum(published.phases.seconds.values()) <= published.seconds
+    assert min(published.phases.seconds.values()) >= 0
+
+
 def test_a_new_publication_replaces_the_current_one(published, kg, settings):
     first = current_stamp(settings)
     second = publish(kg)
