@@ -156,6 +156,34 @@ def test_the_first_public_view_holds_only_facts_derived_from_public_records(publ
     assert working != stored   # the working store's facts differ (they count the records under review)
 
 
+def test_a_first_derive_loads_its_facts_as_written_and_says_anything_may_have_changed(kg, tmp_path):
+    """A build derives once, into a store without derived facts: there is nothing to compare
+    the new facts with, so they are loaded as written and the change journal says 'anything'.
+    A derive after a small ingest still notes only the entities whose facts changed."""
+    from kg.changes import EVERYTHING, journal_position, journal_since
+
+    _ingest_review_mix(kg, tmp_path, refresh_derived=False)
+    journal = kg.settings.data_dir / "changes.log"
+    assert not journal.exists()   # ingest notes nothing: source graphs are told apart by their fingerprints
+    with kg.write():
+        derive.refresh(kg)
+    derived = kg.minter.derived_graph()
+    stored = {tuple(str(t) for t in row) for row in kg.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}")}
+    assert stored == {tuple(str(t) for t in triple) for triple in derive.compute(kg)}
+    header, *noted_first = journal.read_text(encoding="utf-8").splitlines()
+    assert header.startswith("# ") and noted_first == [EVERYTHING]
+
+    position = journal_position(kg.settings)
+    more = tmp_path / "more-works.csv"
+    more.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                    "w9,叶绿体的一天,article,31900512,approved\n", encoding="utf-8")
+    ingest_paths(kg, [more])   # derives again, over the facts of the first derive
+    noted = journal_since(kg.settings, position)
+    project = next(str(row[0]) for row in kg.query(prefix_block() + 'SELECT ?p WHERE { ?p sp:approvalNumber "31900512" }'))
+    assert noted is not None and project in noted
+    assert len(noted) < len(stored) / 10   # the work's project and what counts it, not every fact
+
+
 def test_a_publication_says_where_its_time_went(published):
     """An operator whose publish took an hour asks which step took it: each step, in the order
     it ran, the public view's apart (made by a second process while deriving, so overlapping)."""
