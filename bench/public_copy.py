@@ -1,0 +1,203 @@
+"""The public view's copy, made three ways: what the publish does, and two that were tried.
+
+    flock /tmp/scipop-bench.lock .venv/bin/python bench/public_copy.py --data-dir bench/out/full-build-10000-1
+
+A publish copies every public statement that names nothing withheld from the working store
+into a new store (kg.publish.make_public_view); on a build it is the derive+publish stage's
+critical path (docs/scaling.md, "Where a derive+publish spends its time"). Each way runs in a
+fresh child process on the data directory's working store (read-only), copies into a
+scratch store, and prints its wall time and CPU time (every thread):
+
+- `read`: the publish's read and filter alone, nothing loaded (what reading costs in Python);
+- `dump`: Oxigraph's own dump of the same graphs to N-Quads, no filter (what reading costs in Rust);
+- `publish`: as kg.publish does it: quads read in Python, filtered (`Withheld.names`),
+  handed to `bulk_extend`;
+- `text`: each graph dumped by Oxigraph as N-Triples into a file, its lines filtered by a
+  thread (a line is parsed only when it may name something withheld) and written as N-Quads
+  parts, which the main thread bulk-loads as one stream while the next are written.
+  Statements with a blank node (the ontology's axioms) are added as objects afterwards, so
+  their labels stay the working store's.
+
+`--verify` then compares the `text` store's quads with the `publish` store's.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import queue
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # ahead of bench/, whose ingest.py and search.py would shadow the packages
+
+import pyoxigraph as ox  # noqa: E402
+
+WAYS = ("read", "dump", "publish", "text")
+PART_LINES = 500_000
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def copy(data_dir: Path, way: str, target: Path) -> tuple[str, float, float]:
+    """Make the copy one way into `target`; returns what it counted, and its wall and CPU
+    seconds (the withheld set, which every way needs first, is not timed)."""
+    from kg.config import Settings
+    from kg.publish import _copyable_graphs, restricted_only_entities
+    from kg.store import KnowledgeGraph
+    from kg.withholding import withheld_around
+
+    with KnowledgeGraph(Settings(data_dir=data_dir), read_only=True) as kg:
+        hidden = withheld_around(kg.backend.ox, restricted_only_entities(kg))
+        graphs = _copyable_graphs(kg)
+        started, cpu = time.monotonic(), cpu_s()
+        found, store = _copy(kg, graphs, hidden, way, target)
+        wall, cpu = time.monotonic() - started, cpu_s() - cpu
+        return found + (f"{len(store):,} quads in the copy" if store is not None else ""), wall, cpu
+
+
+def _copy(kg, graphs: list, hidden, way: str, target: Path) -> tuple[str, ox.Store | None]:
+    from kg.publish import _public_quads
+
+    if way == "read":
+        return f"{sum(1 for _ in _public_quads(kg, graphs, hidden)):,} quads read", None
+    if way == "dump":
+        with open(target.with_suffix(".nt"), "wb") as out:
+            for graph in graphs:
+                kg.backend.ox.dump(out, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(graph)))
+        return f"{target.with_suffix('.nt').stat().st_size / 2**20:,.0f} MB dumped", None
+    store = ox.Store(str(target))
+    if way == "publish":
+        store.bulk_extend(_public_quads(kg, graphs, hidden))
+        found = ""
+    else:
+        found = _text_copy(kg, store, graphs, hidden, target.parent)
+    store.flush()
+    return found, store
+
+
+def _text_copy(kg, store: ox.Store, graphs: list, hidden, scratch: Path) -> str:
+    from kg.store import _ConcatenatedFiles
+    from kg.withholding import _CLAIM_IRIS, _EVIDENCE
+
+    parts: queue.Queue = queue.Queue(maxsize=2)
+    iris = {f"<{iri}>" for iri in hidden.iris}
+    evidence = {f"<{iri}>" for iri in hidden.evidence}
+    claims = {f"<{iri}>" for iri in _CLAIM_IRIS}
+    evidence_predicate = f"<{_EVIDENCE.value}>"
+    with_blank_nodes: set = set()
+    parsed = [0]
+
+    def withheld(line: str, graph) -> bool:
+        subject, predicate, rest = line.split(" ", 2)
+        value = rest[:-3]   # less " .\n"
+        if subject in iris or value in iris or (subject in evidence and predicate == evidence_predicate):
+            return True
+        if predicate in claims and value[:1] == '"':   # a stated grant number: the exact rule decides
+            parsed[0] += 1
+            triple = next(iter(ox.parse(line, format=ox.RdfFormat.N_TRIPLES)))
+            return hidden.names(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(str(graph))))
+        return False
+
+    def write_parts() -> None:
+        try:
+            out, lines, number = None, 0, 0
+            for graph in graphs:
+                graph_name = f"<{graph}> .\n"
+                dumped = scratch / "graph.nt"
+                kg.backend.ox.dump(str(dumped), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(graph)))
+                with open(dumped, encoding="utf-8") as handle:
+                    for line in handle:
+                        if line[0] == "_" or line.split(" ", 2)[2][0] == "_":
+                            with_blank_nodes.add(graph)
+                            continue
+                        if withheld(line, graph):
+                            continue
+                        if out is None:
+                            path = scratch / f"part-{number:05d}.nq"
+                            out, lines, number = open(path, "w", encoding="utf-8"), 0, number + 1
+                        out.write(line[:-2] + graph_name)
+                        lines += 1
+                        if lines >= PART_LINES:
+                            out.close()
+                            out = None
+                            parts.put(path)
+            if out is not None:
+                out.close()
+                parts.put(path)
+            parts.put(None)
+        except BaseException as error:   # raised by the loading side
+            parts.put(error)
+
+    def ready():
+        previous = None
+        while True:
+            item = parts.get()
+            if previous is not None:
+                previous.unlink()
+            if isinstance(item, BaseException):
+                raise item
+            if item is None:
+                return
+            yield item
+            previous = item
+
+    writer = threading.Thread(target=write_parts, name="public-copy-parts")
+    writer.start()
+    with io.BufferedReader(_ConcatenatedFiles(ready()), 1 << 20) as stream:
+        store.bulk_load(input=stream, format=ox.RdfFormat.N_QUADS)
+    writer.join()
+    blank = [quad for graph in sorted(with_blank_nodes, key=str)
+             for quad in kg.backend.ox.quads_for_pattern(None, None, None, ox.NamedNode(str(graph)))
+             if (isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode))
+             and not hidden.names(quad)]
+    store.bulk_extend(blank)
+    return f"{parsed[0]:,} lines parsed, {len(blank)} with blank nodes; "
+
+
+def run_child(data_dir: Path, way: str, scratch: Path) -> None:
+    found, wall, cpu = copy(data_dir, way, scratch / way)
+    print(f"  {way:<8} {wall:8.1f} s wall {cpu:8.1f} s CPU   {found}", flush=True)
+
+
+def quads_of(path: Path) -> set[str]:
+    store = ox.Store.read_only(str(path))
+    return {str(quad) for quad in store}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="A built data directory (bench/full_build.py's).")
+    parser.add_argument("--ways", default=",".join(WAYS), help="Comma-separated, of: " + ", ".join(WAYS))
+    parser.add_argument("--verify", action="store_true", help="Compare the text copy's quads with the publish's.")
+    parser.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.data_dir, args.child, args.scratch)
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="public-copy-", dir=args.data_dir.parent))
+    try:
+        print(f"bench/public_copy.py --data-dir {args.data_dir}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
+        for way in [w.strip() for w in args.ways.split(",") if w.strip()]:
+            subprocess.run([sys.executable, __file__, "--data-dir", str(args.data_dir), "--child", way,
+                            "--scratch", str(scratch)], check=True)
+        if args.verify:
+            text, published = quads_of(scratch / "text"), quads_of(scratch / "publish")
+            print(f"  text copy against the publish's: {len(text - published)} quads more, "
+                  f"{len(published - text)} fewer (blank nodes compared by label)")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
