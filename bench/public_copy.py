@@ -20,7 +20,8 @@ scratch store, and prints its wall time and CPU time (every thread):
 - `split`: the publish's read and filter in a second process, which writes the statements as
   N-Quads parts; this one bulk-loads them as one stream as they are finished (blank nodes as
   in `text`). Two processes, so reading and loading can take both cores; the CPU time
-  printed is both processes'.
+  printed is both processes'. (At 10,000 projects the loader alone took longer than the
+  publish's whole copy: docs/scaling.md.)
 
 `--verify` then compares the `text` store's quads with the `publish` store's.
 """
