@@ -294,15 +294,13 @@ def run_publish(context: Context, kg: KnowledgeGraph, derive_first: bool = False
 def describe_phases(phases: Phases) -> str:
     """A publish's steps and their seconds, the public view's apart: 'derive 40.1 s, …; the
     public view (made meanwhile by a second process): copy 118.8 s, …'."""
-    public = "public view: "
-    own = [(step, s) for step, s in phases.seconds.items() if not step.startswith(public)]
-    view = [(step[len(public):], s) for step, s in phases.seconds.items() if step.startswith(public)]
     made = "the public view (made meanwhile by a second process)" if phases.meanwhile else "the public view"
-    return "; ".join(filter(None, [_listed(own), f"{made}: {_listed(view)}" if view else ""]))
+    return "; ".join(filter(None, [_listed(phases.seconds),
+                                   f"{made}: {_listed(phases.public_view)}" if phases.public_view else ""]))
 
 
-def _listed(steps: list[tuple[str, float]]) -> str:
-    return ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps)
+def _listed(steps: dict[str, float]) -> str:
+    return ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps.items())
 
 
 @main.command()

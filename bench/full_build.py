@@ -124,7 +124,9 @@ def stage_publish(args: argparse.Namespace) -> dict:
 
 def _phases(publication) -> dict:
     """The publish's steps (kg.publish.Phases), printed with the stage: where its time went."""
-    return {f"{step} s": round(seconds, 1) for step, seconds in publication.phases.seconds.items()}
+    phases = publication.phases
+    return {**{f"{step} s": round(seconds, 1) for step, seconds in phases.seconds.items()},
+            **{f"public view: {step} s": round(seconds, 1) for step, seconds in phases.public_view.items()}}
 
 
 def stage_derive_and_publish(args: argparse.Namespace) -> dict:

@@ -71,10 +71,11 @@ FOLLOW_COST = 4
 @dataclass
 class Phases:
     """Wall seconds of each step of a publish, in the order they ran: where its time went.
-    The steps of the public view are named 'public view: …'; with `meanwhile`, a second
-    process made them while this one did the others, so the two lists overlap in time."""
+    The public view's steps are listed apart; with `meanwhile`, a second process made them
+    while this one did the others, so the two lists overlap in time."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    public_view: dict[str, float] = field(default_factory=dict)
     meanwhile: bool = False
 
     @contextmanager
@@ -84,9 +85,6 @@ class Phases:
             yield
         finally:
             self.seconds[step] = self.seconds.get(step, 0.0) + time.monotonic() - started
-
-    def add(self, other: "Phases", prefix: str) -> None:
-        self.seconds.update((prefix + step, seconds) for step, seconds in other.seconds.items())
 
 
 @dataclass(frozen=True)
@@ -301,7 +299,7 @@ def publish(kg: KnowledgeGraph, derive_first: bool = False) -> Publication:
             shutil.rmtree(target, ignore_errors=True)   # a failed publication is never read: nothing to keep
         raise
     _prune(root, keep=KEEP)
-    phases.add(view.phases, "public view: ")
+    phases.public_view = view.phases.seconds
     return Publication(stamp=stamp, path=target, public_triples=view.public_triples,
                        withheld_entities=len(view.withheld.entities), seconds=time.monotonic() - started,
                        copied_graphs=view.copied_graphs, phases=phases)
