@@ -10,8 +10,10 @@ file, another stamp: a rolled-back write, a restored store) falls back to droppi
 graph and loading it whole, while linking still runs (`LinksWriter`): the lines go to part
 files as they are made, a background thread bulk-loads each part as it is closed, and the
 state file is the parts joined (one write of the lines, not two).
-The lines are compared as sets, not sorted and merged: sorting millions of long lines
-cost more than hashing them, and a first link needs no comparison at all.
+Either way the lines are written to part files as they are made and only a 16-byte digest
+of each is held; a followed run compares the old file's lines with the new ones by digest at
+the end (hashing, not sorting: sorting millions of long lines cost more), and a first link
+needs no comparison at all.
 """
 from __future__ import annotations
 
@@ -127,17 +129,6 @@ def _old_lines(path: Path) -> Iterator[str]:
         yield from handle
 
 
-def _diff(old: Iterable[str], new: dict[str, None]) -> tuple[list[str], list[str]]:
-    """(removed, added) between the old lines and the new ones (distinct, in their order)."""
-    removed, kept = [], set()
-    for line in old:
-        if line in new:
-            kept.add(line)
-        else:
-            removed.append(line)
-    return removed, [line for line in new if line not in kept]
-
-
 _SUBJECT_AND_OBJECT = re.compile(r"^(?:<([^>]*)>|_:\S+) <[^>]*> (?:<([^>]*)>)?")
 
 
@@ -157,7 +148,8 @@ class LinksWriter:
     """Makes the links graph hold exactly the lines of a `LinkLines` (plus the run's stamp).
 
     Chosen at the start: when the store's links graph carries the state file's stamp, the
-    lines are compared at `finish` and only the changes are deleted and loaded. Otherwise
+    lines are written to part files as they come, compared at `finish` with the old state
+    file, and only the changes are deleted and loaded. Otherwise
     (a first link, or any doubt) the graph is dropped at once and the lines are bulk-loaded
     *while linking still runs*: each `flush` appends the lines made since the last one to
     the open part file, and a part that reaches PART_LINES is closed and bulk-loaded in a
@@ -183,48 +175,48 @@ class LinksWriter:
         stored = _stored_stamp(kg, self.graph)
         self.follows = self._old is not None and stored is not None and _same_time(written_for, stored)
         stamp = _stamp_line(self.graph, self.stamp)
-        # Distinct lines in the order they were made (dict keys keep it): the same graph, and
-        # the same file, whatever the hash seed. Only a followed run compares them at `finish`;
-        # a loaded one writes them out as they come and remembers only a digest of each, to
-        # skip repeats: the lines were ~2 KB a decision at 10,000 projects (1,015,989 decisions
-        # at 200,000).
-        self._lines: dict[str, None] = {stamp: None}
-        self._digests: set[bytes] | None = None if self.follows else {_digest(stamp)}
+        # Either way the distinct lines go to part files as they come, in the order they
+        # were made (the same graph, and the same file, whatever the hash seed), and only a
+        # digest of each is kept, to skip repeats: the lines were ~2 KB a decision at 10,000
+        # projects (1,015,989 decisions at 200,000), and a followed run that held them all
+        # until `finish` peaked 0.76 GB above a first link at 200,000 projects (session 24).
+        self._digests: set[bytes] = set()
         self._parts: list[Path] = []
-        self._open_part: IO[str] | None = None     # the part being written, not yet handed to the load
+        self._open_part: IO[str] | None = None     # the part being written, not yet handed on
         self._open_lines = 0
         self._load: _BackgroundLoad | None = None
-        if not self.follows:
-            note_everything(kg.settings)      # no record of the old graph to compare with
-            kg.drop_graph(self.graph)
-            self._parts_dir.mkdir(parents=True)
-            self._load = _BackgroundLoad(kg)
-            try:
-                self._write_parts(list(self._lines))
-            except BaseException:
-                self.close()
-                raise
+        self._parts_dir.mkdir(parents=True)
+        try:
+            if not self.follows:
+                note_everything(kg.settings)      # no record of the old graph to compare with
+                kg.drop_graph(self.graph)
+                self._load = _BackgroundLoad(kg)
+            self._write_parts(self._distinct([stamp]))
+        except BaseException:
+            self.close()
+            raise
 
     def flush(self) -> None:
-        """Hand the lines made since the last flush to the load (when the graph is loaded whole)."""
-        if self._load is not None:
-            self._write_parts(self._take())
+        """Write the lines made since the last flush to the parts (loaded as they close when
+        the graph is loaded whole)."""
+        lines = self._distinct(self.links.lines)
+        self.links.lines.clear()
+        self._write_parts(lines)
 
     def finish(self) -> tuple[int, int]:
         """Write what is left and the state file; returns (quads removed, quads added)."""
-        if self._load is None:
-            return self._follow()
         self.flush()
         self._close_part()
-        self._load.finish()
-        self._load = None
-        written = len(self._digests)
         with replacing(self.state) as out:
             out.write(f"# {self.stamp}\n".encode("utf-8"))   # a comment to the N-Quads parser
             for part in self._parts:
                 with open(part, "rb") as handle:
                     shutil.copyfileobj(handle, out, 1 << 20)
-        return 0, written
+            if self._load is None:
+                return self._follow()
+            self._load.finish()
+            self._load = None
+        return 0, len(self._digests)
 
     def close(self) -> None:
         try:
@@ -243,24 +235,14 @@ class LinksWriter:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _take(self) -> list[str]:
-        """The new distinct lines made since the last call (the lines made are let go)."""
-        made = self.links.lines
-        new = []
-        if self._digests is None:
-            seen = self._lines
-            for line in made:
-                if line not in seen:
-                    seen[line] = None
-                    new.append(line)
-        else:
-            digests = self._digests
-            for line in made:
-                key = _digest(line)
-                if key not in digests:
-                    digests.add(key)
-                    new.append(line)
-        made.clear()
+    def _distinct(self, made: Iterable[str]) -> list[str]:
+        """The lines of `made` not seen before, in their order."""
+        digests, new = self._digests, []
+        for line in made:
+            key = _digest(line)
+            if key not in digests:
+                digests.add(key)
+                new.append(line)
         return new
 
     def _write_parts(self, lines: list[str]) -> None:
@@ -282,19 +264,32 @@ class LinksWriter:
         if self._open_part is not None:
             self._open_part.close()
             self._open_part, self._open_lines = None, 0
-            self._load.add(self._parts[-1])
+            if self._load is not None:
+                self._load.add(self._parts[-1])
 
     def _follow(self) -> tuple[int, int]:
-        self._take()
-        lines = self._lines
-        with replacing(self.state, binary=False) as handle:
-            handle.write(f"# {self.stamp}\n")
-            handle.writelines(lines)
-            removed, added = _diff(_old_lines(self._old), lines)
-            note_changes(self.kg.settings, _named(removed, added))
-            self.kg.delete_lines(self.graph, removed)
-            self.kg.load_lines(added)
+        """Delete the old lines that went and load the new ones that came.
+
+        Compared by digest, one set for both sides: an old line whose digest is among the
+        new ones is kept and its digest taken out, so what is left names the lines that came.
+        The old state file's lines are distinct (it was written from distinct lines)."""
+        left, removed = self._digests, []
+        for line in _old_lines(self._old):
+            key = _digest(line)
+            if key in left:
+                left.remove(key)
+            else:
+                removed.append(line)
+        added = [line for part in self._parts for line in _lines_of(part) if _digest(line) in left]
+        note_changes(self.kg.settings, _named(removed, added))
+        self.kg.delete_lines(self.graph, removed)
+        self.kg.load_lines(added)
         return len(removed), len(added)
+
+
+def _lines_of(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as handle:
+        yield from handle
 
 
 class _BackgroundLoad:
