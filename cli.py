@@ -973,7 +973,7 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
     build_search_index(context, view, rebuild, search_engine)
 
 
-def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None) -> None:
+def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None):
     """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large."""
     from search import index_exists, index_view
 
@@ -982,15 +982,16 @@ def build_search_index(context: Context, view: str, rebuild: bool, search_engine
     with tqdm(unit=" docs", disable=context.quiet or not built, file=sys.stderr, leave=False) as bar:
         stats = index_view(settings, view, rebuild, progress=lambda done: bar.update(done - bar.n))
     _say_indexed(context, settings, view, built, stats)
+    return stats
 
 
-def build_search_indexes(context: Context, views: list[str], rebuild: bool, search_engine: str | None = None) -> None:
+def build_search_indexes(context: Context, views: list[str], rebuild: bool, search_engine: str | None = None) -> dict:
     """Index several views: on a large graph the first here (with its progress bar) and each
     other in a spawned process, since they read separate stores, write separate indexes and
     building is mostly one core's Python (two views took 104 s one after the other at 10,000
     projects), unless the builds would not fit in memory together (--memory-gb, else what
     the system has available). A small graph is indexed view after view: a process's start
-    costs ~2 s."""
+    costs ~2 s. Returns each view's IndexStats."""
     from search import index_exists, index_view, plan_index_memory
 
     settings = _search_settings(context, search_engine)
@@ -998,32 +999,31 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
     plan = plan_index_memory(settings, views)
     if len(views) < 2 or plan.projects.get(views[0], 0) < VIEWS_APART_FROM:
         # A small graph, or nothing published yet (the indexing itself says so).
-        _index_one_after_another(context, views, rebuild, search_engine)
-        return
+        return _index_one_after_another(context, views, rebuild, search_engine)
     built = {view: rebuild or not index_exists(settings, view) for view in views}
     if not plan.side_by_side:
         limit = "--memory-gb allows" if settings.memory_gb is not None else "the system has available"
         context.say(f"Indexing the views one after the other: side by side they could take about "
                     f"{plan.needed_gb:.1f} GB of memory, and {limit} {plan.allowed_gb:.1f} GB.")
-        _index_one_after_another(context, views, rebuild, search_engine)
-        return
+        return _index_one_after_another(context, views, rebuild, search_engine)
     children = [(view, Apart(f"Indexing the {view} view", index_view, settings, view, rebuild,
                              fix=f"Run `scipop index --view {view}` to index it on its own; if the system ran out of "
                                  f"memory, set --memory-gb to what it can give, and the views are indexed one after "
                                  f"the other."))
                 for view in views[1:]]
     try:
-        build_search_index(context, views[0], rebuild, search_engine)
+        stats = {views[0]: build_search_index(context, views[0], rebuild, search_engine)}
         for view, work in children:
-            _say_indexed(context, settings, view, built[view], work.result())
+            stats[view] = work.result()
+            _say_indexed(context, settings, view, built[view], stats[view])
+        return stats
     finally:
         for _, work in children:
             work.stop()   # each is done, or of no use after an error (it discards what it was building)
 
 
-def _index_one_after_another(context: Context, views: list[str], rebuild: bool, search_engine: str | None) -> None:
-    for view in views:
-        build_search_index(context, view, rebuild, search_engine)
+def _index_one_after_another(context: Context, views: list[str], rebuild: bool, search_engine: str | None) -> dict:
+    return {view: build_search_index(context, view, rebuild, search_engine) for view in views}
 
 
 # Projects from which build_search_indexes indexes views side by side.
@@ -1039,7 +1039,8 @@ def _say_indexed(context: Context, settings: Settings, view: str, built: bool, s
                     f"for the {view} view with {engine} in {stats.seconds:.1f} s.")
     else:
         compared = ("every document compared with the graph" if stats.changed is None else
-                    f"{stats.changed} entities changed since its publication, {stats.compared} documents compared")
+                    f"{stats.changed} entities changed since its publication, {stats.compared} documents compared"
+                    f"{', the whole graph read' if stats.read_whole else ', the graph read around them'}")
         context.say(f"Updated the {view} index ({engine}): {stats.documents} documents re-indexed, "
                     f"{stats.removed} removed ({compared}), in {stats.seconds:.1f} s.")
     advice = engine_advice(settings, view)  # from the index's own record: no need to open it

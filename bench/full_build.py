@@ -154,10 +154,18 @@ def stage_index(args: argparse.Namespace) -> dict:
     from search.store import IndexLocation
 
     context = _context(args)
-    build_search_indexes(context, ["public", "full"], rebuild=not args.update, search_engine=args.engine)
+    stats = build_search_indexes(context, ["public", "full"], rebuild=not args.update, search_engine=args.engine)
     found = {view: (IndexLocation.of(context.settings, view, args.engine).meta() or {}).get("documents", 0)
              for view in ("public", "full")}
-    return {"documents_public": found["public"], "documents_full": found["full"]}
+    result = {"documents_public": found["public"], "documents_full": found["full"]}
+    if args.update:   # how far each update reached: the increment's target is a cost proportional to the change
+        for view, made in stats.items():
+            result[f"{view}: changed"] = made.changed
+            result[f"{view}: compared"] = made.compared
+            result[f"{view}: re-indexed"] = made.documents
+            result[f"{view}: read"] = "whole graph" if made.read_whole else "around the change"
+            result[f"{view} s"] = round(made.seconds, 1)
+    return result
 
 
 def stage_check(args: argparse.Namespace) -> dict:

@@ -180,6 +180,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
     if changed_iris is None and not compare_all:
         changed_iris = _changes_since(settings, meta, kg)
     reader = engine_for(name).open(location.current())
+    read_whole = True
     try:
         if changed_iris is None:
             builder = documents.Builder(documents.load(kg))
@@ -189,6 +190,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
         else:
             changed = documents.same_as_reach(kg, set(changed_iris) | documents.owners(kg, changed_iris))
             if len(changed) <= AROUND_SHARE * reader.count():
+                read_whole = False
                 # Read only around the change: what changed, then what shows it (small reads).
                 # An institution is followed to what shows it only when it is shown
                 # differently now; the candidates' own documents never need that.
@@ -224,7 +226,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
     return IndexStats(view=view, engine=name, documents=len(to_write), by_kind=by_kind,
                       seconds=time.monotonic() - started, path=str(location.current()), fingerprint=fingerprint,
                       removed=len(to_delete), changed=None if changed_iris is None else len(changed_iris),
-                      compared=None if changed_iris is None else len(candidates))
+                      compared=None if changed_iris is None else len(candidates), read_whole=read_whole)
 
 
 def _source(settings: Settings, kg: KnowledgeGraph) -> str | None:

@@ -89,6 +89,9 @@ class IndexStats:
     # documents compared because of them; None when every document was compared.
     changed: int | None = None
     compared: int | None = None
+    # update_index: whether it read the whole graph (a change reaching more than
+    # AROUND_SHARE of the documents, or every document compared) or only around the change.
+    read_whole: bool = False
 
 
 @dataclass

@@ -156,6 +156,9 @@ def test_the_next_one_percent_is_indexed_from_the_change_alone(grown, runner, ar
     updates = [line for line in said.splitlines() if line.startswith("Updated the")]
     assert len(updates) == 4   # two publications (ingest, link), two views each
     assert all("entities changed since its publication" in line for line in updates), updates
+    # … and says which way it read (an increment that reads the whole graph costs as much as a build)
+    way = "the graph read around them" if around_share else "the whole graph read"
+    assert all(way in line for line in updates), updates
     assert_indexes_match(settings)
     for view in ("public", "full"):
         meta = IndexLocation.of(settings, view, ENGINE).meta()
