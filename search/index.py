@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, TypeVar
 
@@ -188,7 +188,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
             indexed = reader.hashes()
             candidates = set(kinds) | set(indexed)
         else:
-            changed = documents.same_as_reach(kg, set(changed_iris) | documents.owners(kg, changed_iris))
+            changed = _reached(kg, changed_iris)
             if len(changed) <= AROUND_SHARE * reader.count():
                 read_whole = False
                 # Read only around the change: what changed, then what shows it (small reads).
@@ -227,6 +227,43 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
                       seconds=time.monotonic() - started, path=str(location.current()), fingerprint=fingerprint,
                       removed=len(to_delete), changed=None if changed_iris is None else len(changed_iris),
                       compared=None if changed_iris is None else len(candidates), read_whole=read_whole)
+
+
+def _reached(kg: KnowledgeGraph, changed_iris: set[str]) -> set[str]:
+    """The changed IRIs with their sameAs groups and the outputs owning changed authorships."""
+    return documents.same_as_reach(kg, set(changed_iris) | documents.owners(kg, changed_iris))
+
+
+@dataclass(frozen=True)
+class UpdateReach:
+    """What an update of a view's index will read, found before it runs (plan_index_memory)."""
+
+    changed: frozenset[str] | None   # since the index's publication; None: every document is compared
+    reached: int                     # with their sameAs groups and owning outputs
+    documents: int                   # in the index
+
+    @property
+    def reads_whole(self) -> bool:
+        """Whether the update reads the whole graph, as a build does (see update_index)."""
+        return self.changed is None or self.reached > AROUND_SHARE * self.documents
+
+
+def update_reach(settings: Settings, view: str, engine: str | None = None) -> UpdateReach | None:
+    """How far an update of the view's index reaches; None when it has no index (it is built)."""
+    name = engine_for(engine_name(settings, engine)).name
+    location = IndexLocation.of(settings, view, name)
+    if location.current() is None:
+        return None
+    meta = location.meta()
+    with open_view_graph(settings, view) as kg:
+        changed = _changes_since(settings, meta, kg)
+        reached = len(_reached(kg, changed)) if changed else 0
+    reader = engine_for(name).open(location.current())
+    try:
+        count = reader.count()
+    finally:
+        reader.close()
+    return UpdateReach(changed=None if changed is None else frozenset(changed), reached=reached, documents=count)
 
 
 def _source(settings: Settings, kg: KnowledgeGraph) -> str | None:
@@ -350,15 +387,16 @@ def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_w
 
 
 def index_view(settings: Settings, view: str, rebuild: bool, engine: str | None = None,
-               progress: Progress | None = None) -> IndexStats:
+               progress: Progress | None = None, changed: frozenset[str] | None = None) -> IndexStats:
     """Build the index of a view from its published graph (with `rebuild`, or when it has
     none yet), else update it: what `scipop index` and every publish run. A plain function
     of picklable arguments, so that a spawned process can index one view while the caller
-    indexes the other."""
+    indexes the other. `changed`: the IRIs changed since the index's publication, when
+    already found (`update_reach`); None: found here."""
     with open_view_graph(settings, view) as kg:
         if rebuild or not index_exists(settings, view, engine):
             return build_index(kg, settings, view, engine, progress=progress)
-        return update_index(kg, settings, view, None, engine)
+        return update_index(kg, settings, view, None if changed is None else set(changed), engine)
 
 
 # What one view's index build holds at its peak (the graph read, the documents' Builder and the
@@ -367,36 +405,54 @@ def index_view(settings: Settings, view: str, rebuild: bool, engine: str | None 
 # Whoosh's writer holds less.
 BUILD_GB_PER_PROJECT = (5.41 - 2.07) / 150_000
 BUILD_GB_BASE = 2.07 - 50_000 * BUILD_GB_PER_PROJECT   # 0.96 GB
+# What an update that reads around the change holds grows with what it reads: with Tantivy,
+# 0.62 GB at 20,000 projects (a 1 % increment, ~10,400 IRIs reached; session 25) and 3.44 GB
+# at 200,000 (the same increment, ~94,000 reached, estimated on the working store; session
+# 24). A line from the build's base through the latter over-estimates the former: the safe side.
+UPDATE_GB_PER_REACHED = (3.44 - BUILD_GB_BASE) / 94_000
 
 
 @dataclass(frozen=True)
 class MemoryPlan:
     """Whether several views' index builds may run side by side."""
 
-    needed_gb: float           # the builds together, at their peaks
+    needed_gb: float           # the builds (or updates) together, at their peaks
     allowed_gb: float | None   # the setting, else what the system has available; None: unknown
     projects: dict[str, int]   # view -> its sp:FundedProject statements (one per graph stating it)
+    # view -> how far its update reaches, for the views with an index to update
+    updates: dict[str, UpdateReach] = field(default_factory=dict)
 
     @property
     def side_by_side(self) -> bool:
         return self.allowed_gb is None or self.needed_gb <= self.allowed_gb
 
 
-def plan_index_memory(settings: Settings, views: list[str]) -> MemoryPlan:
-    """What building these views' indexes at once would take, against what may be used: two
-    builds side by side at 200,000 projects took 10.34 GB (session 22), one after the other
-    about half, for a longer build (session 21 estimated 500 s more)."""
+def plan_index_memory(settings: Settings, views: list[str], rebuild: bool = True,
+                      engine: str | None = None) -> MemoryPlan:
+    """What indexing these views at once would take, against what may be used: two builds
+    side by side at 200,000 projects took 10.34 GB (session 22), one after the other about
+    half, for a longer build (session 21 estimated 500 s more). Without `rebuild`, a view
+    with an index is updated: an update that reads around the change takes what it reads
+    (UPDATE_GB_PER_REACHED), one that reads the whole graph as much as a build."""
     projects: dict[str, int] = {}
+    updates: dict[str, UpdateReach] = {}
+    needed = 0.0
     for view in views:
         try:
             with open_view_graph(settings, view) as kg:
                 found = next(rows(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{V.FundedProject}> }}"))[0]
+            reach = None if rebuild else update_reach(settings, view, engine)
         except ScipopError:
             continue   # a view that cannot be opened is not built either: its indexing says why
         projects[view] = int(found or 0)
-    needed = sum(BUILD_GB_BASE + n * BUILD_GB_PER_PROJECT for n in projects.values())
+        if reach is not None:
+            updates[view] = reach
+        if reach is not None and not reach.reads_whole:
+            needed += BUILD_GB_BASE + reach.reached * UPDATE_GB_PER_REACHED
+        else:
+            needed += BUILD_GB_BASE + projects[view] * BUILD_GB_PER_PROJECT
     allowed = settings.memory_gb if settings.memory_gb is not None else available_memory_gb()
-    return MemoryPlan(needed_gb=needed, allowed_gb=allowed, projects=projects)
+    return MemoryPlan(needed_gb=needed, allowed_gb=allowed, projects=projects, updates=updates)
 
 
 def available_memory_gb() -> float | None:
