@@ -974,15 +974,15 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
 
 
 def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None,
-                       changed: frozenset[str] | None = None):
+                       planned=None):
     """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large.
-    `changed`: for an update, the IRIs changed since the index's publication when already found."""
+    `planned`: for an update, its reach as planned (search.index.UpdateReach)."""
     from search import index_exists, index_view
 
     settings = _search_settings(context, search_engine)
     built = rebuild or not index_exists(settings, view)
     with tqdm(unit=" docs", disable=context.quiet or not built, file=sys.stderr, leave=False) as bar:
-        stats = index_view(settings, view, rebuild, progress=lambda done: bar.update(done - bar.n), changed=changed)
+        stats = index_view(settings, view, rebuild, progress=lambda done: bar.update(done - bar.n), planned=planned)
     _say_indexed(context, settings, view, built, stats)
     return stats
 
@@ -999,25 +999,25 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
     settings = _search_settings(context, search_engine)
     # Every view counts, updates too: an update takes what it reads, the whole graph when much has changed.
     plan = plan_index_memory(settings, views, rebuild)
-    # Found while planning, each view's changes are not looked for again.
-    changed = {view: reach.changed for view, reach in plan.updates.items()}
+    # Found while planning, each view's changes are not looked for again (unless a publish came since).
+    planned = plan.updates
     if len(views) < 2 or plan.projects.get(views[0], 0) < VIEWS_APART_FROM:
         # A small graph, or nothing published yet (the indexing itself says so).
-        return _index_one_after_another(context, views, rebuild, search_engine, changed)
+        return _index_one_after_another(context, views, rebuild, search_engine, planned)
     built = {view: rebuild or not index_exists(settings, view) for view in views}
     if not plan.side_by_side:
         limit = "--memory-gb allows" if settings.memory_gb is not None else "the system has available"
         context.say(f"Indexing the views one after the other: side by side they could take about "
                     f"{plan.needed_gb:.1f} GB of memory, and {limit} {plan.allowed_gb:.1f} GB.")
-        return _index_one_after_another(context, views, rebuild, search_engine, changed)
+        return _index_one_after_another(context, views, rebuild, search_engine, planned)
     children = [(view, Apart(f"Indexing the {view} view", index_view, settings, view, rebuild, None, None,
-                             changed.get(view),
+                             planned.get(view),
                              fix=f"Run `scipop index --view {view}` to index it on its own; if the system ran out of "
                                  f"memory, set --memory-gb to what it can give, and the views are indexed one after "
                                  f"the other."))
                 for view in views[1:]]
     try:
-        stats = {views[0]: build_search_index(context, views[0], rebuild, search_engine, changed.get(views[0]))}
+        stats = {views[0]: build_search_index(context, views[0], rebuild, search_engine, planned.get(views[0]))}
         for view, work in children:
             stats[view] = work.result()
             _say_indexed(context, settings, view, built[view], stats[view])
@@ -1028,8 +1028,8 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
 
 
 def _index_one_after_another(context: Context, views: list[str], rebuild: bool, search_engine: str | None,
-                             changed: dict[str, frozenset[str] | None]) -> dict:
-    return {view: build_search_index(context, view, rebuild, search_engine, changed.get(view)) for view in views}
+                             planned: dict) -> dict:
+    return {view: build_search_index(context, view, rebuild, search_engine, planned.get(view)) for view in views}
 
 
 # Projects from which build_search_indexes indexes views side by side.

@@ -241,6 +241,16 @@ class UpdateReach:
     changed: frozenset[str] | None   # since the index's publication; None: every document is compared
     reached: int                     # with their sameAs groups and owning outputs
     documents: int                   # in the index
+    # Between which publications: the one the index was made from, and the view's current one
+    # then. A publish may land before the update runs; the changes are then looked for again.
+    indexed: str | None = None
+    current: str | None = None
+
+    def changes_for(self, settings: Settings, kg: KnowledgeGraph, meta: dict | None) -> set[str] | None:
+        """The planned changes, if the index and the view are still those they were found between."""
+        if self.changed is None or self.indexed != _recorded_source(meta) or self.current != _source(settings, kg):
+            return None
+        return set(self.changed)
 
     @property
     def reads_whole(self) -> bool:
@@ -258,12 +268,14 @@ def update_reach(settings: Settings, view: str, engine: str | None = None) -> Up
     with open_view_graph(settings, view) as kg:
         changed = _changes_since(settings, meta, kg)
         reached = len(_reached(kg, changed)) if changed else 0
+        current = _source(settings, kg)
     reader = engine_for(name).open(location.current())
     try:
         count = reader.count()
     finally:
         reader.close()
-    return UpdateReach(changed=None if changed is None else frozenset(changed), reached=reached, documents=count)
+    return UpdateReach(changed=None if changed is None else frozenset(changed), reached=reached, documents=count,
+                       indexed=_recorded_source(meta), current=current)
 
 
 def _source(settings: Settings, kg: KnowledgeGraph) -> str | None:
@@ -387,16 +399,20 @@ def _apply(location: IndexLocation, name: str, view: str, fingerprint: str, to_w
 
 
 def index_view(settings: Settings, view: str, rebuild: bool, engine: str | None = None,
-               progress: Progress | None = None, changed: frozenset[str] | None = None) -> IndexStats:
+               progress: Progress | None = None, planned: UpdateReach | None = None) -> IndexStats:
     """Build the index of a view from its published graph (with `rebuild`, or when it has
     none yet), else update it: what `scipop index` and every publish run. A plain function
     of picklable arguments, so that a spawned process can index one view while the caller
-    indexes the other. `changed`: the IRIs changed since the index's publication, when
-    already found (`update_reach`); None: found here."""
+    indexes the other. `planned`: the update's reach as planned (`update_reach`), whose
+    changes are used while the index and the view are still those they were found between."""
     with open_view_graph(settings, view) as kg:
         if rebuild or not index_exists(settings, view, engine):
             return build_index(kg, settings, view, engine, progress=progress)
-        return update_index(kg, settings, view, None if changed is None else set(changed), engine)
+        changed = None
+        if planned is not None:
+            name = engine_for(engine_name(settings, engine)).name
+            changed = planned.changes_for(settings, kg, IndexLocation.of(settings, view, name).meta())
+        return update_index(kg, settings, view, changed, engine)
 
 
 # What one view's index build holds at its peak (the graph read, the documents' Builder and the
@@ -441,16 +457,20 @@ def plan_index_memory(settings: Settings, views: list[str], rebuild: bool = True
         try:
             with open_view_graph(settings, view) as kg:
                 found = next(rows(kg, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{V.FundedProject}> }}"))[0]
-            reach = None if rebuild else update_reach(settings, view, engine)
         except ScipopError:
             continue   # a view that cannot be opened is not built either: its indexing says why
         projects[view] = int(found or 0)
+        build = BUILD_GB_BASE + projects[view] * BUILD_GB_PER_PROJECT
+        try:
+            reach = None if rebuild else update_reach(settings, view, engine)
+        except ScipopError:
+            reach = None   # counted as a build; the update itself says what is wrong
         if reach is not None:
             updates[view] = reach
         if reach is not None and not reach.reads_whole:
-            needed += BUILD_GB_BASE + reach.reached * UPDATE_GB_PER_REACHED
+            needed += min(build, BUILD_GB_BASE + reach.reached * UPDATE_GB_PER_REACHED)
         else:
-            needed += BUILD_GB_BASE + projects[view] * BUILD_GB_PER_PROJECT
+            needed += build
     allowed = settings.memory_gb if settings.memory_gb is not None else available_memory_gb()
     return MemoryPlan(needed_gb=needed, allowed_gb=allowed, projects=projects, updates=updates)
 

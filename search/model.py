@@ -91,7 +91,7 @@ class IndexStats:
     compared: int | None = None
     # update_index: whether it read the whole graph (a change reaching more than
     # AROUND_SHARE of the documents, or every document compared) or only around the change.
-    read_whole: bool = False
+    read_whole: bool = True
 
 
 @dataclass

@@ -420,7 +420,7 @@ def test_updates_that_read_around_the_change_run_side_by_side_where_builds_would
         return changes_since(*args)
 
     def spawn(what, *args, **options):
-        spawned.append(what)
+        spawned.append((what, args[-1]))
         return apart(what, *args, **options)
 
     monkeypatch.setattr(search_index, "_changes_since", look_for_changes)
@@ -429,11 +429,32 @@ def test_updates_that_read_around_the_change_run_side_by_side_where_builds_would
     looked_for.clear()
     stats = build_search_indexes(Context(settings, quiet=False), views, rebuild=False)
     said = capsys.readouterr().err
-    assert "one after the other" not in said and spawned == ["Indexing the full view"]
+    assert "one after the other" not in said
+    assert spawned == [("Indexing the full view", updates.updates["full"])]   # the child is handed its plan
     assert len(looked_for) == 2     # in planning only: the updates were handed what it found
     assert all(stats[view].changed == len(updates.updates[view].changed) and not stats[view].read_whole
                for view in views)
     assert_indexes_match(settings)
+
+
+def test_an_update_planned_before_a_publish_looks_for_the_changes_again(grown, runner):
+    """Planned changes name what changed up to the publication current then: a publish that
+    lands before the update runs makes them stale, and the update looks for the changes again."""
+    from search import index_view, plan_index_memory
+
+    settings, increment = grown
+    scipop(runner, settings, "--quiet", "ingest", "--skip-invalid", "--no-publish", str(increment))
+    scipop(runner, settings, "--quiet", "publish")
+    planned = plan_index_memory(settings, ["public"], rebuild=False).updates["public"]
+    scipop(runner, settings, "--quiet", "link", "--no-publish")
+    scipop(runner, settings, "--quiet", "publish")      # after the plan, before the update
+    with open_view(settings, "public") as kg:
+        meta = IndexLocation.of(settings, "public", ENGINE).meta()
+        assert planned.changes_for(settings, kg, meta) is None
+    stats = index_view(settings, "public", False, ENGINE, planned=planned)
+    assert stats.changed != len(planned.changed)   # found again (here: every document compared, the index's publication pruned)
+    with open_view(settings, "public") as kg:
+        assert check_index(kg, settings, "public", ENGINE) == []
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "nan", "inf", "lots"])
