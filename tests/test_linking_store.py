@@ -402,39 +402,54 @@ def test_a_linking_step_that_fails_leaves_the_store_as_it_was(world_copy, monkey
     assert kg.count_triples() == count and set(kg.triples_of(kg.minter.links_graph())) == before
 
 
-def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next_run(world_copy, monkeypatch):
-    """Without a state file the links graph is loaded whole, in parts handed to a background
-    load while persons are still being resolved, a bulk load per part. The graph is the same
-    as the last run's, its state file loaded in one piece gives the same quads, no part file
-    is left, and the next run follows the state file."""
-    from kg.linking import links_graph, run
-    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
-
-    kg = world_copy
-    # Parts of a few lines: the small world then makes many (at scale, half a million lines each).
-    monkeypatch.setattr(links_graph, "PART_LINES", 40)
+def _count_loads(kg, monkeypatch) -> list[list[int]]:
+    """The lines of each bulk load the store makes from now on (part files are gone at the end)."""
     loaded = []
     load_parts = kg.load_parts
 
-    def load_and_count(parts):   # the lines of each load (the part files are gone at the end)
+    def load_and_count(parts):
         parts = list(parts)
         loaded.append([part.read_text(encoding="utf-8").count("\n") for part in parts])
         load_parts(parts)
 
     monkeypatch.setattr(kg, "load_parts", load_and_count)
-    links = kg.minter.links_graph()
-    before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
-    (kg.settings.data_dir / STATE_FILE).unlink()
-    handed_on_during_resolution = []
+    return loaded
+
+
+def _parts_seen_during_resolution(kg, monkeypatch) -> list[int]:
+    """How many part files exist each time person resolution hands decisions on."""
+    from kg.linking import run
+    from kg.linking.links_graph import PARTS_DIR
+
+    seen = []
     resolve = run.resolve_persons
 
     def watched(data, progress=None, decided=None):
         def decided_and_seen(decisions):
             decided(decisions)
-            handed_on_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).glob("part-*.nq"))))
+            seen.append(len(list((kg.settings.data_dir / PARTS_DIR).glob("part-*.nq"))))
         return resolve(data, progress, decided_and_seen)
 
     monkeypatch.setattr(run, "resolve_persons", watched)
+    return seen
+
+
+def test_a_first_link_loads_what_it_decides_as_it_goes_and_keeps_it_for_the_next_run(world_copy, monkeypatch):
+    """Without a state file the links graph is loaded whole, in parts handed to a background
+    load while persons are still being resolved, a bulk load per part. The graph is the same
+    as the last run's, its state file loaded in one piece gives the same quads, no part file
+    is left, and the next run follows the state file."""
+    from kg.linking import links_graph
+    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
+
+    kg = world_copy
+    # Parts of a few lines: the small world then makes many (at scale, half a million lines each).
+    monkeypatch.setattr(links_graph, "PART_LINES", 40)
+    loaded = _count_loads(kg, monkeypatch)
+    links = kg.minter.links_graph()
+    before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
+    (kg.settings.data_dir / STATE_FILE).unlink()
+    handed_on_during_resolution = _parts_seen_during_resolution(kg, monkeypatch)
     with kg.write():
         first = run_linking(kg)
     assert max(handed_on_during_resolution) > 2   # the stamp, the institutions, decisions…
@@ -456,7 +471,7 @@ def test_a_followed_link_writes_its_lines_out_as_it_goes_and_loads_only_the_chan
     """A run that follows the state file holds no line until the end (at 200,000 projects
     that cost 0.76 GB): its lines go to part files during resolution, none of them is loaded,
     and at the end only the lines that changed are deleted and loaded."""
-    from kg.linking import links_graph, run
+    from kg.linking import links_graph
     from kg.linking.links_graph import PARTS_DIR, STATE_FILE
 
     kg = world_copy
@@ -464,25 +479,8 @@ def test_a_followed_link_writes_its_lines_out_as_it_goes_and_loads_only_the_chan
     links = kg.minter.links_graph()
     before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
     state_before = (kg.settings.data_dir / STATE_FILE).read_text(encoding="utf-8").splitlines()
-    loaded = []
-    load_parts = kg.load_parts
-
-    def load_and_count(parts):   # the lines of each load
-        parts = list(parts)
-        loaded.append([part.read_text(encoding="utf-8").count("\n") for part in parts])
-        load_parts(parts)
-
-    monkeypatch.setattr(kg, "load_parts", load_and_count)
-    parts_during_resolution = []
-    resolve = run.resolve_persons
-
-    def watched(data, progress=None, decided=None):
-        def decided_and_seen(decisions):
-            decided(decisions)
-            parts_during_resolution.append(len(list((kg.settings.data_dir / PARTS_DIR).glob("part-*.nq"))))
-        return resolve(data, progress, decided_and_seen)
-
-    monkeypatch.setattr(run, "resolve_persons", watched)
+    loaded = _count_loads(kg, monkeypatch)
+    parts_during_resolution = _parts_seen_during_resolution(kg, monkeypatch)
     with kg.write():
         again = run_linking(kg)
     assert max(parts_during_resolution) > 2 and loaded == [[1]]   # parts written, not loaded: one load, of the stamp
