@@ -28,8 +28,9 @@ from kg.config import DEFAULT_BASE_IRI, Settings
 from kg.errors import ConfigError, ScipopError
 from kg.store import KnowledgeGraph
 
-if TYPE_CHECKING:   # kg.publish is imported by the commands that publish, when they do
+if TYPE_CHECKING:   # kg.publish and search are imported by the commands that use them, when they do
     from kg.publish import Phases
+    from search.index import UpdateReach
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "data"
 DEMO_PARTS = ("projects", "researchers", "outputs", "works")
@@ -974,7 +975,7 @@ def index_command(context: Context, rebuild: bool, check: bool, view: str, searc
 
 
 def build_search_index(context: Context, view: str, rebuild: bool, search_engine: str | None = None,
-                       planned=None):
+                       planned: UpdateReach | None = None):
     """Build (or bring up to date) a view's index; suggest Tantivy when Whoosh gets large.
     `planned`: for an update, its reach as planned (search.index.UpdateReach)."""
     from search import index_exists, index_view
@@ -1028,7 +1029,7 @@ def build_search_indexes(context: Context, views: list[str], rebuild: bool, sear
 
 
 def _index_one_after_another(context: Context, views: list[str], rebuild: bool, search_engine: str | None,
-                             planned: dict) -> dict:
+                             planned: dict[str, UpdateReach]) -> dict:
     return {view: build_search_index(context, view, rebuild, search_engine, planned.get(view)) for view in views}
 
 
