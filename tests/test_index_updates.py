@@ -408,30 +408,35 @@ def test_updates_that_read_around_the_change_run_side_by_side_where_builds_would
     views = ["public", "full"]
     builds, updates = plan_index_memory(settings, views), plan_index_memory(settings, views, rebuild=False)
     assert set(updates.updates) == set(views)
-    assert all(0 < reach.reached <= reach.documents / 10 and not reach.reads_whole for reach in updates.updates.values())
+    assert all(0 < len(reach.reached) <= reach.documents / 10 and not reach.reads_whole for reach in updates.updates.values())
     assert updates.needed_gb < builds.needed_gb
     settings = replace(settings, memory_gb=(updates.needed_gb + builds.needed_gb) / 2)
     assert not plan_index_memory(settings, views).side_by_side
-    looked_for, spawned = [], []
-    changes_since, apart = search_index._changes_since, cli.Apart
+    looked_for, reaches, spawned = [], [], []
+    changes_since, reached, apart = search_index._changes_since, search_index._reached, cli.Apart
 
     def look_for_changes(*args):
         looked_for.append(args[0])
         return changes_since(*args)
+
+    def reach(*args):
+        reaches.append(args[1])
+        return reached(*args)
 
     def spawn(what, *args, **options):
         spawned.append((what, args[-1]))
         return apart(what, *args, **options)
 
     monkeypatch.setattr(search_index, "_changes_since", look_for_changes)
+    monkeypatch.setattr(search_index, "_reached", reach)
     monkeypatch.setattr(cli, "Apart", spawn)
-    assert plan_index_memory(settings, views, rebuild=False).side_by_side and len(looked_for) == 2
-    looked_for.clear()
+    assert plan_index_memory(settings, views, rebuild=False).side_by_side and len(looked_for) == len(reaches) == 2
+    looked_for.clear(), reaches.clear()
     stats = build_search_indexes(Context(settings, quiet=False), views, rebuild=False)
     said = capsys.readouterr().err
     assert "one after the other" not in said
     assert spawned == [("Indexing the full view", updates.updates["full"])]   # the child is handed its plan
-    assert len(looked_for) == 2     # in planning only: the updates were handed what it found
+    assert len(looked_for) == len(reaches) == 2     # in planning only: the updates were handed what it found
     assert all(stats[view].changed == len(updates.updates[view].changed) and not stats[view].read_whole
                for view in views)
     assert_indexes_match(settings)
