@@ -492,6 +492,65 @@ def test_a_followed_link_writes_its_lines_out_as_it_goes_and_loads_only_the_chan
     assert not (kg.settings.data_dir / PARTS_DIR).exists()
 
 
+def test_a_state_file_that_repeats_a_line_loses_no_statement_on_the_next_link(world_copy):
+    """A damaged state file (a line written twice) under the right stamp: the run follows it,
+    and the repeated statement, still made, stays in the links graph."""
+    from kg.linking.links_graph import STATE_FILE
+
+    kg = world_copy
+    links, state = kg.minter.links_graph(), kg.settings.data_dir / STATE_FILE
+    before = {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime}
+    lines = state.read_text(encoding="utf-8").splitlines(keepends=True)
+    same_as = next(line for line in lines if str(V.sameAs) in line)
+    state.write_text("".join(lines + [same_as]), encoding="utf-8")
+    with kg.write():
+        again = run_linking(kg)
+    assert (again.quads_removed, again.quads_added) == (1, 1)      # only the run's stamp
+    assert {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime} == before
+
+
+@pytest.mark.parametrize("failing", ["resolution", "delete", "load"])
+def test_a_followed_link_that_fails_leaves_the_store_and_its_state_as_they_were(world_copy, monkeypatch, failing):
+    """A run that follows the state file and fails, during resolution or while it deletes
+    and loads the changes, leaves the links graph, the state file and the data directory
+    as they were, and the next run follows the state file again."""
+    from kg.linking import run
+    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
+
+    kg = world_copy
+    links, state = kg.minter.links_graph(), kg.settings.data_dir / STATE_FILE
+    before, count, state_before = set(kg.triples_of(links)), kg.count_triples(), state.read_bytes()
+    files_before = sorted(p.name for p in kg.settings.data_dir.iterdir())
+    if failing == "resolution":
+        resolve = run.resolve_persons
+
+        def fail(data, progress=None, decided=None):
+            resolve(data, progress, decided)
+            raise RuntimeError("person resolution failed")
+
+        monkeypatch.setattr(run, "resolve_persons", fail)
+    else:
+        method = {"delete": "delete_lines", "load": "load_lines"}[failing]
+        original = getattr(kg, method)
+
+        def fail(*args):
+            original(*args)
+            raise OSError("disk full")
+
+        monkeypatch.setattr(kg, method, fail)
+    with pytest.raises((RuntimeError, OSError), match="person resolution failed|disk full"):
+        with kg.write():
+            run_linking(kg)
+    assert kg.count_triples() == count and set(kg.triples_of(links)) == before
+    assert state.read_bytes() == state_before
+    assert sorted(p.name for p in kg.settings.data_dir.iterdir()) == files_before   # no parts, no .tmp
+    assert not (kg.settings.data_dir / PARTS_DIR).exists()
+    monkeypatch.undo()
+    with kg.write():
+        again = run_linking(kg)
+    assert (again.quads_removed, again.quads_added) == (1, 1)
+
+
 @pytest.mark.parametrize("failing", ["resolution", "load", "load midway"])
 def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_were(world_copy, monkeypatch, failing):
     """A state file written for another stamp (a restored store) makes the run load the

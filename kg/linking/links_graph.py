@@ -272,19 +272,29 @@ class LinksWriter:
 
         Compared by digest, one set for both sides: an old line whose digest is among the
         new ones is kept and its digest taken out, so what is left names the lines that came.
-        The old state file's lines are distinct (it was written from distinct lines)."""
-        left, removed = self._digests, []
+        The old state file's lines are distinct (it was written from distinct lines); should
+        a damaged one repeat a line that is still made, the repeat is found among the new
+        lines when they are read again, and the statement is kept, not deleted."""
+        left, removed = self._digests, {}
         for line in _old_lines(self._old):
             key = _digest(line)
             if key in left:
                 left.remove(key)
             else:
-                removed.append(line)
-        added = [line for part in self._parts for line in _lines_of(part) if _digest(line) in left]
-        note_changes(self.kg.settings, _named(removed, added))
-        self.kg.delete_lines(self.graph, removed)
+                removed[key] = line
+        added = []
+        for part in self._parts:
+            for line in _lines_of(part):
+                key = _digest(line)
+                if key in left:
+                    added.append(line)
+                elif key in removed:   # an old line seen twice, kept the first time
+                    del removed[key]
+        gone = list(removed.values())
+        note_changes(self.kg.settings, _named(gone, added))
+        self.kg.delete_lines(self.graph, gone)
         self.kg.load_lines(added)
-        return len(removed), len(added)
+        return len(gone), len(added)
 
 
 def _lines_of(path: Path) -> Iterator[str]:
