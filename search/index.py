@@ -200,7 +200,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
                 own = documents.Builder(documents.load_around(kg, changed, reach=set(), reads=reads))
                 renamed = changed - _shown_alike(reader, own, changed)
                 first = documents.Builder(documents.load_around(kg, changed, reach=renamed, reads=reads)) \
-                    if own.data.orgs.keys() & renamed else own
+                    if (own.data.orgs.keys() | own.data.hosting.keys()) & renamed else own
                 candidates = _affected(reader, first, changed, _people_before(settings, meta, kg, own, changed))
                 builder = documents.Builder(documents.load_around(kg, candidates, reach=set(), reads=reads))
             else:
