@@ -294,6 +294,7 @@ class AroundReads:
         self.grouped: set[str] = set()   # people whose sameAs group is known
         self.members: dict[str, set[str]] = {}   # the IRI a group resolves to -> the group
         self.hosting: dict[str, set[str]] = {}   # institution -> the projects it hosts (host_counts)
+        self.hosts_asked: set[str] = set()       # the IRIs host_counts has looked up, hosts or not
         self.counted: dict[str, Props] = {}      # those projects' status and department
         self.titled: dict[str, Props] = {}       # outputs read for their titles only (titles)
 
@@ -338,16 +339,15 @@ class AroundReads:
         counts of them: their status and department. An institution named by a new record
         hosts thousands of projects; reading each in full (titles, abstracts, people) was
         four fifths of the rows an index update read around a 1 % increment at 20,000 projects."""
-        new = set(orgs) - self.hosting.keys()
+        new = set(orgs) - self.hosts_asked
         if not new:
             return
+        self.hosts_asked |= new
         props: dict[str, dict[str, list[str]]] = {}
-        for org in new:
-            self.hosting[org] = set()
         query = f"""SELECT ?x ?s ?status ?dept WHERE {{ {{values}} ?s <{V.hostedBy}> ?x . ?s a <{V.FundedProject}>
                     OPTIONAL {{ ?s <{V.popularizationStatus}> ?status }} OPTIONAL {{ ?s <{V.department}> ?dept }} }}"""
         for org, project, status, dept in self.batched(query, new):
-            self.hosting[org].add(project)
+            self.hosting.setdefault(org, set()).add(project)   # only hosts: the update asks which changed IRIs host
             found = props.setdefault(project, {})
             for key, value in (("status", status), ("dept", dept)):
                 if value is not None:

@@ -107,6 +107,9 @@ def test_documents_read_around_an_entity_are_those_read_from_the_whole_graph(ind
             # Without following institutions to what shows them, the entity's own document is the same.
             own = documents.Builder(documents.load_around(kg, {iri}, reach=set()))
             assert field_values(own.build(iri, kinds[iri])) == field_values(whole.build(iri, kinds[iri])), iri
+            # Only hosts are named as hosting (an update re-reads around a renamed one).
+            assert set(own.data.hosting) <= ({iri} if kinds[iri] == "institution" else set())
+            assert all(own.data.hosting.values())
 
 
 def test_reads_shared_by_an_update_give_the_documents_read_from_the_whole_graph(indexed_demo):
