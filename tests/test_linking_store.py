@@ -509,26 +509,46 @@ def test_a_state_file_that_repeats_a_line_loses_no_statement_on_the_next_link(wo
     assert {t for t in kg.triples_of(links) if t[1] != V.generatedAtTime} == before
 
 
+def _fail_resolution(monkeypatch) -> None:
+    """Person resolution hands its decisions on, then fails."""
+    from kg.linking import run
+
+    resolve = run.resolve_persons
+
+    def fail(data, progress=None, decided=None):
+        resolve(data, progress, decided)
+        raise RuntimeError("person resolution failed")
+
+    monkeypatch.setattr(run, "resolve_persons", fail)
+
+
+def _what_linking_leaves(kg: KnowledgeGraph) -> tuple:
+    """The triple count, the links graph, the state file and the data directory's files."""
+    from kg.linking.links_graph import STATE_FILE
+
+    return (kg.count_triples(), set(kg.triples_of(kg.minter.links_graph())),
+            (kg.settings.data_dir / STATE_FILE).read_bytes(), sorted(p.name for p in kg.settings.data_dir.iterdir()))
+
+
+def _linking_fails_and_leaves_all_as_it_was(kg: KnowledgeGraph) -> None:
+    from kg.linking.links_graph import PARTS_DIR
+
+    before = _what_linking_leaves(kg)
+    with pytest.raises((RuntimeError, OSError), match="person resolution failed|disk full"):
+        with kg.write():
+            run_linking(kg)
+    assert _what_linking_leaves(kg) == before   # no parts, no .tmp
+    assert not (kg.settings.data_dir / PARTS_DIR).exists()
+
+
 @pytest.mark.parametrize("failing", ["resolution", "delete", "load"])
 def test_a_followed_link_that_fails_leaves_the_store_and_its_state_as_they_were(world_copy, monkeypatch, failing):
     """A run that follows the state file and fails, during resolution or while it deletes
     and loads the changes, leaves the links graph, the state file and the data directory
     as they were, and the next run follows the state file again."""
-    from kg.linking import run
-    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
-
     kg = world_copy
-    links, state = kg.minter.links_graph(), kg.settings.data_dir / STATE_FILE
-    before, count, state_before = set(kg.triples_of(links)), kg.count_triples(), state.read_bytes()
-    files_before = sorted(p.name for p in kg.settings.data_dir.iterdir())
     if failing == "resolution":
-        resolve = run.resolve_persons
-
-        def fail(data, progress=None, decided=None):
-            resolve(data, progress, decided)
-            raise RuntimeError("person resolution failed")
-
-        monkeypatch.setattr(run, "resolve_persons", fail)
+        _fail_resolution(monkeypatch)
     else:
         method = {"delete": "delete_lines", "load": "load_lines"}[failing]
         original = getattr(kg, method)
@@ -538,13 +558,7 @@ def test_a_followed_link_that_fails_leaves_the_store_and_its_state_as_they_were(
             raise OSError("disk full")
 
         monkeypatch.setattr(kg, method, fail)
-    with pytest.raises((RuntimeError, OSError), match="person resolution failed|disk full"):
-        with kg.write():
-            run_linking(kg)
-    assert kg.count_triples() == count and set(kg.triples_of(links)) == before
-    assert state.read_bytes() == state_before
-    assert sorted(p.name for p in kg.settings.data_dir.iterdir()) == files_before   # no parts, no .tmp
-    assert not (kg.settings.data_dir / PARTS_DIR).exists()
+    _linking_fails_and_leaves_all_as_it_was(kg)
     monkeypatch.undo()
     with kg.write():
         again = run_linking(kg)
@@ -557,24 +571,14 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
     graph whole. When person resolution fails after handing its decisions on, or the load
     itself fails, the write is rolled back, and the old state file, the links graph and
     the data directory are as they were."""
-    from kg.linking import run
-    from kg.linking.links_graph import PARTS_DIR, STATE_FILE
+    from kg.linking.links_graph import STATE_FILE
 
     kg = world_copy
-    links, state = kg.minter.links_graph(), kg.settings.data_dir / STATE_FILE
-    before, count = set(kg.triples_of(links)), kg.count_triples()
+    state = kg.settings.data_dir / STATE_FILE
     stamp, rest = state.read_text(encoding="utf-8").split("\n", 1)
     state.write_text("# 2001-01-01T00:00:00.000000Z\n" + rest, encoding="utf-8")
-    state_before = state.read_bytes()
-    files_before = sorted(p.name for p in kg.settings.data_dir.iterdir())
     if failing == "resolution":
-        resolve = run.resolve_persons
-
-        def fail(data, progress=None, decided=None):
-            resolve(data, progress, decided)
-            raise RuntimeError("person resolution failed")
-
-        monkeypatch.setattr(run, "resolve_persons", fail)
+        _fail_resolution(monkeypatch)
     elif failing == "load":
         def fail(parts):
             next(iter(parts))
@@ -594,13 +598,7 @@ def test_a_first_link_that_fails_midway_leaves_the_store_and_its_state_as_they_w
             load_parts(parts)
 
         monkeypatch.setattr(kg, "load_parts", fail)
-    with pytest.raises((RuntimeError, OSError), match="person resolution failed|disk full"):
-        with kg.write():
-            run_linking(kg)
-    assert kg.count_triples() == count and set(kg.triples_of(links)) == before
-    assert state.read_bytes() == state_before
-    assert sorted(p.name for p in kg.settings.data_dir.iterdir()) == files_before   # no parts, no .tmp
-    assert not (kg.settings.data_dir / PARTS_DIR).exists()
+    _linking_fails_and_leaves_all_as_it_was(kg)
 
 
 def test_a_background_load_that_fails_loads_nothing_after_and_says_why(world_copy, monkeypatch):
