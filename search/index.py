@@ -199,6 +199,7 @@ def update_index(kg: KnowledgeGraph, settings: Settings, view: str, changed_iris
                 reads = documents.AroundReads(kg)   # shared: each entity is read once
                 own = documents.Builder(documents.load_around(kg, changed, reach=set(), reads=reads))
                 renamed = changed - _shown_alike(reader, own, changed)
+                # Hosts: institutions, and IRIs that host projects without being one any more.
                 first = documents.Builder(documents.load_around(kg, changed, reach=renamed, reads=reads)) \
                     if (own.data.orgs.keys() | own.data.hosting.keys()) & renamed else own
                 candidates = _affected(reader, first, changed, _people_before(settings, meta, kg, own, changed))
