@@ -338,7 +338,8 @@ class AroundReads:
         """The projects these organizations host, with only what an institution's document
         counts of them: their status and department. An institution named by a new record
         hosts thousands of projects; reading each in full (titles, abstracts, people) was
-        four fifths of the rows an index update read around a 1 % increment at 20,000 projects."""
+        more than half of the property rows an index update read around a 1 % increment at
+        20,000 projects (420k of 755k)."""
         new = set(orgs) - self.hosts_asked
         if not new:
             return
@@ -360,7 +361,8 @@ class AroundReads:
         """The titles and authors of these outputs (those not read in full already): what
         their authors' documents show of them. The people a change reaches have written
         thousands of papers, and reading each in full (abstracts, keywords, venues) was
-        most of the rows an index update read around a 1 % increment at 20,000 projects."""
+        most of the property rows left to an index update after a 1 % increment at 20,000
+        projects (227k of 333k)."""
         new = set(outputs) - self.read - self.titled.keys()
         if not new:
             return
