@@ -434,7 +434,8 @@ def test_updates_that_read_around_the_change_run_side_by_side_where_builds_would
     monkeypatch.setattr(search_index, "_reached", reach)
     monkeypatch.setattr(cli, "Apart", spawn)
     assert plan_index_memory(settings, views, rebuild=False).side_by_side and len(looked_for) == len(reaches) == 2
-    looked_for.clear(), reaches.clear()
+    looked_for.clear()
+    reaches.clear()
     stats = build_search_indexes(Context(settings, quiet=False), views, rebuild=False)
     said = capsys.readouterr().err
     assert "one after the other" not in said
