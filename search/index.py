@@ -417,7 +417,7 @@ def index_view(settings: Settings, view: str, rebuild: bool, engine: str | None 
             name = engine_for(engine_name(settings, engine)).name
             changed = planned.changes_for(settings, kg, IndexLocation.of(settings, view, name).meta())
         return update_index(kg, settings, view, changed, engine,
-                            reached=set(planned.reached) if changed is not None else None)
+                            reached=planned.reached if changed is not None else None)
 
 
 # What one view's index build holds at its peak (the graph read, the documents' Builder and the
