@@ -2,7 +2,7 @@
 
 Deleting a graph on Oxigraph costs about as much per quad as loading it, and the links
 graph of a large store holds millions of quads, most of them the same from one run to
-the next. So the step keeps the graph as last written in `data_dir/links.nq` (its
+the next. So the step keeps the graph as last written in `data_dir/links.nq` (kg.graphstate: its
 lines in the order they were made, headed by the run's stamp as an N-Quads comment) and,
 when the store's links graph carries the same stamp (`<links graph> prov:generatedAtTime`),
 deletes only the lines that went and bulk-loads only the lines that came. Any doubt (no
@@ -17,23 +17,21 @@ needs no comparison at all.
 """
 from __future__ import annotations
 
-import hashlib
 import queue
-import re
 import shutil
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterable
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF, XSD
 
+from kg import graphstate
 from kg import vocab as V
 from kg.atomic import replacing
 from kg.changes import note_changes, note_everything
 from kg.iri import Minter
-from kg.nquads import iri_nt, string_nt, term_nt
+from kg.nquads import iri_nt, string_nt
 from kg.store import KnowledgeGraph
 
 STATE_FILE = "links.nq"
@@ -90,60 +88,6 @@ class LinkLines:
         ]
 
 
-def _stamp_line(graph: URIRef, stamp: str) -> str:
-    return f"{iri_nt(graph)} {iri_nt(V.generatedAtTime)} {term_nt(Literal(stamp, datatype=XSD.dateTime))} {iri_nt(graph)} .\n"
-
-
-def _stored_stamp(kg: KnowledgeGraph, graph: URIRef) -> str | None:
-    rows = kg.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ <{graph}> <{V.generatedAtTime}> ?t }} }}")
-    return str(rows[0]["t"]) if len(rows) == 1 else None
-
-
-def _same_time(a: str | None, b: str) -> bool:
-    """The store may write a dateTime in another lexical form: compare the instants."""
-    try:
-        return a is not None and datetime.fromisoformat(a.replace("Z", "+00:00")) == \
-            datetime.fromisoformat(b.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-
-
-def _read_state(path: Path) -> tuple[str | None, Path | None]:
-    """The stamp the state file was written for, and the file; (None, None) when unusable."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            first = handle.readline()
-    except OSError:
-        return None, None
-    return (first[2:].strip(), path) if first.startswith("# ") else (None, None)
-
-
-def _digest(line: str) -> bytes:
-    # 16 bytes: no two distinct lines of a run share one (a 64-bit hash() might, once in a great while).
-    return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
-
-
-def _old_lines(path: Path) -> Iterator[str]:
-    with open(path, encoding="utf-8") as handle:
-        handle.readline()   # the stamp
-        yield from handle
-
-
-_SUBJECT_AND_OBJECT = re.compile(r"^(?:<([^>]*)>|_:\S+) <[^>]*> (?:<([^>]*)>)?")
-
-
-def _named(*groups: Iterable[str]) -> Iterator[str]:
-    """The subject and IRI object of each N-Quads line (for the change journal)."""
-    for lines in groups:
-        for line in lines:
-            found = _SUBJECT_AND_OBJECT.match(line)
-            if found:
-                if found.group(1):
-                    yield found.group(1)
-                if found.group(2):
-                    yield found.group(2)
-
-
 class LinksWriter:
     """Makes the links graph hold exactly the lines of a `LinkLines` (plus the run's stamp).
 
@@ -167,14 +111,13 @@ class LinksWriter:
 
     def __init__(self, kg: KnowledgeGraph, links: LinkLines) -> None:
         self.kg, self.links, self.graph = kg, links, links.graph
-        self.stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self.stamp = graphstate.new_stamp()
         self.state = kg.settings.data_dir / STATE_FILE
         self._parts_dir = kg.settings.data_dir / PARTS_DIR
         shutil.rmtree(self._parts_dir, ignore_errors=True)   # a killed run's, whichever way it wrote
-        written_for, self._old = _read_state(self.state)
-        stored = _stored_stamp(kg, self.graph)
-        self.follows = self._old is not None and stored is not None and _same_time(written_for, stored)
-        stamp = _stamp_line(self.graph, self.stamp)
+        self._old = graphstate.followed(kg, self.graph, self.state)
+        self.follows = self._old is not None
+        stamp = graphstate.stamp_line(self.graph, self.stamp)
         # Either way the distinct lines go to part files as they come, in the order they
         # were made (the same graph, and the same file, whatever the hash seed), and only a
         # digest of each is kept, to skip repeats: the lines were ~2 KB a decision at 10,000
@@ -208,7 +151,7 @@ class LinksWriter:
         self.flush()
         self._close_part()
         with replacing(self.state) as out:
-            out.write(f"# {self.stamp}\n".encode("utf-8"))   # a comment to the N-Quads parser
+            out.write(graphstate.header(self.stamp).encode("utf-8"))
             for part in self._parts:
                 with open(part, "rb") as handle:
                     shutil.copyfileobj(handle, out, 1 << 20)
@@ -239,7 +182,7 @@ class LinksWriter:
         """The lines of `made` not seen before, in their order."""
         digests, new = self._digests, []
         for line in made:
-            key = _digest(line)
+            key = graphstate.digest(line)
             if key not in digests:
                 digests.add(key)
                 new.append(line)
@@ -268,38 +211,12 @@ class LinksWriter:
                 self._load.add(self._parts[-1])
 
     def _follow(self) -> tuple[int, int]:
-        """Delete the old lines that went and load the new ones that came.
-
-        Compared by digest, one set for both sides: an old line whose digest is among the
-        new ones is kept and its digest taken out, so what is left names the lines that came.
-        The old state file's lines are distinct (it was written from distinct lines); should
-        a damaged one repeat a line that is still made, the repeat is found among the new
-        lines when they are read again, and the statement is kept, not deleted."""
-        left, removed = self._digests, {}
-        for line in _old_lines(self._old):
-            key = _digest(line)
-            if key in left:
-                left.remove(key)
-            else:
-                removed[key] = line
-        added = []
-        for part in self._parts:
-            for line in _lines_of(part):
-                key = _digest(line)
-                if key in left:
-                    added.append(line)
-                elif key in removed:   # an old line seen twice, kept the first time
-                    del removed[key]
-        gone = list(removed.values())
-        note_changes(self.kg.settings, _named(gone, added))
+        """Delete the old lines that went and load the new ones that came (kg.graphstate)."""
+        gone, added = graphstate.line_changes(self._old, self._parts, self._digests)
+        note_changes(self.kg.settings, graphstate.named(gone, added))
         self.kg.delete_lines(self.graph, gone)
         self.kg.load_lines(added)
         return len(gone), len(added)
-
-
-def _lines_of(path: Path) -> Iterator[str]:
-    with open(path, encoding="utf-8") as handle:
-        yield from handle
 
 
 class _BackgroundLoad:

@@ -1,0 +1,130 @@
+"""A named graph as last written, kept beside the store, so a rewrite changes only what differs.
+
+Deleting a quad on Oxigraph costs about as much as loading one, and the graphs one step
+writes whole — the links graph (kg.linking) and the derived facts (kg.derive) — are mostly
+the same from one run to the next. So such a graph's N-Quads lines are kept in a state file
+in the data directory, headed by the run's stamp as an N-Quads comment, and the graph
+carries the same stamp (`<graph> prov:generatedAtTime`, one of the lines). When the two
+stamps agree, the file is the graph: a new run deletes the lines that went and loads the
+lines that came, found by comparing the two files' lines, with no read of the store. Any
+doubt (no file, another stamp: a rolled-back write, a restored store) and the caller
+compares with the store, or replaces the graph whole.
+
+Lines are compared by a 16-byte digest each, one set for both sides (hashing, not sorting:
+sorting millions of long lines cost more, and holding them cost hundreds of MB).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg import vocab as V
+from kg.nquads import iri_nt, term_nt
+from kg.store import KnowledgeGraph
+
+
+def new_stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def header(stamp: str) -> str:
+    """The state file's first line: the stamp, as a comment to the N-Quads parser."""
+    return f"# {stamp}\n"
+
+
+def stamp_line(graph: URIRef, stamp: str) -> str:
+    """The quad by which the graph carries its stamp."""
+    return f"{iri_nt(graph)} {iri_nt(V.generatedAtTime)} {term_nt(Literal(stamp, datatype=XSD.dateTime))} {iri_nt(graph)} .\n"
+
+
+def followed(kg: KnowledgeGraph, graph: URIRef, path: Path) -> Path | None:
+    """The state file `path` when the store's `graph` carries its stamp (it then holds exactly
+    the file's lines); None when it is missing or written for another state of the graph."""
+    written_for, state = _read_state(path)
+    stored = _stored_stamp(kg, graph)
+    return state if state is not None and stored is not None and _same_time(written_for, stored) else None
+
+
+def _stored_stamp(kg: KnowledgeGraph, graph: URIRef) -> str | None:
+    rows = kg.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ <{graph}> <{V.generatedAtTime}> ?t }} }}")
+    return str(rows[0]["t"]) if len(rows) == 1 else None
+
+
+def _same_time(a: str | None, b: str) -> bool:
+    """The store may write a dateTime in another lexical form: compare the instants."""
+    try:
+        return a is not None and datetime.fromisoformat(a.replace("Z", "+00:00")) == \
+            datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+
+
+def _read_state(path: Path) -> tuple[str | None, Path | None]:
+    """The stamp the state file was written for, and the file; (None, None) when unusable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+    except OSError:
+        return None, None
+    return (first[2:].strip(), path) if first.startswith("# ") else (None, None)
+
+
+def digest(line: str) -> bytes:
+    # 16 bytes: no two distinct lines of a run share one (a 64-bit hash() might, once in a great while).
+    return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+
+
+def quad_lines(path: Path) -> Iterator[str]:
+    """The N-Quads lines of a file, without its comments (a state file's stamp)."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                yield line
+
+
+def line_changes(old: Path, new: Iterable[Path], made: set[bytes]) -> tuple[list[str], list[str]]:
+    """(the old file's lines that went, the new files' lines that came).
+
+    `made` holds the digests of the new files' lines; it is used up. An old line whose digest
+    is among them is kept and its digest taken out, so what is left names the lines that
+    came. A state file's lines are distinct (written from distinct lines); should a damaged
+    one repeat a line that is still made, the repeat is found among the new lines when they
+    are read again, and the statement is kept, not deleted."""
+    left, removed = made, {}
+    for line in quad_lines(old):
+        key = digest(line)
+        if key in left:
+            left.remove(key)
+        else:
+            removed[key] = line
+    added = []
+    for path in new:
+        for line in quad_lines(path):
+            key = digest(line)
+            if key in left:
+                added.append(line)
+                left.remove(key)    # a line made twice is loaded once
+            elif key in removed:   # an old line seen twice, kept the first time
+                del removed[key]
+    return list(removed.values()), added
+
+
+_SUBJECT_AND_OBJECT = re.compile(r"^(?:<([^>]*)>|_:\S+) <[^>]*> (?:<([^>]*)>)?")
+
+
+def named(*groups: Iterable[str]) -> Iterator[str]:
+    """The subject and IRI object of each N-Quads line (for the change journal)."""
+    for lines in groups:
+        for line in lines:
+            found = _SUBJECT_AND_OBJECT.match(line)
+            if found:
+                if found.group(1):
+                    yield found.group(1)
+                if found.group(2):
+                    yield found.group(2)
