@@ -4,7 +4,8 @@ Deleting a quad on Oxigraph costs about as much as loading one, and the graphs o
 writes whole — the links graph (kg.linking) and the derived facts (kg.derive) — are mostly
 the same from one run to the next. So such a graph's N-Quads lines are kept in a state file
 in the data directory, headed by the run's stamp as an N-Quads comment, and the graph
-carries the same stamp (`<graph> prov:generatedAtTime`, one of the lines). When the two
+carries the same stamp (`<graph> prov:generatedAtTime` or `sp:contentDigest`, one of the
+lines). When the two
 stamps agree, the file is the graph: a new run deletes the lines that went and loads the
 lines that came, found by comparing the two files' lines, with no read of the store. Any
 doubt (no file, another stamp: a rolled-back write, a restored store) and the caller
@@ -29,8 +30,22 @@ from kg.nquads import iri_nt, term_nt
 from kg.store import KnowledgeGraph
 
 
+# What a graph's stamp says: when the run that wrote it began (the links graph: every run
+# writes anew), or what it holds (the derived facts: equal facts, equal stamp, so a
+# recomputation that changes nothing writes nothing and two stores with the same facts
+# hold the same graph).
+TIME = V.generatedAtTime
+DIGEST = V.contentDigest
+
+
 def new_stamp() -> str:
+    """A TIME stamp: now."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def content_digest(digests: Iterable[bytes]) -> str:
+    """A DIGEST stamp: of distinct lines' digests, whatever their order (their sum)."""
+    return f"{sum(int.from_bytes(d, 'big') for d in digests) % (1 << 128):032x}"
 
 
 def header(stamp: str) -> str:
@@ -38,29 +53,41 @@ def header(stamp: str) -> str:
     return f"# {stamp}\n"
 
 
-def stamp_line(graph: URIRef, stamp: str) -> str:
+def stamp_line(graph: URIRef, stamp: str, kind: URIRef = TIME) -> str:
     """The quad by which the graph carries its stamp."""
-    return f"{iri_nt(graph)} {iri_nt(V.generatedAtTime)} {term_nt(Literal(stamp, datatype=XSD.dateTime))} {iri_nt(graph)} .\n"
+    value = Literal(stamp, datatype=XSD.dateTime) if kind == TIME else Literal(stamp)
+    return f"{stamp_prefix(graph, kind)}{term_nt(value)} {iri_nt(graph)} .\n"
 
 
-def followed(kg: KnowledgeGraph, graph: URIRef, path: Path) -> Path | None:
+def stamp_prefix(graph: URIRef, kind: URIRef = TIME) -> str:
+    """How the line of the graph's stamp begins, whatever the stamp."""
+    return f"{iri_nt(graph)} {iri_nt(kind)} "
+
+
+def followed(kg: KnowledgeGraph, graph: URIRef, path: Path, kind: URIRef = TIME) -> Path | None:
     """The state file `path` when the store's `graph` carries its stamp (it then holds exactly
     the file's lines); None when it is missing or written for another state of the graph."""
     written_for, state = _read_state(path)
-    stored = _stored_stamp(kg, graph)
-    return state if state is not None and stored is not None and _same_time(written_for, stored) else None
+    stored = _stored_stamp(kg, graph, kind)
+    if state is None or stored is None or written_for is None:
+        return None
+    return state if (_same_time(written_for, stored) if kind == TIME else written_for == stored) else None
 
 
-def _stored_stamp(kg: KnowledgeGraph, graph: URIRef) -> str | None:
-    rows = kg.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ <{graph}> <{V.generatedAtTime}> ?t }} }}")
+def written_for(path: Path) -> str | None:
+    """The stamp a state file was written for."""
+    return _read_state(path)[0]
+
+
+def _stored_stamp(kg: KnowledgeGraph, graph: URIRef, kind: URIRef) -> str | None:
+    rows = kg.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ <{graph}> <{kind}> ?t }} }}")
     return str(rows[0]["t"]) if len(rows) == 1 else None
 
 
-def _same_time(a: str | None, b: str) -> bool:
+def _same_time(a: str, b: str) -> bool:
     """The store may write a dateTime in another lexical form: compare the instants."""
     try:
-        return a is not None and datetime.fromisoformat(a.replace("Z", "+00:00")) == \
-            datetime.fromisoformat(b.replace("Z", "+00:00"))
+        return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(b.replace("Z", "+00:00"))
     except ValueError:
         return False
 

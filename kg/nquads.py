@@ -87,6 +87,12 @@ class NQuadsWriter:
         self._predicates: dict[str, str] = {}
 
     def write(self, triples: Iterable[Triple], graph: URIRef) -> None:
+        lines = self.render(triples, graph)
+        self.stream.write("".join(lines))
+        self.count += len(lines)
+
+    def render(self, triples: Iterable[Triple], graph: URIRef) -> list[str]:
+        """The triples' lines, not written."""
         tail = f" {iri_nt(graph)} .\n"
         predicates = self._predicates
         lines = []
@@ -99,5 +105,4 @@ class NQuadsWriter:
             if p_nt is None:
                 p_nt = predicates[p] = iri_nt(p)
             lines.append(f"{subject_nt} {p_nt} {term_nt(o)}{tail}")
-        self.stream.write("".join(lines))
-        self.count += len(lines)
+        return lines

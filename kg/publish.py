@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 import uuid
@@ -469,6 +470,7 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     seed = ox.Store(str(previous_dir / "public" / "store"))
     seed.backup(str(public_path))
     del seed
+    _seed_state_file(previous_dir / "public" / derive.DERIVED_STATE, public_path.parent / derive.DERIVED_STATE)
     public_store = ox.Store(str(public_path))
     # The derived graph stays: the recomputation after the copy replaces it, and compares
     # the two to note what changed (kg.changes).
@@ -499,6 +501,18 @@ def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public
     public_store.flush()
     del public_store
     return [g for g in graphs if str(g) not in unchanged]
+
+
+def _seed_state_file(seed: Path, target: Path) -> None:
+    """The seed's derived-graph state file goes with its store: the recomputation then compares
+    the new facts with the file, not with the store (kg.derive.refresh). A hard link: a state
+    file is replaced, never written in place. Without one, the store is compared."""
+    try:
+        os.link(seed, target)
+    except FileNotFoundError:
+        return
+    except OSError:
+        shutil.copyfile(seed, target)
 
 
 def _stamp(store: ox.Store, graph: ox.NamedNode) -> list:

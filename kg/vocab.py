@@ -147,6 +147,7 @@ rank = SP.rank                            # a LinkMethod's strength, 1 = stronge
 # --- Provenance of source files (PROV) -----------------------------------------------
 sourceName = SP.sourceName
 sha256 = SP.sha256
+contentDigest = SP.contentDigest   # a written graph's stamp (kg.graphstate)
 sourceFormat = DCTERMS.format
 recordCount = SP.recordCount
 rejectCount = SP.rejectCount

@@ -23,6 +23,18 @@ DEMO_DATA = ROOT / "demo" / "data"
 TEST_STORE_URL = os.environ.get("SCIPOP_TEST_STORE_URL") or None
 
 
+def derived_facts(kg: KnowledgeGraph) -> set[tuple[str, ...]]:
+    """The derived graph's statements as strings, less the one by which it states its own
+    digest (kg.graphstate), which must be there, once."""
+    from kg import vocab as V
+
+    graph = kg.minter.derived_graph()
+    stored = {tuple(str(t) for t in row) for row in kg.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")}
+    digests = {row for row in stored if row[:2] == (str(graph), str(V.contentDigest))}
+    assert len(digests) == 1
+    return stored - digests
+
+
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "embedded_only: needs the embedded store (checkpoints, publications)")
 

@@ -16,7 +16,7 @@ from kg.publish import current_stamp, publish
 from kg.store import PUBLIC_VIEW_SNAPSHOT, prefix_block
 from kg.views import open_view
 
-from conftest import DATA
+from conftest import DATA, derived_facts
 
 CANARY = "CANARY-7f3a9c"
 pytestmark = pytest.mark.embedded_only  # checkpoints and publications belong to the embedded store
@@ -145,13 +145,12 @@ def test_derived_facts_of_the_public_view_count_only_public_works(published, set
 def test_the_first_public_view_holds_only_facts_derived_from_public_records(published, settings, kg):
     """The working store's derived facts count records under review: the public view's are
     computed from its own records."""
-    derived = kg.minter.derived_graph()
     with open_view(settings, "public") as public:
-        stored = {tuple(str(t) for t in row) for row in public.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}")}
+        stored = derived_facts(public)
         expected = {tuple(str(t) for t in triple) for triple in derive.compute(public)}
     with kg.write():
         derive.refresh(kg)
-    working = {tuple(str(t) for t in row) for row in kg.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}")}
+    working = derived_facts(kg)
     assert stored == expected
     assert working != stored   # the working store's facts differ (they count the records under review)
 
@@ -167,8 +166,7 @@ def test_a_first_derive_loads_its_facts_as_written_and_says_anything_may_have_ch
     assert not journal.exists()   # ingest notes nothing: source graphs are told apart by their fingerprints
     with kg.write():
         derive.refresh(kg)
-    derived = kg.minter.derived_graph()
-    stored = {tuple(str(t) for t in row) for row in kg.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{derived}> {{ ?s ?p ?o }} }}")}
+    stored = derived_facts(kg)
     assert stored == {tuple(str(t) for t in triple) for triple in derive.compute(kg)}
     header, *noted_first = journal.read_text(encoding="utf-8").splitlines()
     assert header.startswith("# ") and noted_first == [EVERYTHING]

@@ -285,6 +285,9 @@ def test_without_materialized_tables_reports_compute_the_same_counts(fresh):
     with fresh.write():
         for name in ("gaps-department", "compliance-all"):
             fresh.update(f"DELETE WHERE {{ GRAPH ?g {{ {term_nt(fresh.minter.derived_table(name))} ?p ?o }} }}")
+    # Such a store predates the derived graph's state file too: with the file, the refresh would
+    # trust the graph to hold the facts last written (a hand-made update needs the file deleted).
+    (fresh.settings.data_dir / derive.DERIVED_STATE).unlink()
     assert rows_by_group(reports.gap_report(fresh, by="department"))["C"] == [3, 2, 1, 50.0, 3, 3]
     assert {row[2]: row[3:] for row in reports.compliance_report(fresh).rows}["obliged"] == [2, 2, 100.0, 1, 1, 1]
     with fresh.write():
@@ -321,7 +324,8 @@ def test_a_refresh_rewrites_only_the_derived_facts_that_moved_and_names_their_en
     for triple in derive.compute(fresh):
         expected.add(plain_strings(triple))
     for row in fresh.query(untouched):
-        stored.add(plain_strings(tuple(row)))
+        if row[1] != V.contentDigest:   # the graph's digest of itself (kg.graphstate)
+            stored.add(plain_strings(tuple(row)))
     assert len(stored) == len(expected) and isomorphic(stored, expected)
 
 
