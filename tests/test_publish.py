@@ -182,6 +182,75 @@ def test_a_first_derive_loads_its_facts_as_written_and_says_anything_may_have_ch
     assert len(noted) < len(stored) / 10   # the work's project and what counts it, not every fact
 
 
+def _digest_stated(kg) -> str:
+    graph = kg.minter.derived_graph()
+    return str(kg.dataset.value(graph, V.contentDigest))
+
+
+def _forbid_reading_back_derived_facts(monkeypatch) -> None:
+    def store_read(*args):
+        raise AssertionError("the old facts were read back from the store")
+
+    monkeypatch.setattr(derive, "_statements", store_read)
+
+
+def test_a_refresh_compares_with_the_facts_last_written_and_writes_nothing_when_they_stand(kg, tmp_path, monkeypatch):
+    """After a small ingest the derived facts are compared with the file they were last
+    written from (not read back from the store), and a refresh that finds the same facts
+    writes nothing: not the graph, not the file, not the change journal."""
+    from kg.changes import JOURNAL
+
+    _ingest_review_mix(kg, tmp_path)
+    state = kg.settings.data_dir / derive.DERIVED_STATE
+    assert state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(kg)}\n")
+
+    _forbid_reading_back_derived_facts(monkeypatch)
+    more = tmp_path / "more-works.csv"
+    more.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                    "w9,叶绿体的一天,article,31900512,approved\n", encoding="utf-8")
+    ingest_paths(kg, [more])   # derives again, following the file
+    assert derived_facts(kg) == {tuple(str(t) for t in triple) for triple in derive.compute(kg)}
+    assert state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(kg)}\n")
+
+    journal, file = (kg.settings.data_dir / JOURNAL).read_bytes(), state.stat()
+    with kg.write():
+        derive.refresh(kg)
+    assert (kg.settings.data_dir / JOURNAL).read_bytes() == journal
+    assert (state.stat().st_ino, state.stat().st_mtime_ns) == (file.st_ino, file.st_mtime_ns)
+
+
+def test_a_file_written_for_other_facts_is_not_trusted(kg, tmp_path):
+    """A write rolled back after the file was replaced (or a store restored from a backup)
+    leaves a file whose digest the graph does not state: the refresh compares with the store."""
+    _ingest_review_mix(kg, tmp_path)
+    state = kg.settings.data_dir / derive.DERIVED_STATE
+    derived = kg.minter.derived_graph()
+    state.write_text(f"# 0123456789abcdef0123456789abcdef\n<{derived}> <{V.workCount}> \"0\" <{derived}> .\n",
+                     encoding="utf-8")
+    expected = derived_facts(kg)
+    with kg.write():
+        derive.refresh(kg)
+    assert derived_facts(kg) == expected
+    assert state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(kg)}\n")
+
+
+def test_a_seeded_public_view_follows_its_seeds_file(published, kg, settings, tmp_path, monkeypatch):
+    """The public view of the next publication starts from the last one's store, and takes
+    that store's file of derived facts along: its own facts are the ones it computes."""
+    _forbid_reading_back_derived_facts(monkeypatch)   # the public view is made in this process here
+    more = tmp_path / "more-works.csv"
+    more.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                    "w9,叶绿体的一天,article,31900512,approved\n", encoding="utf-8")
+    ingest_paths(kg, [more])
+    second = publish(kg)
+    assert _manifest(second).get("seeded_from") == published.stamp
+    state = second.path / "public" / derive.DERIVED_STATE
+    with open_view(settings, "public") as public:
+        assert derived_facts(public) == {tuple(str(t) for t in triple) for triple in derive.compute(public)}
+        assert state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(public)}\n")
+    assert (published.path / "public" / derive.DERIVED_STATE).exists()   # the seed's own file stays
+
+
 def test_a_publication_says_where_its_time_went(published):
     """An operator whose publish took an hour asks which step took it: each step, in the order
     it ran, the public view's apart (made by a second process while deriving, so overlapping)."""
