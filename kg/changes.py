@@ -25,7 +25,9 @@ The journal is trusted to hold every change of the links and derived graphs: the
 written only by linking and `derive.refresh`. A store restored from a backup while the
 journal stays, or a hand-made update of either graph, must be followed by a full
 comparison: delete `changes.log` (then the next index update compares every document and
-the next publish copies the links graph whole), or run `scipop index --rebuild`. Publish
+the next publish copies the links graph whole), or run `scipop index --rebuild`. The same
+holds for the files those two steps keep of what they last wrote (`links.nq`,
+`derived.nq`, kg.graphstate): after a hand-made update of either graph, delete its file. Publish
 itself also copies the links graph whole when, after following the journal, the public
 view's links-graph stamp is not the working store's (kg.publish).
 

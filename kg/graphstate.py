@@ -5,11 +5,10 @@ writes whole — the links graph (kg.linking) and the derived facts (kg.derive) 
 the same from one run to the next. So such a graph's N-Quads lines are kept in a state file
 in the data directory, headed by the run's stamp as an N-Quads comment, and the graph
 carries the same stamp (`<graph> prov:generatedAtTime` or `sp:contentDigest`, one of the
-lines). When the two
-stamps agree, the file is the graph: a new run deletes the lines that went and loads the
-lines that came, found by comparing the two files' lines, with no read of the store. Any
-doubt (no file, another stamp: a rolled-back write, a restored store) and the caller
-compares with the store, or replaces the graph whole.
+lines). When the two stamps agree, the file is the graph: a new run deletes the lines that
+went and loads the lines that came, found by comparing the two files' lines, with no read
+of the store. Any doubt (no file, another stamp: a rolled-back write, a restored store) and
+the caller compares with the store, or replaces the graph whole.
 
 Lines are compared by a 16-byte digest each, one set for both sides (hashing, not sorting:
 sorting millions of long lines cost more, and holding them cost hundreds of MB).
