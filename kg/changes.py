@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -55,36 +54,17 @@ MANIFEST = "manifest.json"   # a publication's record (kg.publish writes it)
 
 
 def changed_iris(before: KnowledgeGraph, after: KnowledgeGraph) -> set[str] | None:
-    """IRIs named by a statement that is in one of the two stores and not the other (two
-    publications' views, from what their manifests recorded)."""
+    """IRIs named by a statement that is in one of the two stores and not the other."""
     if not (isinstance(before.backend, EmbeddedBackend) and isinstance(after.backend, EmbeddedBackend)):
         return None
-    noted = journal_between(before.settings.data_dir, after.settings.data_dir)
-    derived_noted = _derived_noted(before.settings.data_dir, after.settings.data_dir, noted)
-    withheld_before, withheld_after = _withheld(before.settings.data_dir), _withheld(after.settings.data_dir)
-    if withheld_before is None or withheld_after is None:
-        return None
-    return changed_between(before, after, Journals(noted, derived_noted), withheld_before, withheld_after)
-
-
-@dataclass(frozen=True)
-class Journals:
-    """What the change journals noted between two states of a view (None: unknown)."""
-    links: set[str] | None      # the links graph's changes (linking's notes)
-    derived: set[str] | None    # the derived graph's changes (`derive.refresh`'s notes)
-
-
-def changed_between(before: KnowledgeGraph, after: KnowledgeGraph, journals: Journals,
-                    withheld_before: Withheld, withheld_after: Withheld) -> set[str] | None:
-    """`changed_iris` from what the caller knows: for a publication still being made, whose
-    manifest is not written yet. None when the two cannot be compared."""
     old, new = before.backend.ox, after.backend.ox
     old_prints, new_prints = _fingerprints(before), _fingerprints(after)
     links, derived = str(after.minter.links_graph()), str(after.minter.derived_graph())
     ontology = ox.NamedNode(str(after.minter.ontology_graph()))
     if statements_of(old, ontology) != statements_of(new, ontology):
         return None   # the vocabulary changed (tiers, notations): what documents show may change anywhere
-    noted, derived_noted = journals.links, journals.derived
+    noted = journal_between(before.settings.data_dir, after.settings.data_dir)
+    derived_noted = _derived_noted(before.settings.data_dir, after.settings.data_dir, noted)
     changed: set[str] = set(noted or ()) | set(derived_noted or ())
     graphs = {str(g) for g in before.graph_names()} | {str(g) for g in after.graph_names()}
     for graph in sorted(graphs):
@@ -98,6 +78,9 @@ def changed_between(before: KnowledgeGraph, after: KnowledgeGraph, journals: Jou
             # institution's name restated by every file naming it) changes nothing.
             if _stated(old, statement) != _stated(new, statement):
                 changed.update(named_in([statement]))
+    withheld_before, withheld_after = _withheld(before.settings.data_dir), _withheld(after.settings.data_dir)
+    if withheld_before is None or withheld_after is None:
+        return None
     # A link node whose evidence text is withheld or shown again changed: its statements
     # name the record and the project its document shows.
     for iri in (withheld_before.iris | withheld_before.evidence).symmetric_difference(
@@ -198,14 +181,8 @@ def _derived_noted(before_view: Path, after_view: Path, noted: set[str] | None) 
         return noted
     if _manifest(after_view).get("seeded_from") != before_view.parent.name:
         return None
-    return noted_in(after_view)
-
-
-def noted_in(view_dir: Path) -> set[str] | None:
-    """What a public view's own journal noted: the changes its derive made to the derived
-    facts of the store it was seeded from (None: anything may have changed)."""
     try:
-        lines = set((view_dir / JOURNAL).read_text(encoding="utf-8").splitlines())
+        lines = set((after_view / JOURNAL).read_text(encoding="utf-8").splitlines())
     except FileNotFoundError:
         return set()   # the recomputation changed nothing
     lines = {line for line in lines if not line.startswith("# ")}

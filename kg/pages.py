@@ -233,11 +233,9 @@ def _with_links(rows: list[dict], links: dict, key) -> list[dict]:
 
 
 # --- The summary ----------------------------------------------------------------------------------
-def summarize(kg: KnowledgeGraph, iri: str, kind: str, reader: _Reader | None = None,
-              sections: dict | None = None) -> dict | None:
+def summarize(kg: KnowledgeGraph, iri: str, kind: str, reader: _Reader | None = None) -> dict | None:
     """The page summary of `iri` (a record of `kind`, see webapp.links.kind_of), or None when the
-    view states nothing about it. `reader`: one shared by many summaries of an unchanging store;
-    `sections`: the related lists, known to be what they were (`PreviousPages`)."""
+    view states nothing about it. `reader`: one shared by many summaries of an unchanging store."""
     store = kg.backend.ox
     reader = reader or _Reader(store)
     statements: dict[tuple, None] = {}
@@ -262,7 +260,7 @@ def summarize(kg: KnowledgeGraph, iri: str, kind: str, reader: _Reader | None = 
         "labels": {ref: labels for ref in sorted(referenced)
                    if not ref.startswith(_ONTOLOGY) and (labels := reader.labels(ref))},
         "sources": _sources(reader, list(graphs)[:50]),
-        "sections": sections if sections is not None else loader(kg, reader, iri) if loader is not None else {},
+        "sections": loader(kg, reader, iri) if loader is not None else {},
     }
     return summary
 
@@ -465,33 +463,11 @@ def summarized_live(kg: KnowledgeGraph, kind: str) -> bool:
 
 
 # --- Published summaries ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PreviousPages:
-    """The summaries of the view's previous publication, and the IRIs whose statements differ
-    between the two (kg.changes.changed_between).
-
-    An institution's or a code's related lists (its sections: projects with their years and
-    statuses, people, narrower codes, counts) are the costly part of its summary, and after a
-    small ingest few of them move. A page keeps its old sections unless it is `touched`: every
-    list reads the page's subjects over one relation to the page (`?x sp:hostedBy <org>`,
-    `schema:affiliation`, `sp:applicationCode`, `skos:broader`) and then what those
-    subjects state, and people are shown by their identity (`owl:sameAs`). A statement added
-    or removed names both ends, so a page is touched when it changed, or when a changed IRI
-    states anything about the page, directly or through an IRI linked to it by `owl:sameAs`.
-    The rest of a summary (its statements, labels, sources) is made afresh every time: a new
-    file naming an institution adds itself to the institution's sources without changing any
-    statement about it."""
-
-    path: Path
-    changed: set[str]
-
-
-def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALIZED_KINDS,
-                previous: PreviousPages | None = None) -> int:
+def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALIZED_KINDS) -> int:
     """Write the summaries of every record of `kinds` into a new SQLite file at `path`; the count.
 
     A record's kind is the first segment of its IRI under the base (`org/…`, `code/…`), as the
-    pages that show it name it. `previous`: reuse the sections of pages nothing touched."""
+    pages that show it name it."""
     classes = {"org": (V.SupportingInstitution, V.Organization), "code": (V.ApplicationCode,),
                "project": (V.FundedProject,), "person": (V.Researcher,), "output": (V.ResearchOutput,),
                "work": (V.PopularScienceWork,)}
@@ -504,7 +480,6 @@ def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALI
     store = kg.backend.ox
     # What the institutions' and codes' lists show of each row, read once for all of them.
     reader = _Reader(store, prefetch(store, PREFETCHED))
-    kept = _untouched_sections(store, previous) if previous is not None else {}
     for kind in kinds:
         iris = {q.subject.value for cls in classes[kind]
                 for q in store.quads_for_pattern(None, RDF_TYPE, _n(cls), None) if isinstance(q.subject, ox.NamedNode)}
@@ -512,7 +487,7 @@ def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALI
         for iri in sorted(iris):
             if not iri.startswith(base) or iri[len(base):].split("/", 1)[0] != kind:
                 continue
-            summary = summarize(kg, iri, kind, reader, kept.get(iri))
+            summary = summarize(kg, iri, kind, reader)
             if summary is not None:
                 rows.append((iri, json.dumps(summary, ensure_ascii=False, separators=(",", ":"))))
         connection.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", rows)
@@ -521,41 +496,6 @@ def build_pages(kg: KnowledgeGraph, path: Path, kinds: Iterable[str] = MATERIALI
     connection.close()
     temporary.replace(path)
     return count
-
-
-def _untouched_sections(store: ox.Store, previous: PreviousPages) -> dict[str, dict]:
-    """The previous sections of the pages nothing changed touched (see PreviousPages)."""
-    touched = _touched(store, previous.changed)
-    kept: dict[str, dict] = {}
-    try:
-        connection = sqlite3.connect(f"{previous.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error:
-        return kept
-    try:
-        for iri, text in connection.execute("SELECT iri, summary FROM pages"):
-            if iri not in touched:
-                kept[iri] = json.loads(text)["sections"]
-    except sqlite3.Error:
-        return {}   # no usable previous file: every page made afresh
-    finally:
-        connection.close()
-    return kept
-
-
-def _touched(store: ox.Store, changed: set[str]) -> set[str]:
-    """The changed IRIs, and every IRI one of them, or an IRI `owl:sameAs` one of them, states
-    something about (what it points to: its host, its codes, its affiliations, …)."""
-    touched = set(changed)
-    for iri in changed:
-        try:
-            node = ox.NamedNode(iri)
-        except ValueError:
-            continue   # not an IRI: states nothing
-        sources = [node] + [q.subject for q in store.quads_for_pattern(None, _OWL_SAME, node, None)]
-        for source in sources:
-            touched.update(q.object.value for q in store.quads_for_pattern(source, None, None, None)
-                           if isinstance(q.object, ox.NamedNode))
-    return touched
 
 
 @dataclass

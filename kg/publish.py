@@ -41,11 +41,11 @@ from kg import vocab as V
 from kg.apart import Apart, apart
 from kg.atomic import replace_text
 from kg.catalog import source_fingerprints
-from kg.changes import MANIFEST, Journals, changed_between, journal_position, journal_since, noted_in
+from kg.changes import MANIFEST, journal_position, journal_since
 from kg.config import Settings
 from kg.errors import ConfigError, StoreError
 from kg.linking.run import evidence_labels
-from kg.pages import PAGES_FILE, PreviousPages, build_pages
+from kg.pages import PAGES_FILE, build_pages
 from kg.stats import holds_at_least
 from kg.withholding import Withheld, claims_of, evidence_of, naming_iri, withheld_around
 from kg.store import PUBLIC_VIEW_SNAPSHOT, EmbeddedBackend, KnowledgeGraph, checkpoint_for_a_child
@@ -326,16 +326,13 @@ def _public_then_full(kg: KnowledgeGraph, target: Path, previous: tuple[Path, di
     child process on a large graph). Returns the public view and the journal position."""
     with phases.timed("staff copy"):
         journal = _staff_copy(kg, target)
-    noted = _noted_since(kg.settings, previous)
-    staff_pages = _staff_pages_since(kg, previous, noted)
-    full_pages = _full_pages_apart(kg, target / "full", staff_pages)
+    full_pages = _full_pages_apart(kg, target / "full")
     try:
-        view = make_public_view(kg, target, previous, noted)
+        view = make_public_view(kg, target, previous, _noted_since(kg.settings, previous))
         # Made by a child meanwhile on a large graph: then this is what was left of them.
         with phases.timed("staff pages"):
             if full_pages is None:
-                # The working store is what full/ was copied from.
-                build_pages(kg, target / "full" / PAGES_FILE, previous=staff_pages)
+                build_pages(kg, target / "full" / PAGES_FILE)  # the working store is what full/ was copied from
             else:
                 full_pages.result()
     finally:
@@ -377,9 +374,7 @@ def _public_while_deriving(kg: KnowledgeGraph, target: Path, previous: tuple[Pat
             with phases.timed("staff copy"):
                 journal = _staff_copy(kg, target)
             with phases.timed("staff pages"):
-                # Here: the child has the other core. What changed is read now, after the derive.
-                staff_pages = _staff_pages_since(kg, previous, _noted_since(kg.settings, previous))
-                build_pages(kg, target / "full" / PAGES_FILE, previous=staff_pages)
+                build_pages(kg, target / "full" / PAGES_FILE)   # here: the child has the other core
             with phases.timed("waiting for the public view"):
                 view = work.result()
     links = ox.NamedNode(str(kg.minter.links_graph()))
@@ -441,10 +436,7 @@ def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dic
         with phases.timed("count"):
             public_triples = public.count_triples()
         with phases.timed("pages"):
-            # The derive above noted what it changed in the seed's derived facts.
-            journals = Journals(noted, noted_in(target / "public")) if seeded_from and noted is not None else None
-            build_pages(public, target / "public" / PAGES_FILE,
-                        previous=_pages_since(public, previous, "public", journals, hidden))
+            build_pages(public, target / "public" / PAGES_FILE)
     links = ox.NamedNode(str(kg.minter.links_graph()))
     return PublicView(withheld=hidden, fingerprints=fingerprints,
                       links_stamp=_stamp(kg.backend.ox, links), graphs=_graphs_but_derived(kg),
@@ -452,48 +444,19 @@ def make_public_view(kg: KnowledgeGraph, target: Path, previous: tuple[Path, dic
                       public_triples=public_triples, copied_graphs=len(graphs), phases=phases)
 
 
-def view_pages(settings: Settings, previous: PreviousPages | None = None) -> int:
+def view_pages(settings: Settings) -> int:
     """Page summaries of the view copied to `settings.data_dir` (a publication's `full/`), from
     that copy, read-only; run in a child process by `publish`."""
     with KnowledgeGraph(settings, read_only=True) as view:
-        return build_pages(view, settings.data_dir / PAGES_FILE, previous=previous)
+        return build_pages(view, settings.data_dir / PAGES_FILE)
 
 
-def _full_pages_apart(kg: KnowledgeGraph, full: Path, previous: PreviousPages | None) -> Apart | None:
+def _full_pages_apart(kg: KnowledgeGraph, full: Path) -> Apart | None:
     """The full view's pages, made from the publication's copy `full` by a child process when
     the graph is large enough to gain by it (None: made in this process)."""
     if holds_at_least(kg, V.FundedProject, PAGES_APART_FROM):
-        return Apart("Making the staff view's page summaries", view_pages, kg.settings.with_overrides(data_dir=full),
-                     previous)
+        return Apart("Making the staff view's page summaries", view_pages, kg.settings.with_overrides(data_dir=full))
     return None
-
-
-def _staff_pages_since(kg: KnowledgeGraph, previous: tuple[Path, dict] | None,
-                       noted: set[str] | None) -> PreviousPages | None:
-    """The previous staff pages, for the working store as it is now (the staff view's copy):
-    the journal `noted` both the links graph's and the derived graph's changes since."""
-    journals = Journals(noted, noted) if noted is not None else None
-    return _pages_since(kg, previous, "full", journals, Withheld())
-
-
-def _pages_since(kg: KnowledgeGraph, previous: tuple[Path, dict] | None, view: str, journals: Journals | None,
-                 withheld: Withheld) -> PreviousPages | None:
-    """The previous publication's summaries of `view`, with what changed since in `kg` (the new
-    view, or what it is a copy of), for `build_pages` to keep what nothing touched. None (every
-    summary made afresh) when there is nothing to start from or the change is not known: a
-    journal that cannot be followed, a previous view that did not record what it withheld, or
-    another vocabulary."""
-    if previous is None or journals is None:
-        return None
-    previous_dir, manifest = previous
-    pages = previous_dir / view / PAGES_FILE
-    withheld_before = Withheld.from_manifest(manifest) if view == "public" else Withheld()
-    if not pages.exists() or withheld_before is None:
-        return None
-    settings = kg.settings.with_overrides(data_dir=previous_dir / view, store_url=None)
-    with KnowledgeGraph(settings, read_only=True) as before:
-        changed = changed_between(before, kg, journals, withheld_before, withheld)
-    return PreviousPages(pages, changed) if changed is not None else None
 
 
 def _start_from_previous(kg: KnowledgeGraph, previous: tuple[Path, dict], public_path: Path,

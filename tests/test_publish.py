@@ -401,63 +401,6 @@ def test_what_names_a_project_comes_back_when_it_is_approved(kg, settings, tmp_p
     assert _public_quads_of(settings) == seeded
 
 
-def _pages_of(path) -> list:
-    import sqlite3
-    from contextlib import closing
-
-    with closing(sqlite3.connect(path)) as connection:
-        return connection.execute("SELECT iri, summary FROM pages ORDER BY iri").fetchall()
-
-
-def _assert_pages_as_made_afresh(publication, settings, tmp_path) -> None:
-    from kg.pages import PAGES_FILE, build_pages
-
-    for view in ("public", "full"):
-        afresh = tmp_path / f"afresh-{publication.stamp}-{view}.sqlite"
-        with open_view(settings, view) as graph:
-            build_pages(graph, afresh)
-        assert _pages_of(publication.view_dir(view) / PAGES_FILE) == _pages_of(afresh), view
-
-
-def test_pages_kept_from_the_last_publication_are_the_pages_made_afresh(published, kg, settings, tmp_path, monkeypatch):
-    """An institution's or code's page keeps its lists from the last publication when nothing
-    they show changed; after new projects and works, a project approved (public again), and a
-    re-link, every page of both views is the one made from scratch, and most lists were kept."""
-    from kg import pages
-    from kg.linking.run import run_linking
-
-    made: list[str] = []
-    for kind, loader in list(pages.SECTIONS.items()):
-        def counted(graph, reader, iri, loader=loader):
-            made.append(iri)
-            return loader(graph, reader, iri)
-        monkeypatch.setitem(pages.SECTIONS, kind, counted)
-
-    more = tmp_path / "more-works.csv"
-    more.write_text("work_id,title,kind,grant_numbers,review_status\n"
-                    "w9,叶绿体的一天,article,31900512,approved\n", encoding="utf-8")
-    ingest_paths(kg, [more])   # one project popularized: its host's and its codes' lists move
-    made.clear()
-    after_work = publish(kg)
-    remade = set(made)
-    staff_pages = len(_pages_of(after_work.view_dir("full") / pages.PAGES_FILE))
-    assert 0 < len(remade) < staff_pages / 2   # some lists made again (this process's views), most kept
-    _assert_pages_as_made_afresh(after_work, settings, tmp_path)
-
-    ingest_paths(kg, [DATA / "projects" / "suqingdong_C050101_2015.tsv"])
-    _assert_pages_as_made_afresh(publish(kg), settings, tmp_path)
-
-    approved = tmp_path / "approved.jsonl"
-    line = (DATA / "projects" / "projects_zh.jsonl").read_text(encoding="utf-8").splitlines()[1]
-    approved.write_text(line.replace("待审核", "已审核") + "\n", encoding="utf-8")
-    ingest_paths(kg, [approved], fmt="nsfc-projects")
-    _assert_pages_as_made_afresh(publish(kg), settings, tmp_path)
-
-    with kg.write():
-        run_linking(kg)
-    _assert_pages_as_made_afresh(publish(kg, derive_first=True), settings, tmp_path)
-
-
 def test_full_view_pages_made_by_a_second_process_equal_those_made_here(kg, monkeypatch, tmp_path):
     """A large graph's full-view pages are made from the publication's copy in a child
     process, while this one makes the public store; they must be the working store's pages."""
@@ -468,9 +411,9 @@ def test_full_view_pages_made_by_a_second_process_equal_those_made_here(kg, monk
     from kg.pages import PAGES_FILE, build_pages
 
     ingest_paths(kg, [DATA / "projects" / "dailycafi_C0501_2022.csv", DATA / "projects" / "projects_zh.jsonl"])
-    assert publishing._full_pages_apart(kg, tmp_path / "unused", None) is None   # a small graph: made in-process
+    assert publishing._full_pages_apart(kg, tmp_path / "unused") is None   # a small graph: made in-process
     monkeypatch.setattr(publishing, "PAGES_APART_FROM", 1)
-    work = publishing._full_pages_apart(kg, tmp_path / "unused", None)
+    work = publishing._full_pages_apart(kg, tmp_path / "unused")
     assert work is not None
     work.stop()
 
