@@ -310,7 +310,7 @@ def _sync(kg: KnowledgeGraph, graph: URIRef, path: Path, before: set) -> None:
     """Make the graph hold the statements of the N-Quads file `path`, changing only what differs."""
     after = {(q.subject, q.predicate, q.object) for q in ox.parse(path=path, format=ox.RdfFormat.N_QUADS)}
     removed, added = before - after, after - before
-    note_changes(kg.settings, named_in(removed | added))
+    note_changes(kg.settings, set(named_in(removed | added)) - {str(graph)})   # the digest's statement: no entity
     if len(removed) > SYNC_SHARE * len(before):
         kg.drop_graph(graph)
         kg.load_nquads(path)

@@ -119,9 +119,9 @@ def line_changes(old: Path, new: Iterable[Path], made: set[bytes]) -> tuple[list
 
     `made` holds the digests of the new files' lines; it is used up. An old line whose digest
     is among them is kept and its digest taken out, so what is left names the lines that
-    came. A state file's lines are distinct (written from distinct lines); should a damaged
-    one repeat a line that is still made, the repeat is found among the new lines when they
-    are read again, and the statement is kept, not deleted."""
+    came. Lines may repeat (derived facts can state a triple twice; a damaged file): an old
+    line seen again after its digest was taken out is found among the new lines when they
+    are read again, and the statement is kept, not deleted; a new line is loaded once."""
     left, removed = made, {}
     for line in quad_lines(old):
         key = digest(line)

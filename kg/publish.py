@@ -548,12 +548,16 @@ def _follow_hidden_change(kg: KnowledgeGraph, public_store: ox.Store, before: Wi
     changes the withheld set; without this, each such publish copied the whole graph again.
     Both directions are index lookups per entity, node or number, so the cost follows the change.
     """
-    # Withheld from now on: no statement may name it.
+    # Withheld from now on: no statement may name it. The derived graph is left to the
+    # recomputation that follows (it alone writes that graph, and compares it with the seed's
+    # file of derived facts, kg.derive.refresh): it drops what names a withheld entity.
+    derived = ox.NamedNode(str(kg.minter.derived_graph()))
     for quads in [*(naming_iri(public_store, iri) for iri in now.iris - before.iris),
                   *(list(claims_of(public_store, number)) for number in now.numbers - before.numbers),
                   *(evidence_of(public_store, node) for node in now.evidence - before.evidence)]:
         for quad in quads:
-            public_store.remove(quad)
+            if quad.graph_name != derived:
+                public_store.remove(quad)
     # Public again: its statements in the kept graphs come back, unless they name something still withheld.
     store = kg.backend.ox
     for quads in [*(naming_iri(store, iri) for iri in before.iris - now.iris),

@@ -219,18 +219,27 @@ def test_a_refresh_compares_with_the_facts_last_written_and_writes_nothing_when_
     assert (state.stat().st_ino, state.stat().st_mtime_ns) == (file.st_ino, file.st_mtime_ns)
 
 
-def test_a_file_written_for_other_facts_is_not_trusted(kg, tmp_path):
-    """A write rolled back after the file was replaced (or a store restored from a backup)
-    leaves a file whose digest the graph does not state: the refresh compares with the store."""
+def test_a_file_written_by_a_refresh_that_was_rolled_back_is_not_trusted(kg, tmp_path):
+    """A refresh replaces the file before its write commits. Should the write then be rolled
+    back, the store keeps the facts (and the digest) of the refresh before, and the file
+    names facts the store never held: the next refresh compares with the store instead."""
     _ingest_review_mix(kg, tmp_path)
     state = kg.settings.data_dir / derive.DERIVED_STATE
-    derived = kg.minter.derived_graph()
-    state.write_text(f"# 0123456789abcdef0123456789abcdef\n<{derived}> <{V.workCount}> \"0\" <{derived}> .\n",
-                     encoding="utf-8")
-    expected = derived_facts(kg)
-    with kg.write():
-        derive.refresh(kg)
-    assert derived_facts(kg) == expected
+    works = tmp_path / "works-2.csv"
+    works.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                     "w9,叶绿体的一天,article,31900512,approved\n", encoding="utf-8")
+    ingest_paths(kg, [works], refresh_derived=False)
+    with pytest.raises(RuntimeError, match="after the refresh"):
+        with kg.write():
+            derive.refresh(kg)
+            raise RuntimeError("a failure after the refresh")
+    assert not state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(kg)}\n")   # rolled back
+
+    more = tmp_path / "works-3.csv"
+    more.write_text("work_id,title,kind,grant_numbers,review_status\n"
+                    "w10,细胞膜上的门,video,31870719,approved\n", encoding="utf-8")
+    ingest_paths(kg, [more])
+    assert derived_facts(kg) == {tuple(str(t) for t in triple) for triple in derive.compute(kg)}
     assert state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(kg)}\n")
 
 
@@ -249,6 +258,24 @@ def test_a_seeded_public_view_follows_its_seeds_file(published, kg, settings, tm
         assert derived_facts(public) == {tuple(str(t) for t in triple) for triple in derive.compute(public)}
         assert state.read_text(encoding="utf-8").startswith(f"# {_digest_stated(public)}\n")
     assert (published.path / "public" / derive.DERIVED_STATE).exists()   # the seed's own file stays
+
+
+def test_a_seeded_public_view_whose_withheld_set_changed_derives_from_its_own_records(published, kg, settings,
+                                                                                       tmp_path, monkeypatch):
+    """The approved work w1 goes back under review: the next public view withholds it, and its
+    derived facts (which counted w1) are recomputed over the seed's, following the seed's file."""
+    _forbid_reading_back_derived_facts(monkeypatch)
+    works = tmp_path / "works.csv"   # the same source file as before, w1 now pending
+    works.write_text(works.read_text(encoding="utf-8").replace("w1,膜蛋白的故事,video,31870719,approved",
+                                                               "w1,膜蛋白的故事,video,31870719,pending"),
+                     encoding="utf-8")
+    ingest_paths(kg, [works])
+    second = publish(kg)
+    assert _manifest(second).get("seeded_from") == published.stamp
+    assert len(_manifest(second)["hidden_entities"]) > len(_manifest(published)["hidden_entities"])
+    with open_view(settings, "public") as public:
+        assert derived_facts(public) == {tuple(str(t) for t in triple) for triple in derive.compute(public)}
+        assert public.dataset.value(kg.minter.project("31870719"), V.popularizationStatus) != V.Popularized
 
 
 def test_a_publication_says_where_its_time_went(published):
