@@ -247,13 +247,13 @@ def refresh(kg: KnowledgeGraph) -> int:
     triples = compute(kg)
     embedded = isinstance(kg.backend, EmbeddedBackend)
     state = kg.settings.data_dir / DERIVED_STATE
-    old = graphstate.followed(kg, graph, state, graphstate.DIGEST) if embedded else None
+    stored = graphstate.followed(kg, graph, state, graphstate.DIGEST) if embedded else None   # the digest both state
     with tempfile.NamedTemporaryFile("w", suffix=".nq", encoding="utf-8", dir=kg.settings.data_dir, delete=False) as handle:
         path = Path(handle.name)
         lines = NQuadsWriter(handle).render(triples, graph)
         made = {graphstate.digest(line) for line in lines}
         stamp = graphstate.content_digest(made)
-        unchanged = old is not None and graphstate.written_for(old) == stamp   # the facts the store holds
+        unchanged = stamp == stored   # the facts the store holds
         if not unchanged:
             stamp_line = graphstate.stamp_line(graph, stamp, graphstate.DIGEST)
             made.add(graphstate.digest(stamp_line))
@@ -264,8 +264,8 @@ def refresh(kg: KnowledgeGraph) -> int:
     try:
         if unchanged:
             return len(triples)
-        if old is not None:
-            _follow(kg, graph, path, old, made)
+        if stored is not None:
+            _follow(kg, graph, path, state, made)
         else:
             before = _statements(kg, graph)
             if not before:

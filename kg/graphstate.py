@@ -55,27 +55,18 @@ def header(stamp: str) -> str:
 def stamp_line(graph: URIRef, stamp: str, kind: URIRef = TIME) -> str:
     """The quad by which the graph carries its stamp."""
     value = Literal(stamp, datatype=XSD.dateTime) if kind == TIME else Literal(stamp)
-    return f"{stamp_prefix(graph, kind)}{term_nt(value)} {iri_nt(graph)} .\n"
+    return f"{iri_nt(graph)} {iri_nt(kind)} {term_nt(value)} {iri_nt(graph)} .\n"
 
 
-def stamp_prefix(graph: URIRef, kind: URIRef = TIME) -> str:
-    """How the line of the graph's stamp begins, whatever the stamp."""
-    return f"{iri_nt(graph)} {iri_nt(kind)} "
-
-
-def followed(kg: KnowledgeGraph, graph: URIRef, path: Path, kind: URIRef = TIME) -> Path | None:
-    """The state file `path` when the store's `graph` carries its stamp (it then holds exactly
-    the file's lines); None when it is missing or written for another state of the graph."""
-    written_for, state = _read_state(path)
+def followed(kg: KnowledgeGraph, graph: URIRef, path: Path, kind: URIRef = TIME) -> str | None:
+    """The stamp of the state file `path` when the store's `graph` carries it too (the graph
+    then holds exactly the file's lines); None when the file is missing or was written for
+    another state of the graph."""
+    written_for = _read_stamp(path)
     stored = _stored_stamp(kg, graph, kind)
-    if state is None or stored is None or written_for is None:
+    if written_for is None or stored is None:
         return None
-    return state if (_same_time(written_for, stored) if kind == TIME else written_for == stored) else None
-
-
-def written_for(path: Path) -> str | None:
-    """The stamp a state file was written for."""
-    return _read_state(path)[0]
+    return written_for if (_same_time(written_for, stored) if kind == TIME else written_for == stored) else None
 
 
 def _stored_stamp(kg: KnowledgeGraph, graph: URIRef, kind: URIRef) -> str | None:
@@ -91,14 +82,14 @@ def _same_time(a: str, b: str) -> bool:
         return False
 
 
-def _read_state(path: Path) -> tuple[str | None, Path | None]:
-    """The stamp the state file was written for, and the file; (None, None) when unusable."""
+def _read_stamp(path: Path) -> str | None:
+    """The stamp the state file was written for; None when it is missing or has none."""
     try:
         with open(path, encoding="utf-8") as handle:
             first = handle.readline()
     except OSError:
-        return None, None
-    return (first[2:].strip(), path) if first.startswith("# ") else (None, None)
+        return None
+    return first[2:].strip() if first.startswith("# ") else None
 
 
 def digest(line: str) -> bytes:

@@ -115,8 +115,7 @@ class LinksWriter:
         self.state = kg.settings.data_dir / STATE_FILE
         self._parts_dir = kg.settings.data_dir / PARTS_DIR
         shutil.rmtree(self._parts_dir, ignore_errors=True)   # a killed run's, whichever way it wrote
-        self._old = graphstate.followed(kg, self.graph, self.state)
-        self.follows = self._old is not None
+        self.follows = graphstate.followed(kg, self.graph, self.state) is not None
         stamp = graphstate.stamp_line(self.graph, self.stamp)
         # Either way the distinct lines go to part files as they come, in the order they
         # were made (the same graph, and the same file, whatever the hash seed), and only a
@@ -212,7 +211,7 @@ class LinksWriter:
 
     def _follow(self) -> tuple[int, int]:
         """Delete the old lines that went and load the new ones that came (kg.graphstate)."""
-        gone, added = graphstate.line_changes(self._old, self._parts, self._digests)
+        gone, added = graphstate.line_changes(self.state, self._parts, self._digests)
         note_changes(self.kg.settings, graphstate.named(gone, added))
         self.kg.delete_lines(self.graph, gone)
         self.kg.load_lines(added)
